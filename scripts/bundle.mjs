@@ -1,0 +1,15 @@
+// Bundles the daemons and the CLI into dist/ (node_modules stay external) after `tsc` type-checked them.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const entries = {
+  'gateway-manager': 'packages/gateway-manager/src/main.ts',
+  'node-agent': 'packages/node-agent/src/main.ts',
+  egressctl: 'packages/gateway-manager/src/cli/egressctl.ts',
+};
+for (const [name, entry] of Object.entries(entries)) {
+  if (!existsSync(entry)) continue;
+  await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20',
+    packages: 'external', outfile: `dist/${name}.js`, sourcemap: true, logLevel: 'warning' });
+  console.log(`built dist/${name}.js`);
+}
