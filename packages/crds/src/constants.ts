@@ -1,0 +1,93 @@
+// Names shared by every package. Changing one is an API change.
+
+export const GROUP = 'staticegress.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}` as const;
+
+export const SEIP_KIND = 'StaticEgressIP';
+export const SEIP_PLURAL = 'staticegressips';
+export const SEIP_SINGULAR = 'staticegressip';
+export const SEIP_SHORT_NAME = 'seip';
+
+export const POOL_KIND = 'EgressIPPool';
+export const POOL_PLURAL = 'egressippools';
+export const POOL_SINGULAR = 'egressippool';
+export const POOL_SHORT_NAME = 'eippool';
+
+export const SYSTEM_NAMESPACE = 'static-egress-system';
+export const LEASE_NAME = 'static-egress-manager';
+
+/** Node label a pool's nodeSelector usually selects gateway nodes by. */
+export const GATEWAY_LABEL = `${GROUP}/gateway`;
+/** Node annotation that lowers a pool's maxIPsPerNode for that node (cloud capacity). */
+export const MAX_IPS_ANNOTATION = `${GROUP}/max-egress-ips`;
+
+export const AGENT_HEALTH_PORT = 9310;
+export const MANAGER_HTTP_PORT = 9320;
+
+export const METRICS_PREFIX = 'static_egress_';
+/** Field manager used in server-side apply / status patches. */
+export const FIELD_MANAGER = 'static-egress';
+
+/** Defaults the CRD schema applies; parse* applies them too for objects not from the apiserver. */
+export const DEFAULT_DESTINATION_CIDRS: readonly string[] = ['0.0.0.0/0'];
+export const DEFAULT_MAX_IPS_PER_NODE = 8;
+export const MAX_EGRESS_IPS = 16;
+export const MAX_POLICY_CIDRS = 64;
+export const MAX_POOL_CIDRS = 32;
+export const MAX_POOL_RESERVED = 256;
+
+export const ConditionType = {
+  Ready: 'Ready',
+  Assigned: 'Assigned',
+  Programmed: 'Programmed',
+  Conflict: 'Conflict',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+export const ConditionStatus = { True: 'True', False: 'False', Unknown: 'Unknown' } as const;
+export type ConditionStatus = (typeof ConditionStatus)[keyof typeof ConditionStatus];
+
+/** Condition reasons (CamelCase, as metav1.Condition requires). */
+export const Reason = {
+  // problems with an egress IP (authorizeEgressIPs)
+  IPNotAuthorized: 'IPNotAuthorized',
+  IPConflict: 'IPConflict',
+  IPIsNodeAddress: 'IPIsNodeAddress',
+  // problems with pods (selectPods)
+  PodConflict: 'PodConflict',
+  NoConflict: 'NoConflict',
+  // assignment
+  Assigned: 'Assigned',
+  PartiallyAssigned: 'PartiallyAssigned',
+  NoGatewayAvailable: 'NoGatewayAvailable',
+  // data path
+  Programmed: 'Programmed',
+  NotProgrammed: 'NotProgrammed',
+  // summary
+  Ready: 'Ready',
+  InvalidSpec: 'InvalidSpec',
+  NoPodsSelected: 'NoPodsSelected',
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+/** Event reasons; all carry the EgressIP prefix so `kubectl get events` filters them easily. */
+export const EventReason = {
+  EgressIPNotAuthorized: 'EgressIPNotAuthorized',
+  EgressIPConflict: 'EgressIPConflict',
+  EgressIPIsNodeAddress: 'EgressIPIsNodeAddress',
+  EgressIPPodConflict: 'EgressIPPodConflict',
+  EgressIPAssigned: 'EgressIPAssigned',
+  EgressIPMoved: 'EgressIPMoved',
+  EgressIPReleased: 'EgressIPReleased',
+  EgressIPUnassigned: 'EgressIPUnassigned',
+  EgressIPNoGateway: 'EgressIPNoGateway',
+  EgressIPInvalidSpec: 'EgressIPInvalidSpec',
+  EgressIPGatewayUnhealthy: 'EgressIPGatewayUnhealthy',
+  EgressIPGatewayFenced: 'EgressIPGatewayFenced',
+} as const;
+export type EventReason = (typeof EventReason)[keyof typeof EventReason];
+
+/** Event reporting component name. */
+export const EVENT_SOURCE_MANAGER = 'static-egress-manager';
+export const EVENT_SOURCE_AGENT = 'static-egress-agent';
