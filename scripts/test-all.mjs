@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
 // Node 20 has no fs.globSync: list files once and match each layer by a path regex.
-const files = ['packages', 'e2e'].flatMap((d) => readdirSync(d, { recursive: true }).map((f) => `${d}/${f}`))
+const files = ['packages', 'e2e', 'bench'].flatMap((d) => readdirSync(d, { recursive: true }).map((f) => `${d}/${f}`))
   .filter((f) => !f.includes('node_modules'));
 
 const layers = [
-  ['unit', /^packages\/[^/]+\/src\/.*\.test\.ts$/],
+  ['unit', /^(packages\/[^/]+\/src|bench\/lib)\/.*\.test\.ts$/],
   ['props', /^packages\/[^/]+\/src\/.*\.prop\.ts$/],
   ['kernel', /^packages\/node-agent\/test\/kernel\/.*\.test\.ts$/],
   ['api', /^packages\/[^/]+\/test\/api\/.*\.test\.ts$/],

@@ -36,6 +36,7 @@ export const MAX_EGRESS_IPS = 16;
 export const MAX_POLICY_CIDRS = 64;
 export const MAX_POOL_CIDRS = 32;
 export const MAX_POOL_RESERVED = 256;
+export const MAX_IPS_PER_NODE = 1024;
 
 export const ConditionType = {
   Ready: 'Ready',

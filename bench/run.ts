@@ -1,0 +1,55 @@
+// `npm run bench [-- --quick] [--only name,...]`: runs every benchmark, writes
+// bench/results/<date>.json and <date>.md. Figures are ratios to baselines measured in the same run;
+// timings are never pass/fail here (the machines are shared and noisy).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import os from 'node:os';
+import type { BenchOptions, BenchResult } from './lib/types.js';
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const only = values.only?.split(',');
+const resultsDir = join(import.meta.dirname, 'results');
+mkdirSync(resultsDir, { recursive: true });
+const opts: BenchOptions = { quick: values.quick ?? false, resultsDir };
+
+const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchResult> }>> = {
+  'manager-assign': () => import('./manager-assign.js'),
+  'agent-programming': () => import('./agent-programming.js'),
+  'lab': () => import('./lab-bench.js'),
+};
+
+const results: BenchResult[] = [];
+for (const [name, load] of Object.entries(benches)) {
+  if (only && !only.includes(name)) continue;
+  console.error(`[bench] ${name} ...`);
+  try {
+    results.push(await (await load()).run(opts));
+  } catch (err) {
+    console.error(`[bench] ${name} failed:`, err);
+    results.push({ name, figures: [], skipped: `failed: ${(err as Error).message}` });
+  }
+}
+
+const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '');
+const doc = {
+  date: new Date().toISOString(),
+  command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version },
+  quick: opts.quick,
+  results,
+};
+const jsonPath = join(resultsDir, `${stamp}.json`);
+writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + '\n');
+writeFileSync(join(resultsDir, `${stamp}.md`), renderMarkdown(doc));
+console.log(renderMarkdown(doc));
+console.log(`wrote ${jsonPath}`);
+
+function renderMarkdown(d: typeof doc): string {
+  const rows = d.results.flatMap((r) =>
+    r.skipped ? [`| ${r.name} | not run: ${r.skipped} | | | | |`]
+      : r.figures.map((f) => `| ${f.name} | ${fmt(f.value)} ${f.unit} | ${f.baseline.name}: ${fmt(f.baseline.value)} ${f.unit} | ${f.ratio} | ${f.target ?? ''} | ${f.met === undefined ? '' : f.met ? 'met' : 'missed'} |`));
+  return [`# Benchmark results ${d.date}`, '', `Command: \`${d.command}\` — ${d.machine.cpus} × ${d.machine.model}, ${d.machine.memGiB} GiB, kernel ${d.machine.kernel}, Node ${d.machine.node}`, '',
+    '| figure | value | baseline (same run) | ratio | target | |', '|---|---|---|---|---|---|', ...rows, ''].join('\n');
+}
+function fmt(v: number): string { return Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3)) : String(v); }

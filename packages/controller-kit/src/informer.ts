@@ -1,0 +1,280 @@
+import {
+  ListWatch,
+  Watch,
+  type KubeConfig,
+  type KubernetesObject,
+  type ListPromise,
+} from '@kubernetes/client-node';
+import { realClock, type Clock, type TimerHandle } from './clock.js';
+import { silentLogger, type Logger } from './logger.js';
+import type { InformerMetrics } from './metrics.js';
+
+/**
+ * An informer over client-node's `ListWatch` (what `makeInformer` builds) that fixes what a
+ * controller cannot live with:
+ * - `ListWatch.start()` resolves even when the first list fails, so `hasSynced()` is tracked
+ *   here: true once the first list has been applied to the cache, and it stays true.
+ * - `ListWatch` stops for good after a failed list or a watch that ends with an error other than
+ *   410; this wrapper restarts it with exponential backoff. 410 Gone / expired resourceVersion
+ *   is handled by `ListWatch` itself (it relists and emits deletes for what vanished).
+ * - a watch request that rejects outright (auth plugin failure, no cluster) would be an
+ *   unhandled rejection inside `ListWatch`; here it becomes a restartable error.
+ * - a handler that throws is logged and does not break the watch.
+ *
+ * Objects from handlers, `get()` and `list()` are the cache's own: never mutate them (copy with
+ * `structuredClone` first). With `freeze: true` they are deep-frozen so a mutation throws.
+ * Objects from the initial list come from `listFn` (typed client APIs turn timestamps into
+ * `Date`), objects from the watch are plain JSON (timestamps are strings): accept both.
+ */
+
+export type InformerEvent = 'add' | 'update' | 'delete' | 'change';
+export type InformerHandler<T> = (obj: T) => void;
+
+/** What `ListWatch` needs from client-node's `Watch`; the seam tests use. */
+export interface WatchLike {
+  watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: any, watchObj?: any) => void,
+    done: (err: any) => void,
+  ): Promise<{ abort(): void }>;
+}
+
+export interface InformerOptions<T extends KubernetesObject> {
+  kc: KubeConfig;
+  /** Watch path, e.g. `/api/v1/pods` or `/apis/staticegress.io/v1alpha1/staticegressips`. */
+  path: string;
+  /** Lists the same resource as `path` (with the same selectors). */
+  listFn: ListPromise<T>;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Name for logs and metrics. Default: `path`. */
+  name?: string;
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: InformerMetrics;
+  /** Restart backoff after errors: initial (default 500 ms), doubling to max (default 30 s). */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** Deep-freeze cached objects so accidental mutation throws. Default false. */
+  freeze?: boolean;
+  /** Replaces client-node's `Watch` (tests). */
+  watch?: WatchLike;
+}
+
+export interface Informer<T extends KubernetesObject> {
+  /** Starts listing and watching in the background; see `waitForSync`. Idempotent. */
+  start(): void;
+  /** Stops the watch and any pending restart. The cache keeps its last contents. */
+  stop(): Promise<void>;
+  /** True once the first list has been applied (stays true across restarts). */
+  hasSynced(): boolean;
+  /** Resolves when synced; rejects after `timeoutMs` (or if stopped) naming the informer. */
+  waitForSync(timeoutMs: number): Promise<void>;
+  /** All cached objects, or those of one namespace. */
+  list(namespace?: string): ReadonlyArray<T>;
+  /** By key: `"namespace/name"` for namespaced objects, `"name"` for cluster-scoped ones. */
+  get(key: string): T | undefined;
+  /** Registers a handler; returns a function that removes it. 'change' = add, update or delete. */
+  on(event: InformerEvent, fn: InformerHandler<T>): () => void;
+}
+
+/** `"namespace/name"`, or `"name"` for cluster-scoped objects: the informer and queue key. */
+export function objectKey(obj: KubernetesObject): string {
+  const ns = obj.metadata?.namespace;
+  const name = obj.metadata?.name ?? '';
+  return ns ? `${ns}/${name}` : name;
+}
+
+/** Splits an `objectKey` back into namespace (possibly '') and name. */
+export function splitKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+function deepFreeze<V>(value: V): V {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
+}
+
+function isGone(err: any): boolean {
+  return err?.statusCode === 410 || err?.code === 410;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
+  return String(err);
+}
+
+/** Waits for every informer, rejecting with the names of those not synced in time. */
+export async function waitForCacheSync(
+  informers: Array<Informer<any>>,
+  timeoutMs: number,
+): Promise<void> {
+  await Promise.all(informers.map((i) => i.waitForSync(timeoutMs)));
+}
+
+export function createInformer<T extends KubernetesObject>(options: InformerOptions<T>): Informer<T> {
+  const clock = options.clock ?? realClock;
+  const logger = options.logger ?? silentLogger;
+  const name = options.name ?? options.path;
+  const initialMs = options.backoff?.initialMs ?? 500;
+  const maxMs = options.backoff?.maxMs ?? 30_000;
+  const realWatch: WatchLike = options.watch ?? (new Watch(options.kc) as unknown as WatchLike);
+  const freeze = options.freeze ?? false;
+
+  const handlers: Record<InformerEvent, Set<InformerHandler<T>>> = {
+    add: new Set(),
+    update: new Set(),
+    delete: new Set(),
+    change: new Set(),
+  };
+  let synced = false;
+  let running = false;
+  let restartTimer: TimerHandle | undefined;
+  let failures = 0;
+  const syncWaiters = new Set<{ resolve(): void; reject(err: Error): void }>();
+
+  const markSynced = () => {
+    if (synced) return;
+    synced = true;
+    options.metrics?.synced(true);
+    logger.info({ informer: name }, 'informer synced');
+    for (const w of syncWaiters) w.resolve();
+    syncWaiters.clear();
+  };
+
+  const listFn: ListPromise<T> = async () => {
+    const list = await options.listFn();
+    if (freeze) for (const item of list.items ?? []) deepFreeze(item);
+    return list;
+  };
+
+  // ListWatch calls watch() right after it has applied a list (or to resume from its
+  // resourceVersion), so this is where we learn that the cache is populated.
+  const watchProxy: WatchLike = {
+    async watch(path, query, callback, done) {
+      if (!running) return { abort() {} }; // stopped while the list was in flight
+      markSynced();
+      const onEvent = (phase: string, obj: any, watchObj?: any) => {
+        failures = 0; // the watch works: the next failure starts the backoff afresh
+        if (phase === 'ERROR') {
+          // 410 is routine (resourceVersion compacted away): ListWatch relists when the watch ends.
+          if (obj?.code === 410) logger.debug({ informer: name }, 'watch expired (410); relisting');
+          else logger.warn({ informer: name, status: obj }, 'watch error event');
+        } else if (freeze && obj) {
+          deepFreeze(obj);
+        }
+        callback(phase, obj, watchObj);
+      };
+      const onDone = (err: any) => {
+        if (!err) failures = 0;
+        done(err);
+      };
+      try {
+        return await realWatch.watch(path, query, onEvent, onDone);
+      } catch (err) {
+        // Rejections here would escape ListWatch as unhandled; report them as a failed watch.
+        queueMicrotask(() => done(err));
+        return { abort() {} };
+      }
+    },
+  };
+
+  const lw = new ListWatch<T>(
+    options.path,
+    watchProxy as unknown as Watch,
+    listFn,
+    false,
+    options.labelSelector,
+    options.fieldSelector,
+  );
+
+  const dispatch = (event: InformerEvent, obj: T) => {
+    for (const set of [handlers[event], handlers.change]) {
+      for (const fn of set) {
+        try {
+          fn(obj);
+        } catch (err) {
+          logger.error({ informer: name, event, key: objectKey(obj), err }, 'informer handler threw');
+        }
+      }
+    }
+  };
+  lw.on('add', (obj) => dispatch('add', obj));
+  lw.on('update', (obj) => dispatch('update', obj));
+  lw.on('delete', (obj) => dispatch('delete', obj));
+
+  const launch = () => {
+    lw.start().catch((err: unknown) => onError(err));
+  };
+
+  // ListWatch has stopped (failed list, or a watch that ended with a non-410 error).
+  const onError = (err: unknown) => {
+    if (!running || restartTimer !== undefined) return;
+    const delay = Math.min(maxMs, initialMs * 2 ** failures);
+    failures++;
+    logger.warn(
+      { informer: name, err: describe(err), gone: isGone(err), retryInMs: delay, synced },
+      'list/watch failed; restarting',
+    );
+    restartTimer = clock.setTimeout(() => {
+      restartTimer = undefined;
+      if (!running) return;
+      options.metrics?.restarted();
+      launch();
+    }, delay);
+  };
+  lw.on('error', onError);
+  lw.on('connect', () => logger.debug({ informer: name }, 'list/watch (re)connecting'));
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      options.metrics?.synced(synced);
+      launch();
+    },
+    async stop() {
+      running = false;
+      clock.clearTimeout(restartTimer);
+      restartTimer = undefined;
+      await lw.stop();
+      for (const w of syncWaiters) w.reject(new Error(`informer ${name} stopped before it synced`));
+      syncWaiters.clear();
+    },
+    hasSynced: () => synced,
+    waitForSync(timeoutMs) {
+      if (synced) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const waiter = {
+          resolve: () => {
+            clock.clearTimeout(timer);
+            resolve();
+          },
+          reject: (err: Error) => {
+            clock.clearTimeout(timer);
+            reject(err);
+          },
+        };
+        const timer = clock.setTimeout(() => {
+          syncWaiters.delete(waiter);
+          reject(new Error(`informer ${name} not synced after ${timeoutMs}ms`));
+        }, timeoutMs);
+        syncWaiters.add(waiter);
+      });
+    },
+    list: (namespace) => lw.list(namespace),
+    get(key) {
+      const { namespace, name: objName } = splitKey(key);
+      return lw.get(objName, namespace || undefined);
+    },
+    on(event, fn) {
+      if (!(event in handlers)) throw new Error(`unknown informer event ${event}`);
+      handlers[event].add(fn);
+      return () => handlers[event].delete(fn);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FlagError, durationFlag, loadKubeConfig, parseDuration, parseFlags } from './kubeconfig.js';
+
+describe('parseDuration', () => {
+  it('parses ms, s, m, h, fractions and sums', () => {
+    assert.equal(parseDuration('500ms'), 500);
+    assert.equal(parseDuration('3s'), 3000);
+    assert.equal(parseDuration('1.5s'), 1500);
+    assert.equal(parseDuration('1m'), 60_000);
+    assert.equal(parseDuration('1m30s'), 90_000);
+    assert.equal(parseDuration('0s'), 0);
+  });
+
+  for (const bad of ['', '3', 's', '3 s', '-1s', '1sec', '1.s', '3s junk']) {
+    it(`rejects ${JSON.stringify(bad)} with a message naming the flag`, () => {
+      assert.throws(() => parseDuration(bad, '--retry-period'), /^Error: --retry-period: invalid duration/);
+    });
+  }
+});
+
+describe('parseFlags', () => {
+  const spec = { 'retry-period': { type: 'string' }, cleanup: { type: 'boolean' } } as const;
+
+  it('parses known flags', () => {
+    const v = parseFlags(['--retry-period', '250ms', '--cleanup'], spec);
+    assert.equal(v['retry-period'], '250ms');
+    assert.equal(v.cleanup, true);
+    assert.equal(durationFlag(v, 'retry-period', '500ms'), 250);
+    assert.equal(durationFlag({}, 'retry-period', '500ms'), 500);
+  });
+
+  it('names the unknown or bad flag', () => {
+    assert.throws(() => parseFlags(['--nope'], spec), (e: Error) => e instanceof FlagError && /--nope/.test(e.message));
+    assert.throws(() => durationFlag({ 'retry-period': 'soon' }, 'retry-period', '1s'), /--retry-period: invalid duration "soon"/);
+  });
+});
+
+describe('loadKubeConfig', () => {
+  it('loads a given file and fails clearly on a missing one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kc-'));
+    const file = join(dir, 'config');
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`,
+    );
+    assert.equal(loadKubeConfig(file).getCurrentCluster()?.server, 'https://127.0.0.1:6443');
+    assert.throws(() => loadKubeConfig(join(dir, 'missing')), /--kubeconfig .*missing: file not found/);
+  });
+});

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/**
+ * `path` (from `--kubeconfig`) if given; else in-cluster when running in a pod (service-account
+ * token present and KUBERNETES_SERVICE_HOST set); else the default chain (`KUBECONFIG`,
+ * `~/.kube/config`). A given path that does not exist is an error, never a silent fallback.
+ */
+export function loadKubeConfig(path?: string, env: NodeJS.ProcessEnv = process.env): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) {
+    if (!existsSync(path)) throw new Error(`--kubeconfig ${path}: file not found`);
+    kc.loadFromFile(path);
+  } else if (env['KUBERNETES_SERVICE_HOST'] && existsSync(SERVICE_ACCOUNT_TOKEN)) {
+    kc.loadFromCluster();
+  } else {
+    kc.loadFromDefault();
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new Error(`no current cluster in the kubeconfig${path ? ` ${path}` : ''}`);
+  }
+  return kc;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/**
+ * `'500ms' | '3s' | '1.5s' | '1m' | '1h'` (and Go-style sums like `1m30s`) → milliseconds.
+ * A bare number is rejected: a unit-less duration is ambiguous. `what` names the flag in errors.
+ */
+export function parseDuration(text: string, what = 'duration'): number {
+  const s = text.trim();
+  const part = /(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)/y;
+  let total = 0;
+  let pos = 0;
+  while (pos < s.length) {
+    part.lastIndex = pos;
+    const m = part.exec(s);
+    if (!m) break;
+    total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+    pos = part.lastIndex;
+  }
+  if (s.length === 0 || pos !== s.length) {
+    throw new Error(`${what}: invalid duration "${text}" (expected e.g. 500ms, 3s, 1.5s, 1m)`);
+  }
+  return Math.round(total);
+}
+
+export class FlagError extends Error {
+  override name = 'FlagError';
+}
+
+export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * `node:util` parseArgs in strict mode, with errors that name the flag (`FlagError`, exit 2 is
+ * the caller's business). Returns the parsed values; positionals are rejected.
+ */
+export function parseFlags<const O extends FlagSpec>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new FlagError((err as Error).message);
+  }
+}
+
+/** Helper for flag values: parses a duration flag, naming `--flag` in the error. */
+export function durationFlag(values: Record<string, unknown>, flag: string, fallback: string): number {
+  const v = values[flag];
+  if (v !== undefined && typeof v !== 'string') throw new FlagError(`--${flag}: expected a duration`);
+  try {
+    return parseDuration(v ?? fallback, `--${flag}`);
+  } catch (err) {
+    throw new FlagError((err as Error).message);
+  }
+}

@@ -1,0 +1,153 @@
+// generated — do not edit. Source: packages/crds/schema/*.yaml; regenerate with
+// `npm run gen -w @static-egress/crds`. src/generated/drift.test.ts fails when this file drifts.
+/* eslint-disable */
+import type { V1ListMeta, V1ObjectMeta } from '@kubernetes/client-node';
+
+/**
+ * EgressIPPool is owned by the cluster admin. It says which egress IPs exist, which namespaces may
+ * claim them and which nodes may hold them. An egress IP of a StaticEgressIP is honoured only if a
+ * pool contains it and admits the policy's namespace.
+ */
+export interface EgressIPPool {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ObjectMeta;
+  spec: EgressIPPoolSpec;
+  status?: EgressIPPoolStatus;
+}
+
+/** EgressIPPoolList is a list of EgressIPPool. */
+export interface EgressIPPoolList {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ListMeta;
+  items: EgressIPPool[];
+}
+
+/** EgressIPPoolSpec is the admin's allocation policy. */
+export interface EgressIPPoolSpec {
+  /** Address ranges of this pool. Entries must not overlap. */
+  cidrs: EgressIPPoolCIDR[];
+  /**
+   * Namespaces whose StaticEgressIPs may use this pool's addresses. Absent or empty admits every
+   * namespace.
+   */
+  namespaceSelector?: LabelSelector;
+  /**
+   * Nodes that may hold this pool's addresses as gateways, usually by the staticegress.io/gateway
+   * label. Absent or empty admits every node.
+   */
+  nodeSelector?: LabelSelector;
+  /**
+   * How many of this pool's addresses one node may hold (cloud capacity). The node annotation
+   * staticegress.io/max-egress-ips may lower it for one node.
+   * @default 8
+   */
+  maxIPsPerNode?: number;
+}
+
+export interface EgressIPPoolCIDR {
+  /** An IPv4 network, such as 192.0.2.96/27. */
+  cidr: string;
+  /** Addresses of the cidr that must never be handed out (router, broadcast, ...). */
+  reserved?: string[];
+}
+
+export interface LabelSelector {
+  /** Labels that must all be present with these values. */
+  matchLabels?: { [key: string]: string };
+  /** Requirements that must all hold. */
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values?: string[];
+}
+
+/** EgressIPPoolStatus is written by the gateway manager. */
+export interface EgressIPPoolStatus {
+  observedGeneration?: number;
+  /** Usable addresses (all addresses of the cidrs minus reserved ones). */
+  capacity?: number;
+  /** Addresses claimed by authorized StaticEgressIPs. */
+  allocated?: number;
+  /** Addresses currently held by a gateway node. */
+  assigned?: number;
+  /** Conditions in the metav1.Condition shape. */
+  conditions?: Condition[];
+}
+
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+/**
+ * StaticEgressIP makes the selected pods of its namespace leave the cluster with one of the listed
+ * egress IPs when they talk to the destination CIDRs. Each egress IP must be in an EgressIPPool
+ * that admits this namespace.
+ */
+export interface StaticEgressIP {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ObjectMeta;
+  spec: StaticEgressIPSpec;
+  status?: StaticEgressIPStatus;
+}
+
+/** StaticEgressIPList is a list of StaticEgressIP. */
+export interface StaticEgressIPList {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ListMeta;
+  items: StaticEgressIP[];
+}
+
+/** StaticEgressIPSpec is the desired egress behaviour. */
+export interface StaticEgressIPSpec {
+  /**
+   * Source IPv4 addresses for the selected pods' traffic. Each is held by a different gateway node
+   * at a time; each pod is pinned to one of them by a stable hash.
+   */
+  egressIPs: string[];
+  /**
+   * Selects pods of this namespace by label (a metav1.LabelSelector). Mutually exclusive with
+   * serviceName. When both are absent, every pod of the namespace is selected; an empty selector
+   * also selects every pod.
+   */
+  podSelector?: LabelSelector;
+  /**
+   * Selects the pods behind the Service of this name in this namespace (by the Service's selector).
+   * Mutually exclusive with podSelector.
+   */
+  serviceName?: string;
+  /**
+   * Destinations whose traffic uses the egress IPs. Defaults to 0.0.0.0/0. The cluster's pod and
+   * service CIDRs are always excluded.
+   * @default ["0.0.0.0/0"]
+   */
+  destinationCIDRs?: string[];
+  /** Destinations inside destinationCIDRs that keep the node's address. */
+  excludedCIDRs?: string[];
+}
+
+/** StaticEgressIPStatus is written by the gateway manager. */
+export interface StaticEgressIPStatus {
+  /** The metadata.generation the status was computed from. */
+  observedGeneration?: number;
+  /** The gateway node currently holding each egress IP. Unassigned IPs are absent. */
+  assignments?: EgressIPAssignment[];
+  /** Ready, Assigned, Programmed and Conflict, in the metav1.Condition shape. */
+  conditions?: Condition[];
+}
+
+export interface EgressIPAssignment {
+  egressIP: string;
+  node: string;
+}

@@ -1,0 +1,3 @@
+export * from './constants.js';
+export * from './generated/types.js';
+export * from './semantics/index.js';

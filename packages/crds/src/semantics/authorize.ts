@@ -1,0 +1,93 @@
+import { Reason } from '../constants.js';
+import { comparePolicyAge } from './age.js';
+import { cidrContainsIP, mustParseCIDRv4, type ParsedCIDR } from './ip.js';
+import { matchesSelector } from './selector.js';
+import type { AuthorizedIP, Labels, Policy, Pool } from './types.js';
+
+interface PreparedPool {
+  pool: Pool;
+  cidrs: { parsed: ParsedCIDR; reserved: Set<string> }[];
+}
+
+/**
+ * Decides, for every egress IP of every policy, whether it may be assigned. In this order:
+ * 1. it must be in a pool's cidr, not reserved there, and the pool must admit the policy's
+ *    namespace (IPNotAuthorized);
+ * 2. it must not be a node's address (IPIsNodeAddress);
+ * 3. among the policies for which 1 and 2 hold, the oldest keeps it (IPConflict for the others).
+ * An unauthorized claim never blocks an authorized one, so a tenant cannot hold another tenant's
+ * IP hostage by naming it first. Entries keep the order of spec.egressIPs.
+ */
+export function authorizeEgressIPs(
+  policies: readonly Policy[],
+  pools: readonly Pool[],
+  namespaceLabels: ReadonlyMap<string, Labels>,
+  nodeAddresses: ReadonlySet<string>,
+): Map<string, AuthorizedIP[]> {
+  const prepared: PreparedPool[] = [...pools]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((pool) => ({
+      pool,
+      cidrs: pool.cidrs.map((c) => ({ parsed: mustParseCIDRv4(c.cidr), reserved: new Set(c.reserved) })),
+    }));
+
+  const ordered = [...policies].sort(comparePolicyAge);
+  const owner = new Map<string, Policy>();
+  const result = new Map<string, AuthorizedIP[]>();
+  for (const policy of ordered) {
+    const labels = namespaceLabels.get(policy.namespace) ?? {};
+    const entries: AuthorizedIP[] = [];
+    for (const ip of new Set(policy.egressIPs)) {
+      const pool = findPool(prepared, ip, labels);
+      if (!pool) {
+        entries.push({ ip, problem: notAuthorized(prepared, ip, policy.namespace) });
+        continue;
+      }
+      if (nodeAddresses.has(ip)) {
+        entries.push({
+          ip,
+          pool,
+          problem: {
+            reason: Reason.IPIsNodeAddress,
+            message: `egress IP ${ip} is the address of a node; an egress IP must be a spare address that no node already uses`,
+          },
+        });
+        continue;
+      }
+      const holder = owner.get(ip);
+      if (holder) {
+        entries.push({
+          ip,
+          pool,
+          problem: {
+            reason: Reason.IPConflict,
+            message: `egress IP ${ip} is already claimed by the older StaticEgressIP ${holder.key}; the older policy keeps it`,
+          },
+        });
+        continue;
+      }
+      owner.set(ip, policy);
+      entries.push({ ip, pool });
+    }
+    result.set(policy.key, entries);
+  }
+  return result;
+}
+
+function findPool(pools: readonly PreparedPool[], ip: string, nsLabels: Labels): string | undefined {
+  for (const p of pools) {
+    if (!matchesSelector(nsLabels, p.pool.namespaceSelector)) continue;
+    if (p.cidrs.some((c) => cidrContainsIP(c.parsed, ip) && !c.reserved.has(ip))) return p.pool.name;
+  }
+  return undefined;
+}
+
+/** Says why, without naming pools the namespace may not see beyond what helps fix it. */
+function notAuthorized(pools: readonly PreparedPool[], ip: string, namespace: string): { reason: string; message: string } {
+  const reservedIn = pools.find((p) => p.cidrs.some((c) => cidrContainsIP(c.parsed, ip) && c.reserved.has(ip)));
+  const inAny = pools.some((p) => p.cidrs.some((c) => cidrContainsIP(c.parsed, ip) && !c.reserved.has(ip)));
+  let message = `egress IP ${ip} is not in any EgressIPPool that admits namespace ${namespace}`;
+  if (reservedIn && !inAny) message = `egress IP ${ip} is reserved in EgressIPPool ${reservedIn.pool.name} and cannot be used`;
+  else if (!inAny) message = `egress IP ${ip} is not in any EgressIPPool; ask the cluster admin to add it to a pool that admits namespace ${namespace}`;
+  return { reason: Reason.IPNotAuthorized, message };
+}

@@ -1,0 +1,22 @@
+export { comparePolicyAge } from './age.js';
+export { authorizeEgressIPs } from './authorize.js';
+export { podInfoFromPod, serviceInfoFromService } from './convert.js';
+export { ParseError } from './errors.js';
+export { cidrContainsIP, cidrsOverlap, isGlobalUnicastIPv4, parseCIDRv4, parseIPv4 } from './ip.js';
+export type { CIDRResult, ParsedCIDR } from './ip.js';
+export { objectKey, podKey, policyKey, splitKey } from './keys.js';
+export { parsePolicy, parsePool, parseSelector, timestampMs } from './parse.js';
+export { pinEgressIP, stableHash32 } from './pin.js';
+export { isSelectablePod, policySelectsPod, selectPods } from './select-pods.js';
+export { matchesSelector, matchesServiceSelector } from './selector.js';
+export type {
+  AuthorizedIP,
+  IPProblem,
+  Labels,
+  PodInfo,
+  PodSelection,
+  Policy,
+  Pool,
+  PoolCIDR,
+  ServiceInfo,
+} from './types.js';

@@ -1,0 +1,90 @@
+// Internal forms the parsers produce. Both daemons compute on these, never on raw objects.
+import type { LabelSelector, LabelSelectorRequirement } from '../generated/types.js';
+
+export type { LabelSelector, LabelSelectorRequirement };
+
+export type Labels = Readonly<Record<string, string>>;
+
+/** A parsed, validated StaticEgressIP. Addresses and CIDRs are in canonical text form. */
+export interface Policy {
+  /** `namespace/name` (see policyKey). */
+  key: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  generation: number;
+  /** metadata.creationTimestamp in ms since the epoch (0 when absent). */
+  createdAt: number;
+  /** In spec order, no duplicates. */
+  egressIPs: string[];
+  podSelector?: LabelSelector;
+  serviceName?: string;
+  /** Defaults to ['0.0.0.0/0']. */
+  destinationCIDRs: string[];
+  excludedCIDRs: string[];
+  /** status.assignments: egress IP → node name. */
+  assignments: Map<string, string>;
+}
+
+export interface PoolCIDR {
+  cidr: string;
+  reserved: string[];
+}
+
+/** A parsed, validated EgressIPPool. */
+export interface Pool {
+  name: string;
+  cidrs: PoolCIDR[];
+  /** Absent admits every namespace. */
+  namespaceSelector?: LabelSelector;
+  /** Absent admits every node. */
+  nodeSelector?: LabelSelector;
+  /** Defaults to 8. */
+  maxIPsPerNode: number;
+}
+
+/** What the semantics need of a Pod; build it with podInfoFromPod. */
+export interface PodInfo {
+  /** `namespace/name` (see podKey). */
+  key: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  labels: Labels;
+  /** spec.nodeName; absent or '' while the pod is unscheduled. */
+  nodeName?: string;
+  /** status.podIP (the IPv4 one when dual-stack). */
+  podIP?: string;
+  /** status.phase; Succeeded and Failed pods are never selected. */
+  phase?: string;
+  /** hostNetwork pods share the node's address and are never selected. */
+  hostNetwork?: boolean;
+}
+
+/** What the semantics need of a Service; build it with serviceInfoFromService. */
+export interface ServiceInfo {
+  namespace: string;
+  name: string;
+  /** spec.selector; absent or empty selects no pods (as for the Service itself). */
+  selector?: Labels;
+}
+
+export interface IPProblem {
+  reason: string;
+  message: string;
+}
+
+/** One egress IP of a policy after authorization. No problem means it may be assigned. */
+export interface AuthorizedIP {
+  ip: string;
+  /** The pool whose rules apply (the first by name that contains the IP and admits the namespace). */
+  pool?: string;
+  problem?: IPProblem;
+}
+
+export interface PodSelection {
+  /** The policy that owns the pod (the oldest that selects it). */
+  policyKey: string;
+  /** Younger policies that select the pod too; they get a PodConflict condition. */
+  losers: string[];
+}

@@ -1,0 +1,93 @@
+// The manager's only writes to the API: status through the status subresource, and core/v1 Events.
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Event,
+  type KubeConfig,
+} from '@kubernetes/client-node';
+import {
+  API_VERSION,
+  EVENT_SOURCE_MANAGER,
+  FIELD_MANAGER,
+  GROUP,
+  SEIP_KIND,
+  SEIP_PLURAL,
+  VERSION,
+  type StaticEgressIPStatus,
+} from '@static-egress/crds';
+import type { PolicyEvent } from './status.js';
+
+export interface PolicyRef {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/** Writes a policy's status. Idempotent: the same status written twice changes nothing. */
+export interface StatusWriter {
+  applyPolicyStatus(ref: PolicyRef, status: StaticEgressIPStatus): Promise<void>;
+}
+
+/** Records an Event about a policy. */
+export interface EventRecorder {
+  applyEvent(ref: PolicyRef, event: PolicyEvent): Promise<void>;
+}
+
+/** Merge patch on `/status` (JSON merge patch replaces lists whole, which is what we want). */
+export class KubeStatusWriter implements StatusWriter {
+  private readonly api: CustomObjectsApi;
+  constructor(kc: KubeConfig) {
+    this.api = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  async applyPolicyStatus(ref: PolicyRef, status: StaticEgressIPStatus): Promise<void> {
+    try {
+      await this.api.patchNamespacedCustomObjectStatus(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: ref.namespace,
+        plural: SEIP_PLURAL,
+        name: ref.name,
+        body: { status },
+        fieldManager: FIELD_MANAGER,
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (err) {
+      // Deleted meanwhile: nothing to report on; the informer's delete triggers the next sync.
+      if ((err as { code?: number }).code !== 404) throw err;
+    }
+  }
+}
+
+export class KubeEventRecorder implements EventRecorder {
+  private readonly api: CoreV1Api;
+  private seq = 0;
+  constructor(kc: KubeConfig, private readonly instance: string, private readonly now: () => number = Date.now) {
+    this.api = kc.makeApiClient(CoreV1Api);
+  }
+
+  async applyEvent(ref: PolicyRef, event: PolicyEvent): Promise<void> {
+    const t = new Date(this.now());
+    const body: CoreV1Event = {
+      metadata: {
+        name: `${ref.name}.${t.getTime().toString(16)}${(this.seq++ % 4096).toString(16).padStart(3, '0')}`,
+        namespace: ref.namespace,
+      },
+      involvedObject: { apiVersion: API_VERSION, kind: SEIP_KIND, namespace: ref.namespace, name: ref.name, uid: ref.uid },
+      reason: event.reason,
+      message: event.message.slice(0, 1024),
+      type: event.type,
+      source: { component: EVENT_SOURCE_MANAGER },
+      reportingComponent: EVENT_SOURCE_MANAGER,
+      reportingInstance: this.instance,
+      firstTimestamp: t,
+      lastTimestamp: t,
+      count: 1,
+    };
+    await this.api.createNamespacedEvent({ namespace: ref.namespace, body });
+  }
+}

@@ -1,0 +1,247 @@
+// Pure: one policy's assignment/authorization results → its status and the Events worth emitting.
+// Events are derived from the difference between the status on the server and the new one, so a
+// restarted or newly leading manager does not repeat them.
+import {
+  ConditionType,
+  EventReason,
+  Reason,
+  type AuthorizedIP,
+  type Condition,
+  type EgressIPAssignment,
+  type Policy,
+  type StaticEgressIPStatus,
+} from '@static-egress/crds';
+import type { Move, Unassigned } from '../assign/assign.js';
+import { compareIPs } from '../assign/ip-order.js';
+
+export interface PolicyEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface PodConflict {
+  /** The older policy that keeps the pods. */
+  winner: string;
+  pods: string[];
+}
+
+export interface PolicyStatusInput {
+  policy: Pick<Policy, 'key' | 'generation'>;
+  /** status as the apiserver has it now. */
+  current: StaticEgressIPStatus | undefined;
+  authorization: readonly AuthorizedIP[];
+  /** ip → node for every IP (the whole assignment result). */
+  assignments: ReadonlyMap<string, string>;
+  /** This policy's unplaced IPs. */
+  unassigned: readonly Unassigned[];
+  /** This policy's moves in this pass. */
+  moves: readonly Move[];
+  podConflicts: readonly PodConflict[];
+  /** Unhealthy reasons by node, for failover messages. */
+  nodeProblems?: ReadonlyMap<string, string>;
+  now: Date;
+}
+
+export interface PolicyStatusResult {
+  status: StaticEgressIPStatus;
+  /** Whether status differs from `current` (a write is needed). */
+  changed: boolean;
+  events: PolicyEvent[];
+}
+
+/** The condition types this manager owns; others (Programmed) are carried over untouched. */
+const OWNED: readonly string[] = [ConditionType.Ready, ConditionType.Assigned, ConditionType.Conflict];
+
+const PROBLEM_EVENT: Record<string, string> = {
+  [Reason.IPNotAuthorized]: EventReason.EgressIPNotAuthorized,
+  [Reason.IPConflict]: EventReason.EgressIPConflict,
+  [Reason.IPIsNodeAddress]: EventReason.EgressIPIsNodeAddress,
+  [Reason.PodConflict]: EventReason.EgressIPPodConflict,
+};
+
+/** Ready=False reports the first problem in this order. */
+const PROBLEM_ORDER: readonly string[] = [Reason.IPNotAuthorized, Reason.IPIsNodeAddress, Reason.IPConflict];
+
+interface Problem {
+  reason: string;
+  message: string;
+  /** Text that stays the same while the problem lasts; an Event fires when it first appears. */
+  key: string;
+}
+
+export function computePolicyStatus(input: PolicyStatusInput): PolicyStatusResult {
+  const { policy, current, authorization, assignments } = input;
+  const ipProblems: Problem[] = authorization
+    .filter((a) => a.problem)
+    .map((a) => ({ reason: a.problem!.reason, message: a.problem!.message, key: a.problem!.message }))
+    .sort((a, b) => PROBLEM_ORDER.indexOf(a.reason) - PROBLEM_ORDER.indexOf(b.reason));
+  const podProblems: Problem[] = input.podConflicts.map(podConflictProblem);
+  const usable = authorization.filter((a) => !a.problem).map((a) => a.ip);
+
+  const assigned: EgressIPAssignment[] = usable
+    .filter((ip) => assignments.has(ip))
+    .map((ip) => ({ egressIP: ip, node: assignments.get(ip)! }))
+    .sort((a, b) => compareIPs(a.egressIP, b.egressIP));
+
+  const assignedCond = assignedCondition(usable, assigned, input.unassigned, ipProblems);
+  const conflicts = [...ipProblems.filter((p) => p.reason !== Reason.IPNotAuthorized), ...podProblems];
+  const conflictCond: Cond = conflicts.length
+    ? { type: ConditionType.Conflict, status: 'True', reason: conflicts[0]!.reason, message: joinMessages(conflicts) }
+    : { type: ConditionType.Conflict, status: 'False', reason: Reason.NoConflict, message: 'no conflicts with other policies or nodes' };
+  const readyCond: Cond = ipProblems.length
+    ? { type: ConditionType.Ready, status: 'False', reason: ipProblems[0]!.reason, message: joinMessages(ipProblems) }
+    : assignedCond.status !== 'True'
+      ? { type: ConditionType.Ready, status: 'False', reason: assignedCond.reason, message: assignedCond.message }
+      : { type: ConditionType.Ready, status: 'True', reason: Reason.Ready, message: 'every egress IP is authorized and held by a gateway node' };
+
+  const status = buildStatus(policy.generation, current, assigned, [readyCond, assignedCond, conflictCond], input.now);
+
+  const events: PolicyEvent[] = [];
+  const oldText = (current?.conditions ?? []).map((c) => c.message).join('\n');
+  for (const p of [...ipProblems, ...podProblems]) {
+    if (!oldText.includes(p.key)) events.push({ type: 'Warning', reason: PROBLEM_EVENT[p.reason] ?? p.reason, message: p.message });
+  }
+  events.push(...assignmentEvents(input, assigned));
+  const oldAssigned = current?.conditions?.find((c) => c.type === ConditionType.Assigned);
+  const lostAll = assigned.length === 0 && (current?.assignments?.length ?? 0) > 0;
+  if (
+    assignedCond.reason === Reason.NoGatewayAvailable &&
+    oldAssigned?.reason !== Reason.NoGatewayAvailable &&
+    !lostAll // the per-IP events already said it
+  ) {
+    events.push({ type: 'Warning', reason: EventReason.EgressIPNoGateway, message: assignedCond.message });
+  }
+  return { status, changed: !sameStatus(current, status), events };
+}
+
+/** Status for an object that does not parse (the CRD schema should make this rare). */
+export function computeInvalidPolicyStatus(input: {
+  generation: number;
+  current: StaticEgressIPStatus | undefined;
+  message: string;
+  now: Date;
+}): PolicyStatusResult {
+  const message = `the spec is invalid and is ignored: ${input.message}`;
+  const conds: Cond[] = [
+    { type: ConditionType.Ready, status: 'False', reason: Reason.InvalidSpec, message },
+    { type: ConditionType.Assigned, status: 'False', reason: Reason.InvalidSpec, message },
+    { type: ConditionType.Conflict, status: 'False', reason: Reason.NoConflict, message: 'no conflicts with other policies or nodes' },
+  ];
+  const status = buildStatus(input.generation, input.current, [], conds, input.now);
+  const old = input.current?.conditions?.find((c) => c.type === ConditionType.Ready);
+  const events: PolicyEvent[] =
+    old?.reason === Reason.InvalidSpec && old.message === message
+      ? []
+      : [{ type: 'Warning', reason: EventReason.EgressIPInvalidSpec, message }];
+  return { status, changed: !sameStatus(input.current, status), events };
+}
+
+type Cond = Pick<Condition, 'type' | 'status' | 'reason' | 'message'>;
+
+function assignedCondition(usable: string[], assigned: EgressIPAssignment[], unassigned: readonly Unassigned[], problems: Problem[]): Cond {
+  const type = ConditionType.Assigned;
+  if (usable.length === 0) {
+    const reason = problems[0]?.reason ?? Reason.NoGatewayAvailable;
+    return { type, status: 'False', reason, message: 'no egress IP of this policy may be assigned (see the Ready condition)' };
+  }
+  const held = assigned.map((a) => `${a.egressIP} on ${a.node}`).join(', ');
+  if (assigned.length === usable.length) return { type, status: 'True', reason: Reason.Assigned, message: `held by gateway nodes: ${held}` };
+  const parts: string[] = [];
+  const draining = unassigned.filter((u) => u.reason === 'Draining');
+  const noGateway = unassigned.filter((u) => u.reason === 'NoGatewayAvailable');
+  if (noGateway.length) {
+    parts.push(
+      `no healthy gateway node can hold ${noGateway.map((u) => u.ip).join(', ')}: a gateway must match the pool's nodeSelector, ` +
+        'be Ready and schedulable, answer the agent health probe, have capacity left and not hold another IP of this policy',
+    );
+  }
+  if (draining.length) {
+    parts.push(`${draining.map((u) => `${u.ip} is being released by ${u.node}`).join(', ')} before it moves to another gateway`);
+  }
+  if (assigned.length) parts.push(`held: ${held}`);
+  const reason = assigned.length === 0 ? Reason.NoGatewayAvailable : Reason.PartiallyAssigned;
+  return { type, status: 'False', reason, message: parts.join('; ') };
+}
+
+function podConflictProblem(c: PodConflict): Problem {
+  const key = `also selected by the older StaticEgressIP ${c.winner}`;
+  const shown = c.pods.slice(0, 5).join(', ') + (c.pods.length > 5 ? `, … (${c.pods.length} in all)` : '');
+  return {
+    reason: Reason.PodConflict,
+    key,
+    message: `pods ${shown} are ${key}, which keeps them; this policy does not apply to them`,
+  };
+}
+
+function joinMessages(ps: Problem[]): string {
+  return ps.map((p) => p.message).join('; ');
+}
+
+function assignmentEvents(input: PolicyStatusInput, assigned: EgressIPAssignment[]): PolicyEvent[] {
+  const before = new Map((input.current?.assignments ?? []).map((a) => [a.egressIP, a.node]));
+  const after = new Map(assigned.map((a) => [a.egressIP, a.node]));
+  const moveOf = new Map(input.moves.map((m) => [m.ip, m]));
+  const why = (node: string) => input.nodeProblems?.get(node) ?? 'it is no longer a valid gateway';
+  const events: PolicyEvent[] = [];
+  for (const [ip, node] of after) {
+    const old = before.get(ip);
+    if (old === node) continue;
+    const move = moveOf.get(ip);
+    if (old !== undefined) {
+      events.push({ type: 'Warning', reason: EventReason.EgressIPMoved, message: `egress IP ${ip} failed over from ${old} to ${node}: ${why(old)}` });
+    } else if (move?.from !== undefined && move.from !== node) {
+      events.push({ type: 'Normal', reason: EventReason.EgressIPMoved, message: `egress IP ${ip} moved from ${move.from} to ${node} after ${move.from} released it` });
+    } else {
+      events.push({ type: 'Normal', reason: EventReason.EgressIPAssigned, message: `egress IP ${ip} assigned to gateway node ${node}` });
+    }
+  }
+  for (const [ip, node] of before) {
+    if (after.has(ip)) continue;
+    const u = input.unassigned.find((x) => x.ip === ip);
+    if (u?.reason === 'Draining') {
+      events.push({ type: 'Normal', reason: EventReason.EgressIPReleased, message: `egress IP ${ip} is being released by ${node} (${why(node)}); it moves to another gateway once ${node} has let go of it` });
+    } else if (u?.reason === 'NoGatewayAvailable') {
+      events.push({ type: 'Warning', reason: EventReason.EgressIPNoGateway, message: `egress IP ${ip} lost its gateway ${node} (${why(node)}) and no other healthy gateway node can hold it; traffic pinned to it is dropped until one can` });
+    } else {
+      events.push({ type: 'Normal', reason: EventReason.EgressIPUnassigned, message: `egress IP ${ip} is no longer assigned to ${node}` });
+    }
+  }
+  return events;
+}
+
+function buildStatus(
+  generation: number,
+  current: StaticEgressIPStatus | undefined,
+  assignments: EgressIPAssignment[],
+  owned: Cond[],
+  now: Date,
+): StaticEgressIPStatus {
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const old = new Map((current?.conditions ?? []).map((c) => [c.type, c]));
+  const conditions: Condition[] = owned.map((c) => {
+    const prev = old.get(c.type);
+    const lastTransitionTime = prev && prev.status === c.status ? prev.lastTransitionTime : stamp;
+    return { ...c, observedGeneration: generation, lastTransitionTime: String(lastTransitionTime) };
+  });
+  for (const c of current?.conditions ?? []) if (!OWNED.includes(c.type)) conditions.push(c);
+  return { observedGeneration: generation, assignments, conditions };
+}
+
+function sameStatus(a: StaticEgressIPStatus | undefined, b: StaticEgressIPStatus): boolean {
+  if (!a) return false;
+  const norm = (s: StaticEgressIPStatus) =>
+    JSON.stringify({
+      g: s.observedGeneration ?? null,
+      a: (s.assignments ?? []).map((x) => [x.egressIP, x.node]),
+      c: [...(s.conditions ?? [])]
+        .sort((x, y) => (x.type < y.type ? -1 : 1))
+        .map((c) => [c.type, c.status, c.reason, c.message, c.observedGeneration ?? null, timeText(c.lastTransitionTime)]),
+    });
+  return norm(a) === norm(b);
+}
+
+function timeText(t: unknown): string {
+  if (t instanceof Date) return t.toISOString().replace(/\.\d+Z$/, 'Z');
+  return String(t);
+}

@@ -1,0 +1,160 @@
+// Probes each eligible node's agent /healthz over the node's InternalIP (DESIGN §5). A node turns
+// unhealthy after `failureThreshold` consecutive misses and healthy again on the first success;
+// every flip calls `onChange` at once so the manager re-assigns without waiting for a resync.
+import type { Clock, TimerHandle } from '@static-egress/controller-kit';
+
+export interface ProbeResponse {
+  ok: boolean;
+  /**
+   * Egress IPs the agent says it holds, when its /healthz body reports them (JSON
+   * `{"egressIPs": [...]}`); lets the manager confirm a drained node's release.
+   */
+  egressIPs?: string[];
+}
+
+/** One HTTP GET; must settle (or be aborted through `signal`). */
+export type ProbeFetch = (url: string, signal: AbortSignal) => Promise<ProbeResponse>;
+
+export interface ProbeTarget {
+  node: string;
+  address: string;
+}
+
+export interface NodeProberOptions {
+  clock: Clock;
+  fetch: ProbeFetch;
+  port: number;
+  intervalMs: number;
+  timeoutMs: number;
+  failureThreshold: number;
+  /** A node's verdict flipped (first verdict included). */
+  onChange: (node: string, healthy: boolean) => void;
+  /** One probe failed (for the probe-failures metric). */
+  onFailure?: (node: string) => void;
+  /** The agent reported what it holds. */
+  onHeld?: (node: string, egressIPs: ReadonlySet<string>) => void;
+}
+
+interface TargetState {
+  address: string;
+  failures: number;
+  healthy?: boolean;
+  held?: ReadonlySet<string>;
+  timer?: TimerHandle;
+  abort?: AbortController;
+  /** Bumped when the target is replaced or removed, so a late answer is ignored. */
+  epoch: number;
+}
+
+export class NodeProber {
+  private readonly targets = new Map<string, TargetState>();
+  private epochs = 0;
+  private stopped = false;
+
+  constructor(private readonly opts: NodeProberOptions) {}
+
+  /** The set of nodes to probe. New ones start at once; gone ones stop and lose their verdict. */
+  setTargets(targets: readonly ProbeTarget[]): void {
+    if (this.stopped) return;
+    const wanted = new Map(targets.map((t) => [t.node, t.address]));
+    for (const [node, st] of this.targets) {
+      if (wanted.get(node) !== st.address) this.drop(node, st);
+    }
+    for (const [node, address] of wanted) {
+      if (this.targets.has(node)) continue;
+      const st: TargetState = { address, failures: 0, epoch: ++this.epochs };
+      this.targets.set(node, st);
+      this.tick(node, st);
+    }
+  }
+
+  /** node → verdict; nodes not probed to a verdict yet are absent. */
+  health(): Map<string, boolean> {
+    const m = new Map<string, boolean>();
+    for (const [node, st] of this.targets) if (st.healthy !== undefined) m.set(node, st.healthy);
+    return m;
+  }
+
+  /** What the node's agent last reported holding, if its /healthz reports that. */
+  held(node: string): ReadonlySet<string> | undefined {
+    return this.targets.get(node)?.held;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const [node, st] of this.targets) this.drop(node, st);
+  }
+
+  private drop(node: string, st: TargetState): void {
+    st.epoch = -1;
+    this.opts.clock.clearTimeout(st.timer);
+    st.abort?.abort();
+    this.targets.delete(node);
+  }
+
+  private tick(node: string, st: TargetState): void {
+    const { clock, timeoutMs, intervalMs } = this.opts;
+    const epoch = st.epoch;
+    const started = clock.now();
+    const abort = new AbortController();
+    st.abort = abort;
+    let timeout: TimerHandle | undefined;
+    const timedOut = new Promise<ProbeResponse>((resolve) => {
+      timeout = clock.setTimeout(() => {
+        abort.abort();
+        resolve({ ok: false });
+      }, timeoutMs);
+    });
+    const url = `http://${formatHost(st.address)}:${this.opts.port}/healthz`;
+    const answer = this.opts.fetch(url, abort.signal).catch((): ProbeResponse => ({ ok: false }));
+    void Promise.race([answer, timedOut]).then((res) => {
+      clock.clearTimeout(timeout);
+      if (st.epoch !== epoch || this.stopped) return;
+      this.record(node, st, res);
+      if (st.epoch !== epoch || this.stopped) return;
+      const wait = Math.max(0, intervalMs - (clock.now() - started));
+      st.timer = clock.setTimeout(() => this.tick(node, st), wait);
+    });
+  }
+
+  private record(node: string, st: TargetState, res: ProbeResponse): void {
+    if (res.ok) {
+      st.failures = 0;
+      if (res.egressIPs) {
+        st.held = new Set(res.egressIPs);
+        this.opts.onHeld?.(node, st.held);
+      }
+      if (st.healthy !== true) {
+        st.healthy = true;
+        this.opts.onChange(node, true);
+      }
+      return;
+    }
+    st.failures++;
+    this.opts.onFailure?.(node);
+    if (st.failures >= this.opts.failureThreshold && st.healthy !== false) {
+      st.healthy = false;
+      this.opts.onChange(node, false);
+    }
+  }
+}
+
+function formatHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+/** The real probe: 200 is healthy; a JSON body may list the egress IPs the agent holds. */
+export const httpProbe: ProbeFetch = async (url, signal) => {
+  const res = await fetch(url, { signal });
+  const text = await res.text();
+  if (res.status !== 200) return { ok: false };
+  if ((res.headers.get('content-type') ?? '').includes('json')) {
+    try {
+      const body = JSON.parse(text) as { egressIPs?: unknown };
+      if (Array.isArray(body.egressIPs)) return { ok: true, egressIPs: body.egressIPs.filter((x): x is string => typeof x === 'string') };
+    } catch {
+      // a non-JSON body still counts as healthy
+    }
+  }
+  return { ok: true };
+};

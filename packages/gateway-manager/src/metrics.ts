@@ -1,0 +1,31 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { metricPrefix } from '@static-egress/controller-kit';
+
+/** The manager's own metrics; the registry comes from controller-kit's createRegistry. */
+export interface ManagerMetrics {
+  assignedIPs: Gauge;
+  unassignedIPs: Gauge;
+  failovers: Counter;
+  probeFailures: Counter<'node'>;
+  syncDuration: Histogram<'result'>;
+  isLeader: Gauge;
+}
+
+export function createManagerMetrics(registry: Registry): ManagerMetrics {
+  const p = `${metricPrefix(registry)}manager_`;
+  const registers = [registry];
+  return {
+    assignedIPs: new Gauge({ name: `${p}assigned_ips`, help: 'Authorized egress IPs held by a gateway node', registers }),
+    unassignedIPs: new Gauge({ name: `${p}unassigned_ips`, help: 'Authorized egress IPs without a gateway node (draining or none available)', registers }),
+    failovers: new Counter({ name: `${p}failovers_total`, help: 'Egress IPs moved off a dead or unhealthy gateway node', registers }),
+    probeFailures: new Counter({ name: `${p}probe_failures_total`, help: 'Failed agent /healthz probes', labelNames: ['node'], registers }),
+    syncDuration: new Histogram({
+      name: `${p}sync_duration_seconds`,
+      help: 'Time of one assignment sync (read caches, assign, write status and Events)',
+      labelNames: ['result'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    isLeader: new Gauge({ name: `${p}is_leader`, help: '1 while this manager holds the leader Lease', registers }),
+  };
+}

@@ -1,0 +1,178 @@
+// The shipped manifests (manifests/, kustomize) against a real kube-apiserver: every object is
+// accepted, and the RBAC is the least privilege of DESIGN §9 — checked with `kubectl auth can-i`
+// and, for the status/spec split, with real ServiceAccount tokens.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { REPO_ROOT, useCluster, type Cluster } from '../../../../e2e/src/k8s/index.js';
+
+const SYSTEM_NS = 'static-egress-system';
+const MANIFESTS = join(REPO_ROOT, 'manifests');
+const AGENT = `system:serviceaccount:${SYSTEM_NS}:static-egress-agent`;
+const MANAGER = `system:serviceaccount:${SYSTEM_NS}:static-egress-manager`;
+const SEIP = 'staticegressips.staticegress.io';
+const POOL = 'egressippools.staticegress.io';
+
+interface Check {
+  who: string;
+  verb: string;
+  resource: string;
+  namespace?: string;
+  subresource?: string;
+  allowed: boolean;
+}
+
+const checks: Check[] = [
+  // agent: reads policies, pools, pods, nodes, services, namespaces; writes nothing
+  ...['list', 'watch', 'get'].flatMap((verb) => [SEIP, POOL, 'pods', 'nodes', 'services', 'namespaces']
+    .map((resource) => ({ who: AGENT, verb, resource, allowed: true }))),
+  { who: AGENT, verb: 'patch', resource: SEIP, subresource: 'status', namespace: 'default', allowed: false },
+  { who: AGENT, verb: 'update', resource: SEIP, subresource: 'status', namespace: 'default', allowed: false },
+  { who: AGENT, verb: 'update', resource: SEIP, namespace: 'default', allowed: false },
+  { who: AGENT, verb: 'create', resource: 'events', namespace: 'default', allowed: false },
+  { who: AGENT, verb: 'create', resource: 'events.events.k8s.io', namespace: 'default', allowed: false },
+  { who: AGENT, verb: 'create', resource: 'leases.coordination.k8s.io', namespace: SYSTEM_NS, allowed: false },
+  { who: AGENT, verb: 'patch', resource: 'nodes', allowed: false },
+  { who: AGENT, verb: 'get', resource: 'secrets', namespace: SYSTEM_NS, allowed: false },
+  { who: AGENT, verb: 'list', resource: 'endpointslices.discovery.k8s.io', allowed: false },
+  // manager: reads the same, writes status only, Events anywhere, its Lease in its namespace only
+  ...[SEIP, POOL, 'pods', 'nodes', 'services', 'namespaces']
+    .map((resource) => ({ who: MANAGER, verb: 'watch', resource, allowed: true })),
+  { who: MANAGER, verb: 'patch', resource: SEIP, subresource: 'status', namespace: 'default', allowed: true },
+  { who: MANAGER, verb: 'update', resource: SEIP, subresource: 'status', namespace: 'team-a', allowed: true },
+  { who: MANAGER, verb: 'update', resource: SEIP, namespace: 'default', allowed: false },
+  { who: MANAGER, verb: 'patch', resource: SEIP, namespace: 'default', allowed: false },
+  { who: MANAGER, verb: 'create', resource: SEIP, namespace: 'default', allowed: false },
+  { who: MANAGER, verb: 'delete', resource: SEIP, namespace: 'default', allowed: false },
+  { who: MANAGER, verb: 'patch', resource: POOL, allowed: false },
+  { who: MANAGER, verb: 'patch', resource: POOL, subresource: 'status', allowed: false },
+  { who: MANAGER, verb: 'create', resource: 'events', namespace: 'team-a', allowed: true },
+  { who: MANAGER, verb: 'patch', resource: 'events', namespace: 'team-a', allowed: true },
+  { who: MANAGER, verb: 'create', resource: 'events.events.k8s.io', namespace: 'team-a', allowed: true },
+  { who: MANAGER, verb: 'create', resource: 'leases.coordination.k8s.io', namespace: SYSTEM_NS, allowed: true },
+  { who: MANAGER, verb: 'update', resource: 'leases.coordination.k8s.io', namespace: SYSTEM_NS, allowed: true },
+  { who: MANAGER, verb: 'get', resource: 'leases.coordination.k8s.io', namespace: SYSTEM_NS, allowed: true },
+  { who: MANAGER, verb: 'delete', resource: 'leases.coordination.k8s.io', namespace: SYSTEM_NS, allowed: false },
+  { who: MANAGER, verb: 'create', resource: 'leases.coordination.k8s.io', namespace: 'default', allowed: false },
+  { who: MANAGER, verb: 'create', resource: 'leases.coordination.k8s.io', namespace: 'kube-system', allowed: false },
+  { who: MANAGER, verb: 'patch', resource: 'nodes', allowed: false },
+  { who: MANAGER, verb: 'patch', resource: 'pods', namespace: 'default', allowed: false },
+  { who: MANAGER, verb: 'get', resource: 'secrets', namespace: SYSTEM_NS, allowed: false },
+];
+
+function describeCheck(c: Check): string {
+  const sa = c.who.split(':').pop();
+  const sub = c.subresource ? `/${c.subresource}` : '';
+  return `${sa} ${c.allowed ? 'can' : 'cannot'} ${c.verb} ${c.resource}${sub}${c.namespace ? ` in ${c.namespace}` : ''}`;
+}
+
+async function canI(cluster: Cluster, c: Check): Promise<boolean> {
+  const ns = c.namespace ? ['-n', c.namespace] : ['--all-namespaces'];
+  const [, , saNs] = c.who.split(':');
+  const r = await cluster.kubectl(['auth', 'can-i', c.verb, c.resource, ...ns,
+    ...(c.subresource ? [`--subresource=${c.subresource}`] : []),
+    `--as=${c.who}`, '--as-group=system:serviceaccounts', `--as-group=system:serviceaccounts:${saNs}`], { reject: false });
+  if (r.stdout.trim() !== 'yes' && r.stdout.trim() !== 'no') throw new Error(`kubectl auth can-i: ${r.stdout} ${r.stderr}`);
+  return r.stdout.trim() === 'yes';
+}
+
+describe('manifests', () => {
+  it('manifests/crds are identical to packages/crds/schema (node scripts/sync-manifests.mjs)', () => {
+    const schemaDir = join(REPO_ROOT, 'packages/crds/schema');
+    const yamls = (d: string): string[] => readdirSync(d).filter((f) => f.endsWith('.yaml')).sort();
+    assert.deepEqual(yamls(join(MANIFESTS, 'crds')), yamls(schemaDir));
+    for (const f of yamls(schemaDir)) {
+      assert.equal(readFileSync(join(MANIFESTS, 'crds', f), 'utf8'), readFileSync(join(schemaDir, f), 'utf8'),
+        `manifests/crds/${f} is stale: run node scripts/sync-manifests.mjs`);
+    }
+  });
+
+  describe('against kube-apiserver', () => {
+    const k8s = useCluster();
+    let rendered: Record<string, unknown>[] = [];
+
+    before(async () => {
+      const out = await k8s.cluster.kubectl(['kustomize', MANIFESTS]);
+      rendered = parseAllDocuments(out.stdout).map((d) => d.toJSON() as Record<string, unknown>);
+    });
+
+    it('kubectl apply --dry-run=server -k manifests/ accepts every object', async () => {
+      const c = k8s.cluster;
+      // Namespaced objects can only be dry-run into a namespace that exists.
+      await c.kubectl(['apply', '-f', join(MANIFESTS, 'namespace.yaml')]);
+      const r = await c.kubectl(['apply', '--dry-run=server', '-k', MANIFESTS]);
+      const lines = r.stdout.split('\n').filter(Boolean);
+      assert.equal(lines.length, rendered.length, r.stdout);
+      for (const l of lines) assert.match(l, /\(server dry run\)$/);
+    });
+
+    it('applies for real, establishes the CRDs, and re-applying changes nothing', async () => {
+      const c = k8s.cluster;
+      await c.kubectl(['apply', '-k', MANIFESTS]);
+      await c.kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${SEIP}`, `crd/${POOL}`]);
+      const again = await c.kubectl(['apply', '-k', MANIFESTS]);
+      for (const l of again.stdout.split('\n').filter(Boolean)) assert.match(l, / unchanged$/);
+    });
+
+    it('the pod templates pass pod admission (PodSecurity, ServiceAccount, priority class)', async () => {
+      const c = k8s.cluster;
+      for (const kind of ['DaemonSet', 'Deployment']) {
+        const obj = rendered.find((o) => o.kind === kind) as { spec: { template: { metadata: object; spec: object } } };
+        const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { ...obj.spec.template.metadata, name: `dry-${kind.toLowerCase()}`,
+          namespace: SYSTEM_NS }, spec: { ...obj.spec.template.spec, nodeName: 'node-1' } };
+        const r = await c.kubectl(['create', '--dry-run=server', '-f', '-', '-o', 'json'], { input: stringify(pod) });
+        const admitted = JSON.parse(r.stdout) as { spec: { priority?: number; serviceAccountName?: string } };
+        assert.ok((admitted.spec.priority ?? 0) > 1_000_000_000, `${kind}: system priority class resolved`);
+      }
+    });
+
+    it('the agent runs with NET_ADMIN and NET_RAW only: not privileged, no host PID', () => {
+      const ds = rendered.find((o) => o.kind === 'DaemonSet') as { spec: { template: { spec: {
+        hostNetwork?: boolean; hostPID?: boolean; tolerations?: { operator?: string; key?: string }[];
+        containers: { securityContext: { privileged?: boolean; capabilities: { add?: string[]; drop?: string[] } } }[] } } } };
+      const spec = ds.spec.template.spec;
+      assert.equal(spec.hostNetwork, true);
+      assert.notEqual(spec.hostPID, true);
+      assert.ok(spec.tolerations?.some((t) => t.operator === 'Exists' && t.key === undefined), 'tolerates every taint');
+      for (const ctr of spec.containers) {
+        assert.notEqual(ctr.securityContext.privileged, true);
+        assert.deepEqual([...(ctr.securityContext.capabilities.add ?? [])].sort(), ['NET_ADMIN', 'NET_RAW']);
+        assert.deepEqual(ctr.securityContext.capabilities.drop, ['ALL']);
+      }
+    });
+
+    describe('RBAC (kubectl auth can-i)', () => {
+      for (const check of checks) {
+        it(describeCheck(check), async () => {
+          assert.equal(await canI(k8s.cluster, check), check.allowed);
+        });
+      }
+    });
+
+    it('with real tokens: the manager patches StaticEgressIP status but not its spec; the agent neither', async () => {
+      const c = k8s.cluster;
+      await c.ensureNamespace('team-a');
+      const seip = { apiVersion: 'staticegress.io/v1alpha1', kind: 'StaticEgressIP', metadata: { name: 'web', namespace: 'team-a' },
+        spec: { egressIPs: ['192.0.2.100'] } };
+      await c.kubectl(['apply', '-f', '-'], { input: stringify(seip) });
+      const manager = await c.serviceAccountKubeconfig(SYSTEM_NS, 'static-egress-manager');
+      const agent = await c.serviceAccountKubeconfig(SYSTEM_NS, 'static-egress-agent');
+      const patchStatus = ['patch', SEIP, 'web', '-n', 'team-a', '--subresource=status', '--type=merge',
+        '-p', JSON.stringify({ status: { observedGeneration: 1 } })];
+      const patchSpec = ['patch', SEIP, 'web', '-n', 'team-a', '--type=merge',
+        '-p', JSON.stringify({ spec: { egressIPs: ['192.0.2.101'] } })];
+
+      await c.kubectl(patchStatus, { kubeconfig: manager });
+      const got = await c.kubectl(['get', SEIP, 'web', '-n', 'team-a', '-o', 'jsonpath={.status.observedGeneration}']);
+      assert.equal(got.stdout, '1');
+      for (const [kubeconfig, args] of [[manager, patchSpec], [agent, patchStatus], [agent, patchSpec]] as const) {
+        const r = await c.kubectl([...args], { kubeconfig, reject: false });
+        assert.notEqual(r.exitCode, 0);
+        assert.match(r.stderr, /forbidden/i);
+      }
+      const list = await c.kubectl(['get', SEIP, '-A', '-o', 'name'], { kubeconfig: agent });
+      assert.match(list.stdout, /web/);
+    });
+  });
+});

@@ -1,0 +1,130 @@
+// computeNodeState: the whole of this node's data path as data. Pure; no kernel, no API.
+import { allocateSlots, computeSlotLayout } from './alloc.js';
+import type {
+  DirectorEntry, DirectorRoute, GatewayEntry, NodeState, NodeStateInput, PolicyView, VxlanPeer,
+} from './types.js';
+
+const DEFAULT_DST = ['0.0.0.0/0'];
+
+interface PolicyPlan {
+  policy: PolicyView;
+  authorized: string[];
+  /** IPs pods are pinned over: the assigned authorized IPs, or all authorized ones when none is assigned */
+  pinSet: string[];
+  /** pod keys selected by this policy with an IP */
+  pods: { uid: string; nodeName: string; podIP: string; pinned: string }[];
+}
+
+function ipCompare(a: string, b: string): number {
+  const pa = a.split('/')[0]!.split('.').map(Number);
+  const pb = b.split('/')[0]!.split('.').map(Number);
+  for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function sortIPs(ips: Iterable<string>): string[] {
+  return [...new Set(ips)].sort(ipCompare);
+}
+
+function planPolicies(input: NodeStateInput): PolicyPlan[] {
+  const byKey = new Map<string, PolicyPlan>();
+  for (const policy of input.policies) {
+    const authorized = [...(input.authorizedIPs.get(policy.key) ?? [])];
+    if (authorized.length === 0) continue; // nothing authorized: nothing programmed (IPNotAuthorized)
+    const assigned = authorized.filter((ip) => !!policy.assignments.get(ip));
+    // Rendezvous pinning over the assigned IPs keeps every pod whose IP is still held where it was
+    // and moves only the pods of a lost IP; with nothing assigned, pods fail closed on their pin.
+    const pinSet = assigned.length > 0 ? assigned : authorized;
+    byKey.set(policy.key, { policy, authorized, pinSet, pods: [] });
+  }
+  for (const pod of input.pods) {
+    if (!pod.podIP) continue;
+    const pk = input.selection.get(pod.key);
+    const plan = pk === undefined ? undefined : byKey.get(pk);
+    if (!plan) continue;
+    plan.pods.push({ uid: pod.uid, nodeName: pod.nodeName, podIP: pod.podIP, pinned: input.pin(pod.uid, plan.pinSet) });
+  }
+  return [...byKey.values()];
+}
+
+export function computeNodeState(input: NodeStateInput): NodeState {
+  const plans = planPolicies(input);
+  const layout = computeSlotLayout(input.ranges);
+
+  type Pending = Omit<DirectorEntry, 'slot' | 'mark' | 'table' | 'priority'>;
+  const pendingDirector: Pending[] = [];
+  const gateway: GatewayEntry[] = [];
+  const peers = new Map<string, VxlanPeer>();
+
+  for (const plan of plans) {
+    const { policy } = plan;
+    const dst = policy.destinationCIDRs.length > 0 ? [...policy.destinationCIDRs] : [...DEFAULT_DST];
+    const excl = [...policy.excludedCIDRs];
+    const held = plan.authorized.filter((ip) => policy.assignments.get(ip) === input.nodeName);
+
+    // Director: local pods grouped by the IP they are pinned to.
+    const localByIP = new Map<string, string[]>();
+    for (const p of plan.pods) {
+      if (p.nodeName !== input.nodeName) continue;
+      const list = localByIP.get(p.pinned) ?? [];
+      list.push(p.podIP);
+      localByIP.set(p.pinned, list);
+    }
+    for (const [ip, podIPs] of localByIP) {
+      const owner = policy.assignments.get(ip);
+      if (owner === input.nodeName) continue; // own gateway: no redirect, only the SNAT below
+      let route: DirectorRoute;
+      if (!owner) route = { kind: 'unreachable' };
+      else if (input.mode === 'direct') route = { kind: 'direct', via: ip };
+      else {
+        const gwIP = input.nodes.get(owner);
+        if (!gwIP) route = { kind: 'unreachable' };
+        else {
+          route = { kind: 'vxlan', via: gwIP, gatewayNode: owner };
+          peers.set(gwIP, { node: owner, ip: gwIP });
+        }
+      }
+      pendingDirector.push({
+        policyKey: policy.key, egressIP: ip, podIPs: sortIPs(podIPs), destinationCIDRs: dst,
+        excludedCIDRs: excl, route,
+      });
+    }
+
+    // Gateway: holding one IP of the policy (the invariant), SNAT every pod of the policy to it, so a
+    // director with a slightly different view still never leaks; holding several, each its pins.
+    for (const ip of held) {
+      const podIPs = held.length === 1 ? plan.pods.map((p) => p.podIP) : plan.pods.filter((p) => p.pinned === ip).map((p) => p.podIP);
+      gateway.push({ policyKey: policy.key, egressIP: ip, podIPs: sortIPs(podIPs), destinationCIDRs: dst, excludedCIDRs: excl });
+    }
+  }
+
+  const { slots, overflow } = allocateSlots(pendingDirector.map((d) => d.egressIP), layout.capacity, input.previousSlots);
+  const director: DirectorEntry[] = [];
+  for (const d of pendingDirector) {
+    const slot = slots.get(d.egressIP);
+    if (slot === undefined) continue;
+    director.push({
+      ...d, slot, mark: (slot * 2 ** layout.shift) >>> 0, table: input.ranges.tableMin + slot - 1,
+      priority: input.ranges.priorityMin + slot - 1,
+    });
+  }
+  director.sort((a, b) => ipCompare(a.egressIP, b.egressIP));
+  gateway.sort((a, b) => ipCompare(a.egressIP, b.egressIP));
+
+  return {
+    mode: input.mode,
+    nodeIP: input.nodeIP,
+    clusterCIDRs: [...input.clusterCIDRs],
+    markMask: input.ranges.markMask >>> 0,
+    director,
+    gateway,
+    addresses: input.fenced ? [] : sortIPs(gateway.map((g) => g.egressIP)),
+    vxlanPeers: [...peers.values()].sort((a, b) => ipCompare(a.ip, b.ip)),
+    overflow: overflow.sort(),
+  };
+}
+
+/** egress IP → slot, to feed the next computeNodeState as previousSlots. */
+export function slotsOf(state: NodeState): Map<string, number> {
+  return new Map(state.director.map((d) => [d.egressIP, d.slot]));
+}

@@ -1,0 +1,101 @@
+// The agent's internal view of the cluster (inputs) and of this node's data path (outputs).
+// Inputs are the parsed forms from @static-egress/crds, narrowed to what the agent reads, so the
+// pure layers can be tested without the API types.
+
+export type Mode = 'direct' | 'vxlan';
+
+/** The fields of crds' `Policy` the agent uses. */
+export interface PolicyView {
+  key: string; // 'ns/name'
+  egressIPs: string[];
+  destinationCIDRs: string[];
+  excludedCIDRs: string[];
+  /** egress IP → node name, from status.assignments */
+  assignments: ReadonlyMap<string, string>;
+}
+
+/** The fields of crds' `PodInfo` the agent uses. */
+export interface PodView {
+  key: string; // 'ns/name'
+  uid: string;
+  nodeName: string;
+  podIP?: string;
+}
+
+/** Owned kernel ranges (DESIGN §1): one fwmark bit range, one table range, one rule-priority range. */
+export interface OwnedRanges {
+  markMask: number;
+  tableMin: number;
+  tableMax: number;
+  priorityMin: number;
+  priorityMax: number;
+}
+
+export interface NodeStateInput {
+  nodeName: string;
+  nodeIP: string;
+  mode: Mode;
+  policies: PolicyView[];
+  /** policy key → egress IPs that passed authorizeEgressIPs (no problem) */
+  authorizedIPs: ReadonlyMap<string, readonly string[]>;
+  /** pod key → winning policy key (selectPods) */
+  selection: ReadonlyMap<string, string>;
+  pods: PodView[];
+  /** node name → node IP (InternalIP) */
+  nodes: ReadonlyMap<string, string>;
+  clusterCIDRs: string[];
+  ranges: OwnedRanges;
+  /** pin a pod to one of the policy's IPs (crds pinEgressIP) */
+  pin: (podUID: string, ips: string[]) => string;
+  /** egress IP → slot from the previous state, so marks/tables stay put while keys come and go */
+  previousSlots?: ReadonlyMap<string, number>;
+  /** self-fenced: hold no egress addresses */
+  fenced?: boolean;
+}
+
+export type DirectorRoute =
+  | { kind: 'direct'; via: string } // default via <egressIP> onlink dev <uplink>
+  | { kind: 'vxlan'; via: string; gatewayNode: string } // default via <gateway node IP> onlink dev segress.vx
+  | { kind: 'unreachable' };
+
+/** Local pods pinned to an egress IP held by another node (or by none). */
+export interface DirectorEntry {
+  policyKey: string;
+  egressIP: string;
+  podIPs: string[]; // sorted
+  destinationCIDRs: string[];
+  excludedCIDRs: string[];
+  slot: number;
+  mark: number;
+  table: number;
+  priority: number;
+  route: DirectorRoute;
+}
+
+/** An egress IP held by this node: address + SNAT for the policy's pods. */
+export interface GatewayEntry {
+  policyKey: string;
+  egressIP: string;
+  podIPs: string[]; // sorted
+  destinationCIDRs: string[];
+  excludedCIDRs: string[];
+}
+
+export interface VxlanPeer {
+  node: string;
+  ip: string;
+}
+
+export interface NodeState {
+  mode: Mode;
+  nodeIP: string;
+  clusterCIDRs: string[];
+  markMask: number;
+  director: DirectorEntry[]; // sorted by egressIP
+  gateway: GatewayEntry[]; // sorted by egressIP
+  /** addresses to hold on the uplink (gateway egress IPs unless fenced) */
+  addresses: string[];
+  vxlanPeers: VxlanPeer[]; // sorted by ip
+  /** keys that found no free slot (fail: nothing programmed for them, logged loudly) */
+  overflow: string[];
+}

@@ -1,0 +1,75 @@
+// Kernel capabilities the syncer needs. Each Linux* implementation talks to the network namespace
+// the process runs in; each Fake* keeps real state in memory.
+import type { RouteIntent, RuleIntent, VxlanIntent } from '../render/types.js';
+
+export interface IpsetRestorer {
+  /** `ipset save` of every set. */
+  save(): Promise<string>;
+  /** One `ipset restore` of the given text; rejects when any line fails. No-op for ''. */
+  restore(text: string): Promise<void>;
+}
+
+export interface IptablesRestorer {
+  /** `iptables-save` of the mangle, nat and filter tables; with counters when asked. */
+  save(opts?: { counters?: boolean }): Promise<string>;
+  /** One `iptables-restore --noflush` transaction; the kernel applies all of it or none. */
+  restore(text: string): Promise<void>;
+}
+
+export interface RuleTable {
+  /** IPv4 fwmark rules whose priority is within [min, max]. */
+  list(min: number, max: number): Promise<RuleIntent[]>;
+  /** Adds the rules; a rule that already exists is left as is. */
+  add(rules: readonly RuleIntent[]): Promise<void>;
+  /** Deletes exactly these rules; a rule that does not exist is ignored. */
+  del(rules: readonly RuleIntent[]): Promise<void>;
+}
+
+export interface RouteTable {
+  /** IPv4 routes in tables within [min, max]. */
+  list(min: number, max: number): Promise<RouteIntent[]>;
+  /** Creates or replaces each table's default route, atomically per route. */
+  replace(routes: readonly RouteIntent[]): Promise<void>;
+  /** Deletes exactly these routes; a route that does not exist is ignored. */
+  del(routes: readonly RouteIntent[]): Promise<void>;
+}
+
+export interface OwnedAddress {
+  ip: string;
+  dev: string;
+  /** carries our label (so it is ours even if we did not add it in this process) */
+  owned: boolean;
+}
+
+export interface AddressManager {
+  /** /32 IPv4 addresses on dev. */
+  list(dev: string): Promise<OwnedAddress[]>;
+  /** Adds /32 addresses with our label; returns those that were newly added (so GARP fires only then). */
+  add(dev: string, ips: readonly string[]): Promise<string[]>;
+  /** Deletes the addresses; one that does not exist is ignored. */
+  del(dev: string, ips: readonly string[]): Promise<void>;
+}
+
+export interface VxlanManager {
+  /** The device (null when absent), its permanent neighbours and fdb entries. */
+  read(name: string): Promise<VxlanIntent>;
+  /** Creates/fixes the device and adds missing neighbours and fdb entries (no removals). */
+  addMissing(want: VxlanIntent, have: VxlanIntent): Promise<void>;
+  /** Removes neighbours and fdb entries not wanted; deletes the device when none is wanted. */
+  removeStale(want: VxlanIntent, have: VxlanIntent, name: string): Promise<void>;
+}
+
+export interface GarpSender {
+  /** Sends gratuitous ARP for ip on dev several times in the background; never awaited. */
+  announce(dev: string, ip: string): void;
+}
+
+export interface Kernel {
+  ipset: IpsetRestorer;
+  iptables: IptablesRestorer;
+  rules: RuleTable;
+  routes: RouteTable;
+  addresses: AddressManager;
+  vxlan: VxlanManager;
+  garp: GarpSender;
+}

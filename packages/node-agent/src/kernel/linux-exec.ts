@@ -1,0 +1,46 @@
+// ipset, iptables, GARP: one process per batch through their binaries (DESIGN §6).
+import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import type { GarpSender, IpsetRestorer, IptablesRestorer } from './interfaces.js';
+
+async function run(cmd: string, args: string[], input?: string): Promise<string> {
+  const r = await execa(cmd, args, { input, reject: false, stripFinalNewline: false });
+  if (r.exitCode !== 0) {
+    const msg = String(r.stderr || r.stdout).trim().split('\n').slice(0, 5).join('; ');
+    throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.exitCode}): ${msg}`);
+  }
+  return String(r.stdout);
+}
+
+export class LinuxIpset implements IpsetRestorer {
+  save(): Promise<string> {
+    return run('ipset', ['save']);
+  }
+  async restore(text: string): Promise<void> {
+    if (text) await run('ipset', ['restore'], text);
+  }
+}
+
+export class LinuxIptables implements IptablesRestorer {
+  async save(opts: { counters?: boolean } = {}): Promise<string> {
+    return run('iptables-save', opts.counters ? ['-c'] : []);
+  }
+  async restore(text: string): Promise<void> {
+    if (text) await run('iptables-restore', ['-w', '5', '--noflush'], text);
+  }
+}
+
+/** `arping -U -c 1` waits a second before it exits: fire several, detached, never awaited. */
+export class LinuxGarp implements GarpSender {
+  constructor(private readonly delaysMs: readonly number[] = [0, 250, 1000, 2000], private readonly onError?: (e: Error) => void) {}
+  announce(dev: string, ip: string): void {
+    for (const d of this.delaysMs) {
+      const t = setTimeout(() => {
+        const child = spawn('arping', ['-U', '-c', '1', '-I', dev, '-s', ip, ip], { stdio: 'ignore' });
+        child.on('error', (e) => this.onError?.(e));
+        child.unref();
+      }, d);
+      t.unref();
+    }
+  }
+}

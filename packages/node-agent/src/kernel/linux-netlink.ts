@@ -1,0 +1,220 @@
+// Rules, routes and addresses over one rtnetlink socket of the namespace this process runs in.
+import { createRequire } from 'node:module';
+import type { RouteIntent, RuleIntent } from '../render/types.js';
+import type { AddressManager, OwnedAddress, RouteTable, RuleTable } from './interfaces.js';
+import type * as NL from 'netlink';
+
+const require = createRequire(import.meta.url);
+const netlink = require('netlink') as typeof NL;
+
+const AF_INET = 2;
+const RTNH_F_ONLINK = 4;
+const RTN_UNICAST = 1;
+const RTN_UNREACHABLE = 7;
+const FR_ACT_TO_TBL = 1;
+const RTPROT_STATIC = 4;
+const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400;
+const ENOENT = 2, EEXIST = 17, ESRCH = 3, EADDRNOTAVAIL = 99;
+/** Requests in flight at once: the socket matches replies by sequence number. */
+const WINDOW = 256;
+
+function ipBuf(ip: string): Buffer {
+  return Buffer.from(ip.split('.').map(Number));
+}
+function bufIP(b: Buffer | undefined): string | undefined {
+  return b && b.length === 4 ? [...b].join('.') : undefined;
+}
+function errno(e: unknown): number | undefined {
+  const x = e as { errno?: number; code?: string };
+  return typeof x?.errno === 'number' ? Math.abs(x.errno) : undefined;
+}
+async function windowed<T>(items: readonly T[], fn: (x: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += WINDOW) await Promise.all(items.slice(i, i + WINDOW).map(fn));
+}
+function ignoring(codes: number[]) {
+  return (e: unknown) => {
+    const n = errno(e);
+    if (n === undefined || !codes.includes(n)) throw e;
+  };
+}
+
+/**
+ * Implements RuleTable, RouteTable and AddressManager. One instance (one socket) per process; the
+ * process must run inside the node's network namespace (`ip netns exec` or hostNetwork).
+ */
+export class LinuxNetlink {
+  private readonly sock = netlink.createRtNetlink();
+  private ifindex = new Map<string, number>();
+  private ifname = new Map<number, string>();
+
+  constructor(private readonly addressLabel: (dev: string) => string | undefined) {}
+
+  close(): void {
+    this.sock.socket.close();
+  }
+
+  private async refreshLinks(): Promise<void> {
+    const links = await this.sock.getLinks();
+    this.ifindex = new Map();
+    this.ifname = new Map();
+    for (const l of links) {
+      const name = l.attrs.ifname;
+      if (name !== undefined && l.data.index !== undefined) {
+        this.ifindex.set(name, l.data.index);
+        this.ifname.set(l.data.index, name);
+      }
+    }
+  }
+  async indexOf(dev: string): Promise<number> {
+    let i = this.ifindex.get(dev);
+    if (i === undefined) {
+      await this.refreshLinks();
+      i = this.ifindex.get(dev);
+    }
+    if (i === undefined) throw new Error(`no such interface: ${dev}`);
+    return i;
+  }
+  private async nameOf(index: number): Promise<string | undefined> {
+    if (!this.ifname.has(index)) await this.refreshLinks();
+    return this.ifname.get(index);
+  }
+
+  // ---- the three capabilities, sharing the socket and the link cache
+  readonly rules: RuleTable = {
+    list: (min, max) => this.listRules(min, max),
+    add: (rules) => this.addRules(rules),
+    del: (rules) => this.delRules(rules),
+  };
+  readonly routes: RouteTable = {
+    list: (min, max) => this.listRoutes(min, max),
+    replace: (routes) => this.replaceRoutes(routes),
+    del: (routes) => this.delRoutes(routes),
+  };
+  readonly addresses: AddressManager = {
+    list: (dev) => this.listAddresses(dev),
+    add: (dev, ips) => this.addAddresses(dev, ips),
+    del: (dev, ips) => this.delAddresses(dev, ips),
+  };
+
+  // ---- rules
+  private async listRules(min: number, max: number): Promise<RuleIntent[]> {
+    const rules = await this.sock.getRules({ family: AF_INET });
+    const out: RuleIntent[] = [];
+    for (const r of rules) {
+      const prio = r.attrs.priority ?? 0;
+      if (r.data.family !== AF_INET || prio < min || prio > max) continue;
+      out.push({ priority: prio, fwmark: (r.attrs.fwmark ?? 0) >>> 0, fwmask: (r.attrs.fwmask ?? 0) >>> 0, table: r.attrs.table ?? r.data.table ?? 0 });
+    }
+    return out;
+  }
+
+  private ruleMsg(r: RuleIntent) {
+    return [
+      { family: AF_INET, action: FR_ACT_TO_TBL, table: r.table < 256 ? r.table : 0 },
+      { priority: r.priority, fwmark: r.fwmark, fwmask: r.fwmask, table: r.table },
+    ] as const;
+  }
+  private async addRules(rules: readonly RuleIntent[]): Promise<void> {
+    await windowed(rules, (r) => {
+      const [data, attrs] = this.ruleMsg(r);
+      return this.sock.newRule({ ...data }, { ...attrs }, { flags: NLM_F_CREATE | NLM_F_EXCL }).catch(ignoring([EEXIST]));
+    });
+  }
+  private async delRules(rules: readonly RuleIntent[]): Promise<void> {
+    await windowed(rules, (r) => {
+      const [data, attrs] = this.ruleMsg(r);
+      return this.sock.delRule({ ...data }, { ...attrs }).catch(ignoring([ENOENT, ESRCH]));
+    });
+  }
+
+  // ---- routes
+  private async listRoutes(min: number, max: number): Promise<RouteIntent[]> {
+    const routes = await this.sock.getRoutes({ family: AF_INET });
+    const out: RouteIntent[] = [];
+    for (const r of routes) {
+      const table = r.attrs.table ?? r.data.table ?? 0;
+      if (r.data.family !== AF_INET || table < min || table > max) continue;
+      const type = r.data.type === RTN_UNREACHABLE || r.data.type === 'UNREACHABLE' ? 'unreachable' : 'unicast';
+      const flags = (r.data.flags as { __unknown?: number } | undefined)?.__unknown ?? 0;
+      const route: RouteIntent = { table, type, onlink: (flags & RTNH_F_ONLINK) !== 0 };
+      const gw = bufIP(r.attrs.gateway);
+      if (gw) route.gateway = gw;
+      if (r.attrs.oif !== undefined) route.dev = await this.nameOf(r.attrs.oif);
+      // A route that is not a plain default route is somebody else's shape: keep it distinct so the
+      // diff deletes it.
+      if ((r.data.dstLen ?? 0) !== 0) route.dst = `${bufIP(r.attrs.dst)}/${r.data.dstLen}`;
+      if (r.attrs.priority) route.metric = r.attrs.priority;
+      out.push(route);
+    }
+    return out;
+  }
+
+  private async routeMsg(r: RouteIntent) {
+    const data: NL.rt.Route = {
+      family: AF_INET, dstLen: 0, table: r.table < 256 ? r.table : 0, protocol: RTPROT_STATIC,
+      scope: 0, type: r.type === 'unreachable' ? RTN_UNREACHABLE : RTN_UNICAST,
+      flags: r.onlink ? { __unknown: RTNH_F_ONLINK } : {},
+    };
+    const attrs: NL.rt.RouteAttrs = { table: r.table };
+    if (r.gateway) attrs.gateway = ipBuf(r.gateway);
+    if (r.dev) attrs.oif = await this.indexOf(r.dev);
+    return { data, attrs };
+  }
+
+  private async replaceRoutes(routes: readonly RouteIntent[]): Promise<void> {
+    await windowed(routes, async (r) => {
+      const { data, attrs } = await this.routeMsg(r);
+      await this.sock.newRoute(data, attrs, { flags: NLM_F_CREATE | NLM_F_REPLACE });
+    });
+  }
+
+  private async delRoutes(routes: readonly RouteIntent[]): Promise<void> {
+    await windowed(routes, async (r) => {
+      // Delete by table + default destination (+ type): what identifies the routes we own.
+      const data: NL.rt.Route = { family: AF_INET, dstLen: 0, table: r.table < 256 ? r.table : 0, scope: 0 };
+      const attrs: NL.rt.RouteAttrs = { table: r.table };
+      if (r.dst) {
+        const [ip, len] = r.dst.split('/');
+        data.dstLen = Number(len);
+        attrs.dst = ipBuf(ip!);
+      }
+      if (r.metric) attrs.priority = r.metric;
+      await this.sock.delRoute(data, attrs).catch(ignoring([ESRCH, ENOENT]));
+    });
+  }
+
+  // ---- addresses
+  private async listAddresses(dev: string): Promise<OwnedAddress[]> {
+    const index = await this.indexOf(dev).catch(() => undefined);
+    if (index === undefined) return [];
+    const addrs = await this.sock.getAddresses({ family: AF_INET });
+    const label = this.addressLabel(dev);
+    const out: OwnedAddress[] = [];
+    for (const a of addrs) {
+      if (a.data.index !== index || a.data.prefixlen !== 32) continue;
+      const ip = bufIP(a.attrs.local ?? a.attrs.address);
+      if (ip) out.push({ ip, dev, owned: label !== undefined && a.attrs.label === label });
+    }
+    return out;
+  }
+
+  private async addAddresses(dev: string, ips: readonly string[]): Promise<string[]> {
+    const index = await this.indexOf(dev);
+    const label = this.addressLabel(dev);
+    const added: string[] = [];
+    await windowed(ips, (ip) =>
+      this.sock.newAddress({ family: AF_INET, prefixlen: 32, index, scope: 0 }, { local: ipBuf(ip), address: ipBuf(ip), ...(label ? { label } : {}) },
+        { flags: NLM_F_CREATE | NLM_F_EXCL })
+        .then(() => { added.push(ip); })
+        .catch(ignoring([EEXIST])));
+    return added;
+  }
+
+  private async delAddresses(dev: string, ips: readonly string[]): Promise<void> {
+    const index = await this.indexOf(dev).catch(() => undefined);
+    if (index === undefined) return;
+    await windowed(ips, (ip) =>
+      this.sock.delAddress({ family: AF_INET, prefixlen: 32, index }, { local: ipBuf(ip), address: ipBuf(ip) })
+        .catch(ignoring([EADDRNOTAVAIL, ENOENT, ESRCH])));
+  }
+}

@@ -1,0 +1,128 @@
+// renderState: NodeState → the kernel objects that implement it (DESIGN §6). Pure.
+import type { NodeState } from '../desired/types.js';
+import { FAILCLOSED_COMMENT, chainNames, setNames, vtepMAC } from './names.js';
+import type { IptablesChains, JumpSpec, RenderConfig, RenderedState, RouteIntent } from './types.js';
+
+export function hex(n: number): string {
+  return `0x${(n >>> 0).toString(16)}`;
+}
+
+/** CIDR as iptables-save prints it: network address, explicit prefix; 0.0.0.0/0 prints as nothing. */
+export function canonicalCIDR(cidr: string): string {
+  const [ip, len] = cidr.split('/');
+  const prefix = len === undefined ? 32 : Number(len);
+  const n = ip!.split('.').reduce((a, o) => (a * 256 + Number(o)) >>> 0, 0);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  const net = (n & mask) >>> 0;
+  return `${[24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.')}/${prefix}`;
+}
+
+function dstMatch(cidr: string): string {
+  const c = canonicalCIDR(cidr);
+  return c === '0.0.0.0/0' ? '' : ` -d ${c}`;
+}
+
+export function renderJumps(cfg: Pick<RenderConfig, 'chainPrefix'>): JumpSpec[] {
+  const n = chainNames(cfg);
+  return [
+    { table: 'mangle', chain: 'PREROUTING', target: n.mark, position: 1 },
+    { table: 'mangle', chain: 'FORWARD', target: n.mss, position: 1 },
+    { table: 'nat', chain: 'POSTROUTING', target: n.skip, position: 1 },
+    { table: 'nat', chain: 'POSTROUTING', target: n.snat, position: 2 },
+    { table: 'filter', chain: 'FORWARD', target: n.fwd, position: 1 },
+  ];
+}
+
+export function renderIptablesChains(state: NodeState, cfg: RenderConfig): IptablesChains {
+  const n = chainNames(cfg);
+  const s = setNames(cfg);
+  const mask = hex(state.markMask);
+  const mangle = new Map<string, string[]>();
+  const nat = new Map<string, string[]>();
+  const filter = new Map<string, string[]>();
+  const clusterReturns = (chain: string) => state.clusterCIDRs.map((c) => `-A ${chain}${dstMatch(c)} -j RETURN`);
+
+  // mangle: mark a local selected pod's packets to its destinations, before routing.
+  const mark = clusterReturns(n.mark);
+  for (const d of state.director) {
+    const set = s.director(d.egressIP);
+    const chain = n.markEntry(d.egressIP);
+    mark.push(`-A ${n.mark} -m set --match-set ${set} src -j ${chain}`);
+    const rules = d.excludedCIDRs.map((c) => `-A ${chain}${dstMatch(c)} -j RETURN`);
+    for (const c of d.destinationCIDRs) {
+      // A rule with no target only counts: the packets the unreachable route is about to drop.
+      if (d.route.kind === 'unreachable') rules.push(`-A ${chain}${dstMatch(c)} -m comment --comment ${FAILCLOSED_COMMENT}`);
+      rules.push(`-A ${chain}${dstMatch(c)} -j MARK --set-xmark ${hex(d.mark)}/${mask}`);
+    }
+    mangle.set(chain, rules);
+  }
+  mangle.set(n.mark, mark);
+  mangle.set(n.mss, state.mode === 'vxlan'
+    ? [`-A ${n.mss} -o ${cfg.vxlanDevice} -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu`]
+    : []);
+
+  // nat: redirected (marked) packets leave this node un-NATed; the gateway SNATs, keeping ports.
+  nat.set(n.skip, [`-A ${n.skip} -m mark ! --mark 0x0/${mask} -j ACCEPT`]);
+  const snat = clusterReturns(n.snat);
+  // filter: let egressed flows through a DROP-policy FORWARD, and drop INVALID mid-stream packets
+  // that would otherwise leave un-NATed after a failover.
+  const fwd = [`-A ${n.fwd} -m mark ! --mark 0x0/${mask} -j ACCEPT`];
+  for (const g of state.gateway) {
+    const set = s.gateway(g.egressIP);
+    fwd.push(`-A ${n.fwd} -m set --match-set ${set} dst -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
+  }
+  fwd.push(...clusterReturns(n.fwd));
+  for (const g of state.gateway) {
+    const set = s.gateway(g.egressIP);
+    const sc = n.snatEntry(g.egressIP);
+    const fc = n.fwdEntry(g.egressIP);
+    snat.push(`-A ${n.snat} -m set --match-set ${set} src -j ${sc}`);
+    fwd.push(`-A ${n.fwd} -m set --match-set ${set} src -j ${fc}`);
+    const excl = g.excludedCIDRs.map((c) => `${dstMatch(c)} -j RETURN`);
+    nat.set(sc, [...excl.map((r) => `-A ${sc}${r}`), ...g.destinationCIDRs.map((c) => `-A ${sc}${dstMatch(c)} -j SNAT --to-source ${g.egressIP}`)]);
+    filter.set(fc, [
+      ...excl.map((r) => `-A ${fc}${r}`),
+      ...g.destinationCIDRs.flatMap((c) => [
+        `-A ${fc}${dstMatch(c)} -m conntrack --ctstate INVALID -j DROP`,
+        `-A ${fc}${dstMatch(c)} -j ACCEPT`,
+      ]),
+    ]);
+  }
+  nat.set(n.snat, snat);
+  filter.set(n.fwd, fwd);
+  return { mangle, nat, filter };
+}
+
+export function renderRoutes(state: NodeState, cfg: RenderConfig): RouteIntent[] {
+  return state.director.map((d): RouteIntent => {
+    switch (d.route.kind) {
+      case 'direct': return { table: d.table, type: 'unicast', gateway: d.route.via, dev: cfg.uplink, onlink: true };
+      case 'vxlan': return { table: d.table, type: 'unicast', gateway: d.route.via, dev: cfg.vxlanDevice, onlink: true };
+      case 'unreachable': return { table: d.table, type: 'unreachable', onlink: false };
+    }
+  });
+}
+
+export function renderState(state: NodeState, cfg: RenderConfig): RenderedState {
+  const s = setNames(cfg);
+  const ipsets = [
+    ...state.director.map((d) => ({ name: s.director(d.egressIP), type: 'hash:ip' as const, members: d.podIPs })),
+    ...state.gateway.map((g) => ({ name: s.gateway(g.egressIP), type: 'hash:ip' as const, members: g.podIPs })),
+  ].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const vxlan = state.mode === 'vxlan'
+    ? {
+        device: { name: cfg.vxlanDevice, vni: cfg.vxlanVNI, port: cfg.vxlanPort, local: state.nodeIP, uplink: cfg.uplink, mac: vtepMAC(state.nodeIP) },
+        neighbors: state.vxlanPeers.map((p) => ({ ip: p.ip, mac: vtepMAC(p.ip) })),
+        fdb: state.vxlanPeers.map((p) => ({ mac: vtepMAC(p.ip), dst: p.ip })),
+      }
+    : { device: null, neighbors: [], fdb: [] };
+  return {
+    ipsets,
+    iptables: renderIptablesChains(state, cfg),
+    jumps: renderJumps(cfg),
+    rules: state.director.map((d) => ({ priority: d.priority, fwmark: d.mark, fwmask: state.markMask, table: d.table })),
+    routes: renderRoutes(state, cfg),
+    addresses: state.addresses.map((ip) => ({ ip, dev: cfg.uplink })),
+    vxlan,
+  };
+}

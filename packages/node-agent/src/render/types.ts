@@ -1,0 +1,78 @@
+// What the kernel should hold, as plain data: the output of renderState, the input of the appliers.
+
+export type IptablesTable = 'mangle' | 'nat' | 'filter';
+export const IPTABLES_TABLES: readonly IptablesTable[] = ['mangle', 'nat', 'filter'];
+
+export interface RenderConfig {
+  chainPrefix: string; // SEGRESS
+  ipsetPrefix: string; // segress
+  uplink: string;
+  vxlanDevice: string; // segress.vx
+  vxlanVNI: number;
+  vxlanPort: number;
+}
+
+export interface IpsetSpec {
+  name: string;
+  type: 'hash:ip' | 'hash:net';
+  members: string[]; // sorted, canonical (as `ipset save` prints them)
+}
+
+/** Our chains per table: chain → rule lines exactly as `iptables-save` prints them ("-A CHAIN ..."). */
+export type IptablesChains = Record<IptablesTable, Map<string, string[]>>;
+
+/** A jump that must sit at `position` (1-based) of a built-in chain. */
+export interface JumpSpec {
+  table: IptablesTable;
+  chain: string; // built-in
+  target: string; // our chain
+  position: number;
+}
+
+export interface RuleIntent {
+  priority: number;
+  fwmark: number;
+  fwmask: number;
+  table: number;
+}
+
+export interface RouteIntent {
+  table: number;
+  type: 'unicast' | 'unreachable';
+  gateway?: string;
+  dev?: string;
+  onlink: boolean;
+  /** only on routes read back from the kernel that are not a plain default route (leftovers) */
+  dst?: string;
+  metric?: number;
+}
+
+export interface AddressIntent {
+  ip: string; // /32
+  dev: string;
+}
+
+export interface VxlanDeviceIntent {
+  name: string;
+  vni: number;
+  port: number;
+  local: string;
+  uplink: string;
+  mac: string;
+}
+
+export interface VxlanIntent {
+  device: VxlanDeviceIntent | null;
+  neighbors: { ip: string; mac: string }[]; // on the vxlan device, permanent
+  fdb: { mac: string; dst: string }[]; // dst via uplink
+}
+
+export interface RenderedState {
+  ipsets: IpsetSpec[];
+  iptables: IptablesChains;
+  jumps: JumpSpec[];
+  rules: RuleIntent[];
+  routes: RouteIntent[];
+  addresses: AddressIntent[];
+  vxlan: VxlanIntent;
+}
