@@ -47,8 +47,20 @@ export class KubeClient {
 
   close(): void { this.agent.destroy(); }
 
-  request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json',
+  /** One request; 429 (e.g. a new CRD's storage still initializing) is retried a few times. */
+  async request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json',
     timeoutMs = 10_000): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(method, path, body, contentType, timeoutMs);
+      } catch (err) {
+        if (!(err instanceof KubeError && err.status === 429) || attempt >= 10) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  private once<T>(method: string, path: string, body: unknown, contentType: string, timeoutMs: number): Promise<T> {
     const data = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
       const req = request({

@@ -280,7 +280,6 @@ export class Lab {
         ...this.manifests.managerArgs,
         '--kubeconfig', this.managerKubeconfig,
         '--identity', `manager-${m}`,
-        '--namespace', SYSTEM_NAMESPACE,
         '--http-addr', '0.0.0.0:9320',
         ...(this.opts.managerArgs ?? []),
       ]);
@@ -359,6 +358,8 @@ export class Lab {
       O.podObject({ namespace: p.namespace, name: p.name, nodeName: this.nodeName(p.node), labels: pod.labels }));
     await this.kube.patch(O.paths.podStatus(p.namespace, p.name), O.podStatus(pod.ip, A.nodeIP(p.node)));
     this.pods.push(pod);
+    this.state.pods = this.pods.map((x) => ({ namespace: x.namespace, name: x.name, node: this.nodeName(x.node), ip: x.ip, netns: x.netns }));
+    this.saveState();
     this.log(`pod ${p.namespace}/${p.name} ${pod.ip} on ${this.nodeName(p.node)} (netns ${pod.netns})`);
     return pod;
   }

@@ -20,6 +20,7 @@ export interface LabState {
   adminKubeconfig?: string;
   netns: string[];
   daemons: DaemonState[];
+  pods?: { namespace: string; name: string; node: string; ip: string; netns: string }[];
   phase: 'starting' | 'up' | 'stopping';
 }
 

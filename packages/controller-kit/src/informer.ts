@@ -35,8 +35,8 @@ export interface WatchLike {
   watch(
     path: string,
     queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: any, watchObj?: any) => void,
-    done: (err: any) => void,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
   ): Promise<{ abort(): void }>;
 }
 
@@ -99,8 +99,9 @@ function deepFreeze<V>(value: V): V {
   return value;
 }
 
-function isGone(err: any): boolean {
-  return err?.statusCode === 410 || err?.code === 410;
+function isGone(err: unknown): boolean {
+  const e = err as { statusCode?: unknown; code?: unknown } | undefined;
+  return e?.statusCode === 410 || e?.code === 410;
 }
 
 function describe(err: unknown): string {
@@ -110,7 +111,7 @@ function describe(err: unknown): string {
 
 /** Waits for every informer, rejecting with the names of those not synced in time. */
 export async function waitForCacheSync(
-  informers: Array<Informer<any>>,
+  informers: ReadonlyArray<Pick<Informer<KubernetesObject>, 'waitForSync'>>,
   timeoutMs: number,
 ): Promise<void> {
   await Promise.all(informers.map((i) => i.waitForSync(timeoutMs)));
@@ -158,18 +159,18 @@ export function createInformer<T extends KubernetesObject>(options: InformerOpti
     async watch(path, query, callback, done) {
       if (!running) return { abort() {} }; // stopped while the list was in flight
       markSynced();
-      const onEvent = (phase: string, obj: any, watchObj?: any) => {
+      const onEvent = (phase: string, obj: unknown, watchObj?: unknown) => {
         failures = 0; // the watch works: the next failure starts the backoff afresh
         if (phase === 'ERROR') {
           // 410 is routine (resourceVersion compacted away): ListWatch relists when the watch ends.
-          if (obj?.code === 410) logger.debug({ informer: name }, 'watch expired (410); relisting');
+          if ((obj as { code?: unknown } | undefined)?.code === 410) logger.debug({ informer: name }, 'watch expired (410); relisting');
           else logger.warn({ informer: name, status: obj }, 'watch error event');
         } else if (freeze && obj) {
           deepFreeze(obj);
         }
         callback(phase, obj, watchObj);
       };
-      const onDone = (err: any) => {
+      const onDone = (err: unknown) => {
         if (!err) failures = 0;
         done(err);
       };

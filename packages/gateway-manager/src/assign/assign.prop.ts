@@ -3,7 +3,7 @@
 // agents releasing late, feeding each round's output into the next.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { matchesSelector } from '@static-egress/crds';
+import { matchesSelector, type LabelSelector } from '@static-egress/crds';
 import {
   assignEgressIPs,
   type AssignInput,
@@ -25,18 +25,18 @@ const nodeArb: fc.Arbitrary<AssignNode> = fc.record({
   cap: fc.option(fc.integer({ min: 0, max: 3 }), { freq: 3 }),
   ready: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
   cordoned: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-}).map(({ name, gw, zone, cap, ready, cordoned }) => ({
+}).map(({ name, gw, zone, cap, ready, cordoned }): AssignNode => ({
   name,
-  labels: { zone, ...(gw ? { gw: '' } : {}) },
+  labels: gw ? { zone, gw: '' } : { zone },
   annotations: cap === null ? {} : { [ANN]: String(cap) },
   ready,
   cordoned,
 }));
 
 const poolsArb: fc.Arbitrary<AssignPool[]> = fc.tuple(
-  fc.option(fc.constantFrom({ matchLabels: { gw: '' } }, { matchLabels: { zone: 'a' } }), { freq: 2 }),
+  fc.option(fc.constantFrom<LabelSelector>({ matchLabels: { gw: '' } }, { matchLabels: { zone: 'a' } }), { freq: 2 }),
   fc.integer({ min: 1, max: 4 }),
-  fc.option(fc.constantFrom({ matchLabels: { zone: 'b' } }, { matchLabels: { gw: '' } }), { freq: 2 }),
+  fc.option(fc.constantFrom<LabelSelector>({ matchLabels: { zone: 'b' } }, { matchLabels: { gw: '' } }), { freq: 2 }),
   fc.integer({ min: 1, max: 4 }),
 ).map(([s0, m0, s1, m1]) => [
   { name: 'p0', ...(s0 ? { nodeSelector: s0 } : {}), maxIPsPerNode: m0 },

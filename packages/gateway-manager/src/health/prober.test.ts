@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { FakeClock } from '@static-egress/controller-kit';
+import { NodeProber, type ProbeFetch, type ProbeResponse } from './prober.js';
+
+/** Agents whose answer the test sets per address; 'hang' never answers (until aborted). */
+function fakeAgents() {
+  const answers = new Map<string, ProbeResponse | 'hang'>();
+  const urls: string[] = [];
+  const fetch: ProbeFetch = (url, signal) => {
+    urls.push(url);
+    const host = new URL(url).hostname;
+    const a = answers.get(host) ?? { ok: false };
+    if (a === 'hang') {
+      return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    }
+    return Promise.resolve(a);
+  };
+  return { answers, urls, fetch };
+}
+
+function setup(threshold = 3) {
+  const clock = new FakeClock();
+  const agents = fakeAgents();
+  const changes: string[] = [];
+  const failures: string[] = [];
+  const prober = new NodeProber({
+    clock,
+    fetch: agents.fetch,
+    port: 9310,
+    intervalMs: 100,
+    timeoutMs: 200,
+    failureThreshold: threshold,
+    onChange: (node, healthy) => changes.push(`${node}=${healthy}`),
+    onFailure: (node) => failures.push(node),
+  });
+  return { clock, agents, changes, failures, prober };
+}
+
+describe('NodeProber', () => {
+  it('probes /healthz on the node address and reports healthy after the first success', async () => {
+    const { clock, agents, changes, prober } = setup();
+    agents.answers.set('192.0.2.11', { ok: true });
+    prober.setTargets([{ node: 'n1', address: '192.0.2.11' }]);
+    await clock.advanceAsync(0);
+    assert.deepEqual(changes, ['n1=true']);
+    assert.deepEqual(agents.urls, ['http://192.0.2.11:9310/healthz']);
+    await clock.advanceAsync(1000);
+    assert.equal(agents.urls.length, 11, 'one probe per interval');
+    assert.deepEqual(changes, ['n1=true'], 'no repeated verdicts');
+    prober.stop();
+  });
+
+  it('turns unhealthy after N consecutive failures, healthy again after one success', async () => {
+    const { clock, agents, changes, failures, prober } = setup(3);
+    agents.answers.set('192.0.2.11', { ok: true });
+    prober.setTargets([{ node: 'n1', address: '192.0.2.11' }]);
+    await clock.advanceAsync(0);
+    agents.answers.set('192.0.2.11', { ok: false });
+    await clock.advanceAsync(200); // failures at t=100, 200
+    assert.deepEqual(changes, ['n1=true']);
+    await clock.advanceAsync(100); // third failure
+    assert.deepEqual(changes, ['n1=true', 'n1=false']);
+    assert.equal(failures.length, 3);
+    assert.deepEqual([...prober.health()], [['n1', false]]);
+    agents.answers.set('192.0.2.11', { ok: true });
+    await clock.advanceAsync(100);
+    assert.deepEqual(changes, ['n1=true', 'n1=false', 'n1=true']);
+    prober.stop();
+  });
+
+  it('counts a probe that does not answer within the timeout as a failure', async () => {
+    const { clock, agents, changes, prober } = setup(2);
+    agents.answers.set('192.0.2.12', 'hang');
+    prober.setTargets([{ node: 'n2', address: '192.0.2.12' }]);
+    await clock.advanceAsync(199);
+    assert.deepEqual(changes, []);
+    await clock.advanceAsync(1); // first timeout at 200, next probe starts at once
+    await clock.advanceAsync(200); // second timeout at 400
+    assert.deepEqual(changes, ['n2=false']);
+    prober.stop();
+  });
+
+  it('keeps what the agent reports holding, forgets removed targets', async () => {
+    const { clock, agents, prober } = setup();
+    agents.answers.set('192.0.2.11', { ok: true, egressIPs: ['192.0.2.100'] });
+    prober.setTargets([{ node: 'n1', address: '192.0.2.11' }]);
+    await clock.advanceAsync(0);
+    assert.deepEqual([...(prober.held('n1') ?? [])], ['192.0.2.100']);
+    prober.setTargets([]);
+    assert.equal(prober.held('n1'), undefined);
+    assert.equal(prober.health().size, 0);
+    await clock.advanceAsync(1000);
+    assert.equal(agents.urls.length, 1, 'a removed target is not probed any more');
+    prober.stop();
+  });
+
+  it('restarts a target whose address changed', async () => {
+    const { clock, agents, prober } = setup();
+    agents.answers.set('192.0.2.11', { ok: true });
+    agents.answers.set('192.0.2.21', { ok: true });
+    prober.setTargets([{ node: 'n1', address: '192.0.2.11' }]);
+    await clock.advanceAsync(0);
+    prober.setTargets([{ node: 'n1', address: '192.0.2.21' }]);
+    await clock.advanceAsync(0);
+    assert.deepEqual(agents.urls, ['http://192.0.2.11:9310/healthz', 'http://192.0.2.21:9310/healthz']);
+    prober.stop();
+    assert.equal(clock.pending(), 0, 'stop leaves no timers');
+  });
+});

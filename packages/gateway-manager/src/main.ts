@@ -1,0 +1,194 @@
+// gateway-manager: wiring only. Informers run in every replica (a standby keeps its caches warm so
+// a takeover is fast); the prober and the controller run only while this replica leads.
+import { hostname } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import {
+  FlagError,
+  LeaderElector,
+  createLogger,
+  createRegistry,
+  durationFlag,
+  loadKubeConfig,
+  parseFlags,
+  realClock,
+  startHttpServer,
+  waitForCacheSync,
+  type Informer,
+} from '@static-egress/controller-kit';
+import { AGENT_HEALTH_PORT, LEASE_NAME, MANAGER_HTTP_PORT, SYSTEM_NAMESPACE } from '@static-egress/crds';
+import { Controller } from './controller/controller.js';
+import { KubeEventRecorder, KubeStatusWriter } from './controller/kube-writer.js';
+import { createSources } from './controller/sources.js';
+import { NodeProber, httpProbe } from './health/prober.js';
+import { createManagerMetrics } from './metrics.js';
+
+interface Config {
+  kubeconfig?: string;
+  identity: string;
+  namespace: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
+  probeFailureThreshold: number;
+  agentPort: number;
+  httpHost: string;
+  httpPort: number;
+  releaseGraceMs: number;
+}
+
+const FLAGS = {
+  kubeconfig: { type: 'string' },
+  identity: { type: 'string' },
+  namespace: { type: 'string' },
+  'lease-duration': { type: 'string' },
+  'renew-deadline': { type: 'string' },
+  'retry-period': { type: 'string' },
+  'probe-interval': { type: 'string' },
+  'probe-timeout': { type: 'string' },
+  'probe-failure-threshold': { type: 'string' },
+  'agent-port': { type: 'string' },
+  'http-addr': { type: 'string' },
+  'release-grace': { type: 'string' },
+} as const;
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const v = parseFlags(argv, FLAGS);
+  const int = (flag: keyof typeof FLAGS, fallback: number, min: number, max: number): number => {
+    const raw = v[flag];
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new FlagError(`--${flag}: expected an integer from ${min} to ${max}, got "${raw}"`);
+    return n;
+  };
+  const addr = v['http-addr'] ?? `0.0.0.0:${MANAGER_HTTP_PORT}`;
+  const m = /^(.*):(\d+)$/.exec(addr);
+  const httpPort = Number(m?.[2]);
+  if (!m || !m[1] || httpPort > 65535) throw new FlagError(`--http-addr: expected host:port, got "${addr}"`);
+  const cfg: Config = {
+    identity: v.identity ?? env['POD_NAME'] ?? hostname(),
+    namespace: v.namespace ?? SYSTEM_NAMESPACE,
+    leaseDurationMs: durationFlag(v, 'lease-duration', '3s'),
+    renewDeadlineMs: durationFlag(v, 'renew-deadline', '2s'),
+    retryPeriodMs: durationFlag(v, 'retry-period', '500ms'),
+    probeIntervalMs: durationFlag(v, 'probe-interval', '100ms'),
+    probeTimeoutMs: durationFlag(v, 'probe-timeout', '200ms'),
+    probeFailureThreshold: int('probe-failure-threshold', 3, 1, 100),
+    agentPort: int('agent-port', AGENT_HEALTH_PORT, 1, 65535),
+    httpHost: m[1].replace(/^\[(.*)\]$/, '$1'),
+    httpPort,
+    releaseGraceMs: durationFlag(v, 'release-grace', '2s'),
+  };
+  if (v.kubeconfig !== undefined) cfg.kubeconfig = v.kubeconfig;
+  if (!(cfg.leaseDurationMs > cfg.renewDeadlineMs && cfg.renewDeadlineMs > cfg.retryPeriodMs)) {
+    throw new FlagError('--lease-duration, --renew-deadline, --retry-period: need lease-duration > renew-deadline > retry-period');
+  }
+  if (cfg.probeIntervalMs <= 0 || cfg.probeTimeoutMs <= 0) throw new FlagError('--probe-interval, --probe-timeout: must be positive');
+  return cfg;
+}
+
+async function main(): Promise<void> {
+  let cfg: Config;
+  try {
+    cfg = parseConfig(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    process.stderr.write(`gateway-manager: ${err.message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger('gateway-manager');
+  const kc = loadKubeConfig(cfg.kubeconfig);
+  const registry = createRegistry();
+  const metrics = createManagerMetrics(registry);
+  const sources = createSources(kc, logger, registry);
+  const informers = Object.values(sources) as Informer<never>[];
+  for (const inf of informers) inf.start();
+
+  const http = await startHttpServer({
+    host: cfg.httpHost,
+    port: cfg.httpPort,
+    registry,
+    healthz: () => true,
+    readyz: () => informers.every((i) => i.hasSynced()) || 'informer caches not synced',
+  });
+  logger.info({ addr: `${http.host}:${http.port}`, identity: cfg.identity }, 'gateway-manager started');
+
+  let controller: Controller | undefined;
+  let prober: NodeProber | undefined;
+  const stopLeading = async () => {
+    const c = controller;
+    controller = undefined;
+    prober?.stop();
+    prober = undefined;
+    await c?.stop();
+  };
+  const elector = new LeaderElector({
+    kc,
+    namespace: cfg.namespace,
+    name: LEASE_NAME,
+    identity: cfg.identity,
+    leaseDurationMs: cfg.leaseDurationMs,
+    renewDeadlineMs: cfg.renewDeadlineMs,
+    retryPeriodMs: cfg.retryPeriodMs,
+    logger,
+    leaderGauge: metrics.isLeader,
+    onStartedLeading: async () => {
+      await waitForCacheSync(informers, 60_000);
+      if (!elector.isLeader()) return;
+      const p = new NodeProber({
+        clock: realClock,
+        fetch: httpProbe,
+        port: cfg.agentPort,
+        intervalMs: cfg.probeIntervalMs,
+        timeoutMs: cfg.probeTimeoutMs,
+        failureThreshold: cfg.probeFailureThreshold,
+        onChange: (node, healthy) => {
+          logger.info({ node, healthy }, healthy ? 'gateway agent healthy' : 'gateway agent unhealthy');
+          c.healthChanged();
+        },
+        onFailure: (node) => metrics.probeFailures.inc({ node }),
+      });
+      const c = new Controller({
+        sources,
+        status: new KubeStatusWriter(kc),
+        events: new KubeEventRecorder(kc, cfg.identity),
+        health: p,
+        clock: realClock,
+        logger,
+        metrics,
+        releaseGraceMs: cfg.releaseGraceMs,
+      });
+      prober = p;
+      controller = c;
+      c.start();
+      logger.info({ identity: cfg.identity }, 'leading: assigning egress IPs');
+    },
+    onStoppedLeading: async () => {
+      logger.warn({ identity: cfg.identity }, 'lost leadership: standing by');
+      await stopLeading();
+    },
+  });
+  elector.start();
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await stopLeading();
+    await elector.release();
+    await Promise.all(informers.map((i) => i.stop()));
+    await http.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`gateway-manager: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exit(1);
+  });
+}

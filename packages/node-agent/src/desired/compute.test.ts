@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { allocateSlots, computeSlotLayout } from './alloc.js';
+import { computeNodeState, slotsOf } from './compute.js';
+import { fixtureInput } from './fixtures.js';
+
+describe('computeNodeState', () => {
+  it('directs local pods to their pinned egress IP, SNATs the policies held here, fails closed without a gateway', () => {
+    const s = computeNodeState(fixtureInput());
+    assert.deepEqual(s.director.map((d) => [d.egressIP, d.podIPs, d.route]), [
+      ['192.0.2.100', ['203.0.113.33', '203.0.113.34'], { kind: 'direct', via: '192.0.2.100' }],
+      ['192.0.2.103', ['203.0.113.36'], { kind: 'unreachable' }],
+    ]);
+    // api's IP is held here: its local pod needs no redirect; every api pod is SNATed here
+    assert.deepEqual(s.gateway.map((g) => [g.egressIP, g.podIPs, g.destinationCIDRs]), [
+      ['192.0.2.102', ['203.0.113.35', '203.0.113.97'], ['0.0.0.0/0']],
+    ]);
+    assert.deepEqual(s.addresses, ['192.0.2.102']);
+    assert.deepEqual(s.vxlanPeers, []);
+    const d = s.director[0]!;
+    assert.equal(d.mark, d.slot * 0x10000);
+    assert.equal(d.table, 5000 + d.slot - 1);
+    assert.equal(d.priority, 5000 + d.slot - 1);
+  });
+
+  it('routes through the gateway node over VXLAN, unreachable when the gateway node is unknown', () => {
+    const input = fixtureInput({ mode: 'vxlan' });
+    const s = computeNodeState(input);
+    assert.deepEqual(s.director[0]!.route, { kind: 'vxlan', via: '192.0.2.12', gatewayNode: 'n2' });
+    assert.deepEqual(s.vxlanPeers, [{ node: 'n2', ip: '192.0.2.12' }]);
+    const gone = computeNodeState({ ...input, nodes: new Map([['n1', '192.0.2.11']]) });
+    assert.deepEqual(gone.director[0]!.route, { kind: 'unreachable' });
+    assert.deepEqual(gone.vxlanPeers, []);
+  });
+
+  it('pins over the assigned IPs only, so pods of a lost IP move and the others stay', () => {
+    const input = fixtureInput();
+    const db = input.policies[0]!;
+    const lost = { ...db, assignments: new Map([['192.0.2.101', 'n3']]) };
+    const s = computeNodeState({ ...input, policies: [lost, ...input.policies.slice(1)] });
+    assert.deepEqual(s.director.map((d) => d.egressIP), ['192.0.2.101', '192.0.2.103']);
+  });
+
+  it('drops addresses when fenced, keeps the rest', () => {
+    const s = computeNodeState(fixtureInput({ fenced: true }));
+    assert.deepEqual(s.addresses, []);
+    assert.equal(s.gateway.length, 1);
+  });
+
+  it('programs nothing for unauthorized IPs', () => {
+    const s = computeNodeState(fixtureInput({ authorizedIPs: new Map() }));
+    assert.deepEqual([s.director, s.gateway, s.addresses], [[], [], []]);
+  });
+
+  it('keeps slots stable as entries come and go', () => {
+    const input = fixtureInput();
+    const first = computeNodeState(input);
+    const prev = slotsOf(first);
+    const withoutDark = computeNodeState({ ...input, previousSlots: prev, policies: input.policies.slice(0, 2) });
+    assert.equal(withoutDark.director[0]!.slot, prev.get('192.0.2.100'));
+    // same result whatever the input order
+    const shuffled = computeNodeState({ ...input, policies: [...input.policies].reverse(), pods: [...input.pods].reverse() });
+    assert.deepEqual(shuffled, first);
+  });
+});
+
+describe('allocateSlots', () => {
+  it('fills to capacity and reports overflow', () => {
+    const { slots, overflow } = allocateSlots(['a', 'b', 'c'], 2);
+    assert.equal(slots.size, 2);
+    assert.deepEqual(new Set(slots.values()), new Set([1, 2]));
+    assert.equal(overflow.length, 1);
+  });
+  it('honours previous slots first', () => {
+    const { slots } = allocateSlots(['a', 'b'], 10, new Map([['b', 7]]));
+    assert.equal(slots.get('b'), 7);
+  });
+  it('derives capacity from the smallest range', () => {
+    assert.deepEqual(computeSlotLayout({ markMask: 0xff0000, tableMin: 5000, tableMax: 5999, priorityMin: 5000, priorityMax: 5099 }), { capacity: 100, shift: 16 });
+    assert.deepEqual(computeSlotLayout({ markMask: 0xf00, tableMin: 1, tableMax: 999, priorityMin: 1, priorityMax: 999 }), { capacity: 15, shift: 8 });
+  });
+});

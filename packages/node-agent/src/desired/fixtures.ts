@@ -1,0 +1,37 @@
+// A small cluster used by the unit and golden tests: 3 nodes, 3 policies.
+import type { NodeStateInput, PolicyView } from './types.js';
+
+/** First IP of the list, or the one whose rendezvous score is highest, simplified for fixtures. */
+export const pinFirst = (_uid: string, ips: string[]): string => [...ips].sort()[0]!;
+
+export function fixtureInput(over: Partial<NodeStateInput> = {}): NodeStateInput {
+  const policies: PolicyView[] = [
+    // db: two IPs, held by n2 and n3; dst one /24 minus one host
+    { key: 'shop/db', egressIPs: ['192.0.2.100', '192.0.2.101'], destinationCIDRs: ['198.51.100.0/24'], excludedCIDRs: ['198.51.100.7/32'],
+      assignments: new Map([['192.0.2.100', 'n2'], ['192.0.2.101', 'n3']]) },
+    // api: held by n1 (this node), everywhere
+    { key: 'shop/api', egressIPs: ['192.0.2.102'], destinationCIDRs: [], excludedCIDRs: [], assignments: new Map([['192.0.2.102', 'n1']]) },
+    // dark: no gateway: fail closed
+    { key: 'ops/dark', egressIPs: ['192.0.2.103'], destinationCIDRs: ['198.51.100.20/32'], excludedCIDRs: [], assignments: new Map() },
+  ];
+  return {
+    nodeName: 'n1', nodeIP: '192.0.2.11', mode: 'direct', policies,
+    authorizedIPs: new Map([['shop/db', ['192.0.2.100', '192.0.2.101']], ['shop/api', ['192.0.2.102']], ['ops/dark', ['192.0.2.103']]]),
+    selection: new Map([['shop/web-1', 'shop/db'], ['shop/web-2', 'shop/db'], ['shop/web-3', 'shop/db'], ['shop/api-1', 'shop/api'], ['shop/api-2', 'shop/api'], ['ops/job-1', 'ops/dark']]),
+    pods: [
+      { key: 'shop/web-1', uid: 'u-web-1', nodeName: 'n1', podIP: '203.0.113.33' },
+      { key: 'shop/web-2', uid: 'u-web-2', nodeName: 'n1', podIP: '203.0.113.34' },
+      { key: 'shop/web-3', uid: 'u-web-3', nodeName: 'n2', podIP: '203.0.113.65' },
+      { key: 'shop/api-1', uid: 'u-api-1', nodeName: 'n1', podIP: '203.0.113.35' },
+      { key: 'shop/api-2', uid: 'u-api-2', nodeName: 'n3', podIP: '203.0.113.97' },
+      { key: 'ops/job-1', uid: 'u-job-1', nodeName: 'n1', podIP: '203.0.113.36' },
+      { key: 'shop/other', uid: 'u-other', nodeName: 'n1', podIP: '203.0.113.37' }, // not selected
+      { key: 'shop/pending', uid: 'u-pending', nodeName: 'n1' }, // no IP yet
+    ],
+    nodes: new Map([['n1', '192.0.2.11'], ['n2', '192.0.2.12'], ['n3', '192.0.2.13']]),
+    clusterCIDRs: ['203.0.113.0/24'],
+    ranges: { markMask: 0x00ff0000, tableMin: 5000, tableMax: 5999, priorityMin: 5000, priorityMax: 5999 },
+    pin: pinFirst,
+    ...over,
+  };
+}
