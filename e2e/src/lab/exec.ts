@@ -25,16 +25,18 @@ export async function tryInNetns(ns: string, cmd: string, args: string[]): Promi
   return { code: r.exitCode ?? -1, out: `${r.stdout}${r.stderr ? `\n${r.stderr}` : ''}`.trim() };
 }
 
-export async function ipBatch(ns: string, lines: string[]): Promise<void> {
+/** `ip -n <ns> -batch -` (or `bridge`): stops at the first failing line. */
+export async function ipBatch(ns: string, lines: string[], tool: 'ip' | 'bridge' = 'ip'): Promise<void> {
   assertLabNetns(ns);
-  const r = await execa('ip', ['-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n', reject: false });
-  if (r.exitCode !== 0) throw new Error(`[${ns}] ip -batch failed: ${r.stderr.trim()}\n  ${lines.join('\n  ')}`);
+  const r = await execa(tool, ['-n', ns, '-batch', '-'], { input: lines.join('\n') + '\n', reject: false });
+  if (r.exitCode !== 0) throw new Error(`[${ns}] ${tool} -batch failed: ${r.stderr.trim()}\n  ${lines.join('\n  ')}`);
 }
 
 export async function applyScript(s: Script): Promise<void> {
   switch (s.tool) {
     case 'ip':
-      return ipBatch(s.ns, s.lines);
+    case 'bridge':
+      return ipBatch(s.ns, s.lines, s.tool);
     case 'sysctl':
       await inNetns(s.ns, 'sysctl', ['-q', '-w', ...Object.entries(s.settings).map(([k, v]) => `${k}=${v}`)]);
       return;

@@ -185,6 +185,9 @@ export class Lab {
     await this.waitEcho();
     await this.checkApiFromNetns(n.nodeNs(1));
     if (this.opts.daemons ?? true) {
+      for (const main of [AGENT_MAIN, MANAGER_MAIN]) {
+        if (!existsSync(main)) throw new Error(`${main} does not exist yet (start the lab with daemons: false / --no-daemons)`);
+      }
       for (const i of this.nodeIndexes) this.startAgent(i);
       for (const m of range(this.plan.managers)) this.startManager(m);
       this.saveState();

@@ -28,6 +28,7 @@ export interface PodPlan {
 /** One unit of work inside one lab namespace. */
 export type Script =
   | { ns: string; tool: 'ip'; lines: string[] }
+  | { ns: string; tool: 'bridge'; lines: string[] }
   | { ns: string; tool: 'sysctl'; settings: Record<string, string> }
   | { ns: string; tool: 'iptables-restore'; text: string }
   | { ns: string; tool: 'nft'; text: string };
@@ -113,6 +114,7 @@ export function renderNode(plan: TopologyPlan, i: number): Script[] {
     `route add default via ${A.ROUTER_LAN_IP}`,
   ];
   const others = range(plan.nodes).filter((k) => k !== i);
+  const fdb: string[] = [];
   if (!plan.overlay) {
     for (const k of others) lines.push(`route add ${A.podCidr(k)} via ${A.nodeIP(k)} dev ${up}`);
   } else {
@@ -128,14 +130,15 @@ export function renderNode(plan: TopologyPlan, i: number): Script[] {
     for (const k of others) {
       lines.push(
         `neigh add ${A.cniVtepIP(k)} lladdr ${A.cniVtepMac(k)} dev ${vx} nud permanent`,
-        `fdb append ${A.cniVtepMac(k)} dev ${vx} dst ${A.nodeIP(k)}`,
         `route add ${A.podCidr(k)} via ${A.cniVtepIP(k)} dev ${vx} onlink`,
       );
+      fdb.push(`fdb append ${A.cniVtepMac(k)} dev ${vx} dst ${A.nodeIP(k)}`);
     }
   }
   return [
     { ns, tool: 'sysctl', settings: { 'net.ipv4.ip_forward': '1' } },
     { ns, tool: 'ip', lines },
+    ...(fdb.length ? [{ ns, tool: 'bridge' as const, lines: fdb }] : []),
     { ns, tool: 'iptables-restore', text: renderNodeMasquerade(plan) },
   ];
 }

@@ -41,6 +41,7 @@ interface TargetState {
   healthy?: boolean;
   held?: ReadonlySet<string>;
   timer?: TimerHandle;
+  timeout?: TimerHandle;
   abort?: AbortController;
   /** Bumped when the target is replaced or removed, so a late answer is ignored. */
   epoch: number;
@@ -88,6 +89,7 @@ export class NodeProber {
   private drop(node: string, st: TargetState): void {
     st.epoch = -1;
     this.opts.clock.clearTimeout(st.timer);
+    this.opts.clock.clearTimeout(st.timeout);
     st.abort?.abort();
     this.targets.delete(node);
   }
@@ -98,9 +100,8 @@ export class NodeProber {
     const started = clock.now();
     const abort = new AbortController();
     st.abort = abort;
-    let timeout: TimerHandle | undefined;
     const timedOut = new Promise<ProbeResponse>((resolve) => {
-      timeout = clock.setTimeout(() => {
+      st.timeout = clock.setTimeout(() => {
         abort.abort();
         resolve({ ok: false });
       }, timeoutMs);
@@ -108,7 +109,7 @@ export class NodeProber {
     const url = `http://${formatHost(st.address)}:${this.opts.port}/healthz`;
     const answer = this.opts.fetch(url, abort.signal).catch((): ProbeResponse => ({ ok: false }));
     void Promise.race([answer, timedOut]).then((res) => {
-      clock.clearTimeout(timeout);
+      clock.clearTimeout(st.timeout);
       if (st.epoch !== epoch || this.stopped) return;
       this.record(node, st, res);
       if (st.epoch !== epoch || this.stopped) return;

@@ -47,6 +47,14 @@ export class LinuxNetlink {
   private ifindex = new Map<string, number>();
   private ifname = new Map<number, string>();
 
+  /** The kernel runs one dump per socket at a time: dumps are serialized. */
+  private dumpLock: Promise<unknown> = Promise.resolve();
+  private dump<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.dumpLock.then(fn, fn);
+    this.dumpLock = p.catch(() => undefined);
+    return p;
+  }
+
   constructor(private readonly addressLabel: (dev: string) => string | undefined) {}
 
   close(): void {
@@ -54,7 +62,7 @@ export class LinuxNetlink {
   }
 
   private async refreshLinks(): Promise<void> {
-    const links = await this.sock.getLinks();
+    const links = await this.dump(() => this.sock.getLinks());
     this.ifindex = new Map();
     this.ifname = new Map();
     for (const l of links) {
@@ -98,7 +106,7 @@ export class LinuxNetlink {
 
   // ---- rules
   private async listRules(min: number, max: number): Promise<RuleIntent[]> {
-    const rules = await this.sock.getRules({ family: AF_INET });
+    const rules = await this.dump(() => this.sock.getRules({ family: AF_INET }));
     const out: RuleIntent[] = [];
     for (const r of rules) {
       const prio = r.attrs.priority ?? 0;
@@ -129,7 +137,7 @@ export class LinuxNetlink {
 
   // ---- routes
   private async listRoutes(min: number, max: number): Promise<RouteIntent[]> {
-    const routes = await this.sock.getRoutes({ family: AF_INET });
+    const routes = await this.dump(() => this.sock.getRoutes({ family: AF_INET }));
     const out: RouteIntent[] = [];
     for (const r of routes) {
       const table = r.attrs.table ?? r.data.table ?? 0;
@@ -187,7 +195,7 @@ export class LinuxNetlink {
   private async listAddresses(dev: string): Promise<OwnedAddress[]> {
     const index = await this.indexOf(dev).catch(() => undefined);
     if (index === undefined) return [];
-    const addrs = await this.sock.getAddresses({ family: AF_INET });
+    const addrs = await this.dump(() => this.sock.getAddresses({ family: AF_INET }));
     const label = this.addressLabel(dev);
     const out: OwnedAddress[] = [];
     for (const a of addrs) {

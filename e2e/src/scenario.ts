@@ -1,0 +1,106 @@
+// Shared pieces of the e2e suites and the demo: one lab per suite file (bring-up is the expensive part
+// on two cores), the usual pool, gateway loss, and the "what the external server saw" report printed
+// whenever a scenario fails.
+import { GATEWAY_LABEL } from '@static-egress/crds';
+import * as A from './lab/addressing.js';
+import { summarizeEchoLog } from './lab/echo-log.js';
+import { Lab, waitFor, type LabOptions, type LabPod } from './lab/lab.js';
+import { formatProbeReport, type ProbeReport } from './lab/probe-analysis.js';
+
+export { Lab, waitFor, sleep } from './lab/lab.js';
+export type { LabPod } from './lab/lab.js';
+export * as addr from './lab/addressing.js';
+export { analyzeProbe, formatProbeReport } from './lab/probe-analysis.js';
+
+export const POOL_NAME = 'lan';
+export const EGRESS_IP = '192.0.2.100';
+export const EGRESS_IP_2 = '192.0.2.101';
+export const ADMITTED_LABEL = { egress: 'allowed' };
+
+export interface LabHandle {
+  readonly lab: Lab;
+  /** Wall-clock start of the current test, for reading the echo server's record. */
+  readonly testStart: number;
+}
+
+/** mocha: a lab for the whole describe block; on a failed test prints what the external server saw. */
+export function useLab(opts: LabOptions): LabHandle {
+  let lab: Lab | undefined;
+  let failed = false;
+  let testStart = Date.now();
+  before(async function () {
+    this.timeout(600_000);
+    lab = await Lab.up(opts);
+  });
+  beforeEach(() => { testStart = Date.now(); });
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || !lab) return;
+    failed = true;
+    console.error(`\n--- what the external server saw during "${this.currentTest.title}":\n` +
+      summarizeEchoLog(lab.echoLog(testStart)));
+    try {
+      const { renderStatus } = await import('./lab/status.js');
+      console.error(`--- lab status:\n${await renderStatus(lab)}`);
+    } catch (err) {
+      console.error(`(status unavailable: ${(err as Error).message})`);
+    }
+    console.error(`--- daemon logs in ${lab.logDir} (kept after teardown)`);
+  });
+  after(async function () {
+    this.timeout(120_000);
+    await lab?.down({ keepLogs: failed });
+    lab = undefined;
+  });
+  return {
+    get lab(): Lab {
+      if (!lab) throw new Error('lab not up');
+      return lab;
+    },
+    get testStart(): number { return testStart; },
+  };
+}
+
+/** The usual pool: 192.0.2.96/27 (network address reserved), admits egress=allowed namespaces, gateway nodes. */
+export async function applyStandardPool(lab: Lab): Promise<void> {
+  await lab.applyPool({
+    name: POOL_NAME,
+    cidrs: [{ cidr: A.EGRESS_POOL_CIDR, reserved: ['192.0.2.96'] }],
+    namespaceSelector: { matchLabels: ADMITTED_LABEL },
+    nodeSelector: { matchLabels: { [GATEWAY_LABEL]: '' } },
+  });
+}
+
+/** Node loss as the issue defines it: LAN link cut and agent killed (SIGKILL). */
+export async function loseNode(lab: Lab, i: number): Promise<void> {
+  await lab.cutNode(i);
+  await lab.killAgent(i, 'SIGKILL');
+}
+
+/** Waits until `ip` is held (status and kernel) by a node other than `notOn`; resolves that node. */
+export async function waitMoved(lab: Lab, ip: string, notOn: string, timeoutMs = 60_000): Promise<string> {
+  return waitFor(`${ip} to move away from ${notOn}`, async () => {
+    const held = (await lab.holders()).get(ip) ?? [];
+    const live = held.filter((n) => n !== notOn);
+    return live.length === 1 ? live[0] : undefined;
+  }, timeoutMs, 50);
+}
+
+export function nodeIPs(lab: Lab): string[] {
+  return lab.nodeIndexes.map((i) => A.nodeIP(i));
+}
+
+export function printReport(title: string, r: ProbeReport): void {
+  console.log(`      ${title}: ${formatProbeReport(r)}`);
+}
+
+/** Source addresses the echo server saw from `sources` since `since` (e.g. node IPs that must never appear). */
+export function sawAny(lab: Lab, since: number, sources: string[], proto?: string): string[] {
+  return [...new Set(lab.echoLog(since).filter((e) => (!proto || e.proto === proto) && sources.includes(e.src))
+    .map((e) => e.src))];
+}
+
+export function podOn(lab: Lab, name: string): LabPod {
+  const p = lab.listPods().find((x) => x.name === name);
+  if (!p) throw new Error(`no pod ${name}`);
+  return p;
+}

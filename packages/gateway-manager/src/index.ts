@@ -1,0 +1,12 @@
+export * from './assign/assign.js';
+export { compareIPs } from './assign/ip-order.js';
+export { computePolicyStatus, computeInvalidPolicyStatus } from './controller/status.js';
+export type { PolicyEvent, PolicyStatusInput, PolicyStatusResult, PodConflict } from './controller/status.js';
+export { Controller } from './controller/controller.js';
+export type { ControllerOptions, ControllerSources, HealthSource } from './controller/controller.js';
+export { NodeProber, httpProbe } from './health/prober.js';
+export type { ProbeFetch, ProbeResponse, ProbeTarget } from './health/prober.js';
+export { parseNode } from './health/node-state.js';
+export type { NodeInfo } from './health/node-state.js';
+export { createManagerMetrics } from './metrics.js';
+export type { ManagerMetrics } from './metrics.js';

@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { parseConfig } from './main.js';
+
+describe('gateway-manager flags', () => {
+  it('defaults follow CONTRACTS.md', () => {
+    const c = parseConfig([], { POD_NAME: 'manager-0' });
+    assert.equal(c.identity, 'manager-0');
+    assert.equal(c.namespace, 'static-egress-system');
+    assert.deepEqual([c.leaseDurationMs, c.renewDeadlineMs, c.retryPeriodMs], [3000, 2000, 500]);
+    assert.deepEqual([c.probeIntervalMs, c.probeTimeoutMs, c.probeFailureThreshold], [100, 200, 3]);
+    assert.equal(c.agentPort, 9310);
+    assert.deepEqual([c.httpHost, c.httpPort], ['0.0.0.0', 9320]);
+  });
+
+  it('bad flags name the flag', () => {
+    assert.throws(() => parseConfig(['--probe-interval', '100']), /--probe-interval/);
+    assert.throws(() => parseConfig(['--agent-port', '70000']), /--agent-port/);
+    assert.throws(() => parseConfig(['--http-addr', 'nope']), /--http-addr/);
+    assert.throws(() => parseConfig(['--lease-duration', '1s']), /--lease-duration/);
+    assert.throws(() => parseConfig(['--frobnicate']), /frobnicate/);
+  });
+});

@@ -1,0 +1,67 @@
+// The applier as a CLI, for kernel suites, benchmarks and debugging: run it inside the node's
+// network namespace (`ip netns exec <ns> node --import tsx packages/node-agent/src/apply-cli.ts
+// --uplink eth0`), write one JSON command per line on stdin, read one JSON answer per line:
+//   {"op":"sync","state":<NodeState>,"full":false}  {"op":"cleanup"}  {"op":"counters"}  {"op":"exit"}
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import type { NodeState } from './desired/types.js';
+import { createLinuxKernel } from './kernel/linux.js';
+import { readEgressCounters } from './reconcile/counters.js';
+import { NodeSyncer } from './reconcile/syncer.js';
+import { renderState } from './render/state.js';
+import type { RenderConfig } from './render/types.js';
+
+const { values } = parseArgs({
+  options: {
+    uplink: { type: 'string', default: 'eth0' },
+    'chain-prefix': { type: 'string', default: 'SEGRESS' },
+    'ipset-prefix': { type: 'string', default: 'segress' },
+    'table-range': { type: 'string', default: '5000-5999' },
+    'rule-priority': { type: 'string', default: '5000-5999' },
+    fwmark: { type: 'string', default: '0x00ff0000' },
+    'vxlan-vni': { type: 'string', default: '7447' },
+    'vxlan-port': { type: 'string', default: '4799' },
+  },
+});
+const range = (s: string) => s.split('-').map(Number) as [number, number];
+const [tableMin, tableMax] = range(values['table-range']!);
+const [priorityMin, priorityMax] = range(values['rule-priority']!);
+const render: RenderConfig = {
+  chainPrefix: values['chain-prefix']!, ipsetPrefix: values['ipset-prefix']!, uplink: values.uplink!,
+  vxlanDevice: 'segress.vx', vxlanVNI: Number(values['vxlan-vni']), vxlanPort: Number(values['vxlan-port']),
+};
+const kernel = createLinuxKernel();
+const syncer = new NodeSyncer(kernel, {
+  render, ranges: { markMask: Number(values.fwmark), tableMin, tableMax, priorityMin, priorityMax },
+});
+
+type Command = { op: 'sync'; state: NodeState; full?: boolean } | { op: 'cleanup' } | { op: 'counters' } | { op: 'exit' };
+
+const rl = createInterface({ input: process.stdin });
+let chain = Promise.resolve();
+rl.on('line', (line) => {
+  if (!line.trim()) return;
+  chain = chain.then(async () => {
+    const cmd = JSON.parse(line) as Command;
+    const t0 = performance.now();
+    try {
+      let result: unknown = null;
+      if (cmd.op === 'sync') {
+        const t1 = performance.now();
+        const rendered = renderState(cmd.state, render);
+        const renderMs = performance.now() - t1;
+        result = { ...(await syncer.sync(rendered, { full: cmd.full })), renderMs };
+      } else if (cmd.op === 'cleanup') await syncer.cleanup();
+      else if (cmd.op === 'counters') result = await readEgressCounters(kernel.iptables, render.chainPrefix);
+      else if (cmd.op === 'exit') {
+        process.stdout.write(`${JSON.stringify({ ok: true })}\n`);
+        kernel.close();
+        process.exit(0);
+      }
+      process.stdout.write(`${JSON.stringify({ ok: true, ms: performance.now() - t0, result, rss: process.memoryUsage().rss })}\n`);
+    } catch (err) {
+      process.stdout.write(`${JSON.stringify({ ok: false, ms: performance.now() - t0, error: (err as Error).message })}\n`);
+    }
+  });
+});
+rl.on('close', () => { void chain.then(() => { kernel.close(); process.exit(0); }); });

@@ -1,0 +1,25 @@
+// The Linux kernel of the network namespace this process runs in.
+import type { Kernel } from './interfaces.js';
+import { LinuxGarp, LinuxIpset, LinuxIptables } from './linux-exec.js';
+import { LinuxNetlink } from './linux-netlink.js';
+import { LinuxVxlan } from './linux-vxlan.js';
+
+/** Our egress addresses carry the label `<uplink>:seg` (labels are limited to 15 characters). */
+export function addressLabel(dev: string): string | undefined {
+  const label = `${dev}:seg`;
+  return label.length <= 15 ? label : undefined;
+}
+
+export function createLinuxKernel(opts: { onGarpError?: (e: Error) => void } = {}): Kernel & { close(): void } {
+  const nl = new LinuxNetlink(addressLabel);
+  return {
+    ipset: new LinuxIpset(),
+    iptables: new LinuxIptables(),
+    rules: nl.rules,
+    routes: nl.routes,
+    addresses: nl.addresses,
+    vxlan: new LinuxVxlan(),
+    garp: new LinuxGarp(undefined, opts.onGarpError),
+    close: () => nl.close(),
+  };
+}

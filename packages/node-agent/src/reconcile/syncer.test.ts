@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { computeNodeState } from '../desired/compute.js';
+import { fixtureInput } from '../desired/fixtures.js';
+import type { NodeStateInput } from '../desired/types.js';
+import { createFakeKernel, type FakeKernel } from '../kernel/fake.js';
+import { renderState } from '../render/state.js';
+import type { RenderConfig } from '../render/types.js';
+import { NodeSyncer } from './syncer.js';
+
+const render: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
+const ranges = fixtureInput().ranges;
+const want = (over: Partial<NodeStateInput> = {}) => renderState(computeNodeState(fixtureInput(over)), render);
+
+async function dump(k: FakeKernel): Promise<string> {
+  return JSON.stringify([await k.iptables.save(), await k.ipset.save(), k.rules.rules, [...k.routes.routes].sort((a, b) => a.table - b.table), k.addresses.addrs, k.vxlan.state]);
+}
+
+describe('NodeSyncer', () => {
+  let k: FakeKernel;
+  let s: NodeSyncer;
+  beforeEach(() => {
+    k = createFakeKernel(['eth0']);
+    s = new NodeSyncer(k, { render, ranges });
+  });
+
+  it('programs from empty and announces new addresses', async () => {
+    const r = await s.sync(want());
+    assert.equal(r.full, true);
+    assert.deepEqual(r.addedAddresses, ['192.0.2.102']);
+    assert.deepEqual(k.garp.sent, [{ dev: 'eth0', ip: '192.0.2.102' }]);
+    assert.equal(k.rules.rules.length, 2);
+    assert.equal(k.routes.routes.length, 2);
+    assert.deepEqual([...k.ipset.sets.keys()].sort(), ['segress-d-c0000264', 'segress-d-c0000267', 'segress-g-c0000266']);
+    assert.deepEqual(k.iptables.tables.mangle!.get('PREROUTING'), ['-A PREROUTING -j SEGRESS-MARK']);
+    assert.deepEqual(k.iptables.tables.nat!.get('POSTROUTING'), ['-A POSTROUTING -j SEGRESS-SKIP', '-A POSTROUTING -j SEGRESS-SNAT']);
+  });
+
+  it('is idempotent: a second sync, full or not, changes nothing', async () => {
+    await s.sync(want());
+    const before = await dump(k);
+    const restores = k.iptables.restores + k.ipset.restores;
+    for (const full of [false, true]) {
+      const r = await s.sync(want(), { full });
+      assert.deepEqual(r.healed, {});
+      assert.deepEqual(r.changed, { ipsets: 0, chains: 0, rules: 0, routes: 0, addresses: 0, vxlan: 0 });
+    }
+    assert.equal(await dump(k), before);
+    assert.equal(k.iptables.restores + k.ipset.restores, restores);
+  });
+
+  it('heals hand damage on a full resync and counts it', async () => {
+    await s.sync(want());
+    const clean = await dump(k);
+    k.iptables.tables.mangle!.set('SEGRESS-MARK', []); // flushed chain
+    k.iptables.tables.nat!.get('POSTROUTING')!.unshift('-A POSTROUTING -j CNI-MASQ'); // someone got ahead
+    k.rules.rules.pop(); // deleted rule
+    k.routes.routes.shift(); // deleted route
+    k.addresses.addrs = []; // deleted address
+    k.ipset.sets.get('segress-d-c0000264')!.members.delete('203.0.113.33'); // deleted member
+    const r = await s.sync(want(), { full: true });
+    assert.deepEqual(r.healed, { ipset: 1, iptables: 2, rule: 1, route: 1, address: 1 });
+    k.iptables.tables.nat!.get('POSTROUTING')!.splice(2, 1); // the foreign rule stays, after ours
+    assert.equal(await dump(k), clean);
+    assert.equal(k.garp.sent.length, 2); // the re-added address is announced again
+  });
+
+  it('moves between states adding before removing, and deletes stale objects', async () => {
+    await s.sync(want());
+    const input = fixtureInput();
+    const next = want({ policies: input.policies.slice(0, 2), pods: input.pods.filter((p) => p.key !== 'shop/web-2'),
+      authorizedIPs: new Map([['shop/db', ['192.0.2.100', '192.0.2.101']]]) });
+    await s.sync(next);
+    assert.deepEqual([...k.ipset.sets.keys()], ['segress-d-c0000264']);
+    assert.deepEqual([...k.ipset.sets.get('segress-d-c0000264')!.members], ['203.0.113.33']);
+    assert.equal(k.rules.rules.length, 1);
+    assert.equal(k.addresses.addrs.length, 0);
+    assert.ok(!k.iptables.tables.nat!.has('SEGRESS-S-C0000266'));
+  });
+
+  it('vxlan: device, neighbours and fdb follow the gateways', async () => {
+    await s.sync(want({ mode: 'vxlan' }));
+    assert.equal(k.vxlan.state.device?.name, 'segress.vx');
+    assert.deepEqual(k.vxlan.state.fdb, [{ mac: '0e:5e:c0:00:02:0c', dst: '192.0.2.12' }]);
+    await s.sync(want({ mode: 'direct' }));
+    assert.equal(k.vxlan.state.device, null);
+  });
+
+  it('after a failed apply the next sync re-reads the kernel', async () => {
+    await s.sync(want());
+    const restore = k.iptables.restore.bind(k.iptables);
+    k.iptables.restore = async () => { throw new Error('boom'); };
+    await assert.rejects(s.sync(want({ fenced: true })));
+    k.iptables.restore = restore;
+    const r = await s.sync(want({ fenced: true }));
+    assert.equal(r.full, true);
+  });
+
+  it('cleanup leaves nothing of ours', async () => {
+    const empty = await dump(k);
+    await s.sync(want({ mode: 'vxlan' }));
+    await s.cleanup();
+    assert.equal(await dump(k), empty);
+  });
+});

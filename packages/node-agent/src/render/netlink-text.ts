@@ -1,0 +1,21 @@
+// Netlink intents as `ip`-like text: for golden tests, logs and the kernel-suite dumps. Pure.
+import { hex } from './state.js';
+import type { RenderedState, RouteIntent } from './types.js';
+
+export function renderRouteText(r: RouteIntent): string {
+  const dst = r.dst ?? 'default';
+  const base = r.type === 'unreachable' ? `unreachable ${dst}` : `${dst}${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''}${r.onlink ? ' onlink' : ''}`;
+  return `${base}${r.metric ? ` metric ${r.metric}` : ''} table ${r.table}`;
+}
+
+export function renderNetlinkIntents(s: RenderedState): string {
+  const lines: string[] = [];
+  for (const r of [...s.rules].sort((a, b) => a.priority - b.priority)) lines.push(`rule ${r.priority}: from all fwmark ${hex(r.fwmark)}/${hex(r.fwmask)} lookup ${r.table}`);
+  for (const r of [...s.routes].sort((a, b) => a.table - b.table)) lines.push(`route ${renderRouteText(r)}`);
+  for (const a of s.addresses) lines.push(`address ${a.ip}/32 dev ${a.dev}`);
+  const d = s.vxlan.device;
+  if (d) lines.push(`vxlan ${d.name} id ${d.vni} dstport ${d.port} local ${d.local} dev ${d.uplink} address ${d.mac} mtu uplink-50 rp_filter 2`);
+  for (const n of s.vxlan.neighbors) lines.push(`neigh ${n.ip} lladdr ${n.mac} dev ${d?.name} nud permanent`);
+  for (const f of s.vxlan.fdb) lines.push(`fdb ${f.mac} dev ${d?.name} dst ${f.dst} via ${d?.uplink}`);
+  return `${lines.join('\n')}\n`;
+}
