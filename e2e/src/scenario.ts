@@ -11,6 +11,7 @@ export { Lab, waitFor, sleep } from './lab/lab.js';
 export type { LabPod } from './lab/lab.js';
 export * as addr from './lab/addressing.js';
 export { analyzeProbe, formatProbeReport } from './lab/probe-analysis.js';
+export type { ProbeReport } from './lab/probe-analysis.js';
 
 export const POOL_NAME = 'lan';
 export const EGRESS_IP = '192.0.2.100';

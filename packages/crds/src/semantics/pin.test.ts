@@ -14,7 +14,7 @@ describe('pinEgressIP', () => {
 
   it('is stable across releases: these values must never change', () => {
     // Changing the hash would move every pod's source address on upgrade.
-    assert.equal(stableHash32(''), 0x0ad1bb7f >>> 0 === stableHash32('') ? stableHash32('') : -1);
+    assert.equal(stableHash32(''), 0xab3e7c0b);
     assert.deepEqual(
       ['pod-a', 'pod-b', 'pod-c', 'pod-d'].map((u) => pinEgressIP(u, ips)),
       GOLDEN,
@@ -38,4 +38,4 @@ describe('pinEgressIP', () => {
   });
 });
 
-const GOLDEN: string[] = [];
+const GOLDEN = ['192.0.2.101', '192.0.2.101', '192.0.2.100', '192.0.2.102'];

@@ -1,0 +1,103 @@
+// Control-plane faults that must not touch the data path (issue 4, scenarios e, f, g): agents killed
+// with SIGKILL and restarted, the leading manager killed, the apiserver stopped for 30 s. A UDP probe
+// from the pod runs throughout and must lose nothing; the egress IP stays where it is.
+// One lab: node-1 runs the client pod (the director), node-2 and node-3 are gateways.
+import assert from 'node:assert/strict';
+import {
+  ADMITTED_LABEL, EGRESS_IP, addr as A, applyStandardPool, nodeIPs, printReport, sawAny, sleep, useLab, waitFor,
+  type LabPod, type ProbeReport,
+} from '../src/scenario.js';
+
+describe('restarts and outages of the control plane (e, f, g)', function () {
+  const h = useLab({ nodes: 3, managers: 2, gatewayNodes: [2, 3] });
+  let client: LabPod;
+  let holder: string;
+
+  before(async function () {
+    const lab = h.lab;
+    await applyStandardPool(lab);
+    await lab.ensureNamespace('shop', ADMITTED_LABEL);
+    client = await lab.addPod({ namespace: 'shop', name: 'client', node: 1, labels: { app: 'client' } });
+    await lab.applyPolicy({
+      namespace: 'shop', name: 'db-access', egressIPs: [EGRESS_IP], podSelector: { matchLabels: { app: 'client' } },
+      destinationCIDRs: [A.EXTERNAL_CIDR],
+    });
+    holder = (await lab.waitAssigned('shop', 'db-access', 90_000)).get(EGRESS_IP)!;
+    await waitFor('the client to leave with the egress IP', async () => (await lab.sourceIPSeen(client)) === EGRESS_IP, 30_000, 300);
+  });
+
+  async function assertUntouched(since: number, what: string, r: ProbeReport): Promise<void> {
+    const lab = h.lab;
+    printReport(what, r);
+    assert.equal(r.wrongReplies, 0, `replies with another source: ${JSON.stringify(r.wrongSources)}`);
+    assert.deepEqual(sawAny(lab, since, nodeIPs(lab)), [], 'the external server saw a node address');
+    assert.equal(r.lost, 0, `the probe lost ${r.lost} of ${r.sent} (longest gap ${r.maxGapMs} ms)`);
+    const held = await lab.holders();
+    assert.deepEqual(held.get(EGRESS_IP), [holder], 'the egress IP stayed where it was');
+  }
+
+  it('(e) agent kill -9 and restart, on the gateway and on the director: the probe loses nothing', async () => {
+    const lab = h.lab;
+    const since = Date.now();
+    const probe = lab.startProbe(client, { mode: 'udp', intervalMs: 5 });
+    await sleep(1_000);
+    for (const i of [lab.nodeIndex(holder), 1]) {
+      const t = Date.now();
+      await lab.killAgent(i, 'SIGKILL');
+      lab.startAgent(i);
+      await lab.waitAgentsHealthy([i]);
+      console.log(`      agent on ${lab.nodeName(i)} killed and healthy again after ${Date.now() - t} ms`);
+      await sleep(3_000); // its first full resync has run
+    }
+    await assertUntouched(since, 'udp probe across both agent restarts', await probe.stopAndAnalyze(EGRESS_IP));
+  });
+
+  it('(f) the leading manager killed: the standby leads, the data path is untouched', async () => {
+    const lab = h.lab;
+    const leader = await waitFor('a lease holder', () => lab.leaseHolder(), 30_000);
+    const m = Number(leader.replace(/^manager-/, ''));
+    assert.ok(lab.managers.has(m), `lease held by ${leader}, not a lab manager`);
+    const since = Date.now();
+    const probe = lab.startProbe(client, { mode: 'udp', intervalMs: 5 });
+    await sleep(1_000);
+    const t = Date.now();
+    await lab.killManager(m, 'SIGKILL');
+    const next = await waitFor('the standby to take the Lease', async () => {
+      const hld = await lab.leaseHolder();
+      return hld && hld !== leader ? hld : undefined;
+    }, 60_000, 200);
+    console.log(`      ${leader} killed; ${next} leads after ${Date.now() - t} ms`);
+    await sleep(3_000);
+    await assertUntouched(since, 'udp probe across the takeover', await probe.stopAndAnalyze(EGRESS_IP));
+    lab.startManager(m); // back as the standby
+  });
+
+  it('(g) kube-apiserver stopped for 30 s: the data path is untouched; agents and managers resync after', async () => {
+    const lab = h.lab;
+    const since = Date.now();
+    const probe = lab.startProbe(client, { mode: 'udp', intervalMs: 5 });
+    await sleep(1_000);
+    await lab.cluster.stopApiServer();
+    console.log('      apiserver stopped');
+    for (let s = 0; s < 30; s += 10) {
+      await sleep(10_000);
+      console.log(`      … ${s + 10} s, egress IP on ${(await lab.holders()).get(EGRESS_IP)?.join(',') ?? 'NO NODE'}`);
+    }
+    const t = Date.now();
+    await lab.cluster.startApiServer();
+    console.log(`      apiserver back after ${Date.now() - t} ms`);
+    await sleep(3_000);
+    await assertUntouched(since, 'udp probe across the outage', await probe.stopAndAnalyze(EGRESS_IP));
+
+    // Resync: a pod created after the outage is picked up by its node's agent, and the manager
+    // (leading again) assigns a new policy.
+    const late = await lab.addPod({ namespace: 'shop', name: 'client-late', node: 1, labels: { app: 'client' } });
+    await waitFor('the new pod to leave with the egress IP', async () => (await lab.sourceIPSeen(late)) === EGRESS_IP, 60_000, 500);
+    const late2 = await lab.addPod({ namespace: 'shop', name: 'after-outage', node: 1, labels: { app: 'after' } });
+    await lab.applyPolicy({ namespace: 'shop', name: 'after-outage', egressIPs: ['192.0.2.104'],
+      podSelector: { matchLabels: { app: 'after' } } });
+    const a = await lab.waitAssigned('shop', 'after-outage', 60_000);
+    assert.equal(await lab.sourceIPSeen(late2), '192.0.2.104');
+    console.log(`      after the outage: new pod → ${EGRESS_IP}; new policy 192.0.2.104 → ${a.get('192.0.2.104')}`);
+  });
+});
