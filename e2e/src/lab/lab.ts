@@ -4,7 +4,7 @@
 // is interrupted. The suites, the demo and the CLI all drive the lab through this class.
 import { SYSTEM_NAMESPACE } from '@static-egress/crds';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Daemon, onProcessExit } from '../k8s/daemon.js';
 import { startCluster, type Cluster } from '../k8s/cluster.js';
@@ -28,6 +28,8 @@ export interface LabOptions {
   gatewayNodes?: number[];
   /** Start the node-agents and managers (default true; false = network + cluster only). */
   daemons?: boolean;
+  /** Start the node-agents (default true; false = managers only, for debugging the control plane). */
+  agents?: boolean;
   agentArgs?: string[];
   managerArgs?: string[];
   prefix?: string;
@@ -185,14 +187,17 @@ export class Lab {
     await this.waitEcho();
     await this.checkApiFromNetns(n.nodeNs(1));
     if (this.opts.daemons ?? true) {
-      for (const main of [AGENT_MAIN, MANAGER_MAIN]) {
+      const agents = this.opts.agents ?? true;
+      for (const main of agents ? [AGENT_MAIN, MANAGER_MAIN] : [MANAGER_MAIN]) {
         if (!existsSync(main)) throw new Error(`${main} does not exist yet (start the lab with daemons: false / --no-daemons)`);
       }
-      for (const i of this.nodeIndexes) this.startAgent(i);
+      if (agents) for (const i of this.nodeIndexes) this.startAgent(i);
       for (const m of range(this.plan.managers)) this.startManager(m);
       this.saveState();
-      await this.waitAgentsHealthy();
-      this.log(`node-agents healthy on ${this.nodeIndexes.map((i) => this.nodeName(i)).join(', ')}`);
+      if (agents) {
+        await this.waitAgentsHealthy();
+        this.log(`node-agents healthy on ${this.nodeIndexes.map((i) => this.nodeName(i)).join(', ')}`);
+      }
       if (this.plan.managers > 0) {
         const holder = await waitFor('a manager to take the Lease', () => this.leaseHolder(), 60_000, 300);
         this.log(`gateway-manager leader: ${holder}`);
@@ -470,7 +475,13 @@ export class Lab {
     this.kube?.close();
     const failed = destroyNetnsSync(this.allNetns());
     if (failed.length) this.log(`WARNING: could not delete: ${failed.join('; ')}`);
-    await this.cluster?.stop({ keepLogs: opts.keepLogs });
+    if (opts.keepLogs && this.cluster) {
+      // One place for everything a failed run leaves: the apiserver and etcd logs join ours.
+      for (const f of [this.cluster.logs.apiServer, this.cluster.logs.etcd]) {
+        try { cpSync(f, join(this.logDir, basename(f))); } catch { /* not written yet */ }
+      }
+    }
+    await this.cluster?.stop();
     this.finishDir(opts.keepLogs ?? false);
     this.removeExitHook?.();
     this.log('teardown complete');
@@ -486,7 +497,7 @@ export class Lab {
       const kept = join(keptLogsBase(), this.prefix);
       mkdirSync(kept, { recursive: true });
       cpSync(this.logDir, kept, { recursive: true });
-      this.log(`logs kept in ${kept}` + (this.cluster ? ` (apiserver: ${this.cluster.logs.apiServer})` : ''));
+      this.log(`logs kept in ${kept}`);
     }
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -18,13 +18,17 @@ export interface ProbeReport {
   wrongSources: Record<string, number>;
   wrongReplies: number;
   /**
-   * Longest time without a correct reply: between the send times of consecutive correctly answered
-   * probes (so it measures the outage, not the reply latency); from the first send when the first
-   * probes failed, to the last send when the last ones failed.
+   * Longest time without a correct reply: between the arrivals of consecutive correct replies (and from
+   * the first send to the first correct reply, from the last correct reply to the last send). Packets
+   * held in a queue (e.g. the neighbour queue while a link is down) and answered late count as a gap.
    */
   maxGapMs: number;
   /** When the longest gap started (wall-clock ms). */
   maxGapStart: number | undefined;
+  /** The same, between the send times of consecutive correctly answered probes (ignores late answers). */
+  maxSendGapMs: number;
+  /** Slowest correct reply (send → reply). */
+  maxLatencyMs: number;
   /** Sources seen, in order of first appearance, with counts. */
   sources: Record<string, number>;
   errors: number;
@@ -49,28 +53,41 @@ export function analyzeProbe(rec: ProbeRecord, expected: string | string[]): Pro
     }
   }
   const sends = [...rec.sends].sort((a, b) => a[0] - b[0]);
+  const sendTime = new Map(sends);
   const first = sends[0]?.[1];
   const last = sends[sends.length - 1]?.[1];
-  let prevOk = first;
-  let maxGapMs = 0;
-  let maxGapStart: number | undefined;
   let lost = 0;
   let answered = 0;
+  let maxSendGapMs = 0;
+  let prevOkSend = first;
   for (const [seq, t] of sends) {
     const srcs = bySeq.get(seq);
     if (!srcs) lost++;
     else answered++;
     if (srcs?.some((s) => ok.has(s))) {
-      if (prevOk !== undefined && t - prevOk > maxGapMs) {
-        maxGapMs = t - prevOk;
-        maxGapStart = prevOk;
-      }
-      prevOk = t;
+      if (prevOkSend !== undefined) maxSendGapMs = Math.max(maxSendGapMs, t - prevOkSend);
+      prevOkSend = t;
     }
   }
-  if (prevOk !== undefined && last !== undefined && last - prevOk > maxGapMs) {
-    maxGapMs = last - prevOk;
-    maxGapStart = prevOk;
+  if (prevOkSend !== undefined && last !== undefined) maxSendGapMs = Math.max(maxSendGapMs, last - prevOkSend);
+
+  const okReplies = rec.replies.filter(([, , src]) => ok.has(src)).sort((a, b) => a[1] - b[1]);
+  let maxGapMs = 0;
+  let maxGapStart: number | undefined;
+  let maxLatencyMs = 0;
+  let prev = first;
+  for (const [seq, t] of okReplies) {
+    if (prev !== undefined && t - prev > maxGapMs) {
+      maxGapMs = t - prev;
+      maxGapStart = prev;
+    }
+    prev = Math.max(prev ?? t, t);
+    const st = sendTime.get(seq);
+    if (st !== undefined) maxLatencyMs = Math.max(maxLatencyMs, t - st);
+  }
+  if (prev !== undefined && last !== undefined && last - prev > maxGapMs) {
+    maxGapMs = last - prev;
+    maxGapStart = prev;
   }
   return {
     sent: sends.length,
@@ -80,6 +97,8 @@ export function analyzeProbe(rec: ProbeRecord, expected: string | string[]): Pro
     wrongReplies,
     maxGapMs: Math.round(maxGapMs * 10) / 10,
     maxGapStart,
+    maxSendGapMs: Math.round(maxSendGapMs * 10) / 10,
+    maxLatencyMs: Math.round(maxLatencyMs * 10) / 10,
     sources,
     errors: rec.errors.length,
     firstError: rec.errors[0]?.[1],
@@ -92,5 +111,5 @@ export function formatProbeReport(r: ProbeReport): string {
   const wrong = r.wrongReplies ? `, WRONG SOURCE ${JSON.stringify(r.wrongSources)}` : ', no wrong source';
   const err = r.errors ? `, ${r.errors} send errors (first: ${r.firstError})` : '';
   return `sent ${r.sent} over ${(r.durationMs / 1000).toFixed(1)} s, answered ${r.answered}, lost ${r.lost}, ` +
-    `longest gap ${r.maxGapMs.toFixed(1)} ms${wrong}; sources seen: ${src}${err}`;
+    `longest gap ${r.maxGapMs.toFixed(1)} ms (slowest reply ${r.maxLatencyMs.toFixed(1)} ms)${wrong}; sources seen: ${src}${err}`;
 }

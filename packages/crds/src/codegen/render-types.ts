@@ -85,7 +85,6 @@ class Renderer {
   output(): string {
     return (
       GENERATED_HEADER +
-      '/* eslint-disable */\n' +
       "import type { V1ListMeta, V1ObjectMeta } from '@kubernetes/client-node';\n\n" +
       this.order.map((n) => this.types.get(n) ?? '').join('\n')
     );

@@ -4,17 +4,26 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { GENERATED_HEADER, renderTypes, renderTypesFromCRDs } from '../codegen/render-types.js';
+import { GENERATED_HEADER, renderTypes, renderTypesFromCRDs, type JSONSchema } from '../codegen/render-types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const schemaDir = join(here, '..', '..', 'schema');
 const typesFile = join(here, 'types.ts');
 
-function loadCRDs(): Record<string, any>[] {
+interface CRDDoc {
+  spec: { names: { kind: string }; versions: { schema: { openAPIV3Schema: JSONSchema } }[] };
+}
+
+/** The spec schema of one kind, to mutate in memory. */
+function specOf(crds: CRDDoc[], kind: string): JSONSchema {
+  return crds.find((c) => c.spec.names.kind === kind)!.spec.versions[0]!.schema.openAPIV3Schema.properties!.spec!;
+}
+
+function loadCRDs(): CRDDoc[] {
   return readdirSync(schemaDir)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
-    .map((f) => parse(readFileSync(join(schemaDir, f), 'utf8')));
+    .map((f) => parse(readFileSync(join(schemaDir, f), 'utf8')) as CRDDoc);
 }
 
 describe('generated types', () => {
@@ -32,22 +41,19 @@ describe('generated types', () => {
   it('would differ when a schema changes (the drift check can fail)', () => {
     const base = renderTypesFromCRDs(loadCRDs());
     const crds = loadCRDs();
-    const seip = crds.find((c) => c.spec.names.kind === 'StaticEgressIP')!;
-    seip.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.newField = { type: 'string' };
+    specOf(crds, 'StaticEgressIP').properties!.newField = { type: 'string' };
     const mutated = renderTypesFromCRDs(crds);
     assert.notEqual(mutated, base);
     assert.match(mutated, /newField\?: string;/);
 
     const crds2 = loadCRDs();
-    const pool = crds2.find((c) => c.spec.names.kind === 'EgressIPPool')!;
-    pool.spec.versions[0].schema.openAPIV3Schema.properties.spec.required = [];
+    specOf(crds2, 'EgressIPPool').required = [];
     assert.notEqual(renderTypesFromCRDs(crds2), base, 'making cidrs optional must change the types');
   });
 
   it('refuses two different shapes under one shared name', () => {
     const crds = loadCRDs();
-    const pool = crds.find((c) => c.spec.names.kind === 'EgressIPPool')!;
-    pool.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.nodeSelector.properties.extra = { type: 'string' };
+    specOf(crds, 'EgressIPPool').properties!.nodeSelector!.properties!.extra = { type: 'string' };
     assert.throws(() => renderTypesFromCRDs(crds), /two different schemas are both named LabelSelector/);
   });
 

@@ -1,6 +1,5 @@
 // generated — do not edit. Source: packages/crds/schema/*.yaml; regenerate with
 // `npm run gen -w @static-egress/crds`. src/generated/drift.test.ts fails when this file drifts.
-/* eslint-disable */
 import type { V1ListMeta, V1ObjectMeta } from '@kubernetes/client-node';
 
 /**
@@ -143,6 +142,11 @@ export interface StaticEgressIPStatus {
   observedGeneration?: number;
   /** The gateway node currently holding each egress IP. Unassigned IPs are absent. */
   assignments?: EgressIPAssignment[];
+  /**
+   * The nodes of assignments, in the same order (a node appears once). Written for `kubectl get`,
+   * which cannot list every element of assignments in a column.
+   */
+  nodes?: string[];
   /** Ready, Assigned, Programmed and Conflict, in the metav1.Condition shape. */
   conditions?: Condition[];
 }

@@ -8,6 +8,7 @@ export { objectKey, podKey, policyKey, splitKey } from './keys.js';
 export { parsePolicy, parsePool, parseSelector, timestampMs } from './parse.js';
 export { pinEgressIP, stableHash32 } from './pin.js';
 export { isSelectablePod, policySelectsPod, selectPods } from './select-pods.js';
+export { computeStatusNodes } from './status.js';
 export { matchesSelector, matchesServiceSelector } from './selector.js';
 export type {
   AuthorizedIP,

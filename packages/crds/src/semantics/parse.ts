@@ -218,14 +218,15 @@ export function parseSelector(v: unknown, field: string, fail: Fail = failer()):
   const out: LabelSelector = {};
   if (sel.matchLabels !== undefined) {
     if (!isObject(sel.matchLabels)) fail(`${field}.matchLabels`, 'must be a map of label keys to values');
-    const ml: Record<string, string> = {};
+    const entries: [string, string][] = [];
     for (const [k, val] of Object.entries(sel.matchLabels as Record<string, unknown>)) {
       if (typeof val !== 'string' || val.length > 63 || !LABEL_VALUE.test(val)) {
         fail(`${field}.matchLabels.${k}`, `must be a label value (at most 63 characters), got ${JSON.stringify(val)}`);
       }
-      ml[k] = val as string;
+      entries.push([k, val as string]);
     }
-    out.matchLabels = ml;
+    // fromEntries defines own properties, so a "__proto__" label key stays a label.
+    out.matchLabels = Object.fromEntries(entries);
   }
   if (sel.matchExpressions !== undefined) {
     if (!Array.isArray(sel.matchExpressions)) fail(`${field}.matchExpressions`, 'must be a list of requirements');

@@ -73,3 +73,12 @@ describe('matchesServiceSelector', () => {
     assert.equal(matchesServiceSelector({ app: 'web' }, undefined), false);
   });
 });
+
+describe('selectors with awkward keys', () => {
+  it('keeps a __proto__ label key as a label through parsing', async () => {
+    const { parseSelector } = await import('./parse.js');
+    const sel = parseSelector(JSON.parse('{"matchLabels":{"__proto__":"x"}}'), 'spec.podSelector');
+    assert.equal(matchesSelector(JSON.parse('{"__proto__":"x"}'), sel), true);
+    assert.equal(matchesSelector({}, sel), false);
+  });
+});

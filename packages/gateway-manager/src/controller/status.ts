@@ -2,6 +2,7 @@
 // Events are derived from the difference between the status on the server and the new one, so a
 // restarted or newly leading manager does not repeat them.
 import {
+  computeStatusNodes,
   ConditionType,
   EventReason,
   Reason,
@@ -225,7 +226,7 @@ function buildStatus(
     return { ...c, observedGeneration: generation, lastTransitionTime: String(lastTransitionTime) };
   });
   for (const c of current?.conditions ?? []) if (!OWNED.includes(c.type)) conditions.push(c);
-  return { observedGeneration: generation, assignments, conditions };
+  return { observedGeneration: generation, assignments, nodes: computeStatusNodes(assignments), conditions };
 }
 
 function sameStatus(a: StaticEgressIPStatus | undefined, b: StaticEgressIPStatus): boolean {
@@ -234,6 +235,7 @@ function sameStatus(a: StaticEgressIPStatus | undefined, b: StaticEgressIPStatus
     JSON.stringify({
       g: s.observedGeneration ?? null,
       a: (s.assignments ?? []).map((x) => [x.egressIP, x.node]),
+      n: s.nodes ?? null,
       c: [...(s.conditions ?? [])]
         .sort((x, y) => (x.type < y.type ? -1 : 1))
         .map((c) => [c.type, c.status, c.reason, c.message, c.observedGeneration ?? null, timeText(c.lastTransitionTime)]),

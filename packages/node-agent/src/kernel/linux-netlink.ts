@@ -44,6 +44,9 @@ function ignoring(codes: number[]) {
  */
 export class LinuxNetlink {
   private readonly sock = netlink.createRtNetlink();
+  /** The library groups a dump's parts per socket and breaks when an ack lands in the middle of
+   * one: dumps get their own socket, one at a time. */
+  private readonly dumpSock = netlink.createRtNetlink();
   private ifindex = new Map<string, number>();
   private ifname = new Map<number, string>();
 
@@ -59,10 +62,11 @@ export class LinuxNetlink {
 
   close(): void {
     this.sock.socket.close();
+    this.dumpSock.socket.close();
   }
 
   private async refreshLinks(): Promise<void> {
-    const links = await this.dump(() => this.sock.getLinks());
+    const links = await this.dump(() => this.dumpSock.getLinks());
     this.ifindex = new Map();
     this.ifname = new Map();
     for (const l of links) {
@@ -106,7 +110,7 @@ export class LinuxNetlink {
 
   // ---- rules
   private async listRules(min: number, max: number): Promise<RuleIntent[]> {
-    const rules = await this.dump(() => this.sock.getRules({ family: AF_INET }));
+    const rules = await this.dump(() => this.dumpSock.getRules({ family: AF_INET }));
     const out: RuleIntent[] = [];
     for (const r of rules) {
       const prio = r.attrs.priority ?? 0;
@@ -137,7 +141,7 @@ export class LinuxNetlink {
 
   // ---- routes
   private async listRoutes(min: number, max: number): Promise<RouteIntent[]> {
-    const routes = await this.dump(() => this.sock.getRoutes({ family: AF_INET }));
+    const routes = await this.dump(() => this.dumpSock.getRoutes({ family: AF_INET }));
     const out: RouteIntent[] = [];
     for (const r of routes) {
       const table = r.attrs.table ?? r.data.table ?? 0;
@@ -195,7 +199,7 @@ export class LinuxNetlink {
   private async listAddresses(dev: string): Promise<OwnedAddress[]> {
     const index = await this.indexOf(dev).catch(() => undefined);
     if (index === undefined) return [];
-    const addrs = await this.dump(() => this.sock.getAddresses({ family: AF_INET }));
+    const addrs = await this.dump(() => this.dumpSock.getAddresses({ family: AF_INET }));
     const label = this.addressLabel(dev);
     const out: OwnedAddress[] = [];
     for (const a of addrs) {

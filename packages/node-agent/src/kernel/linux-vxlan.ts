@@ -40,10 +40,12 @@ export class LinuxVxlan implements VxlanManager {
     const uplink = info.link ?? '';
     const mtuOK = link.mtu === (await this.mtuFor(uplink));
     const rp = (await readFile(`/proc/sys/net/ipv4/conf/${name}/rp_filter`, 'utf8').catch(() => '')).trim();
+    const addrs = JSON.parse(await run('ip', ['-j', '-4', 'addr', 'show', 'dev', name]) || '[]') as { addr_info?: { local?: string; prefixlen?: number }[] }[];
+    const hasAddr = addrs.some((a) => a.addr_info?.some((i) => i.local === info.local && i.prefixlen === 32));
     const device: VxlanDeviceIntent = {
       name, vni: info.id ?? -1, port: info.port ?? -1, local: info.local ?? '', uplink,
-      // a down device, a wrong MTU or rp_filter shows up as a different MAC so the diff fixes it
-      mac: up && mtuOK && rp === '2' ? (link.address ?? '') : 'needs-fix',
+      // a down device, a wrong MTU, rp_filter or address shows up as a different MAC so the diff fixes it
+      mac: up && mtuOK && rp === '2' && hasAddr ? (link.address ?? '') : 'needs-fix',
     };
     const neigh = JSON.parse(await run('ip', ['-j', 'neigh', 'show', 'dev', name, 'nud', 'permanent']) || '[]') as { dst: string; lladdr?: string }[];
     const fdb = JSON.parse(await run('bridge', ['-j', 'fdb', 'show', 'dev', name]) || '[]') as { mac: string; dst?: string }[];
@@ -62,6 +64,9 @@ export class LinuxVxlan implements VxlanManager {
       if (have.device) ip.push(`link del ${d.name}`);
       ip.push(`link add ${d.name} address ${d.mac} type vxlan id ${d.vni} dstport ${d.port} local ${d.local} dev ${d.uplink} nolearning`);
       ip.push(`link set ${d.name} mtu ${await this.mtuFor(d.uplink)} up`);
+      // Loose rp_filter fails on a device without an IPv4 address (fib_validate_source: no_addr →
+      // drop), so the tunnel carries the node IP as a /32; the kernel shares the local route.
+      ip.push(`address add ${d.local}/32 dev ${d.name} noprefixroute`);
       have = { device: null, neighbors: [], fdb: [] };
     }
     const haveN = new Set(have.neighbors.map((n) => `${n.ip}|${n.mac}`));

@@ -32,7 +32,7 @@ export async function deleteNamespaces(prefix: string): Promise<void> {
 export async function dumpNamespace(ns: string): Promise<string> {
   const out = await nsExec(ns, [
     'echo "## iptables"; iptables-save',
-    'echo "## ipset"; ipset save',
+    'echo "## ipset"; ipset save | sed "s/ bucketsize.*//"',
     'echo "## rules"; ip -4 rule',
     'echo "## routes"; ip -4 route show table all',
     'echo "## addrs"; ip -4 -o addr | sed "s/\\\\\\\\.*valid_lft.*//"',

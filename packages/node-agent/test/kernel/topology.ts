@@ -63,7 +63,7 @@ export class Topology {
   }
 
   private async startEcho(): Promise<void> {
-    this.echo = execa('ip', ['netns', 'exec', this.ns('ext'), process.execPath, join(HERE, 'echo-server.mjs')], { reject: false });
+    this.echo = execa('ip', ['netns', 'exec', this.ns('ext'), process.execPath, join(HERE, 'echo-server.mjs'), '198.51.100.10', '198.51.100.20', '198.51.100.200'], { reject: false });
     const rl = createInterface({ input: this.echo.stdout! });
     await new Promise<void>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('echo server did not start')), 10_000);
