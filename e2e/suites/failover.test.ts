@@ -35,7 +35,8 @@ describe('gateway failover (d, i)', function () {
     const cut = Date.now();
     await loseNode(lab, lab.nodeIndex(holder));
     const next = await waitMoved(lab, EGRESS_IP, holder, 60_000);
-    console.log(`      ${holder} lost; ${EGRESS_IP} on ${next} after ${Date.now() - cut} ms (ip addr polling)`);
+    const movedAt = Date.now();
+    console.log(`      ${holder} lost; ${EGRESS_IP} on ${next} after ${movedAt - cut} ms (ip addr polling)`);
     await sleep(3_000);
     const r = await probe.stopAndAnalyze(EGRESS_IP);
     printReport('udp probe', r);
@@ -44,7 +45,7 @@ describe('gateway failover (d, i)', function () {
     assert.equal(r.wrongReplies, 0, `replies with another source: ${JSON.stringify(r.wrongSources)}`);
     assert.deepEqual(sawAny(lab, since, nodeIPs(lab)), [], 'the external server saw a node address');
     assert.notEqual(next, holder);
-    assert.ok(r.answered > 0 && r.record.replies.some(([, t]) => t > cut + r.maxGapMs), 'traffic resumed after the cut');
+    assert.ok(r.answered > 0 && r.record.replies.some(([, t, src]) => t > movedAt && src === EGRESS_IP), 'traffic resumed after the cut');
     assert.equal(await lab.sourceIPSeen(client), EGRESS_IP);
     const status = await lab.waitAssigned('shop', 'db-access', 30_000);
     assert.equal(status.get(EGRESS_IP), next, 'status names the new holder');
@@ -59,7 +60,8 @@ describe('gateway failover (d, i)', function () {
     const cut = Date.now();
     await loseNode(lab, lab.nodeIndex(holder));
     const next = await waitMoved(lab, EGRESS_IP, holder, 60_000);
-    console.log(`      ${holder} lost; ${EGRESS_IP} on ${next} after ${Date.now() - cut} ms`);
+    const movedAt = Date.now();
+    console.log(`      ${holder} lost; ${EGRESS_IP} on ${next} after ${movedAt - cut} ms`);
     await sleep(4_000);
     const r = await stream.stopAndAnalyze(EGRESS_IP);
     printReport('tcp stream', r);
@@ -68,7 +70,7 @@ describe('gateway failover (d, i)', function () {
     assert.deepEqual(r.record.errors.filter(([t]) => t < r.record.sends.at(-1)![1]).map(([, m]) => m), [],
       'the connection was reset or closed');
     assert.equal(r.wrongReplies, 0);
-    assert.ok(r.record.replies.some(([, t]) => t > cut + 1_000), 'lines answered on the same connection after the failover');
+    assert.ok(r.record.replies.some(([, t, src]) => t > movedAt && src === EGRESS_IP), 'lines answered on the same connection after the failover');
     assert.equal(r.lost, 0, 'every line sent on the connection was answered');
     assert.deepEqual(sawAny(lab, since, nodeIPs(lab)), [], 'the external server saw a node address');
   });

@@ -52,6 +52,11 @@ const HERE = fileURLToPath(new URL('.', import.meta.url));
 const AGENT_MAIN = join(REPO_ROOT, 'packages/node-agent/src/main.ts');
 const MANAGER_MAIN = join(REPO_ROOT, 'packages/gateway-manager/src/main.ts');
 
+async function hasCommand(cmd: string): Promise<boolean> {
+  const { execa } = await import('execa');
+  return (await execa('sh', ['-c', `command -v ${cmd}`], { reject: false })).exitCode === 0;
+}
+
 export function sleep(ms: number): Promise<void> { return new Promise((r) => setTimeout(r, ms)); }
 
 /** Polls `fn` until it returns a value other than undefined/false, or throws with `what` after timeoutMs. */
@@ -150,7 +155,12 @@ export class Lab {
     const clusterP = startCluster({ quiet: false, serviceCIDR: A.SERVICE_CIDR });
     clusterP.catch(() => undefined);
     await addNetns(this.plan.allNetns);
-    await applyScripts(renderTopology(this.plan));
+    let scripts = renderTopology(this.plan);
+    if (scripts.some((s) => s.tool === 'nft') && !(await hasCommand('nft'))) {
+      this.log('WARNING: nft (package nftables) is missing: the LAN will NOT drop pod-addressed frames in the overlay variant');
+      scripts = scripts.filter((s) => s.tool !== 'nft');
+    }
+    await applyScripts(scripts);
     this.log(`network: ${this.plan.allNetns.length} namespaces (${this.plan.allNetns.join(' ')})`);
     this.startEcho();
 

@@ -173,7 +173,7 @@ export class FakeVxlan implements VxlanManager {
   async addMissing(want: VxlanIntent): Promise<void> {
     if (!want.device) return;
     const keepN = this.state.neighbors.filter((n) => !want.neighbors.some((w) => w.ip === n.ip));
-    const keepF = this.state.fdb.filter((f) => !want.fdb.some((w) => w.mac === f.mac && w.dst === f.dst));
+    const keepF = this.state.fdb.filter((f) => !want.fdb.some((w) => w.mac === f.mac && w.dst === f.dst && w.via === f.via));
     this.state = { device: { ...want.device }, neighbors: [...keepN, ...want.neighbors.map((n) => ({ ...n }))], fdb: [...keepF, ...want.fdb.map((f) => ({ ...f }))] };
     this.routes?.devices.add(want.device.name);
   }
@@ -184,7 +184,7 @@ export class FakeVxlan implements VxlanManager {
       return;
     }
     this.state.neighbors = this.state.neighbors.filter((n) => want.neighbors.some((w) => w.ip === n.ip));
-    this.state.fdb = this.state.fdb.filter((f) => want.fdb.some((w) => w.mac === f.mac && w.dst === f.dst));
+    this.state.fdb = this.state.fdb.filter((f) => want.fdb.some((w) => w.mac === f.mac && w.dst === f.dst && w.via === f.via));
   }
 }
 

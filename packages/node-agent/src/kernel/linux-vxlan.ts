@@ -48,11 +48,11 @@ export class LinuxVxlan implements VxlanManager {
       mac: up && mtuOK && rp === '2' && hasAddr ? (link.address ?? '') : 'needs-fix',
     };
     const neigh = JSON.parse(await run('ip', ['-j', 'neigh', 'show', 'dev', name, 'nud', 'permanent']) || '[]') as { dst: string; lladdr?: string }[];
-    const fdb = JSON.parse(await run('bridge', ['-j', 'fdb', 'show', 'dev', name]) || '[]') as { mac: string; dst?: string }[];
+    const fdb = JSON.parse(await run('bridge', ['-j', 'fdb', 'show', 'dev', name]) || '[]') as { mac: string; dst?: string; viaIf?: string }[];
     return {
       device,
       neighbors: neigh.filter((n) => n.lladdr).map((n) => ({ ip: n.dst, mac: n.lladdr! })),
-      fdb: fdb.filter((f) => f.dst && f.mac !== '00:00:00:00:00:00').map((f) => ({ mac: f.mac, dst: f.dst! })),
+      fdb: fdb.filter((f) => f.dst && f.mac !== '00:00:00:00:00:00').map((f) => ({ mac: f.mac, dst: f.dst!, via: f.viaIf ?? '' })),
     };
   }
 
@@ -74,10 +74,10 @@ export class LinuxVxlan implements VxlanManager {
     if (ip.length) await run('ip', ['-batch', '-'], `${ip.join('\n')}\n`);
     // rp_filter=2: decapsulated packets come from pod IPs routed elsewhere.
     await writeFile(`/proc/sys/net/ipv4/conf/${d.name}/rp_filter`, '2');
-    const haveF = new Set(have.fdb.map((f) => `${f.mac}|${f.dst}`));
+    const haveF = new Set(have.fdb.map((f) => `${f.mac}|${f.dst}|${f.via}`));
     // `via <uplink>`: without it the outer packet inherits the fwmark and loops into the tunnel.
-    const br = want.fdb.filter((f) => !haveF.has(`${f.mac}|${f.dst}`))
-      .map((f) => `fdb replace ${f.mac} dev ${d.name} dst ${f.dst} via ${d.uplink} self permanent`);
+    const br = want.fdb.filter((f) => !haveF.has(`${f.mac}|${f.dst}|${f.via}`))
+      .map((f) => `fdb replace ${f.mac} dev ${d.name} dst ${f.dst} via ${f.via} self permanent`);
     if (br.length) await run('bridge', ['-batch', '-'], `${br.join('\n')}\n`);
   }
 
@@ -89,8 +89,11 @@ export class LinuxVxlan implements VxlanManager {
     // neighbours are keyed by IP: one replaced in addMissing is not stale
     const wantN = new Set(want.neighbors.map((n) => n.ip));
     const ip = have.neighbors.filter((n) => !wantN.has(n.ip)).map((n) => `neigh del ${n.ip} dev ${name}`);
-    const wantF = new Set(want.fdb.map((f) => `${f.mac}|${f.dst}`));
-    const br = have.fdb.filter((f) => !wantF.has(`${f.mac}|${f.dst}`)).map((f) => `fdb del ${f.mac} dev ${name} dst ${f.dst} self`);
+    // fdb entries are matched with their `via`: a delete without it silently matches nothing
+    const wantF = new Set(want.fdb.map((f) => `${f.mac}|${f.dst}|${f.via}`));
+    const replaced = new Set(want.fdb.map((f) => `${f.mac}|${f.dst}`)); // `fdb replace` already rewrote these
+    const br = have.fdb.filter((f) => !wantF.has(`${f.mac}|${f.dst}|${f.via}`) && !replaced.has(`${f.mac}|${f.dst}`))
+      .map((f) => `fdb del ${f.mac} dev ${name} dst ${f.dst}${f.via ? ` via ${f.via}` : ''} self`);
     if (ip.length) await run('ip', ['-force', '-batch', '-'], `${ip.join('\n')}\n`);
     if (br.length) await run('bridge', ['-force', '-batch', '-'], `${br.join('\n')}\n`);
   }

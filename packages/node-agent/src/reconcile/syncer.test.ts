@@ -80,7 +80,7 @@ describe('NodeSyncer', () => {
   it('vxlan: device, neighbours and fdb follow the gateways', async () => {
     await s.sync(want({ mode: 'vxlan' }));
     assert.equal(k.vxlan.state.device?.name, 'segress.vx');
-    assert.deepEqual(k.vxlan.state.fdb, [{ mac: '0e:5e:c0:00:02:0c', dst: '192.0.2.12' }]);
+    assert.deepEqual(k.vxlan.state.fdb, [{ mac: '0e:5e:c0:00:02:0c', dst: '192.0.2.12', via: 'eth0' }]);
     await s.sync(want({ mode: 'direct' }));
     assert.equal(k.vxlan.state.device, null);
   });

@@ -51,7 +51,7 @@ function vxlanDamage(applied: VxlanIntent, have: VxlanIntent): number {
   let n = 0;
   if (applied.device && JSON.stringify(applied.device) !== JSON.stringify(have.device)) n++;
   n += missing(applied.neighbors, have.neighbors, (x) => `${x.ip}|${x.mac}`).length;
-  n += missing(applied.fdb, have.fdb, (x) => `${x.mac}|${x.dst}`).length;
+  n += missing(applied.fdb, have.fdb, (x) => `${x.mac}|${x.dst}|${x.via}`).length;
   return n;
 }
 

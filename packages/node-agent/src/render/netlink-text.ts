@@ -16,6 +16,6 @@ export function renderNetlinkIntents(s: RenderedState): string {
   const d = s.vxlan.device;
   if (d) lines.push(`vxlan ${d.name} id ${d.vni} dstport ${d.port} local ${d.local} dev ${d.uplink} address ${d.mac} mtu uplink-50 rp_filter 2`);
   for (const n of s.vxlan.neighbors) lines.push(`neigh ${n.ip} lladdr ${n.mac} dev ${d?.name} nud permanent`);
-  for (const f of s.vxlan.fdb) lines.push(`fdb ${f.mac} dev ${d?.name} dst ${f.dst} via ${d?.uplink}`);
+  for (const f of s.vxlan.fdb) lines.push(`fdb ${f.mac} dev ${d?.name} dst ${f.dst} via ${f.via}`);
   return `${lines.join('\n')}\n`;
 }

@@ -113,7 +113,7 @@ export function renderState(state: NodeState, cfg: RenderConfig): RenderedState 
     ? {
         device: { name: cfg.vxlanDevice, vni: cfg.vxlanVNI, port: cfg.vxlanPort, local: state.nodeIP, uplink: cfg.uplink, mac: vtepMAC(state.nodeIP) },
         neighbors: state.vxlanPeers.map((p) => ({ ip: p.ip, mac: vtepMAC(p.ip) })),
-        fdb: state.vxlanPeers.map((p) => ({ mac: vtepMAC(p.ip), dst: p.ip })),
+        fdb: state.vxlanPeers.map((p) => ({ mac: vtepMAC(p.ip), dst: p.ip, via: cfg.uplink })),
       }
     : { device: null, neighbors: [], fdb: [] };
   return {

@@ -64,7 +64,7 @@ export interface VxlanDeviceIntent {
 export interface VxlanIntent {
   device: VxlanDeviceIntent | null;
   neighbors: { ip: string; mac: string }[]; // on the vxlan device, permanent
-  fdb: { mac: string; dst: string }[]; // dst via uplink
+  fdb: { mac: string; dst: string; via: string }[]; // outer packets leave through `via` (the uplink)
 }
 
 export interface RenderedState {

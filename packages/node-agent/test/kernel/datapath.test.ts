@@ -103,7 +103,7 @@ for (const mode of ['direct', 'vxlan'] as Mode[]) {
       await nsExec(n1, `iptables -t mangle -F SEGRESS-MARK; ip rule del priority ${entry.priority}; ip route flush table ${entry.table};
         ipset del segress-d-c0000264 203.0.113.34; iptables -t nat -D POSTROUTING -j SEGRESS-SKIP`);
       await nsExec(n2, `ip addr del ${EGRESS_A}/32 dev eth0; iptables -t nat -F SEGRESS-SNAT; iptables -t nat -I POSTROUTING 1 -j RETURN -m comment --comment foreign`);
-      if (mode === 'vxlan') await nsExec(n1, `bridge fdb del 0e:5e:c0:00:02:0c dev segress.vx dst ${nodeIP(2)} self`);
+      if (mode === 'vxlan') await nsExec(n1, `bridge fdb del 0e:5e:c0:00:02:0c dev segress.vx dst ${nodeIP(2)} via eth0 self`);
       assert.notEqual(await t.udp('a1', SERVER, 'a1-damaged'), EGRESS_A);
       const [h1, h2] = await syncAll(baseModel(), true);
       assert.deepEqual(h1!.healed, { ipset: 1, iptables: 2, rule: 1, route: 1, ...(mode === 'vxlan' ? { vxlan: 1 } : {}) });

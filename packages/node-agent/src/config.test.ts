@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { FlagError } from '@static-egress/controller-kit';
+import { parseAgentConfig } from './config.js';
+
+describe('parseAgentConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = parseAgentConfig([], { NODE_NAME: 'n1' });
+    assert.equal(c.nodeName, 'n1');
+    assert.equal(c.mode, 'direct');
+    assert.equal(c.httpPort, 9310);
+    assert.equal(c.resyncIntervalMs, 10_000);
+    assert.equal(c.fenceAfterMs, 3000);
+    assert.deepEqual(c.ranges, { markMask: 0xff0000, tableMin: 5000, tableMax: 5999, priorityMin: 5000, priorityMax: 5999 });
+    assert.equal(c.chainPrefix, 'SEGRESS');
+  });
+  it('parses every flag', () => {
+    const c = parseAgentConfig(['--node-name', 'n2', '--mode', 'vxlan', '--uplink', 'eth1', '--cluster-cidrs', '203.0.113.0/24, 203.0.113.224/27',
+      '--http-addr', '127.0.0.1:9999', '--resync-interval', '500ms', '--fence-after', '1s', '--fwmark', '0x0f00', '--table-range', '300-310',
+      '--rule-priority', '100-120', '--vxlan-vni', '9', '--vxlan-port', '4789', '--cleanup-on-exit', '--chain-prefix', 'SE2', '--ipset-prefix', 'se2']);
+    assert.equal(c.mode, 'vxlan');
+    assert.deepEqual(c.clusterCIDRs, ['203.0.113.0/24', '203.0.113.224/27']);
+    assert.equal(c.httpHost, '127.0.0.1');
+    assert.equal(c.ranges.markMask, 0xf00);
+    assert.equal(c.cleanupOnExit, true);
+  });
+  it('rejects bad flags naming the flag', () => {
+    for (const [argv, flag] of [[['--mode', 'x'], '--mode'], [['--fwmark', '0x101'], '--fwmark'], [['--cluster-cidrs', '1.2.3/4'], '--cluster-cidrs'],
+      [['--table-range', '9-1'], '--table-range'], [['--fence-after', '3'], '--fence-after'], [['--bogus'], 'bogus']] as const) {
+      assert.throws(() => parseAgentConfig([...argv], { NODE_NAME: 'n' }), (e: Error) => e instanceof FlagError && e.message.includes(flag));
+    }
+    assert.throws(() => parseAgentConfig([], {}), /--node-name/);
+  });
+});

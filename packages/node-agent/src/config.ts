@@ -1,0 +1,115 @@
+// node-agent flags (docs/CONTRACTS.md). Pure: argv + env → Config, or FlagError (exit 2).
+import { FlagError, durationFlag, parseFlags } from '@static-egress/controller-kit';
+import { AGENT_HEALTH_PORT } from '@static-egress/crds';
+import type { Mode, OwnedRanges } from './desired/types.js';
+import type { RenderConfig } from './render/types.js';
+
+export interface AgentConfig {
+  kubeconfig?: string;
+  nodeName: string;
+  mode: Mode;
+  uplink?: string; // default: the interface holding the Node's InternalIP
+  clusterCIDRs: string[];
+  httpHost: string;
+  httpPort: number;
+  resyncIntervalMs: number;
+  fenceAfterMs: number;
+  cleanup: boolean;
+  cleanupOnExit: boolean;
+  chainPrefix: string;
+  ipsetPrefix: string;
+  ranges: OwnedRanges;
+  vxlanVNI: number;
+  vxlanPort: number;
+}
+
+const FLAGS = {
+  kubeconfig: { type: 'string' },
+  'node-name': { type: 'string' },
+  mode: { type: 'string' },
+  uplink: { type: 'string' },
+  'cluster-cidrs': { type: 'string' },
+  'http-addr': { type: 'string' },
+  'resync-interval': { type: 'string' },
+  cleanup: { type: 'boolean' },
+  'cleanup-on-exit': { type: 'boolean' },
+  'chain-prefix': { type: 'string' },
+  'ipset-prefix': { type: 'string' },
+  'rule-priority': { type: 'string' },
+  'table-range': { type: 'string' },
+  fwmark: { type: 'string' },
+  'vxlan-vni': { type: 'string' },
+  'vxlan-port': { type: 'string' },
+  'fence-after': { type: 'string' },
+} as const;
+
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+function range(flag: string, text: string, min: number, max: number): [number, number] {
+  const m = /^(\d+)-(\d+)$/.exec(text);
+  const a = Number(m?.[1]), b = Number(m?.[2]);
+  if (!m || a < min || b > max || a > b) throw new FlagError(`--${flag}: expected FROM-TO within ${min}-${max}, got "${text}"`);
+  return [a, b];
+}
+
+function int(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new FlagError(`--${flag}: expected an integer from ${min} to ${max}, got "${text}"`);
+  return n;
+}
+
+export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  const v = parseFlags(argv, FLAGS);
+  const nodeName = v['node-name'] ?? env['NODE_NAME'];
+  const cleanup = v.cleanup ?? false;
+  if (!nodeName && !cleanup) throw new FlagError('--node-name: required (or set NODE_NAME)');
+  const mode = v.mode ?? 'direct';
+  if (mode !== 'direct' && mode !== 'vxlan') throw new FlagError(`--mode: expected direct or vxlan, got "${mode}"`);
+  const clusterCIDRs = (v['cluster-cidrs'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const c of clusterCIDRs) {
+    const m = CIDR.exec(c);
+    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) throw new FlagError(`--cluster-cidrs: "${c}" is not an IPv4 CIDR`);
+  }
+  const addr = v['http-addr'] ?? `0.0.0.0:${AGENT_HEALTH_PORT}`;
+  const am = /^(.*):(\d+)$/.exec(addr);
+  if (!am || !am[1] || Number(am[2]) > 65535) throw new FlagError(`--http-addr: expected host:port, got "${addr}"`);
+  const fw = v.fwmark ?? '0x00ff0000';
+  const markMask = Number(fw);
+  if (!/^0x[0-9a-fA-F]{1,8}$/.test(fw) || markMask === 0 || !/^0*1*0*$/.test((markMask >>> 0).toString(2).padStart(32, '0'))) {
+    throw new FlagError(`--fwmark: expected a contiguous non-empty hex bit mask like 0x00ff0000, got "${fw}"`);
+  }
+  const [tableMin, tableMax] = range('table-range', v['table-range'] ?? '5000-5999', 256, 0xfffffffe);
+  const [priorityMin, priorityMax] = range('rule-priority', v['rule-priority'] ?? '5000-5999', 1, 32765);
+  const prefix = (flag: string, text: string, re: RegExp, maxLen: number) => {
+    if (!re.test(text) || text.length > maxLen) throw new FlagError(`--${flag}: "${text}" is not a valid prefix (${re}, at most ${maxLen} characters)`);
+    return text;
+  };
+  const cfg: AgentConfig = {
+    nodeName: nodeName ?? '',
+    mode,
+    clusterCIDRs,
+    httpHost: am[1].replace(/^\[(.*)\]$/, '$1'),
+    httpPort: Number(am[2]),
+    resyncIntervalMs: durationFlag(v, 'resync-interval', '10s'),
+    fenceAfterMs: durationFlag(v, 'fence-after', '3s'),
+    cleanup,
+    cleanupOnExit: v['cleanup-on-exit'] ?? false,
+    // chain names get "-M-XXXXXXXX" appended (iptables allows 28 characters)
+    chainPrefix: prefix('chain-prefix', v['chain-prefix'] ?? 'SEGRESS', /^[A-Z][A-Z0-9_]*$/, 16),
+    // set names get "-d-xxxxxxxx-t" appended (ipset allows 31 characters)
+    ipsetPrefix: prefix('ipset-prefix', v['ipset-prefix'] ?? 'segress', /^[a-z][a-z0-9_]*$/, 18),
+    ranges: { markMask: markMask >>> 0, tableMin, tableMax, priorityMin, priorityMax },
+    vxlanVNI: int('vxlan-vni', v['vxlan-vni'] ?? '7447', 1, 16777215),
+    vxlanPort: int('vxlan-port', v['vxlan-port'] ?? '4799', 1, 65535),
+  };
+  if (v.kubeconfig !== undefined) cfg.kubeconfig = v.kubeconfig;
+  if (v.uplink !== undefined) cfg.uplink = v.uplink;
+  if (cfg.resyncIntervalMs <= 0 || cfg.fenceAfterMs <= 0) throw new FlagError('--resync-interval, --fence-after: must be positive');
+  return cfg;
+}
+
+export const VXLAN_DEVICE = 'segress.vx';
+
+export function renderConfigOf(cfg: AgentConfig, uplink: string): RenderConfig {
+  return { chainPrefix: cfg.chainPrefix, ipsetPrefix: cfg.ipsetPrefix, uplink, vxlanDevice: VXLAN_DEVICE, vxlanVNI: cfg.vxlanVNI, vxlanPort: cfg.vxlanPort };
+}
