@@ -89,8 +89,9 @@ describe('gateway-manager against a real apiserver', function () {
     }, ms);
   }
 
-  async function waitEvent(ns: string, name: string, reason: string) {
-    return waitFor(`${reason} Event on ${ns}/${name}`, async () => (await policyEvents(kc, ns, name)).find((e) => e.reason === reason), 30_000, 100);
+  async function waitEvent(ns: string, name: string, reason: string, message?: RegExp) {
+    return waitFor(`${reason} Event on ${ns}/${name}${message ? ` matching ${message}` : ''}`, async () =>
+      (await policyEvents(kc, ns, name)).find((e) => e.reason === reason && (!message || message.test(e.message ?? ''))), 30_000, 100);
   }
 
   it('assigns each egress IP of a policy to a different healthy gateway and writes status', async () => {
@@ -218,7 +219,8 @@ describe('gateway-manager against a real apiserver', function () {
     assert.equal(condition(p, 'Assigned')?.reason, 'PartiallyAssigned');
     assert.match(condition(p, 'Assigned')?.message ?? '', /no healthy gateway node can hold 192\.0\.2\.102/);
     assert.equal(condition(p, 'Ready')?.status, 'False');
-    const ev = await waitEvent('shop', 'db', 'EgressIPNoGateway');
+    // Earlier NoGateway Events may exist (e.g. before the first probes answered): wait for this one.
+    const ev = await waitEvent('shop', 'db', 'EgressIPNoGateway', /192\.0\.2\.102/);
     assert.match(ev.message ?? '', /NotReady/);
     // Uncordon the drained node: the IP finds a gateway again.
     const cordoned = (await kc.makeApiClient(CoreV1Api).listNode()).items.find((n) => n.spec?.unschedulable)!.metadata!.name!;

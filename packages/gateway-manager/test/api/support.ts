@@ -1,7 +1,7 @@
 // Helpers for the manager's api suites: agent stand-ins on loopback addresses, Node/Pod objects with
 // status, manager processes authenticated as the shipped ServiceAccount.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, CoordinationV1Api, type KubeConfig, type CoreV1Event } from '@kubernetes/client-node';
@@ -144,7 +144,7 @@ export function spawnManager(opts: { kubeconfig: string; identity: string; agent
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { identity: opts.identity, child, logPath, exited, log: () => readFileSync(logPath, 'utf8') };
+  return { identity: opts.identity, child, logPath, exited, log: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '(no log: ' + logPath + ' is gone)') };
 }
 
 export async function stopManager(m: ManagerProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
