@@ -92,6 +92,7 @@ export class Lab {
   private readonly pods: LabPod[] = [];
   private podCounter = 0;
   private readonly podsPerNode = new Map<number, number>();
+  private readonly cut = new Set<number>();
   private agentKubeconfig = '';
   private managerKubeconfig = '';
   private removeExitHook: (() => void) | undefined;
@@ -351,11 +352,16 @@ export class Lab {
   /** Cuts a node off the LAN (its bridge port goes down): the node is lost as far as anyone can tell. */
   async cutNode(i: number): Promise<void> {
     await inNetns(this.names.lanNs, 'ip', ['link', 'set', this.names.nodeLanPort(i), 'down']);
+    this.cut.add(i);
   }
 
   async restoreNode(i: number): Promise<void> {
     await inNetns(this.names.lanNs, 'ip', ['link', 'set', this.names.nodeLanPort(i), 'up']);
+    this.cut.delete(i);
   }
+
+  /** Nodes cut off the LAN: whatever their kernel still holds is unreachable and does not count. */
+  isCut(i: number): boolean { return this.cut.has(i); }
 
   // --- pods and services --------------------------------------------------------------------
 
@@ -433,10 +439,13 @@ export class Lab {
 
   // --- observing the data path ------------------------------------------------------------------
 
-  /** Egress-pool addresses present on each node's uplink: ip → nodes holding it (more than one is a bug). */
-  async holders(): Promise<Map<string, string[]>> {
+  /**
+   * Egress addresses present on each node's uplink: ip → nodes holding it (more than one is a bug).
+   * Nodes cut off the LAN are left out unless `includeCut` (a dead node cannot clean up).
+   */
+  async holders(opts: { includeCut?: boolean } = {}): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
-    await Promise.all(this.nodeIndexes.map(async (i) => {
+    await Promise.all(this.nodeIndexes.filter((i) => opts.includeCut || !this.cut.has(i)).map(async (i) => {
       const r = await tryInNetns(this.names.nodeNs(i), 'ip', ['-j', '-4', 'addr', 'show', 'dev', this.names.nodeUplink(i)]);
       if (r.code !== 0) return;
       const links = JSON.parse(r.out.split('\n')[0] || '[]') as { addr_info?: { local: string }[] }[];

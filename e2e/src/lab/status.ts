@@ -58,10 +58,12 @@ async function render(s: StatusInput): Promise<string> {
       for (const ip of extra) kernelHolders.set(ip, [...(kernelHolders.get(ip) ?? []), node]);
     }
     const d = s.daemons.find((x) => x.name === `agent-${node}`);
+    const port = await tryInNetns(names.lanNs, 'ip', ['-br', 'link', 'show', names.nodeLanPort(i)]);
+    const cut = /\bDOWN\b/.test(port.out) ? ' (CUT OFF THE LAN)' : '';
     const health = d?.alive ? await healthz(names.nodeNs(i)) : '';
     const agent = d ? (d.alive ? `pid ${d.pid} ${health}` : 'DEAD') : 'not started';
     lines.push(`${node.padEnd(8)} ${A.nodeIP(i).padEnd(12)} ${names.nodeNs(i).padEnd(14)} ${agent.padEnd(22)} ` +
-      `${r.code === 0 ? extra.join(' ') || '-' : 'netns missing'}`);
+      `${r.code === 0 ? extra.join(' ') || '-' : 'netns missing'}${cut}`);
   }
   if (s.pods.length) {
     lines.push('', 'POD                            IP             NODE     NETNS');

@@ -2,7 +2,7 @@
 // rules cannot reference a missing set, a referenced set cannot be destroyed, a referenced chain
 // cannot be deleted, `-D` of a missing rule fails, an iptables transaction applies all or nothing.
 import type { RouteIntent, RuleIntent, VxlanIntent } from '../render/types.js';
-import type { AddressManager, GarpSender, IpsetRestorer, IptablesRestorer, Kernel, OwnedAddress, RouteTable, RuleTable, VxlanManager } from './interfaces.js';
+import type { AddressManager, GarpSender, IpsetMembers, IpsetRestorer, MemberChange, IptablesRestorer, Kernel, OwnedAddress, RouteTable, RuleTable, VxlanManager } from './interfaces.js';
 
 const BUILTINS: Record<string, string[]> = {
   mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
@@ -19,7 +19,7 @@ export class FakeIpset implements IpsetRestorer {
     const out: string[] = [];
     for (const [name, s] of [...this.sets].sort(([a], [b]) => (a < b ? -1 : 1))) {
       out.push(`create ${name} ${s.type} family inet hashsize 1024 maxelem 1048576`);
-      for (const m of s.members) out.push(`add ${name} ${m}`);
+      for (const m of [...s.members].sort()) out.push(`add ${name} ${m}`);
     }
     return out.join('\n') + (out.length ? '\n' : '');
   }
@@ -60,6 +60,16 @@ export class FakeIpset implements IpsetRestorer {
 }
 
 type Tables = Record<string, Map<string, string[]>>;
+
+export class FakeIpsetMembers implements IpsetMembers {
+  ops = 0;
+  constructor(private readonly ipset: FakeIpset) {}
+  async apply(changes: readonly MemberChange[]): Promise<void> {
+    for (const c of changes) if (!this.ipset.sets.has(c.set)) throw new Error(`ipset: no set ${c.set}`);
+    for (const c of changes) for (const ip of c.add) { this.ipset.sets.get(c.set)!.members.add(ip); this.ops++; }
+    for (const c of changes) for (const ip of c.del) { this.ipset.sets.get(c.set)!.members.delete(ip); this.ops++; }
+  }
+}
 
 export class FakeIptables implements IptablesRestorer {
   tables: Tables = {};
@@ -194,7 +204,7 @@ export class FakeGarp implements GarpSender {
 }
 
 export interface FakeKernel extends Kernel {
-  ipset: FakeIpset; iptables: FakeIptables; rules: FakeRuleTable; routes: FakeRouteTable;
+  ipset: FakeIpset; ipsetMembers: FakeIpsetMembers; iptables: FakeIptables; rules: FakeRuleTable; routes: FakeRouteTable;
   addresses: FakeAddressManager; vxlan: FakeVxlan; garp: FakeGarp;
 }
 
@@ -203,7 +213,7 @@ export function createFakeKernel(devices: string[] = ['eth0']): FakeKernel {
   const routes = new FakeRouteTable();
   for (const d of devices) routes.devices.add(d);
   return {
-    ipset, iptables: new FakeIptables(ipset), rules: new FakeRuleTable(), routes,
+    ipset, ipsetMembers: new FakeIpsetMembers(ipset), iptables: new FakeIptables(ipset), rules: new FakeRuleTable(), routes,
     addresses: new FakeAddressManager(), vxlan: new FakeVxlan(routes), garp: new FakeGarp(),
   };
 }

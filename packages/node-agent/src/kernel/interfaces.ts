@@ -9,6 +9,17 @@ export interface IpsetRestorer {
   restore(text: string): Promise<void>;
 }
 
+export interface MemberChange {
+  set: string;
+  add: readonly string[];
+  del: readonly string[];
+}
+
+export interface IpsetMembers {
+  /** Adds, then deletes members of existing sets in place (each atomic); present/absent is not an error. */
+  apply(changes: readonly MemberChange[]): Promise<void>;
+}
+
 export interface IptablesRestorer {
   /** `iptables-save` of the mangle, nat and filter tables; with counters when asked. */
   save(opts?: { counters?: boolean }): Promise<string>;
@@ -66,6 +77,8 @@ export interface GarpSender {
 
 export interface Kernel {
   ipset: IpsetRestorer;
+  /** Optional fast path for small membership changes (a pod added or removed). */
+  ipsetMembers?: IpsetMembers;
   iptables: IptablesRestorer;
   rules: RuleTable;
   routes: RouteTable;

@@ -129,7 +129,8 @@ export class LinuxNetlink {
   private async addRules(rules: readonly RuleIntent[]): Promise<void> {
     await windowed(rules, (r) => {
       const [data, attrs] = this.ruleMsg(r);
-      return this.sock.newRule({ ...data }, { ...attrs }, { flags: NLM_F_CREATE | NLM_F_EXCL }).catch(ignoring([EEXIST]));
+      return this.sock.newRule({ ...data }, { ...attrs }, { flags: NLM_F_CREATE | NLM_F_EXCL }).catch(ignoring([EEXIST]))
+        .catch((e: Error) => { throw new Error(`rule add priority ${r.priority} fwmark ${r.fwmark}/${r.fwmask} table ${r.table}: ${e.message}`); });
     });
   }
   private async delRules(rules: readonly RuleIntent[]): Promise<void> {
@@ -176,7 +177,9 @@ export class LinuxNetlink {
   private async replaceRoutes(routes: readonly RouteIntent[]): Promise<void> {
     await windowed(routes, async (r) => {
       const { data, attrs } = await this.routeMsg(r);
-      await this.sock.newRoute(data, attrs, { flags: NLM_F_CREATE | NLM_F_REPLACE });
+      await this.sock.newRoute(data, attrs, { flags: NLM_F_CREATE | NLM_F_REPLACE }).catch((e: Error) => {
+        throw new Error(`route replace ${r.type} default${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''} table ${r.table}: ${e.message}`);
+      });
     });
   }
 
@@ -218,7 +221,8 @@ export class LinuxNetlink {
       this.sock.newAddress({ family: AF_INET, prefixlen: 32, index, scope: 0 }, { local: ipBuf(ip), address: ipBuf(ip), ...(label ? { label } : {}) },
         { flags: NLM_F_CREATE | NLM_F_EXCL })
         .then(() => { added.push(ip); })
-        .catch(ignoring([EEXIST])));
+        .catch(ignoring([EEXIST]))
+        .catch((e: Error) => { throw new Error(`address add ${ip}/32 dev ${dev}: ${e.message}`); }));
     return added;
   }
 

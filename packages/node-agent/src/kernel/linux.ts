@@ -1,5 +1,6 @@
 // The Linux kernel of the network namespace this process runs in.
 import type { Kernel } from './interfaces.js';
+import { LinuxIpsetMembers } from './linux-ipset-netlink.js';
 import { LinuxGarp, LinuxIpset, LinuxIptables } from './linux-exec.js';
 import { LinuxNetlink } from './linux-netlink.js';
 import { LinuxVxlan } from './linux-vxlan.js';
@@ -12,14 +13,16 @@ export function addressLabel(dev: string): string | undefined {
 
 export function createLinuxKernel(opts: { onGarpError?: (e: Error) => void } = {}): Kernel & { close(): void } {
   const nl = new LinuxNetlink(addressLabel);
+  const members = new LinuxIpsetMembers();
   return {
     ipset: new LinuxIpset(),
+    ipsetMembers: members,
     iptables: new LinuxIptables(),
     rules: nl.rules,
     routes: nl.routes,
     addresses: nl.addresses,
     vxlan: new LinuxVxlan(),
     garp: new LinuxGarp(undefined, opts.onGarpError),
-    close: () => nl.close(),
+    close: () => { nl.close(); members.close(); },
   };
 }

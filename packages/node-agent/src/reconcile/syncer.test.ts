@@ -77,6 +77,19 @@ describe('NodeSyncer', () => {
     assert.ok(!k.iptables.tables.nat!.has('SEGRESS-S-C0000266'));
   });
 
+  it('a pod coming or going changes its set in place, without a restore', async () => {
+    await s.sync(want());
+    const restores = k.ipset.restores + k.iptables.restores;
+    const input = fixtureInput();
+    const more = want({ pods: [...input.pods, { key: 'shop/web-9', uid: 'u-web-9', nodeName: 'n1', podIP: '203.0.113.40' }],
+      selection: new Map([...input.selection, ['shop/web-9', 'shop/db']]) });
+    const r = await s.sync(more);
+    assert.equal(r.changed.ipsets, 1);
+    assert.equal(k.ipset.restores + k.iptables.restores, restores);
+    assert.equal(k.ipsetMembers.ops, 1);
+    assert.ok(k.ipset.sets.get('segress-d-c0000264')!.members.has('203.0.113.40'));
+  });
+
   it('vxlan: device, neighbours and fdb follow the gateways', async () => {
     await s.sync(want({ mode: 'vxlan' }));
     assert.equal(k.vxlan.state.device?.name, 'segress.vx');

@@ -3,7 +3,7 @@
 // the rules that use them; stale egress addresses go before their SNAT; new addresses come after
 // their SNAT; removals come last. Any failure forces the next sync to re-read the kernel.
 import type { IpsetRestorer } from '../kernel/interfaces.js';
-import type { Kernel, OwnedAddress } from '../kernel/interfaces.js';
+import type { Kernel, MemberChange, OwnedAddress } from '../kernel/interfaces.js';
 import { setNames } from '../render/names.js';
 import type { ParsedIptables } from '../render/parse.js';
 import { emptyParsedIptables, parseIpsetSave, parseIptablesSave } from '../render/parse.js';
@@ -26,6 +26,8 @@ export interface SyncResult {
   healed: Partial<Record<HealKind, number>>;
   changed: { ipsets: number; chains: number; rules: number; routes: number; addresses: number; vxlan: number };
   addedAddresses: string[];
+  /** ms spent per phase: reading the kernel, ipset, netlink, iptables, tunnel */
+  phases: Record<'read' | 'ipset' | 'netlink' | 'iptables' | 'vxlan', number>;
 }
 
 interface KernelView {
@@ -36,6 +38,9 @@ interface KernelView {
   addresses: OwnedAddress[];
   vxlan: VxlanIntent;
 }
+
+/** Up to this many member changes per set go in place; more are a whole new set swapped in. */
+const IN_PLACE_LIMIT = 32;
 
 const ruleKey = (r: RuleIntent) => `${r.priority}|${r.fwmark}|${r.fwmask}|${r.table}`;
 const routeKey = (r: RouteIntent) => `${r.table}|${r.type}|${r.gateway ?? ''}|${r.dev ?? ''}|${r.onlink}|${r.dst ?? ''}|${r.metric ?? ''}`;
@@ -125,65 +130,88 @@ export class NodeSyncer {
 
   async sync(want: RenderedState, opts: { full?: boolean } = {}): Promise<SyncResult> {
     const full = !!opts.full || this.needFull || !this.applied;
+    const phases = { read: 0, ipset: 0, netlink: 0, iptables: 0, vxlan: 0 };
+    const timed = async <T>(phase: keyof typeof phases, fn: () => Promise<T>): Promise<T> => {
+      const t0 = performance.now();
+      try { return await fn(); } finally { phases[phase] += performance.now() - t0; }
+    };
     const previous = this.applied;
     this.needFull = true; // until this sync has completed
     this.applied = null;
     const { render } = this.cfg;
-    const have = full ? await this.readKernel() : this.modelOf(previous!);
+    const have = full ? await timed('read', () => this.readKernel()) : this.modelOf(previous!);
     const healed = full && previous ? this.damage(previous, have) : {};
     const changed = { ipsets: 0, chains: 0, rules: 0, routes: 0, addresses: 0, vxlan: 0 };
     const temp = setNames(render).temp;
 
     // 1. tunnel first: routes below may point into it
-    await this.kernel.vxlan.addMissing(want.vxlan, have.vxlan);
+    await timed('vxlan', () => this.kernel.vxlan.addMissing(want.vxlan, have.vxlan));
     changed.vxlan = vxlanDamage(want.vxlan, have.vxlan);
 
-    // 2. sets, swapped in whole
-    const setsText = renderIpsetRestore(want.ipsets, have.ipsets, temp);
-    const rewritten = new Set(want.ipsets.filter((s) => ipsetDiffers(s, have.ipsets.get(s.name))).map((s) => temp(s.name)));
-    changed.ipsets = rewritten.size;
-    await this.kernel.ipset.restore(setsText);
+    // 2. sets: a few members in place (each add/del atomic), anything else filled aside and swapped in
+    const differing = want.ipsets.filter((s) => ipsetDiffers(s, have.ipsets.get(s.name)));
+    const members = this.kernel.ipsetMembers;
+    const inPlace = new Map<string, MemberChange>();
+    if (members) {
+      for (const s of differing) {
+        const h = have.ipsets.get(s.name);
+        if (!h || h.type !== s.type) continue;
+        const hs = new Set(h.members), ws = new Set(s.members);
+        const change = { set: s.name, add: s.members.filter((m) => !hs.has(m)), del: h.members.filter((m) => !ws.has(m)) };
+        if (change.add.length + change.del.length <= IN_PLACE_LIMIT) inPlace.set(s.name, change);
+      }
+    }
+    const swapped = differing.filter((s) => !inPlace.has(s.name));
+    const setsText = renderIpsetRestore(swapped, have.ipsets, temp);
+    const rewritten = new Set(swapped.map((s) => temp(s.name)));
+    changed.ipsets = differing.length;
+    await timed('ipset', async () => {
+      await this.kernel.ipset.restore(setsText);
+      if (inPlace.size) await members!.apply([...inPlace.values()]);
+    });
 
     // 3. routes and rules before any mark can point at them
     const routesToSet = missing(want.routes, have.routes, routeKey);
     const rulesToAdd = missing(want.rules, have.rules, ruleKey);
-    await this.kernel.routes.replace(routesToSet);
-    await this.kernel.rules.add(rulesToAdd);
+    await timed('netlink', async () => {
+      await this.kernel.routes.replace(routesToSet);
+      await this.kernel.rules.add(rulesToAdd);
+    });
 
     // 4. stale egress addresses go before their SNAT rules: a late packet is never masqueraded
     const wantAddr = new Set(want.addresses.map((a) => a.ip));
     const knownOurs = new Set(previous?.addresses.map((a) => a.ip) ?? []);
     const staleAddr = have.addresses.filter((a) => (a.owned || knownOurs.has(a.ip)) && !wantAddr.has(a.ip)).map((a) => a.ip);
-    await this.kernel.addresses.del(render.uplink, staleAddr);
+    await timed('netlink', () => this.kernel.addresses.del(render.uplink, staleAddr));
 
     // 5. one iptables transaction
     const plan = renderIptablesRestore(want.iptables, want.jumps, have.iptables, render.chainPrefix);
     changed.chains = plan.changedChains + plan.staleChains + plan.jumpFixes;
-    await this.kernel.iptables.restore(plan.text);
+    await timed('iptables', () => this.kernel.iptables.restore(plan.text));
 
     // 6. new egress addresses once their SNAT is in place, then announce them
     const haveAddr = new Set(have.addresses.map((a) => a.ip));
     const addrToAdd = [...wantAddr].filter((ip) => !haveAddr.has(ip));
-    const addedAddresses = await this.kernel.addresses.add(render.uplink, addrToAdd);
+    const addedAddresses = await timed('netlink', () => this.kernel.addresses.add(render.uplink, addrToAdd));
     for (const ip of addedAddresses) this.kernel.garp.announce(render.uplink, ip);
     changed.addresses = staleAddr.length + addrToAdd.length;
 
     // 7. removals
     const rulesToDel = missing(have.rules, want.rules, ruleKey);
-    await this.kernel.rules.del(rulesToDel);
+    await timed('netlink', () => this.kernel.rules.del(rulesToDel));
     const wantSlots = new Set(want.routes.map(routeSlot));
     const routesToDel = have.routes.filter((r) => !wantSlots.has(routeSlot(r)));
-    await this.kernel.routes.del(routesToDel);
+    await timed('netlink', () => this.kernel.routes.del(routesToDel));
     changed.rules = rulesToAdd.length + rulesToDel.length;
     changed.routes = routesToSet.length + routesToDel.length;
     const stale = staleIpsets(want.ipsets, have.ipsets).filter((n) => !rewritten.has(n));
-    await this.kernel.ipset.restore(renderIpsetDestroy(stale));
+    await timed('ipset', () => this.kernel.ipset.restore(renderIpsetDestroy(stale)));
     changed.ipsets += stale.length;
-    await this.kernel.vxlan.removeStale(want.vxlan, have.vxlan, render.vxlanDevice);
+    await timed('vxlan', () => this.kernel.vxlan.removeStale(want.vxlan, have.vxlan, render.vxlanDevice));
 
     this.applied = want;
     this.needFull = false;
-    return { full, healed, changed, addedAddresses };
+    return { full, healed, changed, addedAddresses, phases };
   }
 
   /** Removes everything of ours (--cleanup): chains and jumps, rules, routes, addresses, sets, tunnel. */

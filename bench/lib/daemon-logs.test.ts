@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { failoverMarks, isSync, mergeLogs, parseDaemonLog, splitPhases } from './daemon-logs.js';
+
+const line = (o: object) => JSON.stringify(o);
+
+describe('daemon logs → failover phases', () => {
+  const manager = parseDaemonLog([
+    '=== 2026-11-24T00:06:27.110Z starting ip netns exec …',
+    line({ level: 30, time: '2026-11-24T00:06:42.914Z', node: 'node-2', healthy: true, msg: 'gateway agent healthy' }),
+    line({ level: 30, time: '2026-11-24T00:06:45.945Z', node: 'node-2', healthy: false, msg: 'gateway agent unhealthy' }),
+    line({ level: 30, time: '2026-11-24T00:06:45.966Z', policy: 'b/p', reason: 'EgressIPMoved', msg: 'egress IP 192.0.2.100 failed over from node-2 to node-3: …' }),
+    '{"level":30,"time":"2026-11-24T00:06:4', // torn line
+  ].join('\n'));
+  const agent = parseDaemonLog([
+    line({ time: Date.parse('2026-11-24T00:06:42.324Z'), full: true, changed: { chains: 9, addresses: 0 }, msg: 'synced' }),
+    line({ time: Date.parse('2026-11-24T00:06:46.057Z'), full: false, changed: { ipsets: 1, chains: 4, addresses: 1 }, msg: 'synced' }),
+  ].join('\n'));
+  const fault = Date.parse('2026-11-24T00:06:45.226Z');
+
+  it('parses ISO and epoch-ms times and skips headers and torn lines', () => {
+    assert.equal(manager.length, 3);
+    assert.equal(agent[1]!.t, Date.parse('2026-11-24T00:06:46.057Z'));
+    assert.ok(isSync(agent[1]!, ['addresses']));
+    assert.ok(!isSync(agent[0]!, ['addresses']));
+    assert.deepEqual(mergeLogs(agent, manager).map((e) => e.t), [...agent, ...manager].map((e) => e.t).sort((a, b) => a - b));
+  });
+
+  it('finds detection, status write and programming after the fault', () => {
+    const m = failoverMarks({ fault, oldNode: 'node-2', newNode: 'node-3', manager, newAgent: agent });
+    assert.equal(m.unhealthy! - fault, 719);
+    assert.equal(m.statusWritten! - fault, 740);
+    assert.equal(m.programmed! - fault, 831);
+    const p = splitPhases(fault, m, fault + 844)!;
+    assert.deepEqual(p, { detection: 719, assignment: 21, programming: 91, rest: 13 });
+  });
+
+  it('clamps out-of-order milestones so the phases add up to the gap', () => {
+    const p = splitPhases(1000, { unhealthy: 1500, statusWritten: 1600, programmed: 1590 }, 1620)!;
+    assert.deepEqual(p, { detection: 500, assignment: 100, programming: 0, rest: 20 });
+    assert.equal(p.detection + p.assignment + p.programming + p.rest, 620);
+    assert.equal(splitPhases(1000, { unhealthy: 1500 }, 1620), undefined);
+  });
+
+  it('ignores an unhealthy verdict from before the fault', () => {
+    const m = failoverMarks({ fault: fault + 5_000, oldNode: 'node-2', newNode: 'node-3', manager, newAgent: agent });
+    assert.equal(m.unhealthy, undefined);
+  });
+});

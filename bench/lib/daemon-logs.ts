@@ -1,0 +1,96 @@
+// Pure: reading the daemons' pino JSON logs (one object per line; `time` is epoch ms or an ISO string)
+// and turning them into the phases of a failover or a convergence trial. The lab appends every
+// restart of a daemon to the same file after a "=== <date> starting …" header; such lines are skipped.
+export interface LogEntry {
+  /** Epoch ms. */
+  t: number;
+  msg: string;
+  [k: string]: unknown;
+}
+
+export function parseDaemonLog(text: string): LogEntry[] {
+  const out: LogEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue; // a line being written
+    }
+    const t = typeof o['time'] === 'number' ? o['time'] : typeof o['time'] === 'string' ? Date.parse(o['time']) : Number.NaN;
+    if (!Number.isFinite(t)) continue;
+    out.push({ ...o, t, msg: typeof o['msg'] === 'string' ? o['msg'] : '' });
+  }
+  return out;
+}
+
+/** Several logs (e.g. both managers) merged in time order. */
+export function mergeLogs(...logs: LogEntry[][]): LogEntry[] {
+  return logs.flat().sort((a, b) => a.t - b.t);
+}
+
+export function firstAfter(log: readonly LogEntry[], t: number, pred: (e: LogEntry) => boolean): LogEntry | undefined {
+  return log.find((e) => e.t >= t && pred(e));
+}
+
+const changed = (e: LogEntry): Record<string, number> => (e['changed'] as Record<string, number> | undefined) ?? {};
+
+/** An agent's `synced` line that changed something of the given kinds (any kind when empty). */
+export function isSync(e: LogEntry, kinds: string[] = []): boolean {
+  if (e.msg !== 'synced') return false;
+  const c = changed(e);
+  return kinds.length === 0 ? Object.values(c).some((n) => n > 0) : kinds.some((k) => (c[k] ?? 0) > 0);
+}
+
+export interface FailoverMarks {
+  /** The leading manager declared the old gateway's agent unhealthy. */
+  unhealthy?: number;
+  /** The manager's Event for the move, logged after the status write returned. */
+  statusWritten?: number;
+  /** The new gateway's agent finished the sync that added the address (GARP is fired inside it). */
+  programmed?: number;
+}
+
+export interface PhaseSplit {
+  detection: number;
+  assignment: number;
+  programming: number;
+  rest: number;
+}
+
+/**
+ * Finds the failover's milestones in the logs. `fault` = when the link was cut (epoch ms);
+ * `oldNode`/`newNode` = node names; `manager` = both managers' logs merged; `newAgent` = the new
+ * gateway's agent log.
+ */
+export function failoverMarks(p: { fault: number; oldNode: string; newNode: string; manager: readonly LogEntry[]; newAgent: readonly LogEntry[] }): FailoverMarks {
+  const marks: FailoverMarks = {};
+  const unhealthy = firstAfter(p.manager, p.fault, (e) => e.msg === 'gateway agent unhealthy' && e['node'] === p.oldNode);
+  if (!unhealthy) return marks;
+  marks.unhealthy = unhealthy.t;
+  const moved = firstAfter(p.manager, unhealthy.t, (e) => typeof e['reason'] === 'string' && e['reason'] === 'EgressIPMoved' &&
+    e.msg.includes(p.oldNode) && e.msg.includes(p.newNode));
+  if (moved) marks.statusWritten = moved.t;
+  const synced = firstAfter(p.newAgent, unhealthy.t, (e) => isSync(e, ['addresses']));
+  if (synced) marks.programmed = synced.t;
+  return marks;
+}
+
+/**
+ * Splits fault → first good reply into consecutive, non-negative phases. A milestone that was logged
+ * out of order (the agent may finish its sync before the manager's status-write call returns) is
+ * clamped to the previous one, so the phases always add up to `firstGood - fault`.
+ */
+export function splitPhases(fault: number, marks: FailoverMarks, firstGood: number): PhaseSplit | undefined {
+  if (marks.unhealthy === undefined || marks.statusWritten === undefined || marks.programmed === undefined) return undefined;
+  const end = Math.max(firstGood, fault);
+  const d = clamp(marks.unhealthy, fault, end);
+  const s = clamp(marks.statusWritten, d, end);
+  const g = clamp(marks.programmed, s, end);
+  return { detection: d - fault, assignment: s - d, programming: g - s, rest: end - g };
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}
