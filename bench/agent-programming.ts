@@ -93,8 +93,12 @@ class Driver {
   private readonly waiting: ((l: string) => void)[] = [];
   constructor(ns: string) {
     this.proc = execa('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', join(REPO, 'packages/node-agent/src/apply-cli.ts'),
-      '--uplink', 'eth0', '--fwmark', '0x03ff0000', '--table-range', '5000-6023', '--rule-priority', '5000-6023'], { cwd: REPO, reject: false, stdin: 'pipe' });
+      '--uplink', 'eth0', '--fwmark', '0x03ff0000', '--table-range', '5000-6023', '--rule-priority', '5000-6023'], { cwd: REPO, reject: false, stdin: 'pipe', stderr: 'inherit' });
     createInterface({ input: this.proc.stdout! }).on('line', (l) => this.waiting.shift()?.(l));
+    // a dead applier answers every pending call with an error instead of leaving it hanging
+    void this.proc.then((r) => {
+      for (const w of this.waiting.splice(0)) w(JSON.stringify({ ok: false, error: `applier exited (${r.exitCode ?? r.signal})` }));
+    });
   }
   call(cmd: object): Promise<{ ok: boolean; ms: number; rss: number; error?: string; result: { renderMs?: number; phases?: Record<string, number> } }> {
     return new Promise((resolve) => {

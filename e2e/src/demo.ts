@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { resolveK8sBinaries } from './k8s/binaries.js';
 import * as A from './lab/addressing.js';
 import { summarizeEchoLog } from './lab/echo-log.js';
-import { Lab, sleep } from './lab/lab.js';
+import { Lab, sleep, waitFor } from './lab/lab.js';
 import { formatProbeReport } from './lab/probe-analysis.js';
 import { renderStatus } from './lab/status.js';
 import { ADMITTED_LABEL, EGRESS_IP, applyStandardPool, loseNode, waitMoved } from './scenario.js';
@@ -88,7 +88,11 @@ async function main(): Promise<void> {
     info(`assigned: ${EGRESS_IP} → ${holder}`);
 
     step('after: what the external server sees');
-    const after = await lab.sourceIPSeen(pod);
+    // The director programs its redirect a moment after the gateway took the address.
+    const after = await waitFor('the egress IP to be seen', async () => {
+      const src = await lab.sourceIPSeen(pod);
+      return src === EGRESS_IP ? src : undefined;
+    }, 30_000, 300).catch(() => lab.sourceIPSeen(pod));
     info(`${pod.ip} → ${A.ECHO_IP}: the server sees ${after}` + (after === EGRESS_IP ? '   ✓ the egress IP' : '   ✗ NOT the egress IP'));
 
     step(`failover: losing the gateway ${holder} under a continuous probe (UDP every 5 ms from the pod)`);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import {
   ADMITTED_LABEL, EGRESS_IP, addr as A, applyStandardPool, loseNode, nodeIPs, printReport, sawAny, sleep, useLab,
-  waitMoved, type LabPod,
+  waitFor, waitMoved, type LabPod,
 } from '../src/scenario.js';
 
 describe('gateway failover (d, i)', function () {
@@ -23,6 +23,7 @@ describe('gateway failover (d, i)', function () {
       destinationCIDRs: [A.EXTERNAL_CIDR],
     });
     await lab.waitAssigned('shop', 'db-access', 90_000);
+    await waitFor('the client to leave with the egress IP', async () => (await lab.sourceIPSeen(client)) === EGRESS_IP, 30_000, 300);
   });
 
   it('(d) gateway node lost: traffic resumes with the same egress IP on another node, never the node IP', async () => {

@@ -108,6 +108,26 @@ export class LinuxNetlink {
     del: (dev, ips) => this.delAddresses(dev, ips),
   };
 
+  /**
+   * Sets net.ipv4.conf.<dev>.rp_filter through rtnetlink (IFLA_AF_SPEC → AF_INET →
+   * IFLA_INET_CONF), which needs only CAP_NET_ADMIN: /proc/sys is read-only in an unprivileged pod.
+   */
+  async setRpFilter(dev: string, value: number): Promise<void> {
+    const IFLA_INET_CONF = 1, IPV4_DEVCONF_RP_FILTER = 8;
+    const attr = (type: number, payload: Buffer) => {
+      const b = Buffer.alloc((4 + payload.length + 3) & ~3);
+      b.writeUInt16LE(4 + payload.length, 0);
+      b.writeUInt16LE(type, 2);
+      payload.copy(b, 4);
+      return b;
+    };
+    const v = Buffer.alloc(4);
+    v.writeUInt32LE(value, 0);
+    const index = await this.indexOf(dev);
+    await this.sock.setLink({ index }, { afSpec: new Map([[AF_INET, attr(IFLA_INET_CONF, attr(IPV4_DEVCONF_RP_FILTER, v))]]) })
+      .catch((e: Error) => { throw new Error(`set rp_filter=${value} on ${dev}: ${e.message}`); });
+  }
+
   // ---- rules
   private async listRules(min: number, max: number): Promise<RuleIntent[]> {
     const rules = await this.dump(() => this.dumpSock.getRules({ family: AF_INET }));

@@ -23,6 +23,9 @@ const sameDevice = (a: VxlanDeviceIntent, b: VxlanDeviceIntent) =>
   a.name === b.name && a.vni === b.vni && a.port === b.port && a.local === b.local && a.uplink === b.uplink && a.mac === b.mac;
 
 export class LinuxVxlan implements VxlanManager {
+  /** rp_filter setter (netlink, works with a read-only /proc/sys); falls back to /proc/sys. */
+  constructor(private readonly setRpFilter?: (dev: string, value: number) => Promise<void>) {}
+
   /** MTU = uplink MTU − 50 (outer IPv4 + UDP + VXLAN + inner Ethernet). */
   private async mtuFor(uplink: string): Promise<number> {
     const text = await readFile(`/sys/class/net/${uplink}/mtu`, 'utf8').catch(() => '1500');
@@ -73,7 +76,8 @@ export class LinuxVxlan implements VxlanManager {
     for (const n of want.neighbors) if (!haveN.has(`${n.ip}|${n.mac}`)) ip.push(`neigh replace ${n.ip} lladdr ${n.mac} dev ${d.name} nud permanent`);
     if (ip.length) await run('ip', ['-batch', '-'], `${ip.join('\n')}\n`);
     // rp_filter=2: decapsulated packets come from pod IPs routed elsewhere.
-    await writeFile(`/proc/sys/net/ipv4/conf/${d.name}/rp_filter`, '2');
+    if (this.setRpFilter) await this.setRpFilter(d.name, 2);
+    else await writeFile(`/proc/sys/net/ipv4/conf/${d.name}/rp_filter`, '2');
     const haveF = new Set(have.fdb.map((f) => `${f.mac}|${f.dst}|${f.via}`));
     // `via <uplink>`: without it the outer packet inherits the fwmark and loops into the tunnel.
     const br = want.fdb.filter((f) => !haveF.has(`${f.mac}|${f.dst}|${f.via}`))

@@ -21,7 +21,7 @@ export function createLinuxKernel(opts: { onGarpError?: (e: Error) => void } = {
     rules: nl.rules,
     routes: nl.routes,
     addresses: nl.addresses,
-    vxlan: new LinuxVxlan(),
+    vxlan: new LinuxVxlan((dev, v) => nl.setRpFilter(dev, v)),
     garp: new LinuxGarp(undefined, opts.onGarpError),
     close: () => { nl.close(); members.close(); },
   };

@@ -163,7 +163,7 @@ export class NodeSyncer {
     }
     const swapped = differing.filter((s) => !inPlace.has(s.name));
     const setsText = renderIpsetRestore(swapped, have.ipsets, temp);
-    const rewritten = new Set(swapped.map((s) => temp(s.name)));
+    const rewritten = new Set(swapped.map((s) => temp(s.name))); // their leftover temp sets are destroyed on the way
     changed.ipsets = differing.length;
     await timed('ipset', async () => {
       await this.kernel.ipset.restore(setsText);
@@ -173,10 +173,7 @@ export class NodeSyncer {
     // 3. routes and rules before any mark can point at them
     const routesToSet = missing(want.routes, have.routes, routeKey);
     const rulesToAdd = missing(want.rules, have.rules, ruleKey);
-    await timed('netlink', async () => {
-      await this.kernel.routes.replace(routesToSet);
-      await this.kernel.rules.add(rulesToAdd);
-    });
+    await timed('netlink', () => Promise.all([this.kernel.routes.replace(routesToSet), this.kernel.rules.add(rulesToAdd)]));
 
     // 4. stale egress addresses go before their SNAT rules: a late packet is never masqueraded
     const wantAddr = new Set(want.addresses.map((a) => a.ip));

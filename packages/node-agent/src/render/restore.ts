@@ -18,8 +18,9 @@ export function ipsetDiffers(want: IpsetSpec, have: IpsetSpec | undefined): bool
 }
 
 /**
- * Creates or replaces each set that differs: fill a temporary set, swap it in, destroy it. A set
- * that is in use is never flushed or emptied in place, so no packet sees a half-filled set.
+ * Creates or replaces each set that differs. A new set is created filled (nothing references it
+ * yet); an existing one is replaced by filling a temporary set, swapping it in and destroying it,
+ * never flushed or emptied in place, so no packet sees a half-filled set.
  */
 export function renderIpsetRestore(
   desired: readonly IpsetSpec[],
@@ -32,10 +33,14 @@ export function renderIpsetRestore(
     if (!ipsetDiffers(set, have)) continue;
     const tmp = tempName(set.name);
     if (current.has(tmp)) lines.push(`destroy ${tmp}`);
-    if (have && have.type !== set.type) lines.push(`destroy ${set.name}`);
+    if (!have) {
+      lines.push(`create ${set.name} ${set.type} ${SET_OPTIONS}`, ...set.members.map((m) => `add ${set.name} ${m}`));
+      continue;
+    }
+    if (have.type !== set.type) lines.push(`destroy ${set.name}`);
     lines.push(`create ${tmp} ${set.type} ${SET_OPTIONS}`);
     for (const m of set.members) lines.push(`add ${tmp} ${m}`);
-    if (!have || have.type !== set.type) lines.push(`create ${set.name} ${set.type} ${SET_OPTIONS}`);
+    if (have.type !== set.type) lines.push(`create ${set.name} ${set.type} ${SET_OPTIONS}`);
     lines.push(`swap ${tmp} ${set.name}`, `destroy ${tmp}`);
   }
   return lines.length ? `${lines.join('\n')}\n` : '';

@@ -113,6 +113,20 @@ for (const mode of ['direct', 'vxlan'] as Mode[]) {
       assert.equal(await t.udp('a1', SERVER, 'a1-healed'), EGRESS_A);
     });
 
+    it('a restarted applier removes leftovers in its owned ranges and keeps what is wanted', async () => {
+      const clean = await dumps();
+      const n1 = `${prefix}-n1`;
+      await nsExec(n1, `ip rule add priority 5999 fwmark 0x10000/0xff0000 lookup 5999; ip route add unreachable default table 5998;
+        ipset create segress-d-deadbeef hash:ip; ipset create segress-g-c0000264-t hash:ip;
+        iptables -t mangle -N SEGRESS-M-DEADBEEF; iptables -t mangle -A SEGRESS-M-DEADBEEF -j RETURN; iptables -t mangle -A SEGRESS-MARK -j SEGRESS-M-DEADBEEF`);
+      appliers[0]!.kill();
+      appliers[0] = await topo!.applier(1); // a new process: startup reconcile, nothing cached
+      const r = await appliers[0].sync(builder.stateFor(1, baseModel()));
+      assert.equal(r.full, true);
+      assert.deepEqual(await dumps(), clean);
+      assert.equal(await topo!.udp('a1', SERVER, 'a1-restarted'), EGRESS_A);
+    });
+
     it('100 replacements under a prober: every packet the server sees has the egress IP', async () => {
       const t = topo!;
       const prober = execa('ip', ['netns', 'exec', `${prefix}-a1`, process.execPath, join(import.meta.dirname, 'prober.mjs'), SERVER, '8081', `churn${mode}`, '4'],
@@ -124,6 +138,8 @@ for (const mode of ['direct', 'vxlan'] as Mode[]) {
         if (i % 2) a.excludedCIDRs = [...a.excludedCIDRs, '198.51.100.99/32'];
         if (i % 3 === 0) a.destinationCIDRs = ['198.51.100.0/25', '198.51.100.128/25'];
         for (let k = 0; k < i % 6; k++) m.pods.push({ key: `shop/x${k}`, uid: `uid-x${k}`, nodeName: k % 2 ? 'n1' : 'n3', podIP: `203.0.113.${k % 2 ? 40 + k : 100 + k}`, policy: 'shop/a' });
+        // every 5th state adds 40 pods at once: more than the in-place limit, so the set is swapped
+        if (i % 5 === 0) for (let k = 0; k < 40; k++) m.pods.push({ key: `shop/y${k}`, uid: `uid-y${k}`, nodeName: 'n1', podIP: `203.0.113.${130 + k}`, policy: 'shop/a' });
         for (let k = 0; k < i % 4; k++) {
           const ip = `192.0.2.${110 + ((i + k) % 7)}`;
           m.policies.push({ key: `shop/d${ip}`, egressIPs: [ip], destinationCIDRs: [], excludedCIDRs: [], assignments: new Map([[ip, 'n3']]) });
