@@ -68,6 +68,21 @@ describe('NodeProber', () => {
     prober.stop();
   });
 
+  it('keeps probing every interval while earlier probes hang: detection = timeout + (N-1) × interval', async () => {
+    const { clock, agents, changes, prober } = setup(3);
+    agents.answers.set('192.0.2.13', { ok: true });
+    prober.setTargets([{ node: 'n3', address: '192.0.2.13' }]);
+    await clock.advanceAsync(0);
+    agents.answers.set('192.0.2.13', 'hang'); // the node goes dark just after t=0
+    const urlsBefore = agents.urls.length;
+    await clock.advanceAsync(499); // probes sent at 100, 200, 300, 400; the one sent at 300 times out at 500
+    assert.equal(agents.urls.length - urlsBefore, 4, 'a probe per interval even while three hang');
+    assert.deepEqual(changes, ['n3=true']);
+    await clock.advanceAsync(1);
+    assert.deepEqual(changes, ['n3=true', 'n3=false'], 'unhealthy at 500 ms, not at 100 + 3 × 200');
+    prober.stop();
+  });
+
   it('counts a probe that does not answer within the timeout as a failure', async () => {
     const { clock, agents, changes, prober } = setup(2);
     agents.answers.set('192.0.2.12', 'hang');

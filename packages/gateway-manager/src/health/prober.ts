@@ -41,8 +41,11 @@ interface TargetState {
   healthy?: boolean;
   held?: ReadonlySet<string>;
   timer?: TimerHandle;
-  timeout?: TimerHandle;
-  abort?: AbortController;
+  /** Probes still waiting for an answer: each has its own timeout, so a dead node costs no interval. */
+  inflight: Map<AbortController, TimerHandle | undefined>;
+  /** Sequence of the last probe sent, and of the newest one whose verdict was counted. */
+  sent: number;
+  counted: number;
   /** Bumped when the target is replaced or removed, so a late answer is ignored. */
   epoch: number;
 }
@@ -63,7 +66,7 @@ export class NodeProber {
     }
     for (const [node, address] of wanted) {
       if (this.targets.has(node)) continue;
-      const st: TargetState = { address, failures: 0, epoch: ++this.epochs };
+      const st: TargetState = { address, failures: 0, epoch: ++this.epochs, inflight: new Map(), sent: 0, counted: 0 };
       this.targets.set(node, st);
       this.tick(node, st);
     }
@@ -89,32 +92,39 @@ export class NodeProber {
   private drop(node: string, st: TargetState): void {
     st.epoch = -1;
     this.opts.clock.clearTimeout(st.timer);
-    this.opts.clock.clearTimeout(st.timeout);
-    st.abort?.abort();
+    for (const [abort, timeout] of st.inflight) {
+      this.opts.clock.clearTimeout(timeout);
+      abort.abort();
+    }
+    st.inflight.clear();
     this.targets.delete(node);
   }
 
+  /**
+   * Sends one probe and schedules the next one `intervalMs` later whether or not this one has
+   * answered: a dead node is then detected after about timeout + (threshold − 1) × interval, not
+   * threshold × timeout. Answers are counted in send order; one older than a counted answer is dropped.
+   */
   private tick(node: string, st: TargetState): void {
     const { clock, timeoutMs, intervalMs } = this.opts;
     const epoch = st.epoch;
-    const started = clock.now();
+    const seq = ++st.sent;
+    st.timer = clock.setTimeout(() => this.tick(node, st), intervalMs);
     const abort = new AbortController();
-    st.abort = abort;
     const timedOut = new Promise<ProbeResponse>((resolve) => {
-      st.timeout = clock.setTimeout(() => {
+      st.inflight.set(abort, clock.setTimeout(() => {
         abort.abort();
         resolve({ ok: false });
-      }, timeoutMs);
+      }, timeoutMs));
     });
     const url = `http://${formatHost(st.address)}:${this.opts.port}/healthz`;
     const answer = this.opts.fetch(url, abort.signal).catch((): ProbeResponse => ({ ok: false }));
     void Promise.race([answer, timedOut]).then((res) => {
-      clock.clearTimeout(st.timeout);
-      if (st.epoch !== epoch || this.stopped) return;
+      clock.clearTimeout(st.inflight.get(abort));
+      st.inflight.delete(abort);
+      if (st.epoch !== epoch || this.stopped || seq < st.counted) return;
+      st.counted = seq;
       this.record(node, st, res);
-      if (st.epoch !== epoch || this.stopped) return;
-      const wait = Math.max(0, intervalMs - (clock.now() - started));
-      st.timer = clock.setTimeout(() => this.tick(node, st), wait);
     });
   }
 

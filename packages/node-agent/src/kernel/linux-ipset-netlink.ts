@@ -17,7 +17,7 @@ const NLA_F_NESTED = 0x8000, NLA_F_NET_BYTEORDER = 0x4000;
 const AF_INET = 2;
 const NLM_F_EXCL = 0x200;
 const IPSET_ERR_EXIST = 4103, IPSET_ERR_EXIST_DEL = 4104; // "already added" / "not in set"
-const WINDOW = 256;
+const WINDOW = 64; // outstanding acks must fit the receive buffer (see linux-netlink.ts)
 
 function attr(type: number, payload: Buffer): Buffer {
   const len = 4 + payload.length;
@@ -38,13 +38,17 @@ function message(set: string, ip: string): Buffer {
 export class LinuxIpsetMembers implements IpsetMembers {
   private readonly sock = netlink.createNetlink(netlink.Protocol.NETFILTER);
 
+  constructor(onError?: (e: Error) => void) {
+    this.sock.on('error', (e: Error) => onError?.(e)); // unhandled, the binding aborts the process
+  }
+
   close(): void {
     this.sock.close();
   }
 
   private async one(cmd: number, set: string, ip: string): Promise<void> {
     try {
-      await this.sock.request((NFNL_SUBSYS_IPSET << 8) | cmd, message(set, ip), { flags: cmd === IPSET_CMD_ADD ? NLM_F_EXCL : 0 });
+      await this.sock.request((NFNL_SUBSYS_IPSET << 8) | cmd, message(set, ip), { timeout: 10_000, flags: cmd === IPSET_CMD_ADD ? NLM_F_EXCL : 0 });
     } catch (err) {
       const e = err as { errno?: number; message?: string };
       const n = Math.abs(e.errno ?? Number(/error (-?\d+)/.exec(e.message ?? '')?.[1] ?? 0));

@@ -15,8 +15,13 @@ const FR_ACT_TO_TBL = 1;
 const RTPROT_STATIC = 4;
 const NLM_F_REPLACE = 0x100, NLM_F_EXCL = 0x200, NLM_F_CREATE = 0x400;
 const ENOENT = 2, EEXIST = 17, ESRCH = 3, EADDRNOTAVAIL = 99;
-/** Requests in flight at once: the socket matches replies by sequence number. */
-const WINDOW = 256;
+/**
+ * Requests in flight at once. Every ack is an skb charged at its truesize to the socket's receive
+ * buffer: ~260 outstanding acks overflow the default 208 KiB, the kernel drops them (ENOBUFS)
+ * and the requests would never complete. 64 keeps far from that; a timeout catches the rest.
+ */
+const WINDOW = 64;
+const TIMEOUT = { timeout: 10_000 };
 
 function ipBuf(ip: string): Buffer {
   return Buffer.from(ip.split('.').map(Number));
@@ -58,7 +63,10 @@ export class LinuxNetlink {
     return p;
   }
 
-  constructor(private readonly addressLabel: (dev: string) => string | undefined) {}
+  constructor(private readonly addressLabel: (dev: string) => string | undefined, onError?: (e: Error) => void) {
+    // the binding emits socket errors (ENOBUFS) as events: unhandled, they abort the process
+    for (const s of [this.sock, this.dumpSock]) s.socket.on('error', (e: Error) => onError?.(e));
+  }
 
   close(): void {
     this.sock.socket.close();
@@ -66,7 +74,7 @@ export class LinuxNetlink {
   }
 
   private async refreshLinks(): Promise<void> {
-    const links = await this.dump(() => this.dumpSock.getLinks());
+    const links = await this.dump(() => this.dumpSock.getLinks(undefined, undefined, TIMEOUT));
     this.ifindex = new Map();
     this.ifname = new Map();
     for (const l of links) {
@@ -124,13 +132,13 @@ export class LinuxNetlink {
     const v = Buffer.alloc(4);
     v.writeUInt32LE(value, 0);
     const index = await this.indexOf(dev);
-    await this.sock.setLink({ index }, { afSpec: new Map([[AF_INET, attr(IFLA_INET_CONF, attr(IPV4_DEVCONF_RP_FILTER, v))]]) })
+    await this.sock.setLink({ index }, { afSpec: new Map([[AF_INET, attr(IFLA_INET_CONF, attr(IPV4_DEVCONF_RP_FILTER, v))]]) }, TIMEOUT)
       .catch((e: Error) => { throw new Error(`set rp_filter=${value} on ${dev}: ${e.message}`); });
   }
 
   // ---- rules
   private async listRules(min: number, max: number): Promise<RuleIntent[]> {
-    const rules = await this.dump(() => this.dumpSock.getRules({ family: AF_INET }));
+    const rules = await this.dump(() => this.dumpSock.getRules({ family: AF_INET }, undefined, TIMEOUT));
     const out: RuleIntent[] = [];
     for (const r of rules) {
       const prio = r.attrs.priority ?? 0;
@@ -149,20 +157,20 @@ export class LinuxNetlink {
   private async addRules(rules: readonly RuleIntent[]): Promise<void> {
     await windowed(rules, (r) => {
       const [data, attrs] = this.ruleMsg(r);
-      return this.sock.newRule({ ...data }, { ...attrs }, { flags: NLM_F_CREATE | NLM_F_EXCL }).catch(ignoring([EEXIST]))
+      return this.sock.newRule({ ...data }, { ...attrs }, { ...TIMEOUT, flags: NLM_F_CREATE | NLM_F_EXCL }).catch(ignoring([EEXIST]))
         .catch((e: Error) => { throw new Error(`rule add priority ${r.priority} fwmark ${r.fwmark}/${r.fwmask} table ${r.table}: ${e.message}`); });
     });
   }
   private async delRules(rules: readonly RuleIntent[]): Promise<void> {
     await windowed(rules, (r) => {
       const [data, attrs] = this.ruleMsg(r);
-      return this.sock.delRule({ ...data }, { ...attrs }).catch(ignoring([ENOENT, ESRCH]));
+      return this.sock.delRule({ ...data }, { ...attrs }, TIMEOUT).catch(ignoring([ENOENT, ESRCH]));
     });
   }
 
   // ---- routes
   private async listRoutes(min: number, max: number): Promise<RouteIntent[]> {
-    const routes = await this.dump(() => this.dumpSock.getRoutes({ family: AF_INET }));
+    const routes = await this.dump(() => this.dumpSock.getRoutes({ family: AF_INET }, undefined, TIMEOUT));
     const out: RouteIntent[] = [];
     for (const r of routes) {
       const table = r.attrs.table ?? r.data.table ?? 0;
@@ -197,7 +205,7 @@ export class LinuxNetlink {
   private async replaceRoutes(routes: readonly RouteIntent[]): Promise<void> {
     await windowed(routes, async (r) => {
       const { data, attrs } = await this.routeMsg(r);
-      await this.sock.newRoute(data, attrs, { flags: NLM_F_CREATE | NLM_F_REPLACE }).catch((e: Error) => {
+      await this.sock.newRoute(data, attrs, { ...TIMEOUT, flags: NLM_F_CREATE | NLM_F_REPLACE }).catch((e: Error) => {
         throw new Error(`route replace ${r.type} default${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''} table ${r.table}: ${e.message}`);
       });
     });
@@ -214,7 +222,7 @@ export class LinuxNetlink {
         attrs.dst = ipBuf(ip!);
       }
       if (r.metric) attrs.priority = r.metric;
-      await this.sock.delRoute(data, attrs).catch(ignoring([ESRCH, ENOENT]));
+      await this.sock.delRoute(data, attrs, TIMEOUT).catch(ignoring([ESRCH, ENOENT]));
     });
   }
 
@@ -222,7 +230,7 @@ export class LinuxNetlink {
   private async listAddresses(dev: string): Promise<OwnedAddress[]> {
     const index = await this.indexOf(dev).catch(() => undefined);
     if (index === undefined) return [];
-    const addrs = await this.dump(() => this.dumpSock.getAddresses({ family: AF_INET }));
+    const addrs = await this.dump(() => this.dumpSock.getAddresses({ family: AF_INET }, undefined, TIMEOUT));
     const label = this.addressLabel(dev);
     const out: OwnedAddress[] = [];
     for (const a of addrs) {
@@ -239,7 +247,7 @@ export class LinuxNetlink {
     const added: string[] = [];
     await windowed(ips, (ip) =>
       this.sock.newAddress({ family: AF_INET, prefixlen: 32, index, scope: 0 }, { local: ipBuf(ip), address: ipBuf(ip), ...(label ? { label } : {}) },
-        { flags: NLM_F_CREATE | NLM_F_EXCL })
+        { ...TIMEOUT, flags: NLM_F_CREATE | NLM_F_EXCL })
         .then(() => { added.push(ip); })
         .catch(ignoring([EEXIST]))
         .catch((e: Error) => { throw new Error(`address add ${ip}/32 dev ${dev}: ${e.message}`); }));
@@ -250,7 +258,7 @@ export class LinuxNetlink {
     const index = await this.indexOf(dev).catch(() => undefined);
     if (index === undefined) return;
     await windowed(ips, (ip) =>
-      this.sock.delAddress({ family: AF_INET, prefixlen: 32, index }, { local: ipBuf(ip), address: ipBuf(ip) })
+      this.sock.delAddress({ family: AF_INET, prefixlen: 32, index }, { local: ipBuf(ip), address: ipBuf(ip) }, TIMEOUT)
         .catch(ignoring([EADDRNOTAVAIL, ENOENT, ESRCH])));
   }
 }

@@ -11,9 +11,9 @@ export function addressLabel(dev: string): string | undefined {
   return label.length <= 15 ? label : undefined;
 }
 
-export function createLinuxKernel(opts: { onGarpError?: (e: Error) => void } = {}): Kernel & { close(): void } {
-  const nl = new LinuxNetlink(addressLabel);
-  const members = new LinuxIpsetMembers();
+export function createLinuxKernel(opts: { onGarpError?: (e: Error) => void; onNetlinkError?: (e: Error) => void } = {}): Kernel & { close(): void } {
+  const nl = new LinuxNetlink(addressLabel, opts.onNetlinkError);
+  const members = new LinuxIpsetMembers(opts.onNetlinkError);
   return {
     ipset: new LinuxIpset(),
     ipsetMembers: members,

@@ -173,7 +173,11 @@ export class NodeSyncer {
     // 3. routes and rules before any mark can point at them
     const routesToSet = missing(want.routes, have.routes, routeKey);
     const rulesToAdd = missing(want.rules, have.rules, ruleKey);
-    await timed('netlink', () => Promise.all([this.kernel.routes.replace(routesToSet), this.kernel.rules.add(rulesToAdd)]));
+    // one after the other: the netlink binding aborts the process when too many requests are in flight
+    await timed('netlink', async () => {
+      await this.kernel.routes.replace(routesToSet);
+      await this.kernel.rules.add(rulesToAdd);
+    });
 
     // 4. stale egress addresses go before their SNAT rules: a late packet is never masqueraded
     const wantAddr = new Set(want.addresses.map((a) => a.ip));
