@@ -36,12 +36,13 @@ async function missingTools(): Promise<[string, string][]> {
 
 async function checkSystem(): Promise<void> {
   step('checking system tools');
-  if (process.getuid?.() !== 0) {
-    throw new Error('the lab creates network namespaces: run the demo as root (sudo npm run demo)');
-  }
   let missing = await missingTools();
+  const pkgs = [...new Set(missing.map(([, p]) => p))];
+  if (process.getuid?.() !== 0) {
+    throw new Error('the lab creates network namespaces: run the demo as root (sudo npm run demo)' +
+      (missing.length ? `; missing tools: sudo apt-get install -y ${pkgs.join(' ')}` : ''));
+  }
   if (missing.length) {
-    const pkgs = [...new Set(missing.map(([, p]) => p))];
     const hasApt = (await execa('sh', ['-c', 'command -v apt-get'], { reject: false })).exitCode === 0;
     if (!hasApt) throw new Error(`missing ${missing.map(([c]) => c).join(', ')}: install the packages ${pkgs.join(' ')}`);
     info(`installing ${pkgs.join(' ')} with apt-get`);
@@ -57,7 +58,10 @@ async function checkSystem(): Promise<void> {
 async function main(): Promise<void> {
   await checkSystem();
   step('kube-apiserver, etcd, kubectl (built once from the Go module proxy, then cached)');
-  const bins = await resolveK8sBinaries();
+  const bins = await resolveK8sBinaries().catch((err: Error) => {
+    throw new Error(`${err.message}\n   the first run builds kube-apiserver and etcd with Go (with access to the Go module ` +
+      'proxy): install Go, then run `npm run k8s:build` (takes minutes on two cores)');
+  });
   info(bins.dir);
 
   step('bringing the lab up');

@@ -86,9 +86,11 @@ async function main(): Promise<void> {
   });
   logger.info({ addr: `${http.host}:${http.port}`, node: cfg.nodeName, mode: cfg.mode }, 'node-agent starting');
 
-  // The API server counts as reachable while reading our own Node works, even when no event flows.
+  // The API server counts as reachable while reading our own Node works, even when no event flows;
+  // only a gateway (a node holding egress IPs) asks, so a large cluster pays for its gateways only.
   const core = kc.makeApiClient(CoreV1Api);
   const heartbeat = setInterval(() => {
+    if (!ref.agent?.lastState?.gateway.length) return;
     core.readNode({ name: cfg.nodeName }).then(() => fence.contact('apiserver'), () => undefined);
   }, Math.max(200, Math.floor(cfg.fenceAfterMs / 3)));
 
@@ -109,7 +111,10 @@ async function main(): Promise<void> {
   if (!uplink) throw new Error(`no interface holds the Node's InternalIP ${nodeIP}; pass --uplink`);
   localIPs = new Set((await interfaceAddresses()).flatMap((l) => (l.addr_info ?? []).map((a) => a.local ?? '')));
   const render = renderConfigOf(cfg, uplink);
-  const kernel = createLinuxKernel({ onGarpError: (e) => logger.error({ err: e.message }, 'arping failed') });
+  const kernel = createLinuxKernel({
+    onGarpError: (e) => logger.error({ err: e.message }, 'arping failed'),
+    onNetlinkError: (e) => logger.error({ err: e.message }, 'netlink socket error (the sync in flight fails and a full resync follows)'),
+  });
   countersOf = () => readEgressCounters(kernel.iptables, cfg.chainPrefix);
   const syncer = new NodeSyncer(kernel, { render, ranges: cfg.ranges });
   const settings = { nodeName: cfg.nodeName, mode: cfg.mode, clusterCIDRs: cfg.clusterCIDRs, ranges: cfg.ranges };

@@ -83,9 +83,14 @@ export class Agent {
     }, this.o.resyncIntervalMs);
   }
 
+  /** Fencing only concerns a node that holds (or would hold) egress addresses. */
+  private fencedNow(): boolean {
+    return (this.last?.gateway.length ?? 0) > 0 && this.o.fence.isFenced();
+  }
+
   private watchFence(): void {
     if (this.stopped) return;
-    const fenced = this.o.fence.isFenced();
+    const fenced = this.fencedNow();
     if (fenced !== this.wasFenced) {
       this.wasFenced = fenced;
       this.o.metrics.fenced.set(fenced ? 1 : 0);
@@ -102,7 +107,7 @@ export class Agent {
     const full = this.full;
     const t0 = performance.now();
     try {
-      const fenced = this.o.fence.isFenced();
+      const fenced = this.fencedNow();
       const input = this.o.inputs({ ...(this.last ? { previousSlots: slotsOf(this.last) } : {}), fenced });
       if (!input) {
         this.o.logger.info({}, 'waiting for this node (and its InternalIP) to appear');
