@@ -1,5 +1,5 @@
 // gateway-manager: wiring only. Informers run in every replica (a standby keeps its caches warm so
-// a takeover is fast); the prober and the controller run only while this replica leads.
+// a takeover is fast); the controller runs only while this replica leads, the prober until another leads.
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import {
@@ -114,15 +114,35 @@ async function main(): Promise<void> {
   });
   logger.info({ addr: `${http.host}:${http.port}`, identity: cfg.identity }, 'gateway-manager started');
 
+  // The controller runs only while this replica leads. The prober outlives a lost lease until another
+  // replica is seen holding it: when the API server is down nobody can lead, and without probes every
+  // gateway would fence itself and take egress down with the API (the data path must not depend on
+  // the control plane). Nothing moves meanwhile, since no controller runs.
   let controller: Controller | undefined;
   let prober: NodeProber | undefined;
-  const stopLeading = async () => {
+  const stopController = async () => {
     const c = controller;
     controller = undefined;
-    prober?.stop();
-    prober = undefined;
     await c?.stop();
   };
+  const stopProbing = () => {
+    prober?.stop();
+    prober = undefined;
+  };
+  const ensureProber = (): NodeProber =>
+    (prober ??= new NodeProber({
+      clock: realClock,
+      fetch: httpProbe,
+      port: cfg.agentPort,
+      intervalMs: cfg.probeIntervalMs,
+      timeoutMs: cfg.probeTimeoutMs,
+      failureThreshold: cfg.probeFailureThreshold,
+      onChange: (node, healthy) => {
+        logger.info({ node, healthy }, healthy ? 'gateway agent healthy' : 'gateway agent unhealthy');
+        controller?.healthChanged();
+      },
+      onFailure: (node) => metrics.probeFailures.inc({ node }),
+    }));
   const elector = new LeaderElector({
     kc,
     namespace: cfg.namespace,
@@ -135,38 +155,31 @@ async function main(): Promise<void> {
     leaderGauge: metrics.isLeader,
     onStartedLeading: async () => {
       await waitForCacheSync(informers, 60_000);
-      if (!elector.isLeader()) return;
-      const p = new NodeProber({
-        clock: realClock,
-        fetch: httpProbe,
-        port: cfg.agentPort,
-        intervalMs: cfg.probeIntervalMs,
-        timeoutMs: cfg.probeTimeoutMs,
-        failureThreshold: cfg.probeFailureThreshold,
-        onChange: (node, healthy) => {
-          logger.info({ node, healthy }, healthy ? 'gateway agent healthy' : 'gateway agent unhealthy');
-          c.healthChanged();
-        },
-        onFailure: (node) => metrics.probeFailures.inc({ node }),
-      });
+      if (!elector.isLeader() || controller) return;
       const c = new Controller({
         sources,
         status: new KubeStatusWriter(kc),
         events: new KubeEventRecorder(kc, cfg.identity),
-        health: p,
+        health: ensureProber(),
         clock: realClock,
         logger,
         metrics,
         releaseGraceMs: cfg.releaseGraceMs,
       });
-      prober = p;
       controller = c;
       c.start();
       logger.info({ identity: cfg.identity }, 'leading: assigning egress IPs');
     },
     onStoppedLeading: async () => {
-      logger.warn({ identity: cfg.identity }, 'lost leadership: standing by');
-      await stopLeading();
+      logger.warn({ identity: cfg.identity, probing: prober !== undefined },
+        'lost leadership: standing by (agent probes continue until another replica leads)');
+      await stopController();
+    },
+    onNewLeader: (id) => {
+      if (id && id !== cfg.identity && prober) {
+        logger.info({ leader: id }, 'another replica leads: stopping agent probes');
+        stopProbing();
+      }
     },
   });
   elector.start();
@@ -176,7 +189,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    await stopLeading();
+    await stopController();
+    stopProbing();
     await elector.release();
     await Promise.all(informers.map((i) => i.stop()));
     await http.close();
