@@ -1,6 +1,10 @@
 // Bundles the daemons and the CLI into dist/ (node_modules stay external) after `tsc` type-checked them.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+
+// Our workspace packages are bundled in (they export TypeScript sources); registry dependencies stay
+// external and come from node_modules.
+const { dependencies } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const entries = {
   'gateway-manager': 'packages/gateway-manager/src/main.ts',
@@ -10,6 +14,6 @@ const entries = {
 for (const [name, entry] of Object.entries(entries)) {
   if (!existsSync(entry)) continue;
   await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    packages: 'external', outfile: `dist/${name}.js`, sourcemap: true, logLevel: 'warning' });
+    external: Object.keys(dependencies), outfile: `dist/${name}.js`, sourcemap: true, logLevel: 'warning' });
   console.log(`built dist/${name}.js`);
 }

@@ -1,4 +1,3 @@
-/* global process, console */
 // Copies the CRDs (packages/crds/schema/*.yaml, the truth) into manifests/crds/, because kustomize
 // refuses files outside its root. `--check` only reports drift (exit 1); the api suite checks it too.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
