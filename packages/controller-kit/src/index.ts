@@ -6,3 +6,4 @@ export * from './metrics.js';
 export * from './health.js';
 export * from './kubeconfig.js';
 export * from './leader-election.js';
+export * from './sources.js';

@@ -6,13 +6,14 @@ import {
 import { execa } from 'execa';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Agent } from './agent/agent.js';
-import { Fence, isRemoteProbe } from './agent/fence.js';
+import { Fence } from './agent/fence.js';
+import { healthzRoute } from './agent/health.js';
 import { computeAgentInputs, nodeInternalIP } from './agent/inputs.js';
 import { createAgentSources, snapshotOf } from './agent/sources.js';
 import { type AgentConfig, parseAgentConfig, renderConfigOf } from './config.js';
 import { addressLabel, createLinuxKernel } from './kernel/linux.js';
 import { createAgentMetrics } from './metrics.js';
-import { readEgressCounters } from './reconcile/counters.js';
+import { emptyEgressCounters, readEgressCounters } from './reconcile/counters.js';
 import { NodeSyncer } from './reconcile/syncer.js';
 
 interface IpAddrJSON { ifname: string; addr_info?: { local?: string; label?: string }[] }
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   const fence = new Fence(clock, cfg.fenceAfterMs);
   const sources = createAgentSources(kc, logger, registry);
   const informers = Object.values(sources) as Informer<KubernetesObject>[];
-  const ref: { agent?: Agent } = {}; // informers start before the agent exists
+  const ref: { agent?: Agent; syncer?: NodeSyncer } = {}; // informers start before the agent exists
   for (const inf of informers) {
     inf.on('change', () => {
       fence.contact('apiserver');
@@ -70,18 +71,17 @@ async function main(): Promise<void> {
     inf.start();
   }
   let localIPs = new Set<string>();
-  let countersOf: () => ReturnType<typeof readEgressCounters> = async () => ({ perEgressIP: {}, failClosed: { packets: 0, bytes: 0 } });
+  let countersOf: () => ReturnType<typeof readEgressCounters> = async () => emptyEgressCounters();
   const metrics = createAgentMetrics(registry, () => countersOf());
   const http = await startHttpServer({
     host: cfg.httpHost, port: cfg.httpPort, registry,
     readyz: () => (informers.every((i) => i.hasSynced()) && ref.agent?.synced) || 'not synced yet',
     routes: {
-      // what the manager probes; a probe from elsewhere is contact for self-fencing
-      '/healthz': (req, res) => {
-        if (isRemoteProbe(req.socket.remoteAddress, localIPs)) fence.contact('manager');
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-        res.end('ok\n');
-      },
+      // what the manager probes: the egress IPs actually on the uplink (release confirmation); a
+      // probe from elsewhere is contact for self-fencing
+      '/healthz': healthzRoute({
+        fence, localIPs: () => localIPs, held: () => ref.syncer?.heldAddresses ?? null, fenced: () => ref.agent?.fenced ?? false,
+      }),
     },
   });
   logger.info({ addr: `${http.host}:${http.port}`, node: cfg.nodeName, mode: cfg.mode }, 'node-agent starting');
@@ -117,6 +117,7 @@ async function main(): Promise<void> {
   });
   countersOf = () => readEgressCounters(kernel.iptables, cfg.chainPrefix);
   const syncer = new NodeSyncer(kernel, { render, ranges: cfg.ranges });
+  ref.syncer = syncer;
   const settings = { nodeName: cfg.nodeName, mode: cfg.mode, clusterCIDRs: cfg.clusterCIDRs, ranges: cfg.ranges };
   const agent = new Agent({
     clock, logger, syncer, metrics, render, fence, resyncIntervalMs: cfg.resyncIntervalMs,

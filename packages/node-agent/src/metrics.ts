@@ -53,7 +53,16 @@ export function createAgentMetrics(registry: Registry, readCounters: () => Promi
       if (c) this.inc(mono.delta('failclosed', c.failClosed.packets));
     },
   });
-  void packets; void bytes; void drops;
+  const leakGuard = new Counter({
+    name: `${p}leak_guard_drops_total`,
+    help: 'Packets of selected pods dropped in FORWARD on a node that is not their gateway, instead of leaving with its node IP (a director\'s stale ARP entry or route during a move), by policy',
+    labelNames: ['policy'], registers: r,
+    async collect() {
+      const c = await counters().catch(() => null);
+      for (const [policy, v] of Object.entries(c?.leakGuard ?? {})) this.inc({ policy }, mono.delta(`l|${policy}`, v.packets));
+    },
+  });
+  void packets; void bytes; void drops; void leakGuard;
   return {
     programmingLatency: new Histogram({
       name: `${p}programming_latency_seconds`, help: 'From the first API event of a batch to the kernel holding its result', labelNames: ['full'],

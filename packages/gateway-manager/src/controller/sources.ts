@@ -1,23 +1,9 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject } from '@kubernetes/client-node';
-import { GROUP, POOL_PLURAL, SEIP_PLURAL, VERSION, type EgressIPPool, type StaticEgressIP } from '@static-egress/crds';
-import { createInformer, createInformerMetrics, type Logger } from '@static-egress/controller-kit';
+import { createClusterSources, type Logger } from '@static-egress/controller-kit';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { ControllerSources } from './controller.js';
 
-/** One informer per watched resource (cluster-wide). Not started. */
+/** The manager watches exactly the shared cluster sources. Not started. */
 export function createSources(kc: KubeConfig, logger: Logger, registry?: Registry): ControllerSources {
-  const core = kc.makeApiClient(CoreV1Api);
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const crPath = (plural: string) => `/apis/${GROUP}/${VERSION}/${plural}`;
-  const listCR = <T>(plural: string) => () =>
-    custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<KubernetesListObject<T & { metadata?: object }>>;
-  const common = (name: string) => ({ kc, name, logger, ...(registry ? { metrics: createInformerMetrics(registry, name) } : {}) });
-  return {
-    policies: createInformer<StaticEgressIP>({ ...common(SEIP_PLURAL), path: crPath(SEIP_PLURAL), listFn: listCR<StaticEgressIP>(SEIP_PLURAL) }),
-    pools: createInformer<EgressIPPool>({ ...common(POOL_PLURAL), path: crPath(POOL_PLURAL), listFn: listCR<EgressIPPool>(POOL_PLURAL) }),
-    nodes: createInformer({ ...common('nodes'), path: '/api/v1/nodes', listFn: () => core.listNode() }),
-    pods: createInformer({ ...common('pods'), path: '/api/v1/pods', listFn: () => core.listPodForAllNamespaces() }),
-    services: createInformer({ ...common('services'), path: '/api/v1/services', listFn: () => core.listServiceForAllNamespaces() }),
-    namespaces: createInformer({ ...common('namespaces'), path: '/api/v1/namespaces', listFn: () => core.listNamespace() }),
-  };
+  return createClusterSources(kc, logger, registry);
 }

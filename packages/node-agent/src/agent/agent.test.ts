@@ -3,6 +3,7 @@ import { FakeClock, createRegistry, silentLogger } from '@static-egress/controll
 import { fixtureInput } from '../desired/fixtures.js';
 import { createFakeKernel } from '../kernel/fake.js';
 import { createAgentMetrics } from '../metrics.js';
+import { emptyEgressCounters } from '../reconcile/counters.js';
 import { NodeSyncer } from '../reconcile/syncer.js';
 import type { RenderConfig } from '../render/types.js';
 import { Agent } from './agent.js';
@@ -15,7 +16,7 @@ function setup() {
   const kernel = createFakeKernel(['eth0']);
   const syncer = new NodeSyncer(kernel, { render, ranges: fixtureInput().ranges });
   const registry = createRegistry('static_egress_', { defaultMetrics: false });
-  const metrics = createAgentMetrics(registry, async () => ({ perEgressIP: {}, failClosed: { packets: 0, bytes: 0 } }));
+  const metrics = createAgentMetrics(registry, async () => emptyEgressCounters());
   const fence = new Fence(clock, 3000);
   let input = fixtureInput();
   const agent = new Agent({

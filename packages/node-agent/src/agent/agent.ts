@@ -58,6 +58,11 @@ export class Agent {
     return this.last;
   }
 
+  /** Self-fenced now (only a node that holds, or would hold, egress addresses ever is). */
+  get fenced(): boolean {
+    return this.wasFenced;
+  }
+
   private schedule(minGap: number): void {
     if (this.stopped || this.timer !== undefined || this.running) return;
     const wait = Math.max(0, this.lastRun + minGap - this.o.clock.now());

@@ -48,7 +48,48 @@ describe('computeNodeState', () => {
 
   it('programs nothing for unauthorized IPs', () => {
     const s = computeNodeState(fixtureInput({ authorizedIPs: new Map() }));
-    assert.deepEqual([s.director, s.gateway, s.addresses], [[], [], []]);
+    assert.deepEqual([s.director, s.gateway, s.addresses, s.leakGuard], [[], [], [], []]);
+  });
+
+  it('leak guard: every pod of each policy, cluster-wide, on every node not covered by a gateway set', () => {
+    const guards = (s: ReturnType<typeof computeNodeState>) => s.leakGuard.map((g) => [g.policyKey, g.podIPs, g.destinationCIDRs, g.excludedCIDRs]);
+    // n1 holds api's only IP: its gateway set already holds every api pod, so no guard for api
+    assert.deepEqual(guards(computeNodeState(fixtureInput())).sort(), [
+      ['ops/dark', ['203.0.113.36'], ['198.51.100.20/32'], []],
+      ['shop/db', ['203.0.113.33', '203.0.113.34', '203.0.113.65'], ['198.51.100.0/24'], ['198.51.100.7/32']],
+    ]);
+    // n2 holds one db IP: guards for api (pods of n1 and n3) and dark, none for db
+    assert.deepEqual(guards(computeNodeState(fixtureInput({ nodeName: 'n2', nodeIP: '192.0.2.12' }))).sort(), [
+      ['ops/dark', ['203.0.113.36'], ['198.51.100.20/32'], []],
+      ['shop/api', ['203.0.113.35', '203.0.113.97'], ['0.0.0.0/0'], []],
+    ]);
+    // holding both db IPs, each gateway set holds its pins only: the guard is back for the rest
+    const input = fixtureInput();
+    const both = { ...input.policies[0]!, assignments: new Map([['192.0.2.100', 'n1'], ['192.0.2.101', 'n1']]) };
+    const s = computeNodeState({ ...input, policies: [both, ...input.policies.slice(1)] });
+    assert.deepEqual(s.gateway.map((g) => g.egressIP), ['192.0.2.100', '192.0.2.101', '192.0.2.102']);
+    assert.ok(s.leakGuard.some((g) => g.policyKey === 'shop/db'));
+    // a policy without pods needs no guard
+    const noPods = computeNodeState({ ...input, pods: input.pods.filter((p) => !p.key.startsWith('ops/')) });
+    assert.ok(!noPods.leakGuard.some((g) => g.policyKey === 'ops/dark'));
+  });
+
+  it('leak guard ids are short, stable hex and never clash', () => {
+    const a = computeNodeState(fixtureInput()).leakGuard;
+    const b = computeNodeState(fixtureInput({ nodeName: 'n4', nodeIP: '192.0.2.14' })).leakGuard;
+    const db = a.find((g) => g.policyKey === 'shop/db')!;
+    assert.match(db.id, /^[0-9a-f]{10}$/);
+    assert.equal(b.find((g) => g.policyKey === 'shop/db')!.id, db.id, 'the same id on every node');
+    const many = fixtureInput();
+    for (let i = 0; i < 300; i++) {
+      many.policies.push({ key: `ns/p${i}`, egressIPs: [`192.0.2.${i % 250}`], destinationCIDRs: [], excludedCIDRs: [], assignments: new Map() });
+      (many.authorizedIPs as Map<string, string[]>).set(`ns/p${i}`, [`192.0.2.${i % 250}`]);
+      many.pods.push({ key: `ns/pod${i}`, uid: `u${i}`, nodeName: 'n2', podIP: `10.0.${i >> 8}.${i & 255}` });
+      (many.selection as Map<string, string>).set(`ns/pod${i}`, `ns/p${i}`);
+    }
+    const ids = computeNodeState(many).leakGuard.map((g) => g.id);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.ok(ids.length >= 300);
   });
 
   it('keeps slots stable as entries come and go', () => {

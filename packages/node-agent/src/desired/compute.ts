@@ -1,7 +1,8 @@
 // computeNodeState: the whole of this node's data path as data. Pure; no kernel, no API.
+import { createHash } from 'node:crypto';
 import { allocateSlots, computeSlotLayout } from './alloc.js';
 import type {
-  DirectorEntry, DirectorRoute, GatewayEntry, NodeState, NodeStateInput, PolicyView, VxlanPeer,
+  DirectorEntry, DirectorRoute, GatewayEntry, LeakGuardEntry, NodeState, NodeStateInput, PolicyView, VxlanPeer,
 } from './types.js';
 
 const DEFAULT_DST = ['0.0.0.0/0'];
@@ -54,6 +55,7 @@ export function computeNodeState(input: NodeStateInput): NodeState {
   type Pending = Omit<DirectorEntry, 'slot' | 'mark' | 'table' | 'priority'>;
   const pendingDirector: Pending[] = [];
   const gateway: GatewayEntry[] = [];
+  const guards: Omit<LeakGuardEntry, 'id'>[] = [];
   const peers = new Map<string, VxlanPeer>();
 
   for (const plan of plans) {
@@ -96,6 +98,14 @@ export function computeNodeState(input: NodeStateInput): NodeState {
       const podIPs = held.length === 1 ? plan.pods.map((p) => p.podIP) : plan.pods.filter((p) => p.pinned === ip).map((p) => p.podIP);
       gateway.push({ policyKey: policy.key, egressIP: ip, podIPs: sortIPs(podIPs), destinationCIDRs: dst, excludedCIDRs: excl });
     }
+
+    // Leak guard, on every node: a pod of the policy forwarded here unmarked (a director's stale ARP
+    // entry or route to the old gateway) is dropped instead of leaving with this node's IP. Not needed
+    // where this node holds exactly one IP of the policy: that gateway set holds all its pods and
+    // SNATs and accepts every such packet first.
+    if (plan.pods.length > 0 && held.length !== 1) {
+      guards.push({ policyKey: policy.key, podIPs: sortIPs(plan.pods.map((p) => p.podIP)), destinationCIDRs: dst, excludedCIDRs: excl });
+    }
   }
 
   const { slots, overflow } = allocateSlots(pendingDirector.map((d) => d.egressIP), layout.capacity, input.previousSlots);
@@ -119,9 +129,27 @@ export function computeNodeState(input: NodeStateInput): NodeState {
     director,
     gateway,
     addresses: input.fenced ? [] : sortIPs(gateway.map((g) => g.egressIP)),
+    leakGuard: withGuardIds(guards),
     vxlanPeers: [...peers.values()].sort((a, b) => ipCompare(a.ip, b.ip)),
     overflow: overflow.sort(),
   };
+}
+
+const GUARD_ID_LEN = 10;
+
+/** A stable short id per policy key (hex, names a set and a chain); a clash, however unlikely, is rehashed. */
+function withGuardIds(guards: Omit<LeakGuardEntry, 'id'>[]): LeakGuardEntry[] {
+  const taken = new Set<string>();
+  const out: LeakGuardEntry[] = [];
+  for (const g of [...guards].sort((a, b) => (a.policyKey < b.policyKey ? -1 : a.policyKey > b.policyKey ? 1 : 0))) {
+    let id = '';
+    for (let n = 0; !id || taken.has(id); n++) {
+      id = createHash('sha256').update(n ? `${g.policyKey}#${n}` : g.policyKey).digest('hex').slice(0, GUARD_ID_LEN);
+    }
+    taken.add(id);
+    out.push({ ...g, id });
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 /** egress IP → slot, to feed the next computeNodeState as previousSlots. */

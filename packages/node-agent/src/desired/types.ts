@@ -81,6 +81,21 @@ export interface GatewayEntry {
   excludedCIDRs: string[];
 }
 
+/**
+ * Leak guard (fail closed during moves): this node's FORWARD drops a policy's pods' unmarked packets
+ * to its destinations. Such a packet reaches a node that is not its gateway only by mistake — a
+ * director's stale ARP entry (or route) still pointing at the old gateway after its egress IP
+ * moved — and would otherwise leave with this node's IP through the CNI's masquerade.
+ */
+export interface LeakGuardEntry {
+  policyKey: string;
+  /** stable short hash of policyKey: names the guard's set and chain */
+  id: string;
+  podIPs: string[]; // every selected pod of the policy, cluster-wide; sorted
+  destinationCIDRs: string[];
+  excludedCIDRs: string[];
+}
+
 export interface VxlanPeer {
   node: string;
   ip: string;
@@ -93,6 +108,8 @@ export interface NodeState {
   markMask: number;
   director: DirectorEntry[]; // sorted by egressIP
   gateway: GatewayEntry[]; // sorted by egressIP
+  /** policies whose pods this node must not forward unmarked (none where a gateway set covers them); sorted by id */
+  leakGuard: LeakGuardEntry[];
   /** addresses to hold on the uplink (gateway egress IPs unless fenced) */
   addresses: string[];
   vxlanPeers: VxlanPeer[]; // sorted by ip

@@ -30,7 +30,9 @@ describe('NodeSyncer', () => {
     assert.deepEqual(k.garp.sent, [{ dev: 'eth0', ip: '192.0.2.102' }]);
     assert.equal(k.rules.rules.length, 2);
     assert.equal(k.routes.routes.length, 2);
-    assert.deepEqual([...k.ipset.sets.keys()].sort(), ['segress-d-c0000264', 'segress-d-c0000267', 'segress-g-c0000266']);
+    // director sets, the gateway set of the IP held here, a leak-guard set per policy held elsewhere
+    assert.deepEqual([...k.ipset.sets.keys()].sort(), ['segress-d-c0000264', 'segress-d-c0000267', 'segress-g-c0000266', 'segress-p-ad9c1afeaa', 'segress-p-eb0078a44b']);
+    assert.deepEqual([...k.ipset.sets.get('segress-p-ad9c1afeaa')!.members].sort(), ['203.0.113.33', '203.0.113.34', '203.0.113.65']);
     assert.deepEqual(k.iptables.tables.mangle!.get('PREROUTING'), ['-A PREROUTING -j SEGRESS-MARK']);
     assert.deepEqual(k.iptables.tables.nat!.get('POSTROUTING'), ['-A POSTROUTING -j SEGRESS-SKIP', '-A POSTROUTING -j SEGRESS-SNAT']);
   });
@@ -70,8 +72,10 @@ describe('NodeSyncer', () => {
     const next = want({ policies: input.policies.slice(0, 2), pods: input.pods.filter((p) => p.key !== 'shop/web-2'),
       authorizedIPs: new Map([['shop/db', ['192.0.2.100', '192.0.2.101']]]) });
     await s.sync(next);
-    assert.deepEqual([...k.ipset.sets.keys()], ['segress-d-c0000264']);
+    assert.deepEqual([...k.ipset.sets.keys()].sort(), ['segress-d-c0000264', 'segress-p-ad9c1afeaa']);
     assert.deepEqual([...k.ipset.sets.get('segress-d-c0000264')!.members], ['203.0.113.33']);
+    assert.deepEqual([...k.ipset.sets.get('segress-p-ad9c1afeaa')!.members].sort(), ['203.0.113.33', '203.0.113.65']);
+    assert.ok(!k.iptables.tables.filter!.has('SEGRESS-L-EB0078A44B'), 'the deleted policy\'s guard is gone');
     assert.equal(k.rules.rules.length, 1);
     assert.equal(k.addresses.addrs.length, 0);
     assert.ok(!k.iptables.tables.nat!.has('SEGRESS-S-C0000266'));
@@ -84,10 +88,11 @@ describe('NodeSyncer', () => {
     const more = want({ pods: [...input.pods, { key: 'shop/web-9', uid: 'u-web-9', nodeName: 'n1', podIP: '203.0.113.40' }],
       selection: new Map([...input.selection, ['shop/web-9', 'shop/db']]) });
     const r = await s.sync(more);
-    assert.equal(r.changed.ipsets, 1);
+    assert.equal(r.changed.ipsets, 2); // its director set and its policy's leak-guard set
     assert.equal(k.ipset.restores + k.iptables.restores, restores);
-    assert.equal(k.ipsetMembers.ops, 1);
+    assert.equal(k.ipsetMembers.ops, 2);
     assert.ok(k.ipset.sets.get('segress-d-c0000264')!.members.has('203.0.113.40'));
+    assert.ok(k.ipset.sets.get('segress-p-ad9c1afeaa')!.members.has('203.0.113.40'));
   });
 
   it('vxlan: device, neighbours and fdb follow the gateways', async () => {
@@ -106,6 +111,33 @@ describe('NodeSyncer', () => {
     k.iptables.restore = restore;
     const r = await s.sync(want({ fenced: true }));
     assert.equal(r.full, true);
+  });
+
+  it('knows which egress addresses are on the uplink: read on a full sync, then its own adds and deletes', async () => {
+    assert.equal(s.heldAddresses, null, 'unknown before the first kernel read');
+    k.addresses.addrs.push({ ip: '192.0.2.150', dev: 'eth0', owned: true }); // ours, left by a previous run
+    k.addresses.addrs.push({ ip: '192.0.2.11', dev: 'eth0', owned: false }); // the node's own /32: not ours
+    const del = k.addresses.del.bind(k.addresses);
+    let failDel = true;
+    k.addresses.del = async (dev, ips) => { if (failDel && ips.length) throw new Error('boom'); return del(dev, ips); };
+    await assert.rejects(s.sync(want()));
+    assert.deepEqual([...s.heldAddresses!].sort(), ['192.0.2.150'], 'a failed delete still counts as held');
+    failDel = false;
+    await s.sync(want());
+    assert.deepEqual([...s.heldAddresses!], ['192.0.2.102']);
+    await s.sync(want({ fenced: true }));
+    assert.deepEqual([...s.heldAddresses!], []);
+    const add = k.addresses.add.bind(k.addresses);
+    k.addresses.add = async (dev, ips) => { await add(dev, ips); throw new Error('netlink answered late'); };
+    await assert.rejects(s.sync(want()));
+    assert.deepEqual([...s.heldAddresses!], ['192.0.2.102'], 'a failed add may have added it: held');
+    k.addresses.add = add;
+    k.addresses.addrs = []; // removed by hand: the next full sync sees it and adds it back
+    await s.sync(want({ fenced: true }));
+    assert.deepEqual([...s.heldAddresses!], []);
+    await s.sync(want());
+    await s.cleanup();
+    assert.deepEqual([...s.heldAddresses!], []);
   });
 
   it('cleanup leaves nothing of ours', async () => {

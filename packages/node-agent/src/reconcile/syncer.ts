@@ -6,9 +6,9 @@ import type { IpsetRestorer } from '../kernel/interfaces.js';
 import type { Kernel, MemberChange, OwnedAddress } from '../kernel/interfaces.js';
 import { setNames } from '../render/names.js';
 import type { ParsedIptables } from '../render/parse.js';
-import { emptyParsedIptables, parseIpsetSave, parseIptablesSave } from '../render/parse.js';
+import { parseIpsetSave, parseIptablesSave } from '../render/parse.js';
 import {
-  ipsetDiffers, renderIpsetDestroy, renderIpsetRestore, renderIptablesCleanup, renderIptablesRestore, staleIpsets,
+  ipsetDiffers, natHandover, parsedOf, renderIpsetDestroy, renderIpsetRestore, renderIptablesCleanup, renderIptablesRestore, staleIpsets,
 } from '../render/restore.js';
 import type { IpsetSpec, RenderConfig, RenderedState, RouteIntent, RuleIntent, VxlanIntent } from '../render/types.js';
 import type { OwnedRanges } from '../desired/types.js';
@@ -63,6 +63,8 @@ function vxlanDamage(applied: VxlanIntent, have: VxlanIntent): number {
 export class NodeSyncer {
   private applied: RenderedState | null = null;
   private needFull = true;
+  /** egress addresses on the uplink as far as we know (null before the first kernel read) */
+  private held: Set<string> | null = null;
 
   constructor(private readonly kernel: Kernel, private readonly cfg: SyncConfig) {}
 
@@ -73,6 +75,16 @@ export class NodeSyncer {
 
   get lastApplied(): RenderedState | null {
     return this.applied;
+  }
+
+  /**
+   * The egress addresses actually on the uplink, not the desired ones: read from the kernel on every
+   * full sync, then kept up to date by our own adds and deletes (a failed delete still counts as
+   * held, a failed add as held too, until the full resync that follows any failure re-reads them).
+   * null until the first kernel read (a restarted agent does not know yet what it still holds).
+   */
+  get heldAddresses(): ReadonlySet<string> | null {
+    return this.held;
   }
 
   private async readKernel(): Promise<KernelView> {
@@ -94,18 +106,9 @@ export class NodeSyncer {
 
   /** What the kernel holds if nobody touched it since our last apply. */
   private modelOf(s: RenderedState): KernelView {
-    const iptables = emptyParsedIptables();
-    for (const t of ['mangle', 'nat', 'filter'] as const) {
-      iptables[t].chains = new Map([...s.iptables[t]].map(([c, r]) => [c, [...r]]));
-      for (const j of [...s.jumps].filter((x) => x.table === t).sort((a, b) => a.position - b.position)) {
-        const list = iptables[t].builtins.get(j.chain) ?? [];
-        list.push(`-A ${j.chain} -j ${j.target}`);
-        iptables[t].builtins.set(j.chain, list);
-      }
-    }
     return {
       ipsets: new Map(s.ipsets.map((x) => [x.name, x])),
-      iptables,
+      iptables: parsedOf(s.iptables, s.jumps),
       rules: s.rules,
       routes: s.routes,
       addresses: s.addresses.map((a) => ({ ...a, owned: true })),
@@ -141,6 +144,11 @@ export class NodeSyncer {
     const { render } = this.cfg;
     const have = full ? await timed('read', () => this.readKernel()) : this.modelOf(previous!);
     const healed = full && previous ? this.damage(previous, have) : {};
+    const wantAddr = new Set(want.addresses.map((a) => a.ip));
+    const knownOurs = new Set(previous?.addresses.map((a) => a.ip) ?? []);
+    const ours = (a: OwnedAddress) => a.owned || knownOurs.has(a.ip);
+    if (full) this.held = new Set(have.addresses.filter((a) => ours(a) || wantAddr.has(a.ip)).map((a) => a.ip));
+    const held = (this.held ??= new Set());
     const changed = { ipsets: 0, chains: 0, rules: 0, routes: 0, addresses: 0, vxlan: 0 };
     const temp = setNames(render).temp;
 
@@ -180,19 +188,25 @@ export class NodeSyncer {
     });
 
     // 4. stale egress addresses go before their SNAT rules: a late packet is never masqueraded
-    const wantAddr = new Set(want.addresses.map((a) => a.ip));
-    const knownOurs = new Set(previous?.addresses.map((a) => a.ip) ?? []);
-    const staleAddr = have.addresses.filter((a) => (a.owned || knownOurs.has(a.ip)) && !wantAddr.has(a.ip)).map((a) => a.ip);
+    const staleAddr = have.addresses.filter((a) => ours(a) && !wantAddr.has(a.ip)).map((a) => a.ip);
     await timed('netlink', () => this.kernel.addresses.del(render.uplink, staleAddr));
+    for (const ip of staleAddr) held.delete(ip);
 
-    // 5. one iptables transaction
+    // 5. one iptables restore (one transaction per table); two when an SNAT goes, so that it goes
+    // only after the filter table stopped accepting its flows (natHandover)
     const plan = renderIptablesRestore(want.iptables, want.jumps, have.iptables, render.chainPrefix);
     changed.chains = plan.changedChains + plan.staleChains + plan.jumpFixes;
-    await timed('iptables', () => this.kernel.iptables.restore(plan.text));
+    const interim = natHandover(want.iptables, have.iptables, render.chainPrefix);
+    await timed('iptables', async () => {
+      if (!interim) return this.kernel.iptables.restore(plan.text);
+      await this.kernel.iptables.restore(renderIptablesRestore(interim, want.jumps, have.iptables, render.chainPrefix).text);
+      await this.kernel.iptables.restore(renderIptablesRestore(want.iptables, want.jumps, parsedOf(interim, want.jumps), render.chainPrefix).text);
+    });
 
     // 6. new egress addresses once their SNAT is in place, then announce them
     const haveAddr = new Set(have.addresses.map((a) => a.ip));
     const addrToAdd = [...wantAddr].filter((ip) => !haveAddr.has(ip));
+    for (const ip of addrToAdd) held.add(ip); // before: an add that fails half-way may have added some
     const addedAddresses = await timed('netlink', () => this.kernel.addresses.add(render.uplink, addrToAdd));
     for (const ip of addedAddresses) this.kernel.garp.announce(render.uplink, ip);
     changed.addresses = staleAddr.length + addrToAdd.length;
@@ -224,7 +238,10 @@ export class NodeSyncer {
     await this.kernel.iptables.restore(renderIptablesCleanup(have.iptables, render.chainPrefix));
     await this.kernel.rules.del(have.rules);
     await this.kernel.routes.del(have.routes);
-    await this.kernel.addresses.del(render.uplink, have.addresses.filter((a) => a.owned).map((a) => a.ip));
+    const owned = have.addresses.filter((a) => a.owned).map((a) => a.ip);
+    this.held = new Set(owned);
+    await this.kernel.addresses.del(render.uplink, owned);
+    this.held = new Set();
     await destroyAll(this.kernel.ipset, [...have.ipsets.keys()]);
     await this.kernel.vxlan.removeStale({ device: null, neighbors: [], fdb: [] }, have.vxlan, render.vxlanDevice);
   }

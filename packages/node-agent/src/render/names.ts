@@ -20,11 +20,15 @@ export const chainNames = (c: Pick<RenderConfig, 'chainPrefix'>) => ({
   markEntry: (ip: string) => `${c.chainPrefix}-M-${ipHex(ip).toUpperCase()}`,
   snatEntry: (ip: string) => `${c.chainPrefix}-S-${ipHex(ip).toUpperCase()}`,
   fwdEntry: (ip: string) => `${c.chainPrefix}-F-${ipHex(ip).toUpperCase()}`,
+  /** leak guard of one policy (by its LeakGuardEntry id) */
+  guardEntry: (id: string) => `${c.chainPrefix}-L-${id.toUpperCase()}`,
 });
 
 export const setNames = (c: Pick<RenderConfig, 'ipsetPrefix'>) => ({
   director: (ip: string) => `${c.ipsetPrefix}-d-${ipHex(ip)}`,
   gateway: (ip: string) => `${c.ipsetPrefix}-g-${ipHex(ip)}`,
+  /** every selected pod of one policy, cluster-wide (leak guard) */
+  guard: (id: string) => `${c.ipsetPrefix}-p-${id}`,
   temp: (name: string) => `${name}-t`,
 });
 
@@ -35,3 +39,16 @@ export function vtepMAC(nodeIP: string): string {
 }
 
 export const FAILCLOSED_COMMENT = 'failclosed';
+
+/** Comments are at most 255 bytes (XT_MAX_COMMENT_LEN − 1). */
+const MAX_COMMENT = 255;
+export const LEAKGUARD_COMMENT_PREFIX = 'leakguard:';
+
+/**
+ * The leak guard's DROP rules carry the policy key, so their counters are per policy without any
+ * other state. Written the way iptables-save prints it: a key always holds '/', so it is quoted
+ * (Kubernetes names hold no quote or backslash that would need escaping).
+ */
+export function leakGuardComment(policyKey: string): string {
+  return `"${`${LEAKGUARD_COMMENT_PREFIX}${policyKey}`.slice(0, MAX_COMMENT)}"`;
+}

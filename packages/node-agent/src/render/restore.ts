@@ -1,6 +1,7 @@
 // Restore texts: one `ipset restore` and one `iptables-restore --noflush` per apply. Pure.
 import type { ParsedIptables } from './parse.js';
-import { ownedChain } from './parse.js';
+import { emptyParsedIptables, ownedChain } from './parse.js';
+import { chainNames } from './names.js';
 import type { IpsetSpec, IptablesChains, JumpSpec } from './types.js';
 import { IPTABLES_TABLES } from './types.js';
 
@@ -131,6 +132,41 @@ export function renderIptablesRestore(
     out.push('COMMIT');
   }
   return { text: out.length ? `${out.join('\n')}\n` : '', changedChains, staleChains, jumpFixes };
+}
+
+/** What the kernel holds after applying `chains` and `jumps` (our jumps first in their built-ins). */
+export function parsedOf(chains: IptablesChains, jumps: readonly JumpSpec[]): ParsedIptables {
+  const out = emptyParsedIptables();
+  for (const t of IPTABLES_TABLES) {
+    out[t].chains = new Map([...chains[t]].map(([c, r]) => [c, [...r]]));
+    for (const j of [...jumps].filter((x) => x.table === t).sort((a, b) => a.position - b.position)) {
+      const list = out[t].builtins.get(j.chain) ?? [];
+      list.push(`-A ${j.chain} -j ${j.target}`);
+      out[t].builtins.set(j.chain, list);
+    }
+  }
+  return out;
+}
+
+/**
+ * iptables-restore commits each table on its own (one transaction per `COMMIT`, iptables-nft and
+ * legacy alike), in the order mangle, nat, filter. When this node stops SNATing an egress IP, the
+ * nat table would drop the SNAT before the filter table swaps the IP's accept rules for the leak
+ * guard: for a moment its pods' new flows would be accepted and masqueraded with the node IP. So
+ * the SNAT of a released IP is kept through a first restore (which installs everything else: new
+ * SNATs before the filter table accepts their flows, the guard before the old SNAT goes) and
+ * removed by a second one. Returns the chains of that first restore, or null when no SNAT goes.
+ */
+export function natHandover(want: IptablesChains, have: ParsedIptables, chainPrefix: string): IptablesChains | null {
+  const n = chainNames({ chainPrefix });
+  const entry = `${chainPrefix}-S-`;
+  const stale = [...have.nat.chains.keys()].filter((c) => c.startsWith(entry) && !want.nat.has(c)).sort();
+  if (!stale.length) return null;
+  const nat = new Map(want.nat);
+  const staleJumps = (have.nat.chains.get(n.snat) ?? []).filter((r) => stale.some((c) => r.endsWith(` -j ${c}`)));
+  nat.set(n.snat, [...(want.nat.get(n.snat) ?? []), ...staleJumps]);
+  for (const c of stale) nat.set(c, [...have.nat.chains.get(c)!]);
+  return { ...want, nat };
 }
 
 /** Removes every jump into our chains and every chain of ours (--cleanup). */

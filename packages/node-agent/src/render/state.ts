@@ -1,6 +1,6 @@
 // renderState: NodeState → the kernel objects that implement it (DESIGN §6). Pure.
 import type { NodeState } from '../desired/types.js';
-import { FAILCLOSED_COMMENT, chainNames, setNames, vtepMAC } from './names.js';
+import { FAILCLOSED_COMMENT, chainNames, leakGuardComment, setNames, vtepMAC } from './names.js';
 import type { IptablesChains, JumpSpec, RenderConfig, RenderedState, RouteIntent } from './types.js';
 
 export function hex(n: number): string {
@@ -88,6 +88,27 @@ export function renderIptablesChains(state: NodeState, cfg: RenderConfig): Iptab
       ]),
     ]);
   }
+  // filter, last: the leak guard. What gets here unmarked and was not accepted above as this node's
+  // own SNAT is a policy's pod forwarded to the wrong node (a director's stale ARP entry or route to
+  // the old gateway); the CNI would masquerade it with this node's IP. It is dropped — exactly what a
+  // director would have marked: not to the cluster (by original destination, so Service traffic
+  // DNATed to an outside endpoint is left alone like on the director), not excluded, within the
+  // destinations. Replies of connections made to a pod (conntrack REPLY direction) are not egress.
+  if (state.leakGuard.length) {
+    fwd.push(`-A ${n.fwd} -m conntrack --ctdir REPLY -j RETURN`);
+    // (iptables-save prints a /32 conntrack address without its prefix)
+    fwd.push(...state.clusterCIDRs.map((c) => canonicalCIDR(c)).filter((c) => c !== '0.0.0.0/0')
+      .map((c) => `-A ${n.fwd} -m conntrack --ctorigdst ${c.replace(/\/32$/, '')} -j RETURN`));
+  }
+  for (const g of state.leakGuard) {
+    const lc = n.guardEntry(g.id);
+    fwd.push(`-A ${n.fwd} -m set --match-set ${s.guard(g.id)} src -j ${lc}`);
+    const comment = leakGuardComment(g.policyKey);
+    filter.set(lc, [
+      ...g.excludedCIDRs.map((c) => `-A ${lc}${dstMatch(c)} -j RETURN`),
+      ...g.destinationCIDRs.map((c) => `-A ${lc}${dstMatch(c)} -m comment --comment ${comment} -j DROP`),
+    ]);
+  }
   nat.set(n.snat, snat);
   filter.set(n.fwd, fwd);
   return { mangle, nat, filter };
@@ -108,6 +129,7 @@ export function renderState(state: NodeState, cfg: RenderConfig): RenderedState 
   const ipsets = [
     ...state.director.map((d) => ({ name: s.director(d.egressIP), type: 'hash:ip' as const, members: d.podIPs })),
     ...state.gateway.map((g) => ({ name: s.gateway(g.egressIP), type: 'hash:ip' as const, members: g.podIPs })),
+    ...state.leakGuard.map((g) => ({ name: s.guard(g.id), type: 'hash:ip' as const, members: g.podIPs })),
   ].sort((a, b) => (a.name < b.name ? -1 : 1));
   const vxlan = state.mode === 'vxlan'
     ? {

@@ -8,6 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { NodeState } from '../../src/desired/types.js';
+import type { EgressCounters } from '../../src/reconcile/counters.js';
 import { deleteNamespaces, nsExec } from './netns.js';
 
 const HERE = import.meta.dirname;
@@ -123,6 +124,6 @@ export class Applier {
     return this.call<{ full: boolean; healed: Record<string, number>; changed: Record<string, number> }>({ op: 'sync', state, full });
   }
   cleanup() { return this.call<null>({ op: 'cleanup' }); }
-  counters() { return this.call<{ perEgressIP: Record<string, { packets: number }>; failClosed: { packets: number } }>({ op: 'counters' }); }
+  counters() { return this.call<EgressCounters>({ op: 'counters' }); }
   kill() { this.proc.kill('SIGKILL'); }
 }

@@ -1,0 +1,36 @@
+// The informers both daemons watch, one per resource, cluster-wide (the manager assigns across the
+// cluster; a gateway SNATs pods of every node). Not started.
+import {
+  CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type V1Namespace, type V1Node, type V1Pod, type V1Service,
+} from '@kubernetes/client-node';
+import { GROUP, POOL_PLURAL, SEIP_PLURAL, VERSION, type EgressIPPool, type StaticEgressIP } from '@static-egress/crds';
+import type { Registry } from 'prom-client';
+import { createInformer, type Informer } from './informer.js';
+import type { Logger } from './logger.js';
+import { createInformerMetrics } from './metrics.js';
+
+export interface ClusterSources {
+  policies: Informer<StaticEgressIP>;
+  pools: Informer<EgressIPPool>;
+  nodes: Informer<V1Node>;
+  pods: Informer<V1Pod>;
+  services: Informer<V1Service>;
+  namespaces: Informer<V1Namespace>;
+}
+
+export function createClusterSources(kc: KubeConfig, logger: Logger, registry?: Registry): ClusterSources {
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const crPath = (plural: string) => `/apis/${GROUP}/${VERSION}/${plural}`;
+  const listCR = <T>(plural: string) => () =>
+    custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<KubernetesListObject<T & { metadata?: object }>>;
+  const common = (name: string) => ({ kc, name, logger, ...(registry ? { metrics: createInformerMetrics(registry, name) } : {}) });
+  return {
+    policies: createInformer<StaticEgressIP>({ ...common(SEIP_PLURAL), path: crPath(SEIP_PLURAL), listFn: listCR<StaticEgressIP>(SEIP_PLURAL) }),
+    pools: createInformer<EgressIPPool>({ ...common(POOL_PLURAL), path: crPath(POOL_PLURAL), listFn: listCR<EgressIPPool>(POOL_PLURAL) }),
+    nodes: createInformer({ ...common('nodes'), path: '/api/v1/nodes', listFn: () => core.listNode() }),
+    pods: createInformer({ ...common('pods'), path: '/api/v1/pods', listFn: () => core.listPodForAllNamespaces() }),
+    services: createInformer({ ...common('services'), path: '/api/v1/services', listFn: () => core.listServiceForAllNamespaces() }),
+    namespaces: createInformer({ ...common('namespaces'), path: '/api/v1/namespaces', listFn: () => core.listNamespace() }),
+  };
+}
