@@ -2,15 +2,9 @@
 // the output of ping and iperf3.
 import type { Timeline } from './svg.js';
 
-/** The e2e probe's record: sends [seq, t], replies [seq, t, echoed source], errors [t, message]. */
-export interface ProbeRecord {
-  mode: string;
-  target: string;
-  interval: number;
-  sends: [number, number][];
-  replies: [number, number, string][];
-  errors: [number, string][];
-}
+import type { ProbeRecord } from '../../e2e/src/lab/probe-analysis.js';
+
+export type { ProbeRecord };
 
 /** The part of a record whose sends fall in [from, to] (replies to those sends only). */
 export function sliceRecord(rec: ProbeRecord, from: number, to: number): ProbeRecord {

@@ -74,6 +74,8 @@ export class FakeIpsetMembers implements IpsetMembers {
 export class FakeIptables implements IptablesRestorer {
   tables: Tables = {};
   restores = 0;
+  /** Called after each table's COMMIT: like iptables-restore, each table is its own transaction. */
+  onCommit?: (table: string) => void;
   constructor(private readonly ipset: FakeIpset) {
     for (const [t, chains] of Object.entries(BUILTINS)) this.tables[t] = new Map(chains.map((c) => [c, []]));
     ipset.referenced = (name) => this.references(name);
@@ -99,12 +101,18 @@ export class FakeIptables implements IptablesRestorer {
     this.restores++;
     const work: Tables = Object.fromEntries(Object.entries(this.tables).map(([t, m]) => [t, new Map([...m].map(([c, r]) => [c, [...r]]))]));
     let table: Map<string, string[]> | undefined;
+    let tableName = '';
     const fail = (line: string, why: string) => { throw new Error(`iptables-restore: ${line}: ${why}`); };
     for (const line of text.split('\n').filter((l) => l.trim())) {
-      if (line.startsWith('*')) { table = work[line.slice(1)]; if (!table) fail(line, 'no such table'); continue; }
+      if (line.startsWith('*')) { tableName = line.slice(1); table = work[tableName]; if (!table) fail(line, 'no such table'); continue; }
       if (!table) fail(line, 'no table');
       const t = table!;
-      if (line === 'COMMIT') { table = undefined; continue; }
+      if (line === 'COMMIT') {
+        this.tables = { ...this.tables, [tableName]: table! };
+        table = undefined;
+        this.onCommit?.(tableName);
+        continue;
+      }
       if (line.startsWith(':')) { const c = line.slice(1).split(' ')[0]!; t.set(c, []); continue; }
       const [op, chain, ...rest] = line.split(' ');
       const rules = t.get(chain!);
@@ -135,7 +143,6 @@ export class FakeIptables implements IptablesRestorer {
         default: fail(line, 'unknown op');
       }
     }
-    this.tables = work;
   }
 }
 
