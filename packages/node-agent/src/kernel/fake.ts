@@ -159,10 +159,13 @@ const sameRule = (a: RuleIntent, b: RuleIntent) => a.priority === b.priority && 
 export class FakeRouteTable implements RouteTable {
   routes: RouteIntent[] = [];
   devices = new Set<string>();
+  /** this host's addresses: like the kernel, a gateway that is one of them is refused */
+  localAddresses: () => Iterable<string> = () => [];
   async list(min: number, max: number) { return this.routes.filter((r) => r.table >= min && r.table <= max).map((r) => ({ ...r })); }
   async replace(routes: readonly RouteIntent[]) {
     for (const r of routes) {
       if (r.dev && !this.devices.has(r.dev)) throw new Error(`no such device ${r.dev}`);
+      if (r.gateway && [...this.localAddresses()].includes(r.gateway)) throw new Error(`route via ${r.gateway}: Nexthop has invalid gateway`);
       this.routes = this.routes.filter((x) => !(x.table === r.table && !x.dst && !x.metric));
       this.routes.push({ ...r });
     }
@@ -219,8 +222,10 @@ export function createFakeKernel(devices: string[] = ['eth0']): FakeKernel {
   const ipset = new FakeIpset();
   const routes = new FakeRouteTable();
   for (const d of devices) routes.devices.add(d);
+  const addresses = new FakeAddressManager();
+  routes.localAddresses = () => addresses.addrs.map((a) => a.ip);
   return {
     ipset, ipsetMembers: new FakeIpsetMembers(ipset), iptables: new FakeIptables(ipset), rules: new FakeRuleTable(), routes,
-    addresses: new FakeAddressManager(), vxlan: new FakeVxlan(routes), garp: new FakeGarp(),
+    addresses, vxlan: new FakeVxlan(routes), garp: new FakeGarp(),
   };
 }

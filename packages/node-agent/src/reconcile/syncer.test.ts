@@ -113,6 +113,36 @@ describe('NodeSyncer', () => {
     assert.equal(r.full, true);
   });
 
+  it('an IP released and another claimed in one sync: at every table commit each pod is marked, SNATed or guarded', async () => {
+    await s.sync(want());
+    // the fate of an unmarked NEW packet of `pod` to an outside destination, as the tables stand now
+    const fate = (pod: string): string => {
+      const inSet = (rule: string) => { const m = /--match-set (\S+) src/.exec(rule); return !!m && !!k.ipset.sets.get(m[1]!)?.members.has(pod); };
+      if ((k.iptables.tables.mangle!.get('SEGRESS-MARK') ?? []).some(inSet)) return 'marked';
+      const first = (k.iptables.tables.filter!.get('SEGRESS-FWD') ?? []).find((r) => inSet(r) && !r.includes(' dst '));
+      if (!first) return 'LEAK (forwarded, masqueraded)';
+      if (/-j SEGRESS-L-/.test(first)) return 'guarded';
+      const set = /--match-set (\S+) src/.exec(first)![1]!;
+      return (k.iptables.tables.nat!.get('SEGRESS-SNAT') ?? []).some((r) => r.includes(`--match-set ${set} src`)) ? 'snat' : 'LEAK (accepted, no SNAT)';
+    };
+    const pods = ['203.0.113.33', '203.0.113.34', '203.0.113.65', '203.0.113.35', '203.0.113.97'];
+    const seen: string[][] = [];
+    k.iptables.onCommit = (table) => seen.push([table, ...pods.map(fate)]);
+    const input = fixtureInput();
+    const [db, api, dark] = input.policies;
+    // api's IP (held here) moves to n3; db's 192.0.2.100 moves here from n2
+    const next = want({ policies: [
+      { ...db!, assignments: new Map([['192.0.2.100', 'n1'], ['192.0.2.101', 'n3']]) },
+      { ...api!, assignments: new Map([['192.0.2.102', 'n3']]) }, dark!] });
+    await s.sync(next);
+    assert.ok(seen.length >= 3, 'a restore per table');
+    for (const [table, ...fates] of seen) {
+      assert.ok(fates.every((f) => !f.startsWith('LEAK')), `after the ${table} commit: ${pods.map((p, i) => `${p} ${fates[i]}`).join(', ')}`);
+    }
+    assert.deepEqual(pods.map(fate), ['snat', 'snat', 'snat', 'marked', 'guarded']);
+    assert.ok(!k.iptables.tables.nat!.has('SEGRESS-S-C0000266'), 'the released SNAT is gone in the end');
+  });
+
   it('knows which egress addresses are on the uplink: read on a full sync, then its own adds and deletes', async () => {
     assert.equal(s.heldAddresses, null, 'unknown before the first kernel read');
     k.addresses.addrs.push({ ip: '192.0.2.150', dev: 'eth0', owned: true }); // ours, left by a previous run

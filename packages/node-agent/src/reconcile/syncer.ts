@@ -1,7 +1,8 @@
 // syncNodeState: makes the kernel match a rendered state, touching only what we own.
 // Order keeps the data path closed at every step (DESIGN §2, §6): sets and routes exist before
-// the rules that use them; stale egress addresses go before their SNAT; new addresses come after
-// their SNAT; removals come last. Any failure forces the next sync to re-read the kernel.
+// the rules that use them; stale egress addresses go before their SNAT (and before the routes that
+// may now point at them); new addresses come after their SNAT; an SNAT goes only once the filter
+// table guards its pods (natHandover); removals come last. Any failure forces the next sync to re-read the kernel.
 import type { IpsetRestorer } from '../kernel/interfaces.js';
 import type { Kernel, MemberChange, OwnedAddress } from '../kernel/interfaces.js';
 import { setNames } from '../render/names.js';
@@ -178,7 +179,14 @@ export class NodeSyncer {
       if (inPlace.size) await members!.apply([...inPlace.values()]);
     });
 
-    // 3. routes and rules before any mark can point at them
+    // 3. stale egress addresses go before their SNAT rules (a late packet is never masqueraded) and
+    // before the routes: a node that releases an IP while a local pod stays pinned to it now directs
+    // that pod to `via <IP> onlink`, which the kernel refuses while the IP is still its own
+    const staleAddr = have.addresses.filter((a) => ours(a) && !wantAddr.has(a.ip)).map((a) => a.ip);
+    await timed('netlink', () => this.kernel.addresses.del(render.uplink, staleAddr));
+    for (const ip of staleAddr) held.delete(ip);
+
+    // 4. routes and rules before any mark can point at them
     const routesToSet = missing(want.routes, have.routes, routeKey);
     const rulesToAdd = missing(want.rules, have.rules, ruleKey);
     // one after the other: the netlink binding aborts the process when too many requests are in flight
@@ -186,11 +194,6 @@ export class NodeSyncer {
       await this.kernel.routes.replace(routesToSet);
       await this.kernel.rules.add(rulesToAdd);
     });
-
-    // 4. stale egress addresses go before their SNAT rules: a late packet is never masqueraded
-    const staleAddr = have.addresses.filter((a) => ours(a) && !wantAddr.has(a.ip)).map((a) => a.ip);
-    await timed('netlink', () => this.kernel.addresses.del(render.uplink, staleAddr));
-    for (const ip of staleAddr) held.delete(ip);
 
     // 5. one iptables restore (one transaction per table); two when an SNAT goes, so that it goes
     // only after the filter table stopped accepting its flows (natHandover)

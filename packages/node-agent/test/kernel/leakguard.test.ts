@@ -21,6 +21,7 @@ const POLICY = 'shop/a';
 const PODS = [
   { name: 'a1', node: 1, ip: '203.0.113.34', policy: POLICY }, // director n1
   { name: 'a4', node: 2, ip: '203.0.113.66', policy: POLICY }, // on A: own gateway, then a director
+  { name: 'a3', node: 3, ip: '203.0.113.98', policy: POLICY }, // on B: a director, then own gateway
 ];
 
 function model(gateway: 'n2' | 'n3'): ClusterModel {
@@ -75,6 +76,7 @@ for (const mode of ['direct', 'vxlan'] as Mode[]) {
     it('before the move: the pods leave with the egress IP through A', async () => {
       assert.equal(await topo!.udp('a1', SERVER, 'a1-before'), EGRESS);
       assert.equal(await topo!.udp('a4', SERVER, 'a4-before'), EGRESS); // on its gateway: SNAT only
+      assert.equal(await topo!.udp('a3', SERVER, 'a3-before'), EGRESS);
     });
 
     it('the IP moves A → B while the director still sends to A: the server sees the egress IP or nothing', async () => {
@@ -110,6 +112,7 @@ for (const mode of ['direct', 'vxlan'] as Mode[]) {
       const t = topo!;
       assert.equal(await t.udp('a1', SERVER, 'a1-after'), EGRESS);
       assert.equal(await t.udp('a4', SERVER, 'a4-after'), EGRESS); // A is now a director for a4: marked, through B
+      assert.equal(await t.udp('a3', SERVER, 'a3-after'), EGRESS); // B: own gateway now
       assert.equal(await t.udp('a4', EXCLUDED, 'a4-excl'), nodeIP(2)); // through A's guard chain: excluded returns
       assert.equal(await t.udp('a4', OUTSIDE, 'a4-outside'), nodeIP(2)); // outside destinationCIDRs
       assert.equal(await t.udp('a1', EXCLUDED, 'a1-excl'), nodeIP(1));
