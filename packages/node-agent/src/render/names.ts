@@ -17,6 +17,7 @@ export const chainNames = (c: Pick<RenderConfig, 'chainPrefix'>) => ({
   skip: `${c.chainPrefix}-SKIP`,
   snat: `${c.chainPrefix}-SNAT`,
   fwd: `${c.chainPrefix}-FWD`,
+  input: `${c.chainPrefix}-IN`,
   markEntry: (ip: string) => `${c.chainPrefix}-M-${ipHex(ip).toUpperCase()}`,
   snatEntry: (ip: string) => `${c.chainPrefix}-S-${ipHex(ip).toUpperCase()}`,
   fwdEntry: (ip: string) => `${c.chainPrefix}-F-${ipHex(ip).toUpperCase()}`,

@@ -30,6 +30,7 @@ export function renderJumps(cfg: Pick<RenderConfig, 'chainPrefix'>): JumpSpec[] 
     { table: 'nat', chain: 'POSTROUTING', target: n.skip, position: 1 },
     { table: 'nat', chain: 'POSTROUTING', target: n.snat, position: 2 },
     { table: 'filter', chain: 'FORWARD', target: n.fwd, position: 1 },
+    { table: 'filter', chain: 'INPUT', target: n.input, position: 1 },
   ];
 }
 
@@ -42,8 +43,9 @@ export function renderIptablesChains(state: NodeState, cfg: RenderConfig): Iptab
   const filter = new Map<string, string[]>();
   const clusterReturns = (chain: string) => state.clusterCIDRs.map((c) => `-A ${chain}${dstMatch(c)} -j RETURN`);
 
-  // mangle: mark a local selected pod's packets to its destinations, before routing.
-  const mark = clusterReturns(n.mark);
+  // mangle: mark a local selected pod's packets to its destinations, before routing. Replies of
+  // connections made to the pod (conntrack REPLY direction) are not egress and keep their path.
+  const mark = [`-A ${n.mark} -m conntrack --ctdir REPLY -j RETURN`, ...clusterReturns(n.mark)];
   for (const d of state.director) {
     const set = s.director(d.egressIP);
     const chain = n.markEntry(d.egressIP);
@@ -111,6 +113,11 @@ export function renderIptablesChains(state: NodeState, cfg: RenderConfig): Iptab
   }
   nat.set(n.snat, snat);
   filter.set(n.fwd, fwd);
+  // filter INPUT: nothing is ever delivered locally to an egress IP. Without this, a server's
+  // retransmission that reaches a new gateway before the pod's next segment meets the gateway's own
+  // TCP stack, which answers with a RST and kills a connection that would have survived the failover.
+  // (Replies of SNATed flows are un-NATed to the pod before routing and never reach INPUT.)
+  filter.set(n.input, state.gateway.map((g) => `-A ${n.input} -d ${g.egressIP}/32 -j DROP`));
   return { mangle, nat, filter };
 }
 
