@@ -77,9 +77,11 @@ describe('gateway-manager against a real apiserver', function () {
 
   after(async function () {
     this.timeout(60_000);
-    if (failed) for (const m of managers) console.log(`--- ${m.identity} log (tail) ---\n${m.log().split('\n').slice(-60).join('\n')}`);
+    // Stop the processes first: nothing below may keep them alive (useCluster's after may already have
+    // removed the cluster directory with their logs).
     await Promise.all(managers.map((m) => stopManager(m)));
     await Promise.all([...agents.values()].map((a) => a.close()));
+    if (failed) for (const m of managers) console.log(`--- ${m.identity} log (tail) ---\n${m.log().split('\n').slice(-60).join('\n')}`);
   });
 
   async function waitPolicy(ns: string, name: string, ok: (p: StaticEgressIP) => boolean, ms = 30_000): Promise<StaticEgressIP> {

@@ -143,7 +143,13 @@ export function spawnManager(opts: { kubeconfig: string; identity: string; agent
   );
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // A manager must never outlive the test process, whatever happens to the hooks.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
+    process.off('exit', killOnExit);
+    resolve(code);
+  }));
   return { identity: opts.identity, child, logPath, exited, log: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : '(no log: ' + logPath + ' is gone)') };
 }
 
