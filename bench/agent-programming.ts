@@ -12,11 +12,12 @@
 // `node --import tsx bench/agent-programming.ts [--quick]` writes bench/results/agent-programming-<date>.json
 import { execa, type ResultPromise } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import { pinEgressIP } from '@static-egress/crds';
 import { computeNodeState } from '../packages/node-agent/src/desired/compute.js';
 import type { NodeState, NodeStateInput, PolicyView, PodView } from '../packages/node-agent/src/desired/types.js';
@@ -126,8 +127,8 @@ async function measureRSS(): Promise<{ rssMB: number; heapMB: number; peakRssMB:
     const out = join(dir, 'child.mjs');
     await build({ entryPoints: [join(REPO, 'bench/agent-rss-child.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'error',
       banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
-    const r = await execa(process.execPath, ['--expose-gc', out]);
-    const empty = await execa(process.execPath, ['-e', 'console.log(process.memoryUsage().rss)']);
+    const r = await execa(process.execPath, ['--expose-gc', ...shippedNodeFlags(), out]);
+    const empty = await execa(process.execPath, [...shippedNodeFlags(), '-e', 'console.log(process.memoryUsage().rss)']);
     return { ...(JSON.parse(String(r.stdout).trim()) as { rssMB: number; heapMB: number; peakRssMB: number }), emptyNodeMB: Number(empty.stdout) / 2 ** 20 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -217,4 +218,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     console.log(JSON.stringify(result, null, 2));
     console.log(`wrote ${path}`);
   }
+}
+
+/** The node flags of the agent container as shipped (manifests/agent/daemonset.yaml), so RSS is measured as deployed. */
+function shippedNodeFlags(): string[] {
+  const ds = parseYaml(readFileSync(join(REPO, 'manifests/agent/daemonset.yaml'), 'utf8')) as {
+    spec: { template: { spec: { containers: { name: string; command?: string[] }[] } } };
+  };
+  const command = ds.spec.template.spec.containers.find((c) => c.name === 'agent')?.command ?? [];
+  return command.slice(1).filter((a) => a.startsWith('--'));
 }
