@@ -5,10 +5,14 @@ import { LinuxGarp, LinuxIpset, LinuxIptables } from './linux-exec.js';
 import { LinuxNetlink } from './linux-netlink.js';
 import { LinuxVxlan } from './linux-vxlan.js';
 
-/** Our egress addresses carry the label `<uplink>:seg` (labels are limited to 15 characters). */
-export function addressLabel(dev: string): string | undefined {
-  const label = `${dev}:seg`;
-  return label.length <= 15 ? label : undefined;
+/**
+ * Our egress addresses carry the label `<uplink>:seg`; labels are limited to 15 characters, so a long
+ * uplink name (e.g. `enp175s0f0np0`) is cut to 11. The kernel does not require the label to start with
+ * the whole device name (only iproute2 does; checked in a namespace). Without a label an address we
+ * added could not be recognised as ours after a restart, and would never be released.
+ */
+export function addressLabel(dev: string): string {
+  return `${dev.slice(0, 11)}:seg`;
 }
 
 export function createLinuxKernel(opts: { onGarpError?: (e: Error) => void; onNetlinkError?: (e: Error) => void } = {}): Kernel & { close(): void } {
