@@ -1,5 +1,5 @@
 // From client-node objects to the semantics' inputs, written once for both daemons.
-import type { V1Pod, V1Service } from '@kubernetes/client-node';
+import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { parseIPv4 } from './ip.js';
 import { podKey } from './keys.js';
 import type { PodInfo, ServiceInfo } from './types.js';
@@ -28,4 +28,19 @@ export function serviceInfoFromService(svc: V1Service): ServiceInfo {
   const info: ServiceInfo = { namespace: svc.metadata?.namespace ?? '', name: svc.metadata?.name ?? '' };
   if (svc.spec?.selector) info.selector = { ...svc.spec.selector };
   return info;
+}
+
+/** Where a node is reached and which addresses it owns, read the same way by manager and agent. */
+export interface NodeAddresses {
+  /** The first IPv4 InternalIP: the manager probes the agent there, directors route to it. */
+  internalIP?: string;
+  /** Every IPv4 address of status.addresses, of any type: an egress IP must be none of them. */
+  addresses: string[];
+}
+
+export function nodeAddressesOf(node: V1Node | undefined): NodeAddresses {
+  const addrs = node?.status?.addresses ?? [];
+  const internalIP = addrs.filter((a) => a.type === 'InternalIP').map((a) => parseIPv4(a.address)).find((ip) => ip !== undefined);
+  const addresses = addrs.map((a) => parseIPv4(a.address)).filter((ip): ip is string => ip !== undefined);
+  return { ...(internalIP ? { internalIP } : {}), addresses };
 }

@@ -1,6 +1,6 @@
 export { comparePolicyAge } from './age.js';
 export { authorizeEgressIPs } from './authorize.js';
-export { podInfoFromPod, serviceInfoFromService } from './convert.js';
+export { nodeAddressesOf, podInfoFromPod, serviceInfoFromService, type NodeAddresses } from './convert.js';
 export { ParseError } from './errors.js';
 export { cidrContainsIP, cidrsOverlap, isGlobalUnicastIPv4, parseCIDRv4, parseIPv4 } from './ip.js';
 export type { CIDRResult, ParsedCIDR } from './ip.js';

@@ -1,11 +1,12 @@
 import type { V1Node } from '@kubernetes/client-node';
+import { nodeAddressesOf } from '@static-egress/crds';
 import type { AssignNode } from '../assign/assign.js';
 
 /** What the manager needs of a Node: its assignment view, where its agent listens, its addresses. */
 export interface NodeInfo extends AssignNode {
-  /** The InternalIP the agent is probed on (first one), if any. */
+  /** The IPv4 InternalIP the agent is probed on (first one), if any. */
   internalIP?: string;
-  /** Every address of status.addresses that looks like an IP (egress IPs must not be one). */
+  /** Every IPv4 address of status.addresses (egress IPs must not be one). */
   addresses: string[];
 }
 
@@ -15,8 +16,7 @@ export interface NodeInfo extends AssignNode {
  */
 export function parseNode(node: V1Node): NodeInfo {
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-  const addrs = node.status?.addresses ?? [];
-  const internalIP = addrs.find((a) => a.type === 'InternalIP')?.address;
+  const { internalIP, addresses } = nodeAddressesOf(node);
   return {
     name: node.metadata?.name ?? '',
     labels: node.metadata?.labels ?? {},
@@ -25,6 +25,6 @@ export function parseNode(node: V1Node): NodeInfo {
     cordoned: node.spec?.unschedulable === true,
     deleted: node.metadata?.deletionTimestamp !== undefined,
     ...(internalIP ? { internalIP } : {}),
-    addresses: addrs.map((a) => a.address).filter((a) => /^[0-9a-fA-F:.]+$/.test(a)),
+    addresses,
   };
 }

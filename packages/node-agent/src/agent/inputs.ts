@@ -2,6 +2,7 @@
 // @static-egress/crds (so the manager and the agent never disagree on a rule). Pure.
 import type { V1Namespace, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import {
+  nodeAddressesOf,
   ParseError, authorizeEgressIPs, parsePolicy, parsePool, pinEgressIP, podInfoFromPod, selectPods, serviceInfoFromService,
   type EgressIPPool, type Policy, type Pool, type StaticEgressIP,
 } from '@static-egress/crds';
@@ -24,7 +25,7 @@ export interface AgentSettings {
 }
 
 export function nodeInternalIP(node: V1Node | undefined): string | undefined {
-  return node?.status?.addresses?.find((a) => a.type === 'InternalIP' && /^\d+\.\d+\.\d+\.\d+$/.test(a.address))?.address;
+  return nodeAddressesOf(node).internalIP;
 }
 
 export interface ComputedInputs {
@@ -48,15 +49,18 @@ export function computeAgentInputs(snap: ClusterSnapshot, s: AgentSettings, extr
     try { pools.push(parsePool(obj)); } catch (err) { if (!(err instanceof ParseError)) throw err; }
   }
   const nodes = new Map<string, string>();
+  const nodeAddresses = new Set<string>();
   for (const n of snap.nodes) {
-    const ip = nodeInternalIP(n);
-    if (n.metadata?.name && ip) nodes.set(n.metadata.name, ip);
+    const { internalIP, addresses } = nodeAddressesOf(n);
+    if (n.metadata?.name && internalIP) nodes.set(n.metadata.name, internalIP);
+    for (const a of addresses) nodeAddresses.add(a);
   }
   const nodeIP = nodes.get(s.nodeName);
   if (!nodeIP) return { input: null, invalidPolicies };
 
   const nsLabels = new Map(snap.namespaces.map((n) => [n.metadata?.name ?? '', { ...(n.metadata?.labels ?? {}) }]));
-  const authorized = authorizeEgressIPs(policies, pools, nsLabels, new Set(nodes.values()));
+  // the same address set the manager checks (every IPv4 address of every node), so both agree
+  const authorized = authorizeEgressIPs(policies, pools, nsLabels, nodeAddresses);
   const authorizedIPs = new Map<string, string[]>();
   for (const [key, ips] of authorized) authorizedIPs.set(key, ips.filter((x) => !x.problem).map((x) => x.ip));
 

@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import type { V1Node } from '@kubernetes/client-node';
+import { nodeAddressesOf } from './convert.js';
+
+describe('nodeAddressesOf', () => {
+  it('probes the first IPv4 InternalIP and counts every IPv4 address as the node\'s', () => {
+    const node: V1Node = {
+      metadata: { name: 'n1' },
+      status: {
+        addresses: [
+          { type: 'InternalIP', address: '2001:db8::1' },
+          { type: 'Hostname', address: 'n1' },
+          { type: 'InternalIP', address: '192.0.2.11' },
+          { type: 'ExternalIP', address: '198.51.100.50' },
+        ],
+      },
+    };
+    assert.deepEqual(nodeAddressesOf(node), { internalIP: '192.0.2.11', addresses: ['192.0.2.11', '198.51.100.50'] });
+  });
+  it('has no internal IP for a node without an IPv4 InternalIP', () => {
+    assert.deepEqual(nodeAddressesOf({ status: { addresses: [{ type: 'ExternalIP', address: '198.51.100.50' }] } }), { addresses: ['198.51.100.50'] });
+    assert.deepEqual(nodeAddressesOf(undefined), { addresses: [] });
+  });
+});
