@@ -170,6 +170,22 @@ describe('NodeSyncer', () => {
     assert.deepEqual([...s.heldAddresses!], []);
   });
 
+  it('cleanup removes only ours: a CNI chain, a foreign set, rule and address survive', async () => {
+    await k.iptables.restore('*nat\n:CNI-MASQ - [0:0]\n-A CNI-MASQ -j MASQUERADE\n-A POSTROUTING -s 203.0.113.0/24 -j CNI-MASQ\nCOMMIT\n');
+    await k.ipset.restore('create kube-svc hash:ip family inet hashsize 1024 maxelem 65536\nadd kube-svc 203.0.113.9\n');
+    k.rules.rules.push({ priority: 100, fwmark: 0x4000, fwmask: 0x4000, table: 100 });
+    k.addresses.addrs.push({ ip: '192.0.2.200', dev: 'eth0', owned: false });
+    const foreign = await dump(k);
+    await s.sync(want({ mode: 'vxlan' }));
+    assert.notEqual(await dump(k), foreign, 'the sync programmed something');
+    await s.cleanup();
+    assert.equal(await dump(k), foreign);
+    assert.match(await k.iptables.save(), /-A POSTROUTING -s 203\.0\.113\.0\/24 -j CNI-MASQ/);
+    assert.ok(k.ipset.sets.has('kube-svc'));
+    assert.deepEqual(k.rules.rules, [{ priority: 100, fwmark: 0x4000, fwmask: 0x4000, table: 100 }]);
+    assert.deepEqual(k.addresses.addrs, [{ ip: '192.0.2.200', dev: 'eth0', owned: false }]);
+  });
+
   it('cleanup leaves nothing of ours', async () => {
     const empty = await dump(k);
     await s.sync(want({ mode: 'vxlan' }));
