@@ -4,7 +4,7 @@
 import { GATEWAY_LABEL } from '@static-egress/crds';
 import * as A from './lab/addressing.js';
 import { summarizeEchoLog } from './lab/echo-log.js';
-import { Lab, waitFor, type LabOptions, type LabPod } from './lab/lab.js';
+import { Lab, sleep, waitFor, type LabOptions, type LabPod } from './lab/lab.js';
 import { formatProbeReport, type ProbeReport } from './lab/probe-analysis.js';
 
 export { Lab, waitFor, sleep } from './lab/lab.js';
@@ -88,6 +88,28 @@ export async function waitMoved(lab: Lab, ip: string, notOn: string, timeoutMs =
 
 export function nodeIPs(lab: Lab): string[] {
   return lab.nodeIndexes.map((i) => A.nodeIP(i));
+}
+
+/**
+ * The gateway-loss scenario shared by (d), (i) and (j/d): a probe runs from `pod`, the node holding
+ * `egressIP` for `policy` is lost the hard way, and the probe keeps running `settleMs` after the IP
+ * is seen on another node. Returns what the suites assert on.
+ */
+export async function loseGatewayUnderProbe(lab: Lab, pod: LabPod, policy: { namespace: string; name: string }, egressIP: string,
+  probe: { mode: 'udp' | 'stream'; intervalMs: number; settleMs: number; title: string }) {
+  const holder = (await lab.waitAssigned(policy.namespace, policy.name)).get(egressIP)!;
+  const since = Date.now();
+  const running = lab.startProbe(pod, { mode: probe.mode, intervalMs: probe.intervalMs });
+  await sleep(2_000);
+  const cut = Date.now();
+  await loseNode(lab, lab.nodeIndex(holder));
+  const next = await waitMoved(lab, egressIP, holder, 60_000);
+  const movedAt = Date.now();
+  console.log(`      ${holder} lost; ${egressIP} on ${next} after ${movedAt - cut} ms (ip addr polling)`);
+  await sleep(probe.settleMs);
+  const report = await running.stopAndAnalyze(egressIP);
+  printReport(probe.title, report);
+  return { holder, next, since, movedAt, report };
 }
 
 export function printReport(title: string, r: ProbeReport): void {

@@ -5,8 +5,8 @@
 // One lab: node-1 runs the client pod, nodes 2–4 are gateways (a spare for each failover).
 import assert from 'node:assert/strict';
 import {
-  ADMITTED_LABEL, EGRESS_IP, addr as A, applyStandardPool, loseNode, nodeIPs, printReport, sawAny, sleep, useLab,
-  waitFor, waitMoved, type LabPod,
+  ADMITTED_LABEL, EGRESS_IP, addr as A, applyStandardPool, loseGatewayUnderProbe, nodeIPs, sawAny, useLab,
+  waitFor, type LabPod,
 } from '../src/scenario.js';
 
 describe('gateway failover (d, i)', function () {
@@ -28,19 +28,9 @@ describe('gateway failover (d, i)', function () {
 
   it('(d) gateway node lost: traffic resumes with the same egress IP on another node, never the node IP', async () => {
     const lab = h.lab;
-    const holder = (await lab.waitAssigned('shop', 'db-access')).get(EGRESS_IP)!;
     assert.equal(await lab.sourceIPSeen(client), EGRESS_IP);
-    const since = Date.now();
-    const probe = lab.startProbe(client, { mode: 'udp', intervalMs: 5 });
-    await sleep(2_000);
-    const cut = Date.now();
-    await loseNode(lab, lab.nodeIndex(holder));
-    const next = await waitMoved(lab, EGRESS_IP, holder, 60_000);
-    const movedAt = Date.now();
-    console.log(`      ${holder} lost; ${EGRESS_IP} on ${next} after ${movedAt - cut} ms (ip addr polling)`);
-    await sleep(3_000);
-    const r = await probe.stopAndAnalyze(EGRESS_IP);
-    printReport('udp probe', r);
+    const { holder, next, since, movedAt, report: r } = await loseGatewayUnderProbe(lab, client, { namespace: 'shop', name: 'db-access' },
+      EGRESS_IP, { mode: 'udp', intervalMs: 5, settleMs: 3_000, title: 'udp probe' });
     console.log(`      FAILOVER GAP (d): ${r.maxGapMs.toFixed(0)} ms`);
 
     assert.equal(r.wrongReplies, 0, `replies with another source: ${JSON.stringify(r.wrongSources)}`);
@@ -54,18 +44,8 @@ describe('gateway failover (d, i)', function () {
 
   it('(i) an established TCP connection through a gateway survives that gateway\'s failover', async () => {
     const lab = h.lab;
-    const holder = (await lab.waitAssigned('shop', 'db-access')).get(EGRESS_IP)!;
-    const since = Date.now();
-    const stream = lab.startProbe(client, { mode: 'stream', intervalMs: 20 });
-    await sleep(2_000);
-    const cut = Date.now();
-    await loseNode(lab, lab.nodeIndex(holder));
-    const next = await waitMoved(lab, EGRESS_IP, holder, 60_000);
-    const movedAt = Date.now();
-    console.log(`      ${holder} lost; ${EGRESS_IP} on ${next} after ${movedAt - cut} ms`);
-    await sleep(4_000);
-    const r = await stream.stopAndAnalyze(EGRESS_IP);
-    printReport('tcp stream', r);
+    const { since, movedAt, report: r } = await loseGatewayUnderProbe(lab, client, { namespace: 'shop', name: 'db-access' },
+      EGRESS_IP, { mode: 'stream', intervalMs: 20, settleMs: 4_000, title: 'tcp stream' });
     console.log(`      TCP stall across the failover (i): ${r.maxGapMs.toFixed(0)} ms`);
 
     assert.deepEqual(r.record.errors.filter(([t]) => t < r.record.sends.at(-1)![1]).map(([, m]) => m), [],

@@ -3,8 +3,8 @@
 // the gateway over the product's tunnel. Scenario (a) and (d) again in that world.
 import assert from 'node:assert/strict';
 import {
-  ADMITTED_LABEL, EGRESS_IP, addr as A, applyStandardPool, loseNode, nodeIPs, printReport, sawAny, sleep, useLab,
-  waitFor, waitMoved, type LabPod,
+  ADMITTED_LABEL, EGRESS_IP, addr as A, applyStandardPool, loseGatewayUnderProbe, nodeIPs, sawAny, useLab,
+  waitFor, type LabPod,
 } from '../src/scenario.js';
 
 describe('overlay CNI, vxlan mode (j)', function () {
@@ -33,18 +33,8 @@ describe('overlay CNI, vxlan mode (j)', function () {
 
   it('(j/d) gateway node lost: same egress IP from another node over the tunnel, never the node IP', async () => {
     const lab = h.lab;
-    const holder = (await lab.waitAssigned('shop', 'frontend-egress')).get(EGRESS_IP)!;
-    const since = Date.now();
-    const probe = lab.startProbe(fe1, { mode: 'udp', intervalMs: 5 });
-    await sleep(2_000);
-    const cut = Date.now();
-    await loseNode(lab, lab.nodeIndex(holder));
-    const next = await waitMoved(lab, EGRESS_IP, holder, 60_000);
-    const movedAt = Date.now();
-    console.log(`      ${holder} lost; ${EGRESS_IP} on ${next} after ${movedAt - cut} ms`);
-    await sleep(3_000);
-    const r = await probe.stopAndAnalyze(EGRESS_IP);
-    printReport('udp probe', r);
+    const { since, movedAt, report: r } = await loseGatewayUnderProbe(lab, fe1, { namespace: 'shop', name: 'frontend-egress' },
+      EGRESS_IP, { mode: 'udp', intervalMs: 5, settleMs: 3_000, title: 'udp probe' });
     console.log(`      FAILOVER GAP (j/d): ${r.maxGapMs.toFixed(0)} ms`);
     assert.equal(r.wrongReplies, 0, `replies with another source: ${JSON.stringify(r.wrongSources)}`);
     assert.deepEqual(sawAny(lab, since, nodeIPs(lab)), [], 'the external server saw a node address');

@@ -1,7 +1,6 @@
 // The leader's reconcile loop. Informer handlers and probe verdicts only enqueue one key; one sync
 // reads the caches, parses at the edge, runs the pure semantics and assignment, and writes the
 // status of each policy whose status changed plus the Events for what really changed.
-import type { V1Namespace, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import {
   ParseError,
   authorizeEgressIPs,
@@ -12,26 +11,19 @@ import {
   serviceInfoFromService,
   matchesSelector,
   MAX_IPS_ANNOTATION,
-  type EgressIPPool,
   type Policy,
   type Pool,
   type StaticEgressIP,
 } from '@static-egress/crds';
-import { WorkQueue, silentLogger, type Clock, type Informer, type Logger } from '@static-egress/controller-kit';
+import { WorkQueue, silentLogger, type ClusterSources, type Clock, type Informer, type Logger } from '@static-egress/controller-kit';
 import { assignEgressIPs, type AssignResult } from '../assign/assign.js';
 import { parseNode, type NodeInfo } from '../health/node-state.js';
 import type { ManagerMetrics } from '../metrics.js';
 import type { EventRecorder, StatusWriter } from './kube-writer.js';
 import { computeInvalidPolicyStatus, computePolicyStatus, type PodConflict, type PolicyStatusResult } from './status.js';
 
-export interface ControllerSources {
-  policies: Informer<StaticEgressIP>;
-  pools: Informer<EgressIPPool>;
-  nodes: Informer<V1Node>;
-  pods: Informer<V1Pod>;
-  services: Informer<V1Service>;
-  namespaces: Informer<V1Namespace>;
-}
+/** The manager watches exactly the shared cluster sources. */
+export type ControllerSources = ClusterSources;
 
 /** What the controller needs of the prober (NodeProber satisfies it). */
 export interface HealthSource {
