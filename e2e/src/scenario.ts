@@ -91,6 +91,24 @@ export function nodeIPs(lab: Lab): string[] {
 }
 
 /**
+ * The common starting point of several suites: the standard pool, an admitted namespace `shop`, a
+ * client pod on node 1 selected by `shop/db-access` (EGRESS_IP to the external range), and traffic
+ * already leaving with the egress IP. Returns the pod and the node holding the IP.
+ */
+export async function startClientBehindPolicy(lab: Lab): Promise<{ client: LabPod; holder: string }> {
+  await applyStandardPool(lab);
+  await lab.ensureNamespace('shop', ADMITTED_LABEL);
+  const client = await lab.addPod({ namespace: 'shop', name: 'client', node: 1, labels: { app: 'client' } });
+  await lab.applyPolicy({
+    namespace: 'shop', name: 'db-access', egressIPs: [EGRESS_IP], podSelector: { matchLabels: { app: 'client' } },
+    destinationCIDRs: [A.EXTERNAL_CIDR],
+  });
+  const holder = (await lab.waitAssigned('shop', 'db-access', 90_000)).get(EGRESS_IP)!;
+  await waitFor('the client to leave with the egress IP', async () => (await lab.sourceIPSeen(client)) === EGRESS_IP, 30_000, 300);
+  return { client, holder };
+}
+
+/**
  * The gateway-loss scenario shared by (d), (i) and (j/d): a probe runs from `pod`, the node holding
  * `egressIP` for `policy` is lost the hard way, and the probe keeps running `settleMs` after the IP
  * is seen on another node. Returns what the suites assert on.

@@ -5,8 +5,7 @@
 // One lab: node-1 runs the client pod, nodes 2–4 are gateways (a spare for each failover).
 import assert from 'node:assert/strict';
 import {
-  ADMITTED_LABEL, EGRESS_IP, addr as A, applyStandardPool, loseGatewayUnderProbe, nodeIPs, sawAny, useLab,
-  waitFor, type LabPod,
+  EGRESS_IP, loseGatewayUnderProbe, nodeIPs, sawAny, startClientBehindPolicy, useLab, type LabPod,
 } from '../src/scenario.js';
 
 describe('gateway failover (d, i)', function () {
@@ -14,16 +13,7 @@ describe('gateway failover (d, i)', function () {
   let client: LabPod;
 
   before(async function () {
-    const lab = h.lab;
-    await applyStandardPool(lab);
-    await lab.ensureNamespace('shop', ADMITTED_LABEL);
-    client = await lab.addPod({ namespace: 'shop', name: 'client', node: 1, labels: { app: 'client' } });
-    await lab.applyPolicy({
-      namespace: 'shop', name: 'db-access', egressIPs: [EGRESS_IP], podSelector: { matchLabels: { app: 'client' } },
-      destinationCIDRs: [A.EXTERNAL_CIDR],
-    });
-    await lab.waitAssigned('shop', 'db-access', 90_000);
-    await waitFor('the client to leave with the egress IP', async () => (await lab.sourceIPSeen(client)) === EGRESS_IP, 30_000, 300);
+    ({ client } = await startClientBehindPolicy(h.lab));
   });
 
   it('(d) gateway node lost: traffic resumes with the same egress IP on another node, never the node IP', async () => {

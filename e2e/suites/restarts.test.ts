@@ -4,7 +4,7 @@
 // One lab: node-1 runs the client pod (the director), node-2 and node-3 are gateways.
 import assert from 'node:assert/strict';
 import {
-  ADMITTED_LABEL, EGRESS_IP, addr as A, applyStandardPool, nodeIPs, printReport, sawAny, sleep, useLab, waitFor,
+  EGRESS_IP, nodeIPs, printReport, sawAny, sleep, startClientBehindPolicy, useLab, waitFor,
   type LabPod, type ProbeReport,
 } from '../src/scenario.js';
 
@@ -14,16 +14,7 @@ describe('restarts and outages of the control plane (e, f, g)', function () {
   let holder: string;
 
   before(async function () {
-    const lab = h.lab;
-    await applyStandardPool(lab);
-    await lab.ensureNamespace('shop', ADMITTED_LABEL);
-    client = await lab.addPod({ namespace: 'shop', name: 'client', node: 1, labels: { app: 'client' } });
-    await lab.applyPolicy({
-      namespace: 'shop', name: 'db-access', egressIPs: [EGRESS_IP], podSelector: { matchLabels: { app: 'client' } },
-      destinationCIDRs: [A.EXTERNAL_CIDR],
-    });
-    holder = (await lab.waitAssigned('shop', 'db-access', 90_000)).get(EGRESS_IP)!;
-    await waitFor('the client to leave with the egress IP', async () => (await lab.sourceIPSeen(client)) === EGRESS_IP, 30_000, 300);
+    ({ client, holder } = await startClientBehindPolicy(h.lab));
   });
 
   /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlagError, durationFlag, loadKubeConfig, parseDuration, parseFlags } from './kubeconfig.js';
+import { FlagError, addrFlag, durationFlag, intFlag, loadKubeConfig, parseDuration, parseFlags } from './kubeconfig.js';
 
 describe('parseDuration', () => {
   it('parses ms, s, m, h, fractions and sums', () => {
@@ -54,5 +54,18 @@ current-context: x
     );
     assert.equal(loadKubeConfig(file).getCurrentCluster()?.server, 'https://127.0.0.1:6443');
     assert.throws(() => loadKubeConfig(join(dir, 'missing')), /--kubeconfig .*missing: file not found/);
+  });
+});
+
+describe('intFlag and addrFlag', () => {
+  it('parse or fall back', () => {
+    assert.equal(intFlag({}, 'n', 3, 1, 9), 3);
+    assert.equal(intFlag({ n: '7' }, 'n', 3, 1, 9), 7);
+    assert.deepEqual(addrFlag({}, 'http-addr', '0.0.0.0:9310'), { host: '0.0.0.0', port: 9310 });
+    assert.deepEqual(addrFlag({ 'http-addr': '[::1]:80' }, 'http-addr', 'x'), { host: '::1', port: 80 });
+  });
+  it('reject bad values naming the flag', () => {
+    for (const raw of ['0', '10', '1.5', 'x']) assert.throws(() => intFlag({ n: raw }, 'n', 3, 1, 9), (e: Error) => e instanceof FlagError && /--n:/.test(e.message));
+    for (const raw of ['9310', ':9310', 'h:99999', 'h:p']) assert.throws(() => addrFlag({ a: raw }, 'a', 'x'), (e: Error) => e instanceof FlagError && /--a:/.test(e.message));
   });
 });

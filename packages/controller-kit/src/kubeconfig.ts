@@ -77,3 +77,23 @@ export function durationFlag(values: Record<string, unknown>, flag: string, fall
     throw new FlagError((err as Error).message);
   }
 }
+
+/** An integer flag within [min, max]; FlagError naming the flag otherwise. */
+export function intFlag(values: Record<string, unknown>, flag: string, fallback: number, min: number, max: number): number {
+  const raw = values[flag];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || n < min || n > max) {
+    throw new FlagError(`--${flag}: expected an integer from ${min} to ${max}, got "${String(raw)}"`);
+  }
+  return n;
+}
+
+/** A `host:port` flag (`[v6]:port` accepted); FlagError naming the flag otherwise. */
+export function addrFlag(values: Record<string, unknown>, flag: string, fallback: string): { host: string; port: number } {
+  const raw = values[flag] ?? fallback;
+  const m = typeof raw === 'string' ? /^(.+):(\d+)$/.exec(raw) : null;
+  const port = Number(m?.[2]);
+  if (!m || port > 65535) throw new FlagError(`--${flag}: expected host:port, got "${String(raw)}"`);
+  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+}

@@ -7,7 +7,9 @@ import {
   LeaderElector,
   createLogger,
   createRegistry,
+  addrFlag,
   durationFlag,
+  intFlag,
   loadKubeConfig,
   parseFlags,
   realClock,
@@ -55,17 +57,8 @@ const FLAGS = {
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
   const v = parseFlags(argv, FLAGS);
-  const int = (flag: keyof typeof FLAGS, fallback: number, min: number, max: number): number => {
-    const raw = v[flag];
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new FlagError(`--${flag}: expected an integer from ${min} to ${max}, got "${raw}"`);
-    return n;
-  };
-  const addr = v['http-addr'] ?? `0.0.0.0:${MANAGER_HTTP_PORT}`;
-  const m = /^(.*):(\d+)$/.exec(addr);
-  const httpPort = Number(m?.[2]);
-  if (!m || !m[1] || httpPort > 65535) throw new FlagError(`--http-addr: expected host:port, got "${addr}"`);
+  const int = (flag: keyof typeof FLAGS, fallback: number, min: number, max: number) => intFlag(v, flag, fallback, min, max);
+  const http = addrFlag(v, 'http-addr', `0.0.0.0:${MANAGER_HTTP_PORT}`);
   const cfg: Config = {
     identity: v.identity ?? env['POD_NAME'] ?? hostname(),
     namespace: v.namespace ?? SYSTEM_NAMESPACE,
@@ -76,8 +69,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     probeTimeoutMs: durationFlag(v, 'probe-timeout', '200ms'),
     probeFailureThreshold: int('probe-failure-threshold', 3, 1, 100),
     agentPort: int('agent-port', AGENT_HEALTH_PORT, 1, 65535),
-    httpHost: m[1].replace(/^\[(.*)\]$/, '$1'),
-    httpPort,
+    httpHost: http.host,
+    httpPort: http.port,
     releaseGraceMs: durationFlag(v, 'release-grace', '2s'),
   };
   if (v.kubeconfig !== undefined) cfg.kubeconfig = v.kubeconfig;

@@ -1,6 +1,6 @@
 // node-agent flags (docs/CONTRACTS.md). Pure: argv + env → Config, or FlagError (exit 2).
-import { FlagError, durationFlag, parseFlags } from '@static-egress/controller-kit';
-import { AGENT_HEALTH_PORT } from '@static-egress/crds';
+import { FlagError, addrFlag, durationFlag, intFlag, parseFlags } from '@static-egress/controller-kit';
+import { AGENT_HEALTH_PORT, parseCIDRv4 } from '@static-egress/crds';
 import type { Mode, OwnedRanges } from './desired/types.js';
 import type { RenderConfig } from './render/types.js';
 
@@ -43,19 +43,11 @@ const FLAGS = {
   'fence-after': { type: 'string' },
 } as const;
 
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
 function range(flag: string, text: string, min: number, max: number): [number, number] {
   const m = /^(\d+)-(\d+)$/.exec(text);
   const a = Number(m?.[1]), b = Number(m?.[2]);
   if (!m || a < min || b > max || a > b) throw new FlagError(`--${flag}: expected FROM-TO within ${min}-${max}, got "${text}"`);
   return [a, b];
-}
-
-function int(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new FlagError(`--${flag}: expected an integer from ${min} to ${max}, got "${text}"`);
-  return n;
 }
 
 export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig {
@@ -67,12 +59,10 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   if (mode !== 'direct' && mode !== 'vxlan') throw new FlagError(`--mode: expected direct or vxlan, got "${mode}"`);
   const clusterCIDRs = (v['cluster-cidrs'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const c of clusterCIDRs) {
-    const m = CIDR.exec(c);
-    if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) throw new FlagError(`--cluster-cidrs: "${c}" is not an IPv4 CIDR`);
+    const r = parseCIDRv4(c);
+    if (typeof r === 'string') throw new FlagError(`--cluster-cidrs: "${c}" is not an IPv4 CIDR${r === 'host-bits' ? ' (host bits set)' : ''}`);
   }
-  const addr = v['http-addr'] ?? `0.0.0.0:${AGENT_HEALTH_PORT}`;
-  const am = /^(.*):(\d+)$/.exec(addr);
-  if (!am || !am[1] || Number(am[2]) > 65535) throw new FlagError(`--http-addr: expected host:port, got "${addr}"`);
+  const http = addrFlag(v, 'http-addr', `0.0.0.0:${AGENT_HEALTH_PORT}`);
   const fw = v.fwmark ?? '0x00ff0000';
   const markMask = Number(fw);
   if (!/^0x[0-9a-fA-F]{1,8}$/.test(fw) || markMask === 0 || !/^0*1*0*$/.test((markMask >>> 0).toString(2).padStart(32, '0'))) {
@@ -88,8 +78,8 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     nodeName: nodeName ?? '',
     mode,
     clusterCIDRs,
-    httpHost: am[1].replace(/^\[(.*)\]$/, '$1'),
-    httpPort: Number(am[2]),
+    httpHost: http.host,
+    httpPort: http.port,
     resyncIntervalMs: durationFlag(v, 'resync-interval', '10s'),
     fenceAfterMs: durationFlag(v, 'fence-after', '3s'),
     cleanup,
@@ -99,8 +89,8 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     // set names get "-d-xxxxxxxx-t" appended (ipset allows 31 characters)
     ipsetPrefix: prefix('ipset-prefix', v['ipset-prefix'] ?? 'segress', /^[a-z][a-z0-9_]*$/, 18),
     ranges: { markMask: markMask >>> 0, tableMin, tableMax, priorityMin, priorityMax },
-    vxlanVNI: int('vxlan-vni', v['vxlan-vni'] ?? '7447', 1, 16777215),
-    vxlanPort: int('vxlan-port', v['vxlan-port'] ?? '4799', 1, 65535),
+    vxlanVNI: intFlag(v, 'vxlan-vni', 7447, 1, 16777215),
+    vxlanPort: intFlag(v, 'vxlan-port', 4799, 1, 65535),
   };
   if (v.kubeconfig !== undefined) cfg.kubeconfig = v.kubeconfig;
   if (v.uplink !== undefined) cfg.uplink = v.uplink;

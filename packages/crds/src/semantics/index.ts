@@ -2,7 +2,7 @@ export { comparePolicyAge } from './age.js';
 export { authorizeEgressIPs } from './authorize.js';
 export { nodeAddressesOf, podInfoFromPod, serviceInfoFromService, type NodeAddresses } from './convert.js';
 export { ParseError } from './errors.js';
-export { cidrContainsIP, cidrsOverlap, isGlobalUnicastIPv4, parseCIDRv4, parseIPv4 } from './ip.js';
+export { cidrContainsIP, cidrsOverlap, ipv4ToInt, isGlobalUnicastIPv4, parseCIDRv4, parseIPv4 } from './ip.js';
 export type { CIDRResult, ParsedCIDR } from './ip.js';
 export { objectKey, podKey, policyKey, splitKey } from './keys.js';
 export { parsePolicy, parsePool, parseSelector, timestampMs } from './parse.js';

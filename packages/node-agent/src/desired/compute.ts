@@ -1,5 +1,6 @@
 // computeNodeState: the whole of this node's data path as data. Pure; no kernel, no API.
 import { createHash } from 'node:crypto';
+import { ipv4ToInt } from '@static-egress/crds';
 import { allocateSlots, computeSlotLayout } from './alloc.js';
 import type {
   DirectorEntry, DirectorRoute, GatewayEntry, LeakGuardEntry, NodeState, NodeStateInput, PolicyView, VxlanPeer,
@@ -16,11 +17,9 @@ interface PolicyPlan {
   pods: { uid: string; nodeName: string; podIP: string; pinned: string }[];
 }
 
+/** Numeric order of addresses or CIDRs (by network address, then text). */
 function ipCompare(a: string, b: string): number {
-  const pa = a.split('/')[0]!.split('.').map(Number);
-  const pb = b.split('/')[0]!.split('.').map(Number);
-  for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return a < b ? -1 : a > b ? 1 : 0;
+  return ipv4ToInt(a.split('/')[0]!) - ipv4ToInt(b.split('/')[0]!) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 export function sortIPs(ips: Iterable<string>): string[] {
