@@ -104,7 +104,7 @@ export async function startClientBehindPolicy(lab: Lab): Promise<{ client: LabPo
     destinationCIDRs: [A.EXTERNAL_CIDR],
   });
   const holder = (await lab.waitAssigned('shop', 'db-access', 90_000)).get(EGRESS_IP)!;
-  await waitFor('the client to leave with the egress IP', async () => (await lab.sourceIPSeen(client)) === EGRESS_IP, 30_000, 300);
+  await lab.waitSourceIP(client, EGRESS_IP);
   return { client, holder };
 }
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import {
   ADMITTED_LABEL, EGRESS_IP, addr as A, applyStandardPool, loseGatewayUnderProbe, nodeIPs, sawAny, useLab,
-  waitFor, type LabPod,
+  type LabPod,
 } from '../src/scenario.js';
 
 describe('overlay CNI, vxlan mode (j)', function () {
@@ -25,8 +25,8 @@ describe('overlay CNI, vxlan mode (j)', function () {
     });
     const assigned = await lab.waitAssigned('shop', 'frontend-egress', 90_000);
     console.log(`      ${EGRESS_IP} assigned to ${assigned.get(EGRESS_IP)}`);
-    await waitFor('frontend-1 to leave with the egress IP', async () => (await lab.sourceIPSeen(fe1)) === EGRESS_IP, 30_000, 300);
-    assert.equal(await lab.sourceIPSeen(fe2), EGRESS_IP);
+    await lab.waitSourceIP(fe1, EGRESS_IP);
+    await lab.waitSourceIP(fe2, EGRESS_IP);
     assert.equal(await lab.sourceIPSeen(fe1, A.ECHO_IP_2), A.nodeIP(1), 'destination outside destinationCIDRs');
     assert.equal(await lab.sourceIPSeen(other), A.nodeIP(1), 'a pod the Service does not select');
   });

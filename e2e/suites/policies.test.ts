@@ -34,9 +34,9 @@ describe('policies (a, b, c, h)', function () {
     console.log(`      ${EGRESS_IP} assigned to ${assigned.get(EGRESS_IP)}`);
     assert.ok(['node-2', 'node-3'].includes(assigned.get(EGRESS_IP) ?? ''), 'only gateway-labelled nodes may hold it');
 
-    // The director may program a moment after the gateway: poll the first answer, then require it.
-    await waitFor('frontend-1 to leave with the egress IP', async () => (await lab.sourceIPSeen(fe1)) === EGRESS_IP, 30_000, 300);
-    assert.equal(await lab.sourceIPSeen(fe2), EGRESS_IP, 'a selected pod on a gateway node');
+    // Each director programs a moment after the gateway, from its own watch: poll, then require.
+    await lab.waitSourceIP(fe1, EGRESS_IP);
+    await lab.waitSourceIP(fe2, EGRESS_IP); // a selected pod on a gateway node
     assert.equal(await lab.sourceIPSeen(fe1, A.ECHO_IP_2), A.nodeIP(1), 'destination outside destinationCIDRs');
     assert.equal(await lab.sourceIPSeen(other), A.nodeIP(1), 'a pod the Service does not select');
     const ready = (await lab.getPolicy('shop', 'frontend-egress'))?.status?.conditions?.find((c) => c.type === 'Ready');

@@ -464,6 +464,24 @@ export class Lab {
     return r.out.trim();
   }
 
+  /**
+   * Polls until the pod's connections to `dst` arrive with source `want`; resolves with the ms it
+   * took. Agents learn of pods and policies through their own watches, a moment after the API (and
+   * after the manager) does, so one immediate check would race them. On timeout the error names
+   * the source the external server saw last.
+   */
+  async waitSourceIP(pod: LabPod, want: string, opts: { dst?: string; timeoutMs?: number } = {}): Promise<number> {
+    const t = Date.now();
+    let last = '(no answer)';
+    await waitFor(`${pod.namespace}/${pod.name} to leave with ${want}`, async () => {
+      last = await this.sourceIPSeen(pod, opts.dst).catch((e: Error) => e.message);
+      return last === want;
+    }, opts.timeoutMs ?? 30_000, 200).catch((e: Error) => {
+      throw new Error(`${e.message}; the external server last saw ${last}`);
+    });
+    return Date.now() - t;
+  }
+
   /** Starts a continuous prober in the pod; `stop()` ends it and resolves its record. */
   startProbe(pod: LabPod, opts: { mode?: 'udp' | 'stream'; intervalMs?: number; target?: string } = {}): Probe {
     const mode = opts.mode ?? 'udp';

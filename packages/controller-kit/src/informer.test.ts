@@ -52,7 +52,7 @@ class FakeApi {
   }
 }
 
-function setup(opts: { freeze?: boolean } = {}) {
+function setup(opts: { freeze?: boolean; backoff?: { initialMs?: number; maxMs?: number; jitter?: number }; random?: () => number } = {}) {
   const api = new FakeApi();
   const clock = new FakeClock(0);
   const events: string[] = [];
@@ -62,7 +62,8 @@ function setup(opts: { freeze?: boolean } = {}) {
     listFn: api.listFn,
     clock,
     watch: api.watch,
-    backoff: { initialMs: 100, maxMs: 400 },
+    backoff: opts.backoff ?? { initialMs: 100, maxMs: 400, jitter: 0 },
+    random: opts.random,
     freeze: opts.freeze,
   });
   for (const ev of ['add', 'update', 'delete'] as const) {
@@ -95,6 +96,28 @@ describe('createInformer', () => {
     assert.equal(informer.get('ns/a')?.data?.['v'], '5');
     assert.equal(api.current().query['resourceVersion'], '10');
     await informer.stop();
+  });
+
+  it('caps the backoff at 8 s by default and shortens each delay by its jitter', async () => {
+    // random() = 1 - ε shortens a delay by (almost) the whole jitter: 500 ms × (1 − 0.25) = 375 ms.
+    const { api, clock, informer } = setup({ backoff: {}, random: () => 0.999999 });
+    for (let i = 0; i < 10; i++) api.listErrors.push(new Error('connection refused'));
+    informer.start();
+    await flushMicrotasks();
+    const gaps: number[] = [];
+    let last = 0;
+    for (let t = 1; api.lists < 9; t++) {
+      const before = api.lists;
+      await clock.advanceAsync(1);
+      if (api.lists > before) {
+        gaps.push(t - last);
+        last = t;
+      }
+    }
+    // 500, 1000, 2000, 4000, 8000 (cap), 8000 … each × 0.75
+    assert.deepEqual(gaps, [375, 750, 1500, 3000, 6000, 6000, 6000, 6000]);
+    await informer.stop();
+    assert.throws(() => setup({ backoff: { jitter: 1 } }), /jitter must be in \[0, 1\)/);
   });
 
   it('applies watch events, and a throwing handler does not break the watch', async () => {

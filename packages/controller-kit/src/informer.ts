@@ -53,8 +53,15 @@ export interface InformerOptions<T extends KubernetesObject> {
   clock?: Clock;
   logger?: Logger;
   metrics?: InformerMetrics;
-  /** Restart backoff after errors: initial (default 500 ms), doubling to max (default 30 s). */
-  backoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * Restart backoff after errors: initial (default 500 ms), doubling to max (default 8 s), each
+   * delay shortened by up to `jitter` of itself (default 0.25) so that a fleet of agents does not
+   * relist in lockstep when the apiserver returns. The cap bounds how long after an apiserver
+   * outage a cache stays stale: client-go's 30 s made a new policy wait up to 30 s on a director.
+   */
+  backoff?: { initialMs?: number; maxMs?: number; jitter?: number };
+  /** Source of randomness for the jitter, in [0, 1). Default `Math.random`. */
+  random?: () => number;
   /** Deep-freeze cached objects so accidental mutation throws. Default false. */
   freeze?: boolean;
   /** Replaces client-node's `Watch` (tests). */
@@ -122,7 +129,10 @@ export function createInformer<T extends KubernetesObject>(options: InformerOpti
   const logger = options.logger ?? silentLogger;
   const name = options.name ?? options.path;
   const initialMs = options.backoff?.initialMs ?? 500;
-  const maxMs = options.backoff?.maxMs ?? 30_000;
+  const maxMs = options.backoff?.maxMs ?? 8_000;
+  const jitter = options.backoff?.jitter ?? 0.25;
+  const random = options.random ?? Math.random;
+  if (!(jitter >= 0 && jitter < 1)) throw new RangeError(`informer ${name}: backoff.jitter must be in [0, 1), got ${jitter}`);
   const realWatch: WatchLike = options.watch ?? (new Watch(options.kc) as unknown as WatchLike);
   const freeze = options.freeze ?? false;
 
@@ -215,7 +225,7 @@ export function createInformer<T extends KubernetesObject>(options: InformerOpti
   // ListWatch has stopped (failed list, or a watch that ended with a non-410 error).
   const onError = (err: unknown) => {
     if (!running || restartTimer !== undefined) return;
-    const delay = Math.min(maxMs, initialMs * 2 ** failures);
+    const delay = Math.round(Math.min(maxMs, initialMs * 2 ** failures) * (1 - jitter * random()));
     failures++;
     logger.warn(
       { informer: name, err: describe(err), gone: isGone(err), retryInMs: delay, synced },
