@@ -56,3 +56,56 @@ export function renderHandGateway(o: Pick<HandRuleOptions, 'prefix' | 'podIP' | 
     '',
   ].join('\n');
 }
+
+/** VXLAN mode (DESIGN §6): our own device per node, outside the agent's and the CNI's VNI, port and names. */
+export interface HandVxlanOptions {
+  prefix: string;
+  /** This node's LAN address (the tunnel's local end). */
+  localIP: string;
+  uplink: string;
+  /** This node's VTEP MAC (static, so peers need no learning). */
+  mac: string;
+  /** Device MTU: the uplink's minus the 50 bytes of VXLAN over IPv4. */
+  mtu: number;
+  vni?: number;
+  port?: number;
+}
+
+export const handVxlanDevice = (prefix: string): string => `${prefix}hv`;
+
+/** The device: `ip -batch` lines and the sysctl that lets decapsulated pod packets in (rp_filter=2). */
+export function renderHandVxlanDevice(o: HandVxlanOptions): { ip: string[]; sysctl: Record<string, string> } {
+  const dev = handVxlanDevice(o.prefix);
+  return {
+    ip: [
+      `link add ${dev} address ${o.mac} type vxlan id ${o.vni ?? 4242} dstport ${o.port ?? 4798} local ${o.localIP} dev ${o.uplink} nolearning`,
+      `link set ${dev} mtu ${o.mtu}`,
+      `link set ${dev} up`,
+    ],
+    sysctl: { [`net.ipv4.conf.${dev}.rp_filter`]: '2' },
+  };
+}
+
+/**
+ * Director over VXLAN: the same mark and masquerade skip as direct mode; the table routes onlink via
+ * the gateway node's address over our device (static neighbour + fdb `via` the uplink, or the outer
+ * packet inherits the mark and loops into the tunnel); TCP MSS clamped on the way into the tunnel.
+ */
+export function renderHandVxlanDirector(o: Omit<HandRuleOptions, 'egressIP'> & { gatewayIP: string; gatewayMac: string }):
+  { iptables: string; ip: string[]; bridge: string[] } {
+  const { mark, table, priority } = defaults({ ...o, egressIP: '' });
+  const dev = handVxlanDevice(o.prefix);
+  const direct = renderHandDirector({ ...o, egressIP: o.gatewayIP });
+  const mss = `${o.prefix}-BMSS`;
+  return {
+    // chains declared first, then rules, in the mangle table
+    iptables: direct.iptables.replace('*mangle\n', `*mangle\n:${mss} - [0:0]\n`).replace('COMMIT\n*nat',
+      `-I FORWARD 1 -j ${mss}\n-A ${mss} -o ${dev} -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu\nCOMMIT\n*nat`),
+    ip: [
+      `rule add fwmark ${mark}/${mark} lookup ${table} priority ${priority}`,
+      `neigh replace ${o.gatewayIP} lladdr ${o.gatewayMac} dev ${dev} nud permanent`,
+      `route replace default via ${o.gatewayIP} dev ${dev} onlink table ${table}`,
+    ],
+    bridge: [`fdb append ${o.gatewayMac} dev ${dev} dst ${o.gatewayIP} via ${o.uplink}`],
+  };
+}

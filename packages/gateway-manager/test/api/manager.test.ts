@@ -1,6 +1,7 @@
 // The gateway-manager against a real kube-apiserver (RBAC on), running as its own process with the
 // shipped ServiceAccount and RBAC. Agents are tiny HTTP servers on 127.0.0.N standing in for nodes.
 import assert from 'node:assert/strict';
+import { dirname } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, POOL_PLURAL, VERSION, type StaticEgressIP } from '@static-egress/crds';
 import { freePorts, useCluster } from '../../../../e2e/src/k8s/index.js';
@@ -67,7 +68,7 @@ describe('gateway-manager against a real apiserver', function () {
       },
     });
     const [http1] = await freePorts(1) as [number];
-    managers.push(spawnManager({ kubeconfig: saKubeconfig, identity: 'manager-a', agentPort, httpPort: http1, dir: c.dir }));
+    managers.push(spawnManager({ kubeconfig: saKubeconfig, identity: 'manager-a', agentPort, httpPort: http1, dir: dirname(c.logs.apiServer) }));
     await waitFor('manager-a to lead', async () => (await leaseHolder(kc)) === 'manager-a', 60_000, 100);
   });
 
@@ -83,6 +84,13 @@ describe('gateway-manager against a real apiserver', function () {
     await Promise.all([...agents.values()].map((a) => a.close()));
     if (failed) for (const m of managers) console.log(`--- ${m.identity} log (tail) ---\n${m.log().split('\n').slice(-60).join('\n')}`);
   });
+
+  /** Resolves once the wall clock is past the second `obj` was created in. */
+  async function afterCreationSecond(obj: StaticEgressIP): Promise<void> {
+    const created = new Date(obj.metadata?.creationTimestamp ?? 0).getTime();
+    const wait = created + 1_000 - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait + 50));
+  }
 
   async function waitPolicy(ns: string, name: string, ok: (p: StaticEgressIP) => boolean, ms = 30_000): Promise<StaticEgressIP> {
     return waitFor(`${ns}/${name} status`, async () => {
@@ -134,6 +142,9 @@ describe('gateway-manager against a real apiserver', function () {
   });
 
   it('IP in two policies: the older keeps it, the younger gets IPConflict and an Event', async () => {
+    // creationTimestamp has one-second resolution and a same-second tie goes by namespace/name
+    // ("shop/copycat" < "shop/db"), so make db unambiguously older first.
+    await afterCreationSecond(await getPolicy(kc, 'shop', 'db'));
     await createPolicy(kc, 'shop', 'copycat', { egressIPs: ['192.0.2.100'], podSelector: { matchLabels: { app: 'other' } } });
     const p = await waitPolicy('shop', 'copycat', (x) => condition(x, 'Conflict')?.reason === 'IPConflict');
     assert.equal(condition(p, 'Ready')?.reason, 'IPConflict');
@@ -146,6 +157,7 @@ describe('gateway-manager against a real apiserver', function () {
 
   it('pod selected by two policies: the younger gets PodConflict and an Event', async () => {
     await createRunningPod(kc, 'shop', 'web-1', { app: 'web' }, 'gw-1', '203.0.113.33');
+    await afterCreationSecond(await getPolicy(kc, 'shop', 'db'));
     await createPolicy(kc, 'shop', 'web-too', { egressIPs: ['192.0.2.105'], podSelector: { matchLabels: { app: 'web' } } });
     const p = await waitPolicy('shop', 'web-too', (x) => condition(x, 'Conflict')?.reason === 'PodConflict');
     assert.match(condition(p, 'Conflict')?.message ?? '', /shop\/web-1 .*older StaticEgressIP shop\/db/);
@@ -237,7 +249,7 @@ describe('gateway-manager against a real apiserver', function () {
 
   it('two managers: killing the leader with SIGKILL makes the standby lead and continue (prints the time)', async () => {
     const [http2] = await freePorts(1) as [number];
-    const standby = spawnManager({ kubeconfig: saKubeconfig, identity: 'manager-b', agentPort, httpPort: http2, dir: k8s.cluster.dir });
+    const standby = spawnManager({ kubeconfig: saKubeconfig, identity: 'manager-b', agentPort, httpPort: http2, dir: dirname(k8s.cluster.logs.apiServer) });
     managers.push(standby);
     await waitFor('standby ready (caches synced)', async () => (await fetch(`http://127.0.0.1:${http2}/readyz`)).status === 200, 60_000, 100);
     assert.equal(await leaseHolder(kc), 'manager-a');
