@@ -33,7 +33,7 @@ const r1 = (x: number): number => Math.round(x * 10) / 10;
 export async function run(opts: BenchOptions): Promise<BenchResult> {
   const sizes: Sizes = opts.quick
     ? { failover: 3, handMoves: 3, conv: 3, pingCount: 300, pingRounds: 1, iperfSecs: 3, iperfRounds: 1 }
-    : { failover: 20, handMoves: 10, conv: 20, pingCount: 1000, pingRounds: 3, iperfSecs: 5, iperfRounds: 3 };
+    : { failover: 20, handMoves: 10, conv: 20, pingCount: 1000, pingRounds: 3, iperfSecs: 5, iperfRounds: 5 };
   const bg = new Background();
   const killBg = (): void => bg.killAllSync();
   process.on('exit', killBg);

@@ -24,6 +24,7 @@ describe('hand-written minimal rules', () => {
   it('VXLAN mode: own device, route via the gateway node over it, fdb via the uplink, MSS clamp', () => {
     const dev = renderHandVxlanDevice({ prefix: 'selab12', localIP: '192.0.2.11', uplink: 'selab12n1', mac: '0e:b0:00:00:00:01', mtu: 1450 });
     assert.equal(dev.ip[0], 'link add selab12hv address 0e:b0:00:00:00:01 type vxlan id 4242 dstport 4798 local 192.0.2.11 dev selab12n1 nolearning');
+    assert.equal(dev.ip[3], 'address add 192.0.2.11/32 dev selab12hv noprefixroute');
     assert.deepEqual(dev.sysctl, { 'net.ipv4.conf.selab12hv.rp_filter': '2' });
     const d = renderHandVxlanDirector({ prefix: 'selab12', podIP: o.podIP, dstCIDR: o.dstCIDR, uplink: 'selab12n1',
       gatewayIP: '192.0.2.12', gatewayMac: '0e:b0:00:00:00:02' });

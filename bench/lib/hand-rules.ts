@@ -81,6 +81,8 @@ export function renderHandVxlanDevice(o: HandVxlanOptions): { ip: string[]; sysc
       `link add ${dev} address ${o.mac} type vxlan id ${o.vni ?? 4242} dstport ${o.port ?? 4798} local ${o.localIP} dev ${o.uplink} nolearning`,
       `link set ${dev} mtu ${o.mtu}`,
       `link set ${dev} up`,
+      // loose rp_filter drops everything arriving on a device without an IPv4 address
+      `address add ${o.localIP}/32 dev ${dev} noprefixroute`,
     ],
     sysctl: { [`net.ipv4.conf.${dev}.rp_filter`]: '2' },
   };
