@@ -360,6 +360,23 @@ export class Lab {
     this.cut.delete(i);
   }
 
+  /**
+   * Cuts a node's daemons off the apiserver: its relay port (127.0.0.1:6443 in the node's namespace)
+   * drops every packet, so open watches go silent and new requests hang, like a partition would.
+   */
+  async cutApi(i: number): Promise<void> {
+    for (const rule of this.apiCutRules()) await inNetns(this.names.nodeNs(i), 'iptables', ['-I', ...rule]);
+  }
+
+  async restoreApi(i: number): Promise<void> {
+    for (const rule of this.apiCutRules()) await inNetns(this.names.nodeNs(i), 'iptables', ['-D', ...rule]);
+  }
+
+  private apiCutRules(): string[][] {
+    const comment = ['-m', 'comment', '--comment', `${this.prefix} lab: apiserver cut`];
+    return ['--dport', '--sport'].map((dir) => ['INPUT', '-i', 'lo', '-p', 'tcp', dir, String(A.API_PORT_IN_NETNS), ...comment, '-j', 'DROP']);
+  }
+
   /** Nodes cut off the LAN: whatever their kernel still holds is unreachable and does not count. */
   isCut(i: number): boolean { return this.cut.has(i); }
 

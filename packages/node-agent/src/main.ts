@@ -6,6 +6,7 @@ import {
 import { execa } from 'execa';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Agent } from './agent/agent.js';
+import { apiConfirmHeld } from './agent/confirm.js';
 import { Fence } from './agent/fence.js';
 import { healthzRoute } from './agent/health.js';
 import { computeAgentInputs, nodeInternalIP } from './agent/inputs.js';
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
   const settings = { nodeName: cfg.nodeName, mode: cfg.mode, clusterCIDRs: cfg.clusterCIDRs, ranges: cfg.ranges };
   const agent = new Agent({
     clock, logger, syncer, metrics, render, fence, resyncIntervalMs: cfg.resyncIntervalMs,
+    confirmHeld: apiConfirmHeld(kc, cfg.nodeName),
     inputs: (extra) => {
       const { input, invalidPolicies } = computeAgentInputs(snapshotOf(sources), settings, extra);
       for (const p of invalidPolicies) logger.debug(p, 'policy skipped: invalid spec');

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { FakeClock } from '@static-egress/controller-kit';
-import { NodeProber, type ProbeFetch, type ProbeResponse } from './prober.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NodeProber, httpProbe, type ProbeFetch, type ProbeResponse } from './prober.js';
 
 /** Agents whose answer the test sets per address; 'hang' never answers (until aborted). */
 function fakeAgents() {
@@ -120,5 +122,27 @@ describe('NodeProber', () => {
     assert.deepEqual(agents.urls, ['http://192.0.2.11:9310/healthz', 'http://192.0.2.21:9310/healthz']);
     prober.stop();
     assert.equal(clock.pending(), 0, 'stop leaves no timers');
+  });
+});
+
+describe('httpProbe', () => {
+  it('reads status and body: held IPs, a self-fenced agent is a failure, non-200 is a failure', async () => {
+    let reply: { status: number; type: string; body: string } = { status: 200, type: 'application/json', body: '' };
+    const server = createServer((_req, res) => res.writeHead(reply.status, { 'content-type': reply.type }).end(reply.body));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;
+    const probe = () => httpProbe(url, new AbortController().signal);
+    try {
+      reply = { status: 200, type: 'application/json', body: '{"status":"ok","egressIPs":["192.0.2.100"],"fenced":false}' };
+      assert.deepEqual(await probe(), { ok: true, egressIPs: ['192.0.2.100'] });
+      reply = { status: 200, type: 'application/json', body: '{"status":"ok","egressIPs":[],"fenced":true}' };
+      assert.deepEqual(await probe(), { ok: false });
+      reply = { status: 200, type: 'text/plain', body: 'ok' };
+      assert.deepEqual(await probe(), { ok: true });
+      reply = { status: 503, type: 'application/json', body: '{}' };
+      assert.deepEqual(await probe(), { ok: false });
+    } finally {
+      server.close();
+    }
   });
 });

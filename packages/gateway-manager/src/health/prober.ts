@@ -154,14 +154,19 @@ function formatHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-/** The real probe: 200 is healthy; a JSON body may list the egress IPs the agent holds. */
+/**
+ * The real probe: 200 is healthy; a JSON body may list the egress IPs the agent holds. An agent that
+ * says it is self-fenced (`"fenced": true`: it has dropped its addresses and cannot yet confirm its
+ * assignment with the API server) counts as a failed probe, so its IPs move to a node that serves them.
+ */
 export const httpProbe: ProbeFetch = async (url, signal) => {
   const res = await fetch(url, { signal });
   const text = await res.text();
   if (res.status !== 200) return { ok: false };
   if ((res.headers.get('content-type') ?? '').includes('json')) {
     try {
-      const body = JSON.parse(text) as { egressIPs?: unknown };
+      const body = JSON.parse(text) as { egressIPs?: unknown; fenced?: unknown };
+      if (body.fenced === true) return { ok: false };
       if (Array.isArray(body.egressIPs)) return { ok: true, egressIPs: body.egressIPs.filter((x): x is string => typeof x === 'string') };
     } catch {
       // a non-JSON body still counts as healthy

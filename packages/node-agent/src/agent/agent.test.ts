@@ -19,11 +19,18 @@ function setup() {
   const metrics = createAgentMetrics(registry, async () => emptyEgressCounters());
   const fence = new Fence(clock, 3000);
   let input = fixtureInput();
+  // The API server's truth, apart from the cache (`input`): what a fresh list assigns to this node.
+  const api = { assigned: new Set(['192.0.2.102']), lists: 0, fail: undefined as Error | 'hang' | undefined };
   const agent = new Agent({
     clock, logger: silentLogger, syncer, metrics, render, fence, resyncIntervalMs: 10_000,
-    inputs: ({ fenced, previousSlots }) => ({ ...input, fenced, ...(previousSlots ? { previousSlots } : {}) }),
+    confirmHeld: () => {
+      api.lists++;
+      if (api.fail === 'hang') return new Promise(() => {});
+      return api.fail ? Promise.reject(api.fail) : Promise.resolve(new Set(api.assigned));
+    },
+    inputs: ({ fenced, previousSlots, holdOnly }) => ({ ...input, fenced, ...(holdOnly ? { holdOnly } : {}), ...(previousSlots ? { previousSlots } : {}) }),
   });
-  return { clock, kernel, agent, fence, registry, setInput: (i: typeof input) => { input = i; } };
+  return { clock, kernel, agent, fence, registry, api, setInput: (i: typeof input) => { input = i; } };
 }
 
 describe('Agent', () => {
@@ -60,18 +67,83 @@ describe('Agent', () => {
     await agent.stop();
   });
 
-  it('drops egress addresses when fenced and takes them back on contact', async () => {
-    const { clock, kernel, agent, fence } = setup();
+  it('drops egress addresses when fenced and takes them back on contact, once the API confirms them', async () => {
+    const { clock, kernel, agent, fence, api } = setup();
     agent.start();
     await clock.advanceAsync(100);
     assert.equal(kernel.addresses.addrs.length, 1);
     await clock.advanceAsync(3500);
     assert.equal(kernel.addresses.addrs.length, 0);
     assert.ok(kernel.iptables.tables.nat!.has('SEGRESS-S-C0000266'), 'SNAT stays');
+    assert.equal(api.lists, 0, 'no contact, no confirmation');
     fence.contact('manager');
     await clock.advanceAsync(300);
+    assert.equal(api.lists, 1);
     assert.equal(kernel.addresses.addrs.length, 1);
     assert.equal(kernel.garp.sent.length, 2);
+    assert.equal(agent.fenced, false);
+    await agent.stop();
+  });
+
+  it('after a partition, does not take back an IP the API says has moved, though its stale cache still assigns it', async () => {
+    const { clock, kernel, agent, fence, api, setInput } = setup();
+    agent.start();
+    await clock.advanceAsync(100);
+    await clock.advanceAsync(3500); // partitioned: fenced
+    assert.equal(kernel.addresses.addrs.length, 0);
+    api.assigned.clear(); // meanwhile the manager moved 192.0.2.102 to another node
+    fence.contact('manager'); // the LAN is back; the watches are still silent
+    for (let i = 0; i < 30; i++) { await clock.advanceAsync(100); fence.contact('manager'); }
+    assert.equal(agent.fenced, false, 'contact and a confirmation: no longer fenced');
+    assert.deepEqual(kernel.addresses.addrs, [], 'the stale cache alone does not bring the address back');
+    assert.ok(api.lists >= 2, 'asks again while the cache still disagrees');
+    assert.ok(kernel.iptables.tables.nat!.has('SEGRESS-S-C0000266'), 'SNAT for flows that still arrive stays');
+
+    // The cache catches up (the IP is no longer ours), then the IP is assigned here again: it follows the cache.
+    const full = fixtureInput();
+    setInput({ ...full, policies: [] });
+    agent.markDirty('event');
+    await clock.advanceAsync(300);
+    setInput(full);
+    api.assigned.add('192.0.2.102');
+    agent.markDirty('event');
+    await clock.advanceAsync(300);
+    assert.equal(kernel.addresses.addrs.length, 1, 'no restriction once the cache agreed with the API');
+    await agent.stop();
+  });
+
+  it('an IP reassigned here while the cache was stale is taken back at the next confirmation', async () => {
+    const { clock, kernel, agent, fence, api } = setup();
+    agent.start();
+    await clock.advanceAsync(3600);
+    api.assigned.clear();
+    fence.contact('manager');
+    await clock.advanceAsync(300);
+    assert.equal(kernel.addresses.addrs.length, 0);
+    api.assigned.add('192.0.2.102'); // back to us before our watch caught up
+    for (let i = 0; i < 15; i++) { await clock.advanceAsync(100); fence.contact('manager'); }
+    assert.equal(kernel.addresses.addrs.length, 1);
+    await agent.stop();
+  });
+
+  it('stays fenced while the API cannot confirm (error, or no answer within the timeout)', async () => {
+    const { clock, kernel, agent, fence, api } = setup();
+    agent.start();
+    await clock.advanceAsync(3600);
+    assert.equal(agent.fenced, true);
+    api.fail = 'hang';
+    fence.contact('manager');
+    for (let i = 0; i < 25; i++) { await clock.advanceAsync(100); fence.contact('manager'); }
+    assert.equal(agent.fenced, true);
+    assert.equal(kernel.addresses.addrs.length, 0);
+    api.fail = new Error('connection refused');
+    for (let i = 0; i < 15; i++) { await clock.advanceAsync(100); fence.contact('manager'); }
+    assert.equal(agent.fenced, true);
+    assert.ok(api.lists >= 2, 'retried after the hung one timed out');
+    api.fail = undefined;
+    for (let i = 0; i < 15; i++) { await clock.advanceAsync(100); fence.contact('manager'); }
+    assert.equal(agent.fenced, false);
+    assert.equal(kernel.addresses.addrs.length, 1);
     await agent.stop();
   });
 });

@@ -17,8 +17,16 @@ export interface AgentOptions {
   metrics: AgentMetrics;
   render: RenderConfig;
   fence: Fence;
+  /**
+   * A fresh read from the API server (a quorum list, not the cache): the egress IPs assigned to this
+   * node now. A fenced gateway takes back only what this confirms, because after a partition its
+   * watches may still be silent and its cache may still assign it IPs that have moved.
+   */
+  confirmHeld: () => Promise<ReadonlySet<string>>;
+  /** How long one confirmation may take before it counts as failed. Default 2 s. */
+  confirmTimeoutMs?: number;
   /** Builds computeNodeState's input from the caches; null while not ready (own Node unknown). */
-  inputs: (extra: { previousSlots?: ReadonlyMap<string, number>; fenced: boolean }) => NodeStateInput | null;
+  inputs: (extra: { previousSlots?: ReadonlyMap<string, number>; fenced: boolean; holdOnly?: ReadonlySet<string> }) => NodeStateInput | null;
   resyncIntervalMs: number;
   /** Minimum time between two syncs (batches event storms). Default 50 ms. */
   minIntervalMs?: number;
@@ -37,6 +45,13 @@ export class Agent {
   private failures = 0;
   private stopped = false;
   private wasFenced = false;
+  /**
+   * After fencing: the egress IPs the API confirmed, the only ones held until the cache claims no
+   * others (it has caught up). null: no restriction.
+   */
+  private confirmed: ReadonlySet<string> | null = null;
+  private confirming = false;
+  private lastConfirm = Number.NEGATIVE_INFINITY;
   private last: NodeState | null = null;
   synced = false;
 
@@ -96,13 +111,52 @@ export class Agent {
   private watchFence(): void {
     if (this.stopped) return;
     const fenced = this.fencedNow();
-    if (fenced !== this.wasFenced) {
-      this.wasFenced = fenced;
-      this.o.metrics.fenced.set(fenced ? 1 : 0);
-      this.o.logger.warn({ fenced }, fenced ? 'no contact with the API server or the manager: dropping egress addresses' : 'contact restored: taking egress addresses back');
+    if (fenced && !this.wasFenced) {
+      this.wasFenced = true;
+      this.confirmed = new Set();
+      this.o.metrics.fenced.set(1);
+      this.o.logger.warn({}, 'no contact with the API server or the manager: dropping egress addresses');
       this.markDirty('fence');
+    } else if (!fenced && this.wasFenced) {
+      this.confirm(); // contact: take back what the API confirms
+    } else if (this.confirmed && !this.wasFenced) {
+      const claimed = this.last?.gateway.map((g) => g.egressIP) ?? [];
+      if (claimed.every((ip) => this.confirmed!.has(ip))) {
+        this.confirmed = null; // the cache has caught up
+        this.o.logger.info({}, 'cache agrees with the API again: egress addresses follow it');
+        this.markDirty('fence');
+      } else {
+        this.confirm(); // still stale (or the IP came back to us): ask again, at most once a second
+      }
     }
-    this.fenceTimer = this.o.clock.setTimeout(() => this.watchFence(), fenced ? 100 : Math.min(this.o.fence.msUntilFence(), 1000));
+    const watching = this.wasFenced || this.confirmed !== null;
+    this.fenceTimer = this.o.clock.setTimeout(() => this.watchFence(), watching ? 100 : Math.min(this.o.fence.msUntilFence(), 1000));
+  }
+
+  private confirm(): void {
+    const now = this.o.clock.now();
+    if (this.confirming || now - this.lastConfirm < 1000) return;
+    this.confirming = true;
+    this.lastConfirm = now;
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.o.clock.setTimeout(() => reject(new Error('timed out')), this.o.confirmTimeoutMs ?? 2000);
+    });
+    Promise.race([this.o.confirmHeld(), timeout]).then((held) => {
+      if (this.stopped) return;
+      this.confirmed = held;
+      if (this.wasFenced) {
+        this.wasFenced = false;
+        this.o.metrics.fenced.set(0);
+        this.o.logger.warn({ confirmed: [...held] }, 'contact restored: taking back the egress addresses the API confirms');
+      }
+      this.markDirty('fence');
+    }, (err: Error) => {
+      this.o.logger.warn({ err: err.message, fenced: this.wasFenced }, 'could not confirm this node\'s egress IPs with the API server');
+    }).finally(() => {
+      this.o.clock.clearTimeout(timer);
+      this.confirming = false;
+    });
   }
 
   private async run(): Promise<void> {
@@ -112,8 +166,12 @@ export class Agent {
     const full = this.full;
     const t0 = performance.now();
     try {
-      const fenced = this.fencedNow();
-      const input = this.o.inputs({ ...(this.last ? { previousSlots: slotsOf(this.last) } : {}), fenced });
+      const fenced = this.wasFenced || this.fencedNow();
+      const input = this.o.inputs({
+        ...(this.last ? { previousSlots: slotsOf(this.last) } : {}),
+        fenced,
+        ...(this.confirmed ? { holdOnly: this.confirmed } : {}),
+      });
       if (!input) {
         this.o.logger.info({}, 'waiting for this node (and its InternalIP) to appear');
         return;

@@ -71,6 +71,7 @@ describe('agent /healthz', () => {
     const fence = new Fence(clock, 3000);
     const agent = new Agent({
       clock, logger: silentLogger, syncer, render, fence, resyncIntervalMs: 10_000,
+      confirmHeld: async () => new Set(['192.0.2.102']), // the API still assigns it here
       metrics: createAgentMetrics(createRegistry('static_egress_', { defaultMetrics: false }), async () => emptyEgressCounters()),
       inputs: ({ fenced, previousSlots }) => ({ ...fixtureInput(), fenced, ...(previousSlots ? { previousSlots } : {}) }),
     });

@@ -33,7 +33,7 @@ export interface ComputedInputs {
   invalidPolicies: { key: string; message: string }[];
 }
 
-export function computeAgentInputs(snap: ClusterSnapshot, s: AgentSettings, extra: { previousSlots?: ReadonlyMap<string, number>; fenced?: boolean } = {}): ComputedInputs {
+export function computeAgentInputs(snap: ClusterSnapshot, s: AgentSettings, extra: { previousSlots?: ReadonlyMap<string, number>; fenced?: boolean; holdOnly?: ReadonlySet<string> } = {}): ComputedInputs {
   const invalidPolicies: ComputedInputs['invalidPolicies'] = [];
   const policies: Policy[] = [];
   for (const obj of snap.policies) {
@@ -76,6 +76,7 @@ export function computeAgentInputs(snap: ClusterSnapshot, s: AgentSettings, extr
       nodes, clusterCIDRs: s.clusterCIDRs, ranges: s.ranges, pin: pinEgressIP,
       ...(extra.previousSlots ? { previousSlots: extra.previousSlots } : {}),
       ...(extra.fenced ? { fenced: true } : {}),
+      ...(extra.holdOnly ? { holdOnly: extra.holdOnly } : {}),
     },
     invalidPolicies,
   };

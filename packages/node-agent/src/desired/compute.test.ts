@@ -46,6 +46,12 @@ describe('computeNodeState', () => {
     assert.equal(s.gateway.length, 1);
   });
 
+  it('holds only the confirmed addresses when restricted (after fencing), keeps the rest', () => {
+    assert.deepEqual(computeNodeState(fixtureInput({ holdOnly: new Set() })).addresses, []);
+    assert.deepEqual(computeNodeState(fixtureInput({ holdOnly: new Set(['192.0.2.102']) })).addresses, ['192.0.2.102']);
+    assert.equal(computeNodeState(fixtureInput({ holdOnly: new Set() })).gateway.length, 1);
+  });
+
   it('programs nothing for unauthorized IPs', () => {
     const s = computeNodeState(fixtureInput({ authorizedIPs: new Map() }));
     assert.deepEqual([s.director, s.gateway, s.addresses, s.leakGuard], [[], [], [], []]);

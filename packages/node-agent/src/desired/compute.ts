@@ -127,7 +127,7 @@ export function computeNodeState(input: NodeStateInput): NodeState {
     markMask: input.ranges.markMask >>> 0,
     director,
     gateway,
-    addresses: input.fenced ? [] : sortIPs(gateway.map((g) => g.egressIP)),
+    addresses: input.fenced ? [] : sortIPs(gateway.map((g) => g.egressIP).filter((ip) => !input.holdOnly || input.holdOnly.has(ip))),
     leakGuard: withGuardIds(guards),
     vxlanPeers: [...peers.values()].sort((a, b) => ipCompare(a.ip, b.ip)),
     overflow: overflow.sort(),

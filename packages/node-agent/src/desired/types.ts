@@ -51,6 +51,8 @@ export interface NodeStateInput {
   previousSlots?: ReadonlyMap<string, number>;
   /** self-fenced: hold no egress addresses */
   fenced?: boolean;
+  /** hold only these of the gateway's egress IPs (after fencing, until the cache is confirmed) */
+  holdOnly?: ReadonlySet<string>;
 }
 
 export type DirectorRoute =
