@@ -20,6 +20,7 @@ import { assignEgressIPs, type AssignResult } from '../assign/assign.js';
 import { parseNode, type NodeInfo } from '../health/node-state.js';
 import type { ManagerMetrics } from '../metrics.js';
 import type { EventRecorder, StatusWriter } from './kube-writer.js';
+import { computePoolStatus, poolStatusChanged } from './pool-status.js';
 import { computeInvalidPolicyStatus, computePolicyStatus, type PodConflict, type PolicyStatusResult } from './status.js';
 
 /** The manager watches exactly the shared cluster sources. */
@@ -189,6 +190,11 @@ export class Controller {
       });
       const ref = { namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '', uid: obj.metadata?.uid ?? '' };
       writes.push(this.write(ref, res));
+    }
+    for (const pool of pools) {
+      const obj = sources.pools.get(pool.name);
+      const next = computePoolStatus({ pool, generation: obj?.metadata?.generation ?? 0, authorization, assignments: result.assignments });
+      if (poolStatusChanged(obj?.status, next)) writes.push(this.opts.status.applyPoolStatus(pool.name, next));
     }
     const outcomes = await Promise.allSettled(writes);
     this.recordMetrics(result);

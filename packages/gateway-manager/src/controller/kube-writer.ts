@@ -12,9 +12,11 @@ import {
   EVENT_SOURCE_MANAGER,
   FIELD_MANAGER,
   GROUP,
+  POOL_PLURAL,
   SEIP_KIND,
   SEIP_PLURAL,
   VERSION,
+  type EgressIPPoolStatus,
   type StaticEgressIPStatus,
 } from '@static-egress/crds';
 import type { PolicyEvent } from './status.js';
@@ -25,9 +27,10 @@ export interface PolicyRef {
   uid: string;
 }
 
-/** Writes a policy's status. Idempotent: the same status written twice changes nothing. */
+/** Writes a policy's or a pool's status. Idempotent: the same status written twice changes nothing. */
 export interface StatusWriter {
   applyPolicyStatus(ref: PolicyRef, status: StaticEgressIPStatus): Promise<void>;
+  applyPoolStatus(name: string, status: EgressIPPoolStatus): Promise<void>;
 }
 
 /** Records an Event about a policy. */
@@ -58,6 +61,17 @@ export class KubeStatusWriter implements StatusWriter {
       );
     } catch (err) {
       // Deleted meanwhile: nothing to report on; the informer's delete triggers the next sync.
+      if ((err as { code?: number }).code !== 404) throw err;
+    }
+  }
+
+  async applyPoolStatus(name: string, status: EgressIPPoolStatus): Promise<void> {
+    try {
+      await this.api.patchClusterCustomObjectStatus(
+        { group: GROUP, version: VERSION, plural: POOL_PLURAL, name, body: { status }, fieldManager: FIELD_MANAGER },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (err) {
       if ((err as { code?: number }).code !== 404) throw err;
     }
   }

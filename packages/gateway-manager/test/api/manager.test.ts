@@ -183,6 +183,20 @@ describe('gateway-manager against a real apiserver', function () {
     assert.equal(ev.type, 'Warning');
   });
 
+  it('pool status: capacity, IPs claimed by authorized policies, IPs held by a node (kubectl get eippool)', async () => {
+    // By now: shop/db holds .100 .101 .102 and shop/web-too .105 (a pod conflict does not stop its IP);
+    // copycat's .100 (conflict), nodeaddr's .120 (a node's address), nopool's and other/steal's IPs
+    // (not authorized) do not count. 192.0.2.96/27 with .96 reserved: 31 addresses.
+    const pool = await waitFor('the lan pool status', async () => {
+      const p = await kc.makeApiClient(CustomObjectsApi).getClusterCustomObject({ group: GROUP, version: VERSION, plural: POOL_PLURAL, name: 'lan' }) as
+        { metadata: { generation: number }; status?: { observedGeneration?: number; capacity?: number; allocated?: number; assigned?: number } };
+      return p.status?.allocated === 4 && p.status.assigned === 4 ? p : undefined;
+    }, 30_000);
+    assert.deepEqual(pool.status, { observedGeneration: pool.metadata.generation, capacity: 31, allocated: 4, assigned: 4 });
+    const table = await k8s.cluster.kubectl(['get', 'eippool', 'lan', '--no-headers', '-o', 'custom-columns=A:.status.allocated,C:.status.capacity']);
+    assert.equal(table.stdout.trim().split(/\s+/).join(' '), '4 31');
+  });
+
   it('a node whose agent stops answering loses its IPs to a healthy node (prints the time)', async () => {
     const before = await getPolicy(kc, 'shop', 'db');
     const victim = before.status!.assignments!.find((a) => a.egressIP === '192.0.2.100')!.node;
