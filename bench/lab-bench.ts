@@ -6,9 +6,9 @@
 // the lab's own exit/SIGINT hook).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GATEWAY_LABEL } from '@static-egress/crds';
 import * as A from '../e2e/src/lab/addressing.js';
 import { Lab, sleep, waitFor, type LabPod } from '../e2e/src/lab/lab.js';
+import { ADMITTED_LABEL, applyStandardPool } from '../e2e/src/scenario.js';
 import { Background, BarePod, UdpProbe, readLog, run as runIn } from './lib/lab-helpers.js';
 import { failoverMarks, firstAfter, isSync, mergeLogs, parseDaemonLog, splitPhases, type LogEntry, type PhaseSplit } from './lib/daemon-logs.js';
 import { renderHandDirector, renderHandGateway, renderHandVxlanDevice, renderHandVxlanDirector } from './lib/hand-rules.js';
@@ -88,21 +88,39 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
 // --- set-up ------------------------------------------------------------------------------------
 
 interface Env { sel: LabPod; plain: LabPod; hand: LabPod; pc: LabPod; handGateway: number }
+interface Paths { sel: LabPod; plain: LabPod; hand: LabPod; gateway: number }
+
+/**
+ * The three data paths from node-1, the same in both modes: `sel` through the product (policy
+ * `policy`, EIP_FAILOVER), `plain` with the CNI masquerade, and `hand` (the caller adds its
+ * hand-written rules). Resolves the pods and the gateway node holding EIP_FAILOVER.
+ */
+async function threePaths(lab: Lab, policy: string): Promise<Paths> {
+  await applyStandardPool(lab);
+  await lab.ensureNamespace(NS, ADMITTED_LABEL);
+  const pod = (name: string): Promise<LabPod> => lab.addPod({ namespace: NS, name, node: 1, labels: { app: name } });
+  const sel = await pod('sel');
+  const plain = await pod('plain');
+  const hand = await pod('hand');
+  await lab.applyPolicy({ namespace: NS, name: policy, egressIPs: [EIP_FAILOVER], podSelector: { matchLabels: { app: 'sel' } },
+    destinationCIDRs: [A.EXTERNAL_CIDR] });
+  const gateway = lab.nodeIndex((await lab.waitAssigned(NS, policy, 90_000)).get(EIP_FAILOVER)!);
+  return { sel, plain, hand, gateway };
+}
+
+/** Waits until each path leaves with its own address: the egress IP, node-1's, the hand-written one. */
+async function waitPaths(lab: Lab, p: Paths): Promise<void> {
+  const seen = await waitFor(`every ${lab.mode}-mode path to leave with its address`, async () => {
+    const x = { sel: await lab.sourceIPSeen(p.sel), plain: await lab.sourceIPSeen(p.plain), hand: await lab.sourceIPSeen(p.hand) };
+    return x.sel === EIP_FAILOVER && x.plain === A.nodeIP(1) && x.hand === HAND_IP ? x : undefined;
+  }, 30_000, 300);
+  say(`${lab.mode} paths: selected pod → ${seen.sel} (gateway node-${p.gateway}), unselected → ${seen.plain}, hand-written → ${seen.hand}`);
+}
 
 async function setUp(lab: Lab): Promise<Env> {
-  await lab.applyPool({
-    name: 'lan', cidrs: [{ cidr: A.EGRESS_POOL_CIDR, reserved: ['192.0.2.96'] }],
-    namespaceSelector: { matchLabels: { egress: 'allowed' } }, nodeSelector: { matchLabels: { [GATEWAY_LABEL]: '' } },
-  });
-  await lab.ensureNamespace(NS, { egress: 'allowed' });
-  const sel = await lab.addPod({ namespace: NS, name: 'sel', node: 1, labels: { app: 'sel' } });
-  const plain = await lab.addPod({ namespace: NS, name: 'plain', node: 1, labels: { app: 'plain' } });
-  const hand = await lab.addPod({ namespace: NS, name: 'hand', node: 1, labels: { app: 'hand' } });
+  const paths = await threePaths(lab, 'failover');
+  const { hand, gateway: handGateway } = paths;
   const pc = await lab.addPod({ namespace: NS, name: 'pc', node: 1, labels: { app: 'pc' } });
-  await lab.applyPolicy({ namespace: NS, name: 'failover', egressIPs: [EIP_FAILOVER], podSelector: { matchLabels: { app: 'sel' } },
-    destinationCIDRs: [A.EXTERNAL_CIDR] });
-  const assigned = await lab.waitAssigned(NS, 'failover', 90_000);
-  const handGateway = lab.nodeIndex(assigned.get(EIP_FAILOVER)!);
 
   // The hand-written minimal rule set (DESIGN §6) for `hand`: director on node-1, SNAT on every
   // gateway (only the address moves in the hand-move baseline), the address on the same gateway that
@@ -115,32 +133,17 @@ async function setUp(lab: Lab): Promise<Env> {
       renderHandGateway({ prefix: lab.prefix, podIP: hand.ip, dstCIDR: A.EXTERNAL_CIDR, egressIP: HAND_IP }));
   }
   await must(lab.names.nodeNs(handGateway), 'ip', ['addr', 'add', `${HAND_IP}/32`, 'dev', lab.names.nodeUplink(handGateway)]);
-
-  const seen = await waitFor('every path to leave with its address', async () => {
-    const s = { sel: await lab.sourceIPSeen(sel), plain: await lab.sourceIPSeen(plain), hand: await lab.sourceIPSeen(hand) };
-    return s.sel === EIP_FAILOVER && s.plain === A.nodeIP(1) && s.hand === HAND_IP ? s : undefined;
-  }, 30_000, 300);
-  say(`paths: selected pod → ${seen.sel} (gateway node-${handGateway}), unselected → ${seen.plain}, hand-written → ${seen.hand}`);
-  return { sel, plain, hand, pc, handGateway };
+  await waitPaths(lab, paths);
+  return { sel: paths.sel, plain: paths.plain, hand, pc, handGateway };
 }
 
 /**
- * The VXLAN-mode paths: `sel` through the product (the agents run in VXLAN mode), `plain` with the
- * CNI masquerade, `hand` through the hand-written VXLAN recipe (own device, VNI and port) to the same
- * gateway node, SNATed there to an address outside the pool.
+ * VXLAN mode: `hand` goes through the hand-written VXLAN recipe (own device, VNI and port) to the
+ * same gateway node as the product's path, and is SNATed there to an address outside the pool.
  */
-async function setUpVxlan(lab: Lab): Promise<Pick<Env, 'sel' | 'plain' | 'hand'>> {
-  await lab.applyPool({
-    name: 'lan', cidrs: [{ cidr: A.EGRESS_POOL_CIDR, reserved: ['192.0.2.96'] }],
-    namespaceSelector: { matchLabels: { egress: 'allowed' } }, nodeSelector: { matchLabels: { [GATEWAY_LABEL]: '' } },
-  });
-  await lab.ensureNamespace(NS, { egress: 'allowed' });
-  const sel = await lab.addPod({ namespace: NS, name: 'sel', node: 1, labels: { app: 'sel' } });
-  const plain = await lab.addPod({ namespace: NS, name: 'plain', node: 1, labels: { app: 'plain' } });
-  const hand = await lab.addPod({ namespace: NS, name: 'hand', node: 1, labels: { app: 'hand' } });
-  await lab.applyPolicy({ namespace: NS, name: 'vxlan', egressIPs: [EIP_FAILOVER], podSelector: { matchLabels: { app: 'sel' } },
-    destinationCIDRs: [A.EXTERNAL_CIDR] });
-  const gw = lab.nodeIndex((await lab.waitAssigned(NS, 'vxlan', 90_000)).get(EIP_FAILOVER)!);
+async function setUpVxlan(lab: Lab): Promise<Paths> {
+  const paths = await threePaths(lab, 'vxlan');
+  const { hand, gateway: gw } = paths;
   const mac = (i: number): string => `0e:b0:00:00:00:${i.toString(16).padStart(2, '0')}`;
   for (const i of [1, gw]) {
     const dev = renderHandVxlanDevice({ prefix: lab.prefix, localIP: A.nodeIP(i), uplink: lab.names.nodeUplink(i), mac: mac(i), mtu: 1450 });
@@ -156,12 +159,8 @@ async function setUpVxlan(lab: Lab): Promise<Pick<Env, 'sel' | 'plain' | 'hand'>
     renderHandGateway({ prefix: lab.prefix, podIP: hand.ip, dstCIDR: A.EXTERNAL_CIDR, egressIP: HAND_IP }));
   await must(lab.names.nodeNs(gw), 'ip', ['addr', 'add', `${HAND_IP}/32`, 'dev', lab.names.nodeUplink(gw)]);
   await must(lab.names.nodeNs(gw), 'sh', ['-c', `{ arping -q -U -c 1 -I ${lab.names.nodeUplink(gw)} -s ${HAND_IP} ${HAND_IP} >/dev/null 2>&1 & }`]);
-  const seen = await waitFor('every VXLAN-mode path to leave with its address', async () => {
-    const x = { sel: await lab.sourceIPSeen(sel), plain: await lab.sourceIPSeen(plain), hand: await lab.sourceIPSeen(hand) };
-    return x.sel === EIP_FAILOVER && x.plain === A.nodeIP(1) && x.hand === HAND_IP ? x : undefined;
-  }, 30_000, 300);
-  say(`VXLAN paths: selected pod → ${seen.sel} (gateway node-${gw}), unselected → ${seen.plain}, hand-written → ${seen.hand}`);
-  return { sel, plain, hand };
+  await waitPaths(lab, paths);
+  return paths;
 }
 
 async function must(ns: string, cmd: string, args: string[], input?: string): Promise<string> {
