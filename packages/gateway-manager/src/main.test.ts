@@ -10,6 +10,8 @@ describe('gateway-manager flags', () => {
     assert.deepEqual([c.probeIntervalMs, c.probeTimeoutMs, c.probeFailureThreshold], [100, 200, 3]);
     assert.equal(c.agentPort, 9310);
     assert.deepEqual([c.httpHost, c.httpPort], ['0.0.0.0', 9320]);
+    assert.deepEqual([c.releaseGraceMs, c.agentRestartGraceMs], [2000, 10_000]);
+    assert.equal(parseConfig(['--agent-restart-grace', '0s']).agentRestartGraceMs, 0, '0 turns the grace off');
   });
 
   it('bad flags name the flag', () => {
@@ -18,5 +20,6 @@ describe('gateway-manager flags', () => {
     assert.throws(() => parseConfig(['--http-addr', 'nope']), /--http-addr/);
     assert.throws(() => parseConfig(['--lease-duration', '1s']), /--lease-duration/);
     assert.throws(() => parseConfig(['--frobnicate']), /frobnicate/);
+    assert.throws(() => parseConfig(['--agent-restart-grace', 'soon']), /--agent-restart-grace/);
   });
 });

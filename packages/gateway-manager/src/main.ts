@@ -38,6 +38,7 @@ interface Config {
   httpHost: string;
   httpPort: number;
   releaseGraceMs: number;
+  agentRestartGraceMs: number;
 }
 
 const FLAGS = {
@@ -53,6 +54,7 @@ const FLAGS = {
   'agent-port': { type: 'string' },
   'http-addr': { type: 'string' },
   'release-grace': { type: 'string' },
+  'agent-restart-grace': { type: 'string' },
 } as const;
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
@@ -72,6 +74,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     httpHost: http.host,
     httpPort: http.port,
     releaseGraceMs: durationFlag(v, 'release-grace', '2s'),
+    // An agent port refusing connections means the host is up and forwarding: its agent restarts.
+    agentRestartGraceMs: durationFlag(v, 'agent-restart-grace', '10s'),
   };
   if (v.kubeconfig !== undefined) cfg.kubeconfig = v.kubeconfig;
   if (!(cfg.leaseDurationMs > cfg.renewDeadlineMs && cfg.renewDeadlineMs > cfg.retryPeriodMs)) {
@@ -130,6 +134,7 @@ async function main(): Promise<void> {
       intervalMs: cfg.probeIntervalMs,
       timeoutMs: cfg.probeTimeoutMs,
       failureThreshold: cfg.probeFailureThreshold,
+      refusedGraceMs: cfg.agentRestartGraceMs,
       onChange: (node, healthy) => {
         logger.info({ node, healthy }, healthy ? 'gateway agent healthy' : 'gateway agent unhealthy');
         controller?.healthChanged();

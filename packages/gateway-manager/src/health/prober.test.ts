@@ -125,6 +125,58 @@ describe('NodeProber', () => {
   });
 });
 
+describe('NodeProber: refused connections (agent restarting, host up)', () => {
+  function refusingSetup(graceMs: number) {
+    const clock = new FakeClock(0);
+    const agents = fakeAgents();
+    const changes: string[] = [];
+    const prober = new NodeProber({
+      clock, fetch: agents.fetch, port: 9310, intervalMs: 100, timeoutMs: 200, failureThreshold: 3, refusedGraceMs: graceMs,
+      onChange: (node, healthy) => changes.push(`${node}=${healthy}`),
+    });
+    agents.answers.set('192.0.2.11', { ok: true });
+    prober.setTargets([{ node: 'n1', address: '192.0.2.11' }]);
+    return { clock, agents, changes, prober };
+  }
+
+  it('keep a node healthy for the grace, then count as failures', async () => {
+    const { clock, agents, changes, prober } = refusingSetup(3000);
+    await clock.advanceAsync(50);
+    assert.deepEqual(changes, ['n1=true']);
+    agents.answers.set('192.0.2.11', { ok: false, refused: true });
+    await clock.advanceAsync(2900);
+    assert.deepEqual(changes, ['n1=true'], 'within the grace: still healthy');
+    agents.answers.set('192.0.2.11', { ok: true }); // the agent is back
+    await clock.advanceAsync(200);
+    agents.answers.set('192.0.2.11', { ok: false, refused: true }); // a new run of refusals starts its own grace
+    await clock.advanceAsync(2900);
+    assert.deepEqual(changes, ['n1=true']);
+    await clock.advanceAsync(400); // grace over: three more refusals are three failures
+    assert.deepEqual(changes, ['n1=true', 'n1=false']);
+    prober.stop();
+  });
+
+  it('a node that stops answering altogether is not covered by the grace', async () => {
+    const { clock, agents, changes, prober } = refusingSetup(3000);
+    await clock.advanceAsync(50);
+    agents.answers.set('192.0.2.11', { ok: false, refused: true });
+    await clock.advanceAsync(1000);
+    agents.answers.set('192.0.2.11', 'hang'); // the node died while its agent restarted
+    await clock.advanceAsync(500);
+    assert.deepEqual(changes, ['n1=true', 'n1=false']);
+    prober.stop();
+  });
+
+  it('without a grace a refusal is a failure like any other', async () => {
+    const { clock, agents, changes, prober } = refusingSetup(0);
+    await clock.advanceAsync(50);
+    agents.answers.set('192.0.2.11', { ok: false, refused: true });
+    await clock.advanceAsync(400);
+    assert.deepEqual(changes, ['n1=true', 'n1=false']);
+    prober.stop();
+  });
+});
+
 describe('httpProbe', () => {
   it('reads status and body: held IPs, a self-fenced agent is a failure, non-200 is a failure', async () => {
     let reply: { status: number; type: string; body: string } = { status: 200, type: 'application/json', body: '' };
@@ -142,7 +194,9 @@ describe('httpProbe', () => {
       reply = { status: 503, type: 'application/json', body: '{}' };
       assert.deepEqual(await probe(), { ok: false });
     } finally {
-      server.close();
+      await new Promise((r) => server.close(r));
     }
+    // Nothing listens on the port any more: the host's kernel refuses the connection.
+    assert.deepEqual(await probe(), { ok: false, refused: true });
   });
 });

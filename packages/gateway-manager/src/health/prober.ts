@@ -6,6 +6,11 @@ import type { Clock, TimerHandle } from '@static-egress/controller-kit';
 export interface ProbeResponse {
   ok: boolean;
   /**
+   * The node's kernel refused or closed the connection (RST, FIN): the host is up and forwarding,
+   * only its agent is not listening (restarting). A lost node gives no answer at all.
+   */
+  refused?: boolean;
+  /**
    * Egress IPs the agent says it holds, when its /healthz body reports them (JSON
    * `{"egressIPs": [...]}`); lets the manager confirm a drained node's release.
    */
@@ -27,6 +32,12 @@ export interface NodeProberOptions {
   intervalMs: number;
   timeoutMs: number;
   failureThreshold: number;
+  /**
+   * How long refused connections (host up, agent restarting) do not count toward the threshold, so
+   * an agent restart does not move the node's IPs: its data path stays in the kernel meanwhile.
+   * Default 0: a refusal is a failure like any other.
+   */
+  refusedGraceMs?: number;
   /** A node's verdict flipped (first verdict included). */
   onChange: (node: string, healthy: boolean) => void;
   /** One probe failed (for the probe-failures metric). */
@@ -40,6 +51,8 @@ interface TargetState {
   failures: number;
   healthy?: boolean;
   held?: ReadonlySet<string>;
+  /** Start of the current run of refused probes. */
+  refusedSince?: number;
   timer?: TimerHandle;
   /** Probes still waiting for an answer: each has its own timeout, so a dead node costs no interval. */
   inflight: Map<AbortController, TimerHandle | undefined>;
@@ -131,6 +144,7 @@ export class NodeProber {
   private record(node: string, st: TargetState, res: ProbeResponse): void {
     if (res.ok) {
       st.failures = 0;
+      st.refusedSince = undefined;
       if (res.egressIPs) {
         st.held = new Set(res.egressIPs);
         this.opts.onHeld?.(node, st.held);
@@ -141,8 +155,15 @@ export class NodeProber {
       }
       return;
     }
-    st.failures++;
     this.opts.onFailure?.(node);
+    if (res.refused && this.opts.refusedGraceMs) {
+      const now = this.opts.clock.now();
+      st.refusedSince ??= now;
+      if (now - st.refusedSince < this.opts.refusedGraceMs) return; // the agent is restarting; the node forwards
+    } else {
+      st.refusedSince = undefined;
+    }
+    st.failures++;
     if (st.failures >= this.opts.failureThreshold && st.healthy !== false) {
       st.healthy = false;
       this.opts.onChange(node, false);
@@ -155,12 +176,23 @@ function formatHost(address: string): string {
 }
 
 /**
- * The real probe: 200 is healthy; a JSON body may list the egress IPs the agent holds. An agent that
+ * The real probe: 200 is healthy; a JSON body may list the egress IPs the agent holds; a refused
+ * connection is reported as such (the host is up). An agent that
  * says it is self-fenced (`"fenced": true`: it has dropped its addresses and cannot yet confirm its
  * assignment with the API server) counts as a failed probe, so its IPs move to a node that serves them.
  */
+const HOST_UP_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']);
+
 export const httpProbe: ProbeFetch = async (url, signal) => {
-  const res = await fetch(url, { signal });
+  let res: Response;
+  try {
+    res = await fetch(url, { signal });
+  } catch (err) {
+    // The host's kernel answered (RST on connect, or reset/closed a kept-alive connection): the node
+    // is up and forwarding; only the agent is gone. A lost node does not answer at all (timeout).
+    if (HOST_UP_CODES.has((err as { cause?: { code?: string } }).cause?.code ?? '')) return { ok: false, refused: true };
+    throw err;
+  }
   const text = await res.text();
   if (res.status !== 200) return { ok: false };
   if ((res.headers.get('content-type') ?? '').includes('json')) {

@@ -201,7 +201,7 @@ describe('gateway-manager against a real apiserver', function () {
     const before = await getPolicy(kc, 'shop', 'db');
     const victim = before.status!.assignments!.find((a) => a.egressIP === '192.0.2.100')!.node;
     const t0 = Date.now();
-    await agents.get(victim)!.close();
+    agents.get(victim)!.hang(); // a lost node: probes time out
     const after = await waitPolicy('shop', 'db', (x) => {
       const a = x.status?.assignments?.find((y) => y.egressIP === '192.0.2.100');
       return a !== undefined && a.node !== victim;
@@ -216,10 +216,32 @@ describe('gateway-manager against a real apiserver', function () {
     assert.equal(moved.type, 'Warning');
     assert.match(moved.message ?? '', new RegExp(`from ${victim}`));
     // The node comes back: nothing moves back (sticky).
-    await agents.get(victim)!.start();
+    agents.get(victim)!.resume();
     await new Promise((r) => setTimeout(r, 1000));
     const later = await getPolicy(kc, 'shop', 'db');
     assert.deepEqual(later.status?.assignments, after.status?.assignments);
+  });
+
+  it('an agent restarting (its host refuses the connection) keeps the node\'s IPs for --agent-restart-grace, then loses them', async () => {
+    const holderOf = async (ip: string) => (await getPolicy(kc, 'shop', 'db')).status?.assignments?.find((a) => a.egressIP === ip)?.node;
+    const node = (await holderOf('192.0.2.101'))!;
+    const agent = agents.get(node)!;
+    // A restart shorter than the grace (3 s here, 10 s by default): nothing moves.
+    await agent.close();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await holderOf('192.0.2.101'), node, 'kept while the agent restarts');
+    await agent.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await holderOf('192.0.2.101'), node, 'kept after the agent came back');
+    // An agent that stays down: the IP moves once the grace is over.
+    const t0 = Date.now();
+    await agent.close();
+    await waitPolicy('shop', 'db', (x) => {
+      const a = x.status?.assignments?.find((y) => y.egressIP === '192.0.2.101');
+      return a !== undefined && a.node !== node;
+    });
+    console.log(`      agent on ${node} refusing connections → 192.0.2.101 reassigned after ${Date.now() - t0} ms (grace 3 s)`);
+    await agent.start();
   });
 
   it('a cordoned node drains: its IP is released first, then held elsewhere', async () => {

@@ -23,13 +23,27 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
-/** A node agent's /healthz on 127.0.0.N:port; close() makes it stop answering (connection refused). */
+/**
+ * A node agent's /healthz on 127.0.0.N:port. close() is an agent that stopped (its host refuses the
+ * connection, as while it restarts); hang() is a node that is gone (nothing answers, probes time out).
+ */
 export class FakeAgent {
   private server: Server | undefined;
+  private hung = false;
   constructor(readonly address: string, readonly port: number) {}
+
+  /** Requests are accepted and never answered until resume(). */
+  hang(): void {
+    this.hung = true;
+  }
+
+  resume(): void {
+    this.hung = false;
+  }
 
   async start(): Promise<void> {
     const server = createServer((req, res) => {
+      if (this.hung) return;
       res.writeHead(req.url === '/healthz' ? 200 : 404, { 'content-type': 'text/plain' });
       res.end('ok\n');
     });
@@ -136,7 +150,7 @@ export function spawnManager(opts: { kubeconfig: string; identity: string; agent
       '--http-addr', `127.0.0.1:${opts.httpPort}`,
       '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms',
       '--probe-interval', '100ms', '--probe-timeout', '200ms', '--probe-failure-threshold', '3',
-      '--release-grace', '500ms',
+      '--release-grace', '500ms', '--agent-restart-grace', '3s',
       ...(opts.extra ?? []),
     ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'debug' } },
