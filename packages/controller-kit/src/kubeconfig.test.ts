@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlagError, addrFlag, durationFlag, intFlag, loadKubeConfig, parseDuration, parseFlags } from './kubeconfig.js';
+import { FlagError, addrFlag, durationFlag, intFlag, loadKubeConfig, parseDuration, parseFlags, parseOrExit } from './kubeconfig.js';
 
 describe('parseDuration', () => {
   it('parses ms, s, m, h, fractions and sums', () => {
@@ -67,5 +67,21 @@ describe('intFlag and addrFlag', () => {
   it('reject bad values naming the flag', () => {
     for (const raw of ['0', '10', '1.5', 'x']) assert.throws(() => intFlag({ n: raw }, 'n', 3, 1, 9), (e: Error) => e instanceof FlagError && /--n:/.test(e.message));
     for (const raw of ['9310', ':9310', 'h:99999', 'h:p']) assert.throws(() => addrFlag({ a: raw }, 'a', 'x'), (e: Error) => e instanceof FlagError && /--a:/.test(e.message));
+  });
+
+  it('parseOrExit: a FlagError exits 2 naming the program; other errors propagate', () => {
+    const exit = (code: number): never => { throw new Error(`exit ${code}`); };
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => { written.push(chunk); return true; }) as typeof process.stderr.write;
+    try {
+      assert.equal(parseOrExit('prog', () => 7, exit), 7);
+      assert.throws(() => parseOrExit('prog', () => parseFlags(['--nope'], {}), exit), /exit 2/);
+      assert.throws(() => parseOrExit('prog', () => { throw new TypeError('bug'); }, exit), TypeError);
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.equal(written.length, 1);
+    assert.match(written[0]!, /^prog: .*--nope/);
   });
 });

@@ -53,6 +53,20 @@ export class FlagError extends Error {
   override name = 'FlagError';
 }
 
+/**
+ * A daemon's flag parsing at startup: a FlagError is written as `<program>: <message>` to stderr
+ * and the process exits with 2 (usage error); anything else propagates. `exit` is for tests.
+ */
+export function parseOrExit<T>(program: string, parse: () => T, exit: (code: number) => never = process.exit): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    process.stderr.write(`${program}: ${err.message}\n`);
+    return exit(2);
+  }
+}
+
 export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
 
 /**

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import {
   FlagError,
+  parseOrExit,
   LeaderElector,
   createLogger,
   createRegistry,
@@ -86,14 +87,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
 }
 
 async function main(): Promise<void> {
-  let cfg: Config;
-  try {
-    cfg = parseConfig(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    process.stderr.write(`gateway-manager: ${err.message}\n`);
-    process.exit(2);
-  }
+  const cfg = parseOrExit('gateway-manager', () => parseConfig(process.argv.slice(2)));
   const logger = createLogger('gateway-manager');
   const kc = loadKubeConfig(cfg.kubeconfig);
   const registry = createRegistry();

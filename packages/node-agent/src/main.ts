@@ -1,7 +1,7 @@
 // node-agent: wiring only. See docs/CONTRACTS.md for the flags and DESIGN §3, §5, §6.
 import { CoreV1Api } from '@kubernetes/client-node';
 import {
-  FlagError, createLogger, createRegistry, loadKubeConfig, realClock, startHttpServer, waitForCacheSync, type Informer,
+  createLogger, parseOrExit, createRegistry, loadKubeConfig, realClock, startHttpServer, waitForCacheSync, type Informer,
 } from '@static-egress/controller-kit';
 import { execa } from 'execa';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -42,14 +42,7 @@ async function cleanup(cfg: AgentConfig): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let cfg: AgentConfig;
-  try {
-    cfg = parseAgentConfig(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    process.stderr.write(`node-agent: ${err.message}\n`);
-    process.exit(2);
-  }
+  const cfg = parseOrExit('node-agent', () => parseAgentConfig(process.argv.slice(2)));
   const logger = createLogger('node-agent');
   if (cfg.cleanup) {
     await cleanup(cfg);
