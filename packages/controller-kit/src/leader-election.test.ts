@@ -73,6 +73,19 @@ function candidate(store: FakeLeaseStore, clock: FakeClock, identity: string): C
 }
 
 /** Advances in small steps, failing if both ever lead at the same instant. */
+/** `a` starts first and leads; `b` starts right after and stands by; 1 s has passed. */
+async function aLeadsBStandsBy(): Promise<{ store: FakeLeaseStore; clock: FakeClock; a: Candidate; b: Candidate }> {
+  const store = new FakeLeaseStore();
+  const clock = new FakeClock(0);
+  const a = candidate(store, clock, 'a');
+  const b = candidate(store, clock, 'b');
+  a.elector.start();
+  await clock.advanceAsync(0);
+  b.elector.start();
+  await run(clock, 1_000, [a, b]);
+  return { store, clock, a, b };
+}
+
 async function run(clock: FakeClock, ms: number, cs: Candidate[]): Promise<void> {
   for (let t = 0; t < ms; t += 50) {
     await clock.advanceAsync(50);
@@ -146,14 +159,7 @@ describe('LeaderElector', () => {
   });
 
   it('a leader whose requests hang steps down by its renew deadline', async () => {
-    const store = new FakeLeaseStore();
-    const clock = new FakeClock(0);
-    const a = candidate(store, clock, 'a');
-    const b = candidate(store, clock, 'b');
-    a.elector.start();
-    await clock.advanceAsync(0);
-    b.elector.start();
-    await run(clock, 1_000, [a, b]);
+    const { store, clock, a, b } = await aLeadsBStandsBy();
     store.hung.add('a');
     await run(clock, 6_000, [a, b]);
     assert.ok(b.elector.isLeader());
@@ -181,14 +187,7 @@ describe('LeaderElector', () => {
   });
 
   it('release() hands over at once', async () => {
-    const store = new FakeLeaseStore();
-    const clock = new FakeClock(0);
-    const a = candidate(store, clock, 'a');
-    const b = candidate(store, clock, 'b');
-    a.elector.start();
-    await clock.advanceAsync(0);
-    b.elector.start();
-    await run(clock, 1_000, [a, b]);
+    const { store, clock, a, b } = await aLeadsBStandsBy();
     const releasedAt = clock.now();
     await a.elector.release();
     assert.ok(!a.elector.isLeader());
