@@ -7,3 +7,5 @@ export * from './health.js';
 export * from './kubeconfig.js';
 export * from './leader-election.js';
 export * from './sources.js';
+export * from './bad-objects.js';
+export * from './probe-auth.js';

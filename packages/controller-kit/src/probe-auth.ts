@@ -1,0 +1,99 @@
+// Authenticated manager probes (issue 14 §3). Only a probe signed with the key the managers hold
+// counts as the manager's contact for a gateway's lease; anyone else may still read /healthz, but
+// reading grants nothing. The token is an HMAC-SHA256 over the target node, the sender's clock and
+// a random nonce; the verifier accepts a token once, within a skew window, for its own node only, so
+// a captured token cannot be replayed to keep a partitioned gateway alive or aimed at another node.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+/** HTTP header carrying the token. */
+export const PROBE_AUTH_HEADER = 'x-static-egress-probe';
+const VERSION = 'v1';
+/** Keys shorter than this are refused: a guessable key would let anyone keep a gateway alive. */
+export const MIN_PROBE_KEY_BYTES = 16;
+
+export interface ProbeKey {
+  readonly bytes: Buffer;
+}
+
+/** Reads a key file (a mounted Secret's value); surrounding whitespace is ignored. */
+export function loadProbeKey(path: string): ProbeKey {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the probe key file ${path}: ${(err as Error).message}`);
+  }
+  return probeKeyFromText(text, path);
+}
+
+export function probeKeyFromText(text: string, where = 'probe key'): ProbeKey {
+  const bytes = Buffer.from(text.trim(), 'utf8');
+  if (bytes.length < MIN_PROBE_KEY_BYTES) {
+    throw new Error(`${where}: the probe key must be at least ${MIN_PROBE_KEY_BYTES} bytes (e.g. \`openssl rand -hex 32\`)`);
+  }
+  return { bytes };
+}
+
+/** A fresh random key, as the manager creates it when the Secret does not exist yet. */
+export function generateProbeKeyText(): string {
+  return randomBytes(32).toString('hex');
+}
+
+function mac(key: ProbeKey, node: string, ts: number, nonce: string): Buffer {
+  return createHmac('sha256', key.bytes).update(`${VERSION}\n${node}\n${ts}\n${nonce}`).digest();
+}
+
+/** The token a manager sends when probing `node` at `now` (ms since the epoch). */
+export function signProbe(key: ProbeKey, node: string, now: number, nonce = randomBytes(12).toString('base64url')): string {
+  return `${VERSION}.${now}.${nonce}.${mac(key, node, now, nonce).toString('base64url')}`;
+}
+
+export type ProbeVerdict = { ok: true } | { ok: false; reason: 'missing' | 'malformed' | 'bad-signature' | 'stale' | 'replayed' };
+
+export interface ProbeVerifierOptions {
+  key: ProbeKey;
+  /** The node this verifier guards: tokens signed for another node are refused. */
+  node: string;
+  /** Accepted difference between the signer's and our clock (both sides run NTP). Default 30 s. */
+  maxSkewMs?: number;
+}
+
+/**
+ * Verifies tokens; each nonce is accepted once. Nonces are remembered for twice the skew window
+ * (older tokens are refused as stale anyway), so memory is bounded by the probe rate.
+ */
+export class ProbeVerifier {
+  private readonly seen = new Map<string, number>();
+  private readonly maxSkewMs: number;
+
+  constructor(private readonly opts: ProbeVerifierOptions) {
+    this.maxSkewMs = opts.maxSkewMs ?? 30_000;
+  }
+
+  verify(token: string | string[] | undefined, now: number): ProbeVerdict {
+    if (token === undefined) return { ok: false, reason: 'missing' };
+    if (Array.isArray(token) || token.length > 200) return { ok: false, reason: 'malformed' };
+    const parts = token.split('.');
+    if (parts.length !== 4 || parts[0] !== VERSION) return { ok: false, reason: 'malformed' };
+    const [, tsText, nonce, sig] = parts as [string, string, string, string];
+    const ts = Number(tsText);
+    if (!/^[0-9]{1,15}$/.test(tsText) || !/^[A-Za-z0-9_-]{8,64}$/.test(nonce)) return { ok: false, reason: 'malformed' };
+    const want = mac(this.opts.key, this.opts.node, ts, nonce);
+    const got = Buffer.from(sig, 'base64url');
+    if (got.length !== want.length || !timingSafeEqual(got, want)) return { ok: false, reason: 'bad-signature' };
+    if (Math.abs(now - ts) > this.maxSkewMs) return { ok: false, reason: 'stale' };
+    this.forgetOlderThan(now - 2 * this.maxSkewMs);
+    if (this.seen.has(nonce)) return { ok: false, reason: 'replayed' };
+    this.seen.set(nonce, ts);
+    return { ok: true };
+  }
+
+  private forgetOlderThan(limit: number): void {
+    // Map iteration is insertion order, close to timestamp order: stop at the first young entry.
+    for (const [nonce, ts] of this.seen) {
+      if (ts >= limit) break;
+      this.seen.delete(nonce);
+    }
+  }
+}
