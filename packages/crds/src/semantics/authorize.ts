@@ -1,6 +1,6 @@
 import { Reason } from '../constants.js';
 import { comparePolicyAge } from './age.js';
-import { cidrContainsIP, mustParseCIDRv4, type ParsedCIDR } from './ip.js';
+import { cidrContainsIP, mustParseCIDRv4, type ParsedCIDR } from '../ip/index.js';
 import { matchesSelector } from './selector.js';
 import type { AuthorizedIP, Labels, Policy, Pool } from './types.js';
 

@@ -1,6 +1,6 @@
 // From client-node objects to the semantics' inputs, written once for both daemons.
 import type { V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
-import { parseIPv4 } from './ip.js';
+import { parseIPv4 } from '../ip/index.js';
 import { podKey } from './keys.js';
 import type { PodInfo, ServiceInfo } from './types.js';
 

@@ -2,14 +2,13 @@ export { comparePolicyAge } from './age.js';
 export { authorizeEgressIPs } from './authorize.js';
 export { nodeAddressesOf, podInfoFromPod, serviceInfoFromService, type NodeAddresses } from './convert.js';
 export { ParseError } from './errors.js';
-export { cidrContainsIP, cidrsOverlap, ipv4ToInt, isGlobalUnicastIPv4, parseCIDRv4, parseIPv4 } from './ip.js';
-export type { CIDRResult, ParsedCIDR } from './ip.js';
-export { objectKey, podKey, policyKey, splitKey } from './keys.js';
+export { keyOf, objectKey, podKey, policyKey, splitKey } from './keys.js';
 export { parsePolicy, parsePool, parseSelector, timestampMs } from './parse.js';
 export { pinEgressIP, stableHash32 } from './pin.js';
 export { isSelectablePod, policySelectsPod, selectPods } from './select-pods.js';
 export { computeStatusNodes } from './status.js';
 export { matchesSelector, matchesServiceSelector } from './selector.js';
+export { parseClusterView, parseNode, type BadObject, type ClusterSnapshot, type ClusterView, type NodeInfo } from './view.js';
 export type {
   AuthorizedIP,
   IPProblem,

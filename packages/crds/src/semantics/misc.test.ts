@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { comparePolicyAge } from './age.js';
 import { podInfoFromPod, serviceInfoFromService } from './convert.js';
-import { cidrContainsIP, cidrsOverlap, isGlobalUnicastIPv4, mustParseCIDRv4, parseCIDRv4, parseIPv4 } from './ip.js';
+import { cidrContainsIP, cidrsOverlap, isGlobalUnicastIPv4, mustParseCIDRv4, parseCIDRv4, parseIPv4 } from '../ip/index.js';
 import { podKey, policyKey, splitKey } from './keys.js';
 import { computeStatusNodes } from './status.js';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { EgressIPPool, StaticEgressIP } from '../generated/types.js';
 import { ParseError } from './errors.js';
-import { cidrContainsIP, isGlobalUnicastIPv4, mustParseCIDRv4, parseCIDRv4, parseIPv4 } from './ip.js';
+import { cidrContainsIP, isGlobalUnicastIPv4, mustParseCIDRv4, parseCIDRv4, parseIPv4 } from '../ip/index.js';
 import { parsePolicy, parsePool } from './parse.js';
 
 const RUNS = 1000;

@@ -12,7 +12,7 @@ import {
 } from '../constants.js';
 import type { EgressIPPool, StaticEgressIP } from '../generated/types.js';
 import { ParseError } from './errors.js';
-import { cidrContainsIP, cidrsOverlap, isGlobalUnicastIPv4, parseCIDRv4, parseIPv4, type ParsedCIDR } from './ip.js';
+import { cidrContainsIP, cidrsOverlap, isGlobalUnicastIPv4, parseCIDRv4, parseIPv4, type ParsedCIDR } from '../ip/index.js';
 import { policyKey } from './keys.js';
 import type { LabelSelector, LabelSelectorRequirement, Policy, Pool, PoolCIDR } from './types.js';
 

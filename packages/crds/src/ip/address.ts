@@ -1,0 +1,163 @@
+// IP addresses of both families: parse, format, compare, and the integer, byte and hex forms. The
+// only place in the project that reads or writes address text (issue 8); built on ipaddr.js.
+//
+// Parsing is as strict as the CRDs' CEL rules (Kubernetes' isIP): IPv4 only as a dotted quad
+// without leading zeros; IPv6 without a zone and not IPv4-mapped. So a parsed object and an
+// admitted object agree. Text out is canonical: IPv4 dotted quad, IPv6 RFC 5952 ('2001:db8::1').
+import ipaddr from 'ipaddr.js';
+
+export type IPFamily = 4 | 6;
+
+export interface IPv4Address {
+  readonly family: 4;
+  /** The address as an unsigned 32-bit number. */
+  readonly value: number;
+}
+
+export interface IPv6Address {
+  readonly family: 6;
+  /** The address as an unsigned 128-bit number. */
+  readonly value: bigint;
+}
+
+export type IPAddress = IPv4Address | IPv6Address;
+
+const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+/**
+ * The dotted quad the CEL rules admit; the same set as ipaddr.IPv4.isValidFourPartDecimal (a
+ * property test holds them together), checked in one pass: the manager parses every egress IP of
+ * every policy on each pass, and ipaddr.js's three-step check costs several times more.
+ */
+const DOTTED_QUAD = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
+
+/** An address of either family, or undefined (see the strictness above). */
+export function parseIP(s: unknown): IPAddress | undefined {
+  if (typeof s !== 'string') return undefined;
+  return s.includes(':') ? parseIPv6Address(s) : parseIPv4Address(s);
+}
+
+export function parseIPv4Address(s: string): IPv4Address | undefined {
+  const m = DOTTED_QUAD.exec(s);
+  if (!m) return undefined;
+  return { family: 4, value: Number(m[1]) * 0x1000000 + Number(m[2]) * 0x10000 + Number(m[3]) * 0x100 + Number(m[4]) };
+}
+
+export function parseIPv6Address(s: string): IPv6Address | undefined {
+  if (s.includes('%') || !ipaddr.IPv6.isValid(s)) return undefined;
+  const a = ipaddr.IPv6.parse(s);
+  if (a.isIPv4MappedAddress()) return undefined;
+  return { family: 6, value: bytesToBigInt(a.toByteArray()) };
+}
+
+/** Canonical text of an address of either family, or undefined. */
+export function canonicalIP(s: unknown): string | undefined {
+  const a = parseIP(s);
+  return a && formatIP(a);
+}
+
+/** Canonical form of a dotted-quad IPv4 address, or undefined. Leading zeros are rejected. */
+export function parseIPv4(s: unknown): string | undefined {
+  const a = typeof s === 'string' ? parseIPv4Address(s) : undefined;
+  return a && formatIP(a);
+}
+
+/** Canonical (RFC 5952) form of an IPv6 address, or undefined. */
+export function parseIPv6(s: unknown): string | undefined {
+  const a = typeof s === 'string' ? parseIPv6Address(s) : undefined;
+  return a && formatIP(a);
+}
+
+export function formatIP(a: IPAddress): string {
+  if (a.family === 4) return ipv4FromInt(a.value);
+  return ipaddr.fromByteArray([...bigIntToBytes(a.value, 16)]).toString();
+}
+
+/** The unsigned 32-bit value of an IPv4 address; throws on anything else. */
+export function ipv4ToInt(ip: string): number {
+  const a = parseIPv4Address(ip);
+  if (!a) throw new Error(`not an IPv4 address: ${JSON.stringify(ip)}`);
+  return a.value;
+}
+
+export function ipv4FromInt(n: number): string {
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** The unsigned 128-bit value of an IPv6 address; throws on anything else. */
+export function ipv6ToBigInt(ip: string): bigint {
+  const a = parseIPv6Address(ip);
+  if (!a) throw new Error(`not an IPv6 address: ${JSON.stringify(ip)}`);
+  return a.value;
+}
+
+export function ipv6FromBigInt(v: bigint): string {
+  return formatIP({ family: 6, value: BigInt.asUintN(128, v) });
+}
+
+/** Network byte order: 4 bytes for IPv4, 16 for IPv6; throws on anything else. */
+export function ipToBytes(ip: string): Uint8Array {
+  const a = parseIP(ip);
+  if (!a) throw new Error(`not an IP address: ${JSON.stringify(ip)}`);
+  return a.family === 4 ? bigIntToBytes(BigInt(a.value), 4) : bigIntToBytes(a.value, 16);
+}
+
+/** The address in 4 (IPv4) or 16 (IPv6) bytes of network order; undefined for any other length. */
+export function ipFromBytes(b: ArrayLike<number>): IPAddress | undefined {
+  if (b.length === 4) return { family: 4, value: Number(bytesToBigInt(b)) };
+  if (b.length === 16) return { family: 6, value: bytesToBigInt(b) };
+  return undefined;
+}
+
+/** Lower-case hex of the bytes: 'c0000201' for 192.0.2.1 (kernel object names). */
+export function ipToHex(ip: string): string {
+  return [...ipToBytes(ip)].map((o) => o.toString(16).padStart(2, '0')).join('');
+}
+
+/** The inverse of ipToHex (either case); undefined unless 8 or 32 hex digits. */
+export function ipFromHex(hex: string): string | undefined {
+  if (!/^([0-9a-fA-F]{8}|[0-9a-fA-F]{32})$/.test(hex)) return undefined;
+  const bytes = hex.match(/../g)!.map((h) => parseInt(h, 16));
+  const a = ipFromBytes(bytes);
+  return a && formatIP(a);
+}
+
+/** Total order: IPv4 before IPv6, numerically within a family. */
+export function compareIPAddresses(a: IPAddress, b: IPAddress): number {
+  if (a.family !== b.family) return a.family - b.family;
+  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+}
+
+/**
+ * Total order of address strings: numeric (IPv4 before IPv6), text that is no address last, by
+ * text. Parses on every call; to sort many, parse once (parseIP) and use compareIPAddresses.
+ */
+export function compareIPs(a: string, b: string): number {
+  const x = parseIP(a);
+  const y = parseIP(b);
+  if (x && y) return compareIPAddresses(x, y) || compareText(a, b);
+  if (x || y) return x ? -1 : 1;
+  return compareText(a, b);
+}
+
+/** Go's IsGlobalUnicast for IPv4: not unspecified, loopback, link-local, multicast or broadcast. */
+export function isGlobalUnicastIPv4(ip: string): boolean {
+  if (ip === '0.0.0.0') return false; // ipaddr.js calls all of 0/8 unspecified; Go only this one
+  const r = ipaddr.IPv4.parse(ip).range();
+  return !['loopback', 'linkLocal', 'multicast', 'broadcast'].includes(r);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function bytesToBigInt(b: ArrayLike<number>): bigint {
+  let v = 0n;
+  for (let i = 0; i < b.length; i++) v = (v << 8n) | BigInt(b[i]!);
+  return v;
+}
+
+function bigIntToBytes(v: bigint, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = length - 1; i >= 0; i--, v >>= 8n) out[i] = Number(v & 0xffn);
+  return out;
+}
