@@ -5,6 +5,7 @@ export * from './informer.js';
 export * from './metrics.js';
 export * from './health.js';
 export * from './kubeconfig.js';
+export * from './flags.js';
 export * from './leader-election.js';
 export * from './sources.js';
 export * from './bad-objects.js';
