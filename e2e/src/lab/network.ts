@@ -1,0 +1,80 @@
+// The lab's network and the faults injected into it: every namespace and link of the topology, pod
+// namespaces, a node cut off the LAN, a node's daemons cut off the apiserver. Everything happens
+// inside the run's own namespaces (`<prefix>-…`).
+import * as A from './addressing.js';
+import type { LabContext } from './context.js';
+import { addNetns, applyScripts, destroyNetnsSync, inNetns, listNetns } from './exec.js';
+import { renderPod, renderTopology } from './topology.js';
+
+async function hasCommand(cmd: string): Promise<boolean> {
+  const { execa } = await import('execa');
+  return (await execa('sh', ['-c', `command -v ${cmd}`], { reject: false })).exitCode === 0;
+}
+
+export class LabNetwork {
+  private readonly cut = new Set<number>();
+
+  constructor(private readonly ctx: LabContext) {}
+
+  /** Creates the topology's namespaces and applies its scripts (the LAN, router, external host, nodes, managers). */
+  async build(): Promise<void> {
+    const { plan } = this.ctx;
+    await addNetns(plan.allNetns);
+    let scripts = renderTopology(plan);
+    if (scripts.some((s) => s.tool === 'nft') && !(await hasCommand('nft'))) {
+      this.ctx.log('WARNING: nft (package nftables) is missing: the LAN will NOT drop pod-addressed frames in the overlay variant');
+      scripts = scripts.filter((s) => s.tool !== 'nft');
+    }
+    await applyScripts(scripts);
+    this.ctx.log(`network: ${plan.allNetns.length} namespaces (${plan.allNetns.join(' ')})`);
+  }
+
+  /** A pod's namespace and veth on its node, recorded in the state file first so teardown finds it. */
+  async addPod(p: { index: number; node: number; ip: string; netns: string }): Promise<void> {
+    this.ctx.state.netns.push(p.netns);
+    this.ctx.saveState();
+    await addNetns([p.netns]);
+    await applyScripts(renderPod(this.ctx.plan, { index: p.index, node: p.node, ip: p.ip }));
+  }
+
+  removePod(netns: string): void {
+    destroyNetnsSync([netns]);
+  }
+
+  /** Cuts a node off the LAN (its bridge port goes down): the node is lost as far as anyone can tell. */
+  async cutNode(i: number): Promise<void> {
+    await inNetns(this.ctx.names.lanNs, 'ip', ['link', 'set', this.ctx.names.nodeLanPort(i), 'down']);
+    this.cut.add(i);
+  }
+
+  async restoreNode(i: number): Promise<void> {
+    await inNetns(this.ctx.names.lanNs, 'ip', ['link', 'set', this.ctx.names.nodeLanPort(i), 'up']);
+    this.cut.delete(i);
+  }
+
+  /** Nodes cut off the LAN: whatever their kernel still holds is unreachable and does not count. */
+  isCut(i: number): boolean { return this.cut.has(i); }
+
+  /**
+   * Cuts a node's daemons off the apiserver: its relay port (127.0.0.1:6443 in the node's namespace)
+   * drops every packet, so open watches go silent and new requests hang, like a partition would.
+   */
+  async cutApi(i: number): Promise<void> {
+    for (const rule of this.apiCutRules()) await inNetns(this.ctx.names.nodeNs(i), 'iptables', ['-I', ...rule]);
+  }
+
+  async restoreApi(i: number): Promise<void> {
+    for (const rule of this.apiCutRules()) await inNetns(this.ctx.names.nodeNs(i), 'iptables', ['-D', ...rule]);
+  }
+
+  private apiCutRules(): string[][] {
+    const comment = ['-m', 'comment', '--comment', `${this.ctx.prefix} lab: apiserver cut`];
+    return ['--dport', '--sport'].map((dir) => ['INPUT', '-i', 'lo', '-p', 'tcp', dir, String(A.API_PORT_IN_NETNS), ...comment, '-j', 'DROP']);
+  }
+
+  /** Deletes every namespace of this run (recorded or found by prefix); resolves the ones that failed. */
+  destroySync(): string[] {
+    const mine = listNetns().filter((ns) => ns.startsWith(`${this.ctx.prefix}-`));
+    return destroyNetnsSync([...new Set([...this.ctx.state.netns, ...mine])]);
+  }
+}
