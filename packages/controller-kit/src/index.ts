@@ -6,6 +6,8 @@ export * from './metrics.js';
 export * from './health.js';
 export * from './kubeconfig.js';
 export * from './flags.js';
+export * from './runner.js';
+export * from './shutdown.js';
 export * from './leader-election.js';
 export * from './sources.js';
 export * from './bad-objects.js';
