@@ -200,3 +200,64 @@ describe('httpProbe', () => {
     assert.deepEqual(await probe(), { ok: false, refused: true });
   });
 });
+
+describe('NodeProber: leases (issue 14 §4: one IP on one node, ever)', () => {
+  function leaseSetup(answer: ProbeResponse) {
+    const clock = new FakeClock(0);
+    const agents = fakeAgents();
+    const changes: string[] = [];
+    const headers: (Record<string, string> | undefined)[] = [];
+    const prober = new NodeProber({
+      clock, port: 9310, intervalMs: 100, timeoutMs: 200, failureThreshold: 3, refusedGraceMs: 1000, leaseMarginMs: 50,
+      fetch: (url, signal, h) => { headers.push(h); return agents.fetch(url, signal); },
+      authenticate: (node) => ({ 'x-static-egress-probe': `token-for-${node}` }),
+      onChange: (node, healthy) => changes.push(`${clock.now()}:${node}=${healthy}`),
+    });
+    agents.answers.set('192.0.2.11', answer);
+    prober.setTargets([{ node: 'n1', address: '192.0.2.11' }]);
+    return { clock, agents, changes, prober, headers };
+  }
+
+  it('signs every probe for its node', async () => {
+    const { clock, prober, headers } = leaseSetup({ ok: true });
+    await clock.advanceAsync(250);
+    assert.equal(headers.length, 3);
+    assert.ok(headers.every((h) => h?.['x-static-egress-probe'] === 'token-for-n1'));
+    prober.stop();
+  });
+
+  it('moves nothing off a lost node until the lease its agent reported has run out, plus the margin', async () => {
+    const { clock, agents, changes, prober } = leaseSetup({ ok: true, leaseMs: 600 });
+    await clock.advanceAsync(0); // last good answer at t=0: the node may announce until t=600
+    agents.answers.set('192.0.2.11', { ok: false });
+    await clock.advanceAsync(300); // threshold reached at t=300, but the lease runs
+    assert.deepEqual(changes, ['0:n1=true']);
+    await clock.advanceAsync(300); // t=600: lease over, margin not yet
+    assert.deepEqual(changes, ['0:n1=true']);
+    await clock.advanceAsync(100); // t=700 ≥ 650: the next failure flips it
+    assert.deepEqual(changes, ['0:n1=true', '700:n1=false']);
+    prober.stop();
+  });
+
+  it('a short lease does not delay detection', async () => {
+    const { clock, agents, changes, prober } = leaseSetup({ ok: true, leaseMs: 100 });
+    await clock.advanceAsync(0);
+    agents.answers.set('192.0.2.11', { ok: false });
+    await clock.advanceAsync(300);
+    assert.deepEqual(changes, ['0:n1=true', '300:n1=false']);
+    prober.stop();
+  });
+
+  it('once the agent is seen restarting, its stretched restart lease is waited out even if the node then goes dark', async () => {
+    const { clock, agents, changes, prober } = leaseSetup({ ok: true, leaseMs: 100, restartLeaseMs: 2000 });
+    await clock.advanceAsync(0);
+    agents.answers.set('192.0.2.11', { ok: false, refused: true }); // agent restarting (SIGTERM stretched the lease)
+    await clock.advanceAsync(200);
+    agents.answers.set('192.0.2.11', { ok: false }); // then the node is lost altogether
+    await clock.advanceAsync(1800);
+    assert.deepEqual(changes, ['0:n1=true'], 'the restart lease (to t=2000) is still running');
+    await clock.advanceAsync(100);
+    assert.deepEqual(changes, ['0:n1=true', '2100:n1=false']);
+    prober.stop();
+  });
+});

@@ -15,10 +15,18 @@ export interface ProbeResponse {
    * `{"egressIPs": [...]}`); lets the manager confirm a drained node's release.
    */
   egressIPs?: string[];
+  /**
+   * How long the agent's kernel keeps announcing and forwarding for its egress IPs after this
+   * probe renewed its lease (JSON `{"leaseMs": n}`), and how long it may keep them while its agent
+   * restarts (`restartLeaseMs`). The manager moves an IP off a lost node only after that lease has
+   * certainly run out, so two nodes never hold one IP (issue 14 §4).
+   */
+  leaseMs?: number;
+  restartLeaseMs?: number;
 }
 
 /** One HTTP GET; must settle (or be aborted through `signal`). */
-export type ProbeFetch = (url: string, signal: AbortSignal) => Promise<ProbeResponse>;
+export type ProbeFetch = (url: string, signal: AbortSignal, headers?: Record<string, string>) => Promise<ProbeResponse>;
 
 export interface ProbeTarget {
   node: string;
@@ -38,6 +46,10 @@ export interface NodeProberOptions {
    * Default 0: a refusal is a failure like any other.
    */
   refusedGraceMs?: number;
+  /** Headers that authenticate this manager's probe of `node` (controller-kit probe-auth). */
+  authenticate?: (node: string) => Record<string, string>;
+  /** Added to a lost node's lease before its IPs may move: clock rate and scheduling slack. Default 50 ms. */
+  leaseMarginMs?: number;
   /** A node's verdict flipped (first verdict included). */
   onChange: (node: string, healthy: boolean) => void;
   /** One probe failed (for the probe-failures metric). */
@@ -53,6 +65,11 @@ interface TargetState {
   held?: ReadonlySet<string>;
   /** Start of the current run of refused probes. */
   refusedSince?: number;
+  /** Until when the node's lease may still let it announce its IPs (from its last good answer). */
+  leaseUntil?: number;
+  /** The lease the agent may extend itself to while it restarts, once it is seen restarting. */
+  restartLeaseMs?: number;
+  lastOkAt?: number;
   timer?: TimerHandle;
   /** Probes still waiting for an answer: each has its own timeout, so a dead node costs no interval. */
   inflight: Map<AbortController, TimerHandle | undefined>;
@@ -131,7 +148,7 @@ export class NodeProber {
       }, timeoutMs));
     });
     const url = `http://${formatHost(st.address)}:${this.opts.port}/healthz`;
-    const answer = this.opts.fetch(url, abort.signal).catch((): ProbeResponse => ({ ok: false }));
+    const answer = this.opts.fetch(url, abort.signal, this.opts.authenticate?.(node)).catch((): ProbeResponse => ({ ok: false }));
     void Promise.race([answer, timedOut]).then((res) => {
       clock.clearTimeout(st.inflight.get(abort));
       st.inflight.delete(abort);
@@ -142,9 +159,13 @@ export class NodeProber {
   }
 
   private record(node: string, st: TargetState, res: ProbeResponse): void {
+    const now = this.opts.clock.now();
     if (res.ok) {
       st.failures = 0;
       st.refusedSince = undefined;
+      st.lastOkAt = now;
+      st.restartLeaseMs = res.restartLeaseMs;
+      st.leaseUntil = res.leaseMs === undefined ? undefined : now + res.leaseMs;
       if (res.egressIPs) {
         st.held = new Set(res.egressIPs);
         this.opts.onHeld?.(node, st.held);
@@ -156,15 +177,20 @@ export class NodeProber {
       return;
     }
     this.opts.onFailure?.(node);
+    if (res.refused && st.lastOkAt !== undefined && st.restartLeaseMs !== undefined) {
+      // the agent is restarting and may have stretched its lease to cover the restart
+      st.leaseUntil = Math.max(st.leaseUntil ?? 0, st.lastOkAt + st.restartLeaseMs);
+    }
     if (res.refused && this.opts.refusedGraceMs) {
-      const now = this.opts.clock.now();
       st.refusedSince ??= now;
       if (now - st.refusedSince < this.opts.refusedGraceMs) return; // the agent is restarting; the node forwards
     } else {
       st.refusedSince = undefined;
     }
     st.failures++;
-    if (st.failures >= this.opts.failureThreshold && st.healthy !== false) {
+    // Never before the lease has run out: until then the lost node may still answer ARP for its IPs.
+    const leaseOver = st.leaseUntil === undefined || now >= st.leaseUntil + (this.opts.leaseMarginMs ?? 50);
+    if (st.failures >= this.opts.failureThreshold && leaseOver && st.healthy !== false) {
       st.healthy = false;
       this.opts.onChange(node, false);
     }
@@ -183,10 +209,10 @@ function formatHost(address: string): string {
  */
 const HOST_UP_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']);
 
-export const httpProbe: ProbeFetch = async (url, signal) => {
+export const httpProbe: ProbeFetch = async (url, signal, headers) => {
   let res: Response;
   try {
-    res = await fetch(url, { signal });
+    res = await fetch(url, { signal, ...(headers ? { headers } : {}) });
   } catch (err) {
     // The host's kernel answered (RST on connect, or reset/closed a kept-alive connection): the node
     // is up and forwarding; only the agent is gone. A lost node does not answer at all (timeout).
@@ -197,12 +223,21 @@ export const httpProbe: ProbeFetch = async (url, signal) => {
   if (res.status !== 200) return { ok: false };
   if ((res.headers.get('content-type') ?? '').includes('json')) {
     try {
-      const body = JSON.parse(text) as { egressIPs?: unknown; fenced?: unknown };
+      const body = JSON.parse(text) as { egressIPs?: unknown; fenced?: unknown; leaseMs?: unknown; restartLeaseMs?: unknown };
       if (body.fenced === true) return { ok: false };
-      if (Array.isArray(body.egressIPs)) return { ok: true, egressIPs: body.egressIPs.filter((x): x is string => typeof x === 'string') };
+      return {
+        ok: true,
+        ...(Array.isArray(body.egressIPs) ? { egressIPs: body.egressIPs.filter((x): x is string => typeof x === 'string') } : {}),
+        ...(isDuration(body.leaseMs) ? { leaseMs: body.leaseMs } : {}),
+        ...(isDuration(body.restartLeaseMs) ? { restartLeaseMs: body.restartLeaseMs } : {}),
+      };
     } catch {
       // a non-JSON body still counts as healthy
     }
   }
   return { ok: true };
 };
+
+function isDuration(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 3_600_000;
+}
