@@ -8,7 +8,7 @@ const files = ['packages', 'e2e', 'bench'].flatMap((d) => readdirSync(d, { recur
   .filter((f) => !f.includes('node_modules'));
 
 const layers = [
-  ['unit', /^(packages\/[^/]+\/src|bench\/lib)\/(?!.*\.prop\.test\.ts$).*\.test\.ts$/],
+  ['unit', /^(packages\/[^/]+\/src|e2e\/src|bench\/lib)\/(?!.*\.prop\.test\.ts$).*\.test\.ts$/],
   ['props', /^packages\/[^/]+\/src\/.*\.prop\.test\.ts$/],
   ['kernel', /^packages\/node-agent\/test\/kernel\/.*\.test\.ts$/],
   ['api', /^packages\/[^/]+\/test\/api\/.*\.test\.ts$/],

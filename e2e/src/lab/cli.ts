@@ -1,6 +1,6 @@
 // npm run lab -- up [--nodes 3] [--pods 1] [--overlay] [--managers 2] [--no-daemons]
 //                 status [--prefix P]
-//                 down [--prefix P] | down --all
+//                 down [--prefix P] | down --all [--force] [--keep-logs]
 //
 // `up` stays in the foreground (the apiserver, etcd and every daemon are its children) and prints the
 // status once the lab is ready; Ctrl-C, SIGTERM or `lab down` from another terminal tears it all down.
@@ -14,7 +14,9 @@ import { renderStatus, statusOfState } from './status.js';
 const USAGE = `usage: npm run lab -- up [--nodes N] [--pods P] [--overlay] [--managers M] [--no-daemons]
        npm run lab -- status [--prefix P]
        npm run lab -- down [--prefix P]
-       npm run lab -- down --all`;
+       npm run lab -- down --all [--force] [--keep-logs]
+  down --all removes every run whose owner process is gone and whatever belongs to no live run;
+  runs whose owner is alive (another suite, bench or lab up) are left alone unless --force.`;
 
 async function main(): Promise<number> {
   const [cmd, ...rest] = process.argv.slice(2);
@@ -29,6 +31,7 @@ async function main(): Promise<number> {
       prefix: { type: 'string' },
       all: { type: 'boolean', default: false },
       'keep-logs': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
     },
   });
   const say = (m: string): void => { process.stderr.write(`[lab] ${m}\n`); };
@@ -42,7 +45,7 @@ async function main(): Promise<number> {
       return 0;
     }
     case 'down': {
-      if (values.all) { await downAll(say, { keepLogs: values['keep-logs'] }); return 0; }
+      if (values.all) { await downAll(say, { keepLogs: values['keep-logs'], force: values.force }); return 0; }
       const runs = pick(values.prefix);
       if (runs.length === 0) { say('no lab running (use down --all for leftovers)'); return 0; }
       if (runs.length > 1 && !values.prefix) {
