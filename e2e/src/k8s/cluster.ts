@@ -9,6 +9,7 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ipv4FromInt, parseCIDRv4 } from '@static-egress/crds';
 import { stringify } from 'yaml';
 import { REPO_ROOT, resolveK8sBinaries, type K8sBinaries } from './binaries.js';
 import { Daemon, onProcessExit } from './daemon.js';
@@ -95,11 +96,9 @@ export async function freePorts(count: number): Promise<number[]> {
 }
 
 function firstServiceIP(cidr: string): string {
-  const [addr] = cidr.split('/');
-  const octets = (addr ?? '').split('.').map(Number);
-  if (octets.length !== 4 || octets.some((o) => !(o >= 0 && o <= 255))) throw new Error(`bad serviceCIDR ${cidr} (IPv4 only)`);
-  octets[3] = (octets[3] ?? 0) + 1;
-  return octets.join('.');
+  const c = parseCIDRv4(cidr);
+  if (typeof c === 'string') throw new Error(`bad serviceCIDR ${cidr} (IPv4 only)`);
+  return ipv4FromInt(c.network + 1);
 }
 
 function sleep(ms: number): Promise<void> { return new Promise((resolve) => setTimeout(resolve, ms)); }

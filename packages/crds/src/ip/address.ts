@@ -94,9 +94,9 @@ export function ipv6FromBigInt(v: bigint): string {
   return formatIP({ family: 6, value: BigInt.asUintN(128, v) });
 }
 
-/** Network byte order: 4 bytes for IPv4, 16 for IPv6; throws on anything else. */
-export function ipToBytes(ip: string): Uint8Array {
-  const a = parseIP(ip);
+/** Network byte order: 4 bytes for IPv4, 16 for IPv6; throws on text that is no address. */
+export function ipToBytes(ip: string | IPAddress): Uint8Array {
+  const a = typeof ip === 'string' ? parseIP(ip) : ip;
   if (!a) throw new Error(`not an IP address: ${JSON.stringify(ip)}`);
   return a.family === 4 ? bigIntToBytes(BigInt(a.value), 4) : bigIntToBytes(a.value, 16);
 }

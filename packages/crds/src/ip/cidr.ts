@@ -74,7 +74,7 @@ export function cidrContainsIP(c: CIDR, ip: string): boolean {
 export function cidrsOverlap(a: CIDR, b: CIDR): boolean {
   if (a.family !== b.family) return false;
   const p = Math.min(a.prefix, b.prefix);
-  return networkOf(networkAddress(a), p).value === networkOf(networkAddress(b), p).value;
+  return networkOf(cidrAddress(a), p).value === networkOf(cidrAddress(b), p).value;
 }
 
 /** The first address of the prefix-long network around `a`. */
@@ -84,7 +84,8 @@ export function networkOf(a: IPAddress, prefix: number): IPAddress {
   return { family: 6, value: a.value & ~host };
 }
 
-function networkAddress(c: CIDR): IPAddress {
+/** The network address of a CIDR. */
+export function cidrAddress(c: CIDR): IPAddress {
   return c.family === 4 ? { family: 4, value: c.network } : { family: 6, value: c.network };
 }
 

@@ -5,5 +5,5 @@ export {
   parseIPv6Address,
 } from './address.js';
 export type { IPAddress, IPFamily, IPv4Address, IPv6Address } from './address.js';
-export { cidrContainsIP, cidrNetwork, cidrsOverlap, mustParseCIDRv4, networkOf, parseCIDR, parseCIDRv4 } from './cidr.js';
+export { cidrAddress, cidrContainsIP, cidrNetwork, cidrsOverlap, mustParseCIDRv4, networkOf, parseCIDR, parseCIDRv4 } from './cidr.js';
 export type { CIDR, CIDRResult, IPv4CIDR, IPv6CIDR, ParsedCIDR } from './cidr.js';

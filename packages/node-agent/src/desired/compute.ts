@@ -1,6 +1,6 @@
 // computeNodeState: the whole of this node's data path as data. Pure; no kernel, no API.
 import { createHash } from 'node:crypto';
-import { ipv4ToInt } from '@static-egress/crds';
+import { compareIPs } from '@static-egress/crds';
 import { allocateSlots, computeSlotLayout } from './alloc.js';
 import type {
   DirectorEntry, DirectorRoute, GatewayEntry, LeakGuardEntry, NodeState, NodeStateInput, PolicyView, VxlanPeer,
@@ -17,13 +17,9 @@ interface PolicyPlan {
   pods: { uid: string; nodeName: string; podIP: string; pinned: string }[];
 }
 
-/** Numeric order of addresses or CIDRs (by network address, then text). */
-function ipCompare(a: string, b: string): number {
-  return ipv4ToInt(a.split('/')[0]!) - ipv4ToInt(b.split('/')[0]!) || (a < b ? -1 : a > b ? 1 : 0);
-}
-
+/** Distinct addresses in numeric order. */
 export function sortIPs(ips: Iterable<string>): string[] {
-  return [...new Set(ips)].sort(ipCompare);
+  return [...new Set(ips)].sort(compareIPs);
 }
 
 function planPolicies(input: NodeStateInput): PolicyPlan[] {
@@ -117,8 +113,8 @@ export function computeNodeState(input: NodeStateInput): NodeState {
       priority: input.ranges.priorityMin + slot - 1,
     });
   }
-  director.sort((a, b) => ipCompare(a.egressIP, b.egressIP));
-  gateway.sort((a, b) => ipCompare(a.egressIP, b.egressIP));
+  director.sort((a, b) => compareIPs(a.egressIP, b.egressIP));
+  gateway.sort((a, b) => compareIPs(a.egressIP, b.egressIP));
 
   return {
     mode: input.mode,
@@ -129,7 +125,7 @@ export function computeNodeState(input: NodeStateInput): NodeState {
     gateway,
     addresses: input.fenced ? [] : sortIPs(gateway.map((g) => g.egressIP).filter((ip) => !input.holdOnly || input.holdOnly.has(ip))),
     leakGuard: withGuardIds(guards),
-    vxlanPeers: [...peers.values()].sort((a, b) => ipCompare(a.ip, b.ip)),
+    vxlanPeers: [...peers.values()].sort((a, b) => compareIPs(a.ip, b.ip)),
     overflow: overflow.sort(),
   };
 }

@@ -2,6 +2,7 @@
 // one pod coming or going costs a message, not an `ipset` process. Each add/del is atomic; sets are
 // still created and replaced wholesale through `ipset restore` (temp set + swap).
 import { createRequire } from 'node:module';
+import { ipToBytes } from '@static-egress/crds';
 import type * as NL from 'netlink';
 import type { IpsetMembers, MemberChange } from './interfaces.js';
 
@@ -30,7 +31,7 @@ function attr(type: number, payload: Buffer): Buffer {
 
 function message(set: string, ip: string): Buffer {
   const nfgen = Buffer.from([AF_INET, 0, 0, 0]); // family, version, res_id (BE u16)
-  const ipv4 = attr(IPSET_ATTR_IPADDR_IPV4 | NLA_F_NET_BYTEORDER, Buffer.from(ip.split('.').map(Number)));
+  const ipv4 = attr(IPSET_ATTR_IPADDR_IPV4 | NLA_F_NET_BYTEORDER, Buffer.from(ipToBytes(ip)));
   const data = attr(IPSET_ATTR_DATA | NLA_F_NESTED, attr(IPSET_ATTR_IP | NLA_F_NESTED, ipv4));
   return Buffer.concat([nfgen, attr(IPSET_ATTR_PROTOCOL, Buffer.from([IPSET_PROTOCOL])), attr(IPSET_ATTR_SETNAME, Buffer.from(`${set}\0`)), data]);
 }

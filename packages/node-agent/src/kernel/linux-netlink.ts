@@ -1,5 +1,6 @@
 // Rules, routes and addresses over one rtnetlink socket of the namespace this process runs in.
 import { createRequire } from 'node:module';
+import { cidrAddress, formatIP, ipFromBytes, ipToBytes, parseCIDR, type IPAddress } from '@static-egress/crds';
 import type { RouteIntent, RuleIntent } from '../render/types.js';
 import type { AddressManager, OwnedAddress, RouteTable, RuleTable } from './interfaces.js';
 import type * as NL from 'netlink';
@@ -23,11 +24,13 @@ const ENOENT = 2, EEXIST = 17, ESRCH = 3, EADDRNOTAVAIL = 99;
 const WINDOW = 64;
 const TIMEOUT = { timeout: 10_000 };
 
-function ipBuf(ip: string): Buffer {
-  return Buffer.from(ip.split('.').map(Number));
+function ipBuf(ip: string | IPAddress): Buffer {
+  return Buffer.from(ipToBytes(ip));
 }
+/** An IPv4 attribute as text (this client speaks AF_INET only). */
 function bufIP(b: Buffer | undefined): string | undefined {
-  return b && b.length === 4 ? [...b].join('.') : undefined;
+  const a = b && ipFromBytes(b);
+  return a?.family === 4 ? formatIP(a) : undefined;
 }
 function errno(e: unknown): number | undefined {
   const x = e as { errno?: number; code?: string };
@@ -217,9 +220,10 @@ export class LinuxNetlink {
       const data: NL.rt.Route = { family: AF_INET, dstLen: 0, table: r.table < 256 ? r.table : 0, scope: 0 };
       const attrs: NL.rt.RouteAttrs = { table: r.table };
       if (r.dst) {
-        const [ip, len] = r.dst.split('/');
-        data.dstLen = Number(len);
-        attrs.dst = ipBuf(ip!);
+        const dst = parseCIDR(r.dst);
+        if (typeof dst === 'string') throw new Error(`route delete table ${r.table}: dst ${r.dst} is ${dst}`);
+        data.dstLen = dst.prefix;
+        attrs.dst = ipBuf(cidrAddress(dst));
       }
       if (r.metric) attrs.priority = r.metric;
       await this.sock.delRoute(data, attrs, TIMEOUT).catch(ignoring([ESRCH, ENOENT]));

@@ -1,14 +1,12 @@
 // Names of the kernel objects we own, all derived from the configured prefixes.
+import { ipFromHex, ipToHex } from '@static-egress/crds';
 import type { RenderConfig } from './types.js';
 
-export function ipHex(ip: string): string {
-  return ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('');
-}
+export const ipHex = ipToHex;
 
+/** The address in an object name written with ipHex; a name we did not write comes back as it is. */
 export function hexIP(hex: string): string {
-  const out: number[] = [];
-  for (let i = 0; i < 8; i += 2) out.push(parseInt(hex.slice(i, i + 2), 16));
-  return out.join('.');
+  return ipFromHex(hex) ?? hex;
 }
 
 export const chainNames = (c: Pick<RenderConfig, 'chainPrefix'>) => ({

@@ -1,4 +1,5 @@
 // renderState: NodeState → the kernel objects that implement it (DESIGN §6). Pure.
+import { cidrNetwork } from '@static-egress/crds';
 import type { NodeState } from '../desired/types.js';
 import { FAILCLOSED_COMMENT, chainNames, leakGuardComment, setNames, vtepMAC } from './names.js';
 import type { IptablesChains, JumpSpec, RenderConfig, RenderedState, RouteIntent } from './types.js';
@@ -9,12 +10,7 @@ export function hex(n: number): string {
 
 /** CIDR as iptables-save prints it: network address, explicit prefix; 0.0.0.0/0 prints as nothing. */
 export function canonicalCIDR(cidr: string): string {
-  const [ip, len] = cidr.split('/');
-  const prefix = len === undefined ? 32 : Number(len);
-  const n = ip!.split('.').reduce((a, o) => (a * 256 + Number(o)) >>> 0, 0);
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  const net = (n & mask) >>> 0;
-  return `${[24, 16, 8, 0].map((s) => (net >>> s) & 255).join('.')}/${prefix}`;
+  return cidrNetwork(cidr);
 }
 
 function dstMatch(cidr: string): string {
