@@ -2,7 +2,8 @@
 export { computeNodeState, slotsOf } from './desired/compute.js';
 export type * from './desired/types.js';
 export { renderState } from './render/state.js';
-export { renderIptablesRestore, renderIpsetRestore } from './render/restore.js';
+export { renderIptablesRestore } from './plan/iptables.js';
+export { renderIpsetRestore } from './plan/ipset.js';
 export type * from './render/types.js';
 export { NodeSyncer } from './reconcile/syncer.js';
 export { createLinuxKernel } from './kernel/linux.js';

@@ -1,4 +1,5 @@
-// Golden tests: the rendered text must match testdata/*.golden exactly.
+// Golden tests: the whole rendered state, as programmed into an empty kernel, must match
+// testdata/*.golden exactly (plan/plan.test.ts has the goldens of changes against a kernel).
 // Regenerate after an intended change: UPDATE_GOLDEN=1 npx mocha packages/node-agent/src/render/render.test.ts
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -7,8 +8,9 @@ import { computeNodeState } from '../desired/compute.js';
 import { fixtureInput } from '../desired/fixtures.js';
 import { setNames } from './names.js';
 import { renderNetlinkIntents } from './netlink-text.js';
-import { emptyParsedIptables, parseIpsetSave, parseIptablesSave } from './parse.js';
-import { renderIpsetRestore, renderIptablesCleanup, renderIptablesRestore } from './restore.js';
+import { emptyParsedIptables } from './parse.js';
+import { renderIpsetRestore } from '../plan/ipset.js';
+import { renderIptablesRestore } from '../plan/iptables.js';
 import { renderState } from './state.js';
 import type { RenderConfig } from './types.js';
 
@@ -30,27 +32,4 @@ describe('render (golden)', () => {
       golden(`${mode}.netlink`, renderNetlinkIntents(r));
     });
   }
-
-  it('incremental: only changed chains and sets, stale ones deleted, misplaced jumps fixed', () => {
-    const input = fixtureInput();
-    const before = renderState(computeNodeState(input), cfg);
-    // the kernel as applied, plus a foreign rule inserted ahead of our PREROUTING jump
-    const saved = [
-      '*mangle', ':PREROUTING ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]',
-      ...[...before.iptables.mangle.keys()].map((c) => `:${c} - [0:0]`),
-      '-A PREROUTING -j CNI-MARK', '-A PREROUTING -j SEGRESS-MARK', '-A FORWARD -j SEGRESS-MSS',
-      ...[...before.iptables.mangle.values()].flat(), 'COMMIT',
-      '*nat', ':POSTROUTING ACCEPT [0:0]', ...[...before.iptables.nat.keys()].map((c) => `:${c} - [0:0]`),
-      '-A POSTROUTING -j SEGRESS-SKIP', '-A POSTROUTING -j SEGRESS-SNAT', '-A POSTROUTING -j CNI-MASQ', ...[...before.iptables.nat.values()].flat(), 'COMMIT',
-      '*filter', ':FORWARD ACCEPT [0:0]', ...[...before.iptables.filter.keys()].map((c) => `:${c} - [0:0]`),
-      '-A FORWARD -j SEGRESS-FWD', ...[...before.iptables.filter.values()].flat(), 'COMMIT',
-    ].join('\n');
-    const current = parseIptablesSave(saved, 'SEGRESS');
-    // web-2 leaves, the dark policy is deleted
-    const after = renderState(computeNodeState({ ...input, pods: input.pods.filter((p) => p.key !== 'shop/web-2'), policies: input.policies.slice(0, 2) }), cfg);
-    golden('incremental.iptables', renderIptablesRestore(after.iptables, after.jumps, current, 'SEGRESS').text);
-    const sets = parseIpsetSave(before.ipsets.flatMap((s) => [`create ${s.name} ${s.type} family inet`, ...s.members.map((m) => `add ${s.name} ${m}`)]).join('\n'), 'segress');
-    golden('incremental.ipset', renderIpsetRestore(after.ipsets, sets, temp));
-    golden('cleanup.iptables', renderIptablesCleanup(current, 'SEGRESS'));
-  });
 });

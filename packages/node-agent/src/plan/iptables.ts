@@ -1,61 +1,10 @@
-// Restore texts: one `ipset restore` and one `iptables-restore --noflush` per apply. Pure.
-import type { ParsedIptables } from './parse.js';
-import { emptyParsedIptables, ownedChain } from './parse.js';
-import { chainNames } from './names.js';
-import type { IpsetSpec, IptablesChains, JumpSpec } from './types.js';
-import { IPTABLES_TABLES } from './types.js';
-
-const SET_OPTIONS = 'family inet hashsize 1024 maxelem 1048576';
-
-function sameMembers(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  const sa = [...a].sort();
-  const sb = [...b].sort();
-  return sa.every((x, i) => x === sb[i]);
-}
-
-export function ipsetDiffers(want: IpsetSpec, have: IpsetSpec | undefined): boolean {
-  return !have || have.type !== want.type || !sameMembers(want.members, have.members);
-}
-
-/**
- * Creates or replaces each set that differs. A new set is created filled (nothing references it
- * yet); an existing one is replaced by filling a temporary set, swapping it in and destroying it,
- * never flushed or emptied in place, so no packet sees a half-filled set.
- */
-export function renderIpsetRestore(
-  desired: readonly IpsetSpec[],
-  current: ReadonlyMap<string, IpsetSpec>,
-  tempName: (name: string) => string,
-): string {
-  const lines: string[] = [];
-  for (const set of desired) {
-    const have = current.get(set.name);
-    if (!ipsetDiffers(set, have)) continue;
-    const tmp = tempName(set.name);
-    if (current.has(tmp)) lines.push(`destroy ${tmp}`);
-    if (!have) {
-      lines.push(`create ${set.name} ${set.type} ${SET_OPTIONS}`, ...set.members.map((m) => `add ${set.name} ${m}`));
-      continue;
-    }
-    if (have.type !== set.type) lines.push(`destroy ${set.name}`);
-    lines.push(`create ${tmp} ${set.type} ${SET_OPTIONS}`);
-    for (const m of set.members) lines.push(`add ${tmp} ${m}`);
-    if (have.type !== set.type) lines.push(`create ${set.name} ${set.type} ${SET_OPTIONS}`);
-    lines.push(`swap ${tmp} ${set.name}`, `destroy ${tmp}`);
-  }
-  return lines.length ? `${lines.join('\n')}\n` : '';
-}
-
-/** Sets of ours that are no longer wanted; destroyed after iptables stopped referencing them. */
-export function staleIpsets(desired: readonly IpsetSpec[], current: ReadonlyMap<string, IpsetSpec>): string[] {
-  const want = new Set(desired.map((s) => s.name));
-  return [...current.keys()].filter((n) => !want.has(n)).sort();
-}
-
-export function renderIpsetDestroy(names: readonly string[]): string {
-  return names.map((n) => `destroy ${n}\n`).join('');
-}
+// iptables diffs: `iptables-restore --noflush` transactions from the desired chains and what the
+// kernel holds, touching only our chains and our jumps. Pure.
+import { chainNames } from '../render/names.js';
+import type { ParsedIptables } from '../render/parse.js';
+import { emptyParsedIptables, ownedChain } from '../render/parse.js';
+import type { IptablesChains, JumpSpec } from '../render/types.js';
+import { IPTABLES_TABLES } from '../render/types.js';
 
 function sameRules(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
   return !!a && !!b && a.length === b.length && a.every((x, i) => x === b[i]);
@@ -186,4 +135,24 @@ export function renderIptablesCleanup(current: ParsedIptables, chainPrefix: stri
     out.push(`*${table}`, ...chains.map((c) => `:${c} - [0:0]`), ...deletes, ...chains.map((c) => `-X ${c}`), 'COMMIT');
   }
   return out.length ? `${out.join('\n')}\n` : '';
+}
+
+export interface IptablesSteps {
+  /** the restores in order: one, or two when an SNAT goes (natHandover); empty ones left out */
+  restores: { text: string; handover: boolean }[];
+  /** chains refilled or deleted plus built-in chains whose jumps were fixed, for the final state */
+  changed: number;
+}
+
+export function planIptables(desired: IptablesChains, jumps: readonly JumpSpec[], current: ParsedIptables, chainPrefix: string): IptablesSteps {
+  const final = renderIptablesRestore(desired, jumps, current, chainPrefix);
+  const changed = final.changedChains + final.staleChains + final.jumpFixes;
+  const interim = natHandover(desired, current, chainPrefix);
+  const restores = interim
+    ? [
+        { text: renderIptablesRestore(interim, jumps, current, chainPrefix).text, handover: true },
+        { text: renderIptablesRestore(desired, jumps, parsedOf(interim, jumps), chainPrefix).text, handover: false },
+      ]
+    : [{ text: final.text, handover: false }];
+  return { restores: restores.filter((r) => r.text), changed };
 }

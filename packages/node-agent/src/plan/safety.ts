@@ -1,0 +1,102 @@
+// The safety order of a plan as checkable rules, one per reason plan.ts gives for its order. Used by
+// plan.test.ts and plan.prop.test.ts on the operations themselves, not only on the end state. Pure.
+import type { RenderConfig, RenderedState } from '../render/types.js';
+import { routeSlot } from './netlink.js';
+import type { KernelView, Operation, OperationKind } from './types.js';
+
+type Pick = (o: Operation) => boolean;
+const is = (...kinds: OperationKind[]): Pick => (o) => kinds.includes(o.op);
+const lines = (o: Operation) => (o.op === 'iptables-restore' || o.op === 'ipset-restore' ? o.text.split('\n') : []);
+const matchSets = (o: Operation) => lines(o).filter((l) => /^-[AI] /.test(l)).flatMap((l) => [...l.matchAll(/--match-set (\S+) /g)].map((m) => m[1]!));
+
+function lastIndex<T>(xs: readonly T[], pick: (x: T) => boolean): number {
+  for (let i = xs.length - 1; i >= 0; i--) if (pick(xs[i]!)) return i;
+  return -1;
+}
+
+const ADDING = is('vxlan-add', 'ipset-restore', 'ipset-members', 'route-replace', 'rule-add', 'address-add', 'garp');
+const REMOVING = is('rule-del', 'route-del', 'ipset-destroy', 'vxlan-remove');
+
+/** Why each pair must run in this order; an empty list when the plan keeps every rule. */
+export function planViolations(ops: readonly Operation[], current: KernelView, desired: RenderedState, render: RenderConfig): string[] {
+  const out: string[] = [];
+  const before = (a: Pick, b: Pick, why: string) => {
+    const lastA = lastIndex(ops, a);
+    const firstB = ops.findIndex(b);
+    if (lastA >= 0 && firstB >= 0 && lastA > firstB) out.push(`${why}: ${ops[lastA]!.op} #${lastA + 1} after ${ops[firstB]!.op} #${firstB + 1}`);
+  };
+  before(is('vxlan-add'), (o) => o.op === 'route-replace' && o.routes.some((r) => r.dev === render.vxlanDevice), 'the tunnel before the routes into it');
+  before(is('address-del'), is('iptables-restore', 'route-replace'), 'a released address before its SNAT goes and before a route via it');
+  before(is('route-replace', 'rule-add', 'ipset-restore', 'ipset-members'), is('iptables-restore'), 'sets, routes and rules before the iptables rules that use them');
+  before(is('iptables-restore'), is('address-add'), 'SNAT before the address');
+  before(ADDING, REMOVING, 'add before remove');
+  before(is('rule-del'), is('route-del'), 'a rule before the route it points at');
+  before(is('iptables-restore'), is('ipset-destroy'), 'a set once no iptables rule uses it');
+  before(is('route-replace', 'route-del'), is('vxlan-remove'), 'the tunnel once no route points into it');
+  out.push(...walk(ops, current, desired), ...handover(ops, current, desired, render.chainPrefix));
+  return out;
+}
+
+/** Rules that follow what exists at each step: sets, route tables, fwmark rules, added addresses. */
+function walk(ops: readonly Operation[], current: KernelView, desired: RenderedState): string[] {
+  const out: string[] = [];
+  const sets = new Set(current.ipsets.keys());
+  const tables = new Set(current.routes.filter((r) => !r.dst).map((r) => r.table));
+  const marks = new Set(current.rules.map((r) => r.fwmark));
+  const snat = new Set([...current.iptables.nat.chains.values(), ...desired.iptables.nat.values()].flat()
+    .map((l) => / --to-source (\S+)$/.exec(l)?.[1]).filter((x) => x !== undefined));
+  const wantedSets = new Set([...Object.values(desired.iptables)].flatMap((t) => [...t.values()].flat())
+    .flatMap((l) => [...l.matchAll(/--match-set (\S+) /g)].map((m) => m[1]!)));
+  let added = new Set<string>();
+  ops.forEach((o, i) => {
+    const at = `${o.op} #${i + 1}`;
+    for (const l of lines(o)) {
+      const [cmd, name] = l.split(' ');
+      if (o.op === 'ipset-restore' && cmd === 'create') sets.add(name!);
+      if (o.op === 'ipset-restore' && cmd === 'destroy') sets.delete(name!);
+    }
+    for (const s of matchSets(o)) if (!sets.has(s)) out.push(`${at}: set ${s} used before it exists`);
+    for (const l of o.op === 'iptables-restore' ? lines(o) : []) {
+      const m = /--set-xmark (0x[0-9a-f]+)\//.exec(l);
+      if (m && !marks.has(Number(m[1]))) out.push(`${at}: mark ${m[1]} set before its rule exists (fail open)`);
+    }
+    if (o.op === 'route-replace') for (const r of o.routes) if (!r.dst) tables.add(r.table);
+    if (o.op === 'rule-add') {
+      for (const r of o.rules) {
+        if (!tables.has(r.table)) out.push(`${at}: rule to table ${r.table} before its route (fail open)`);
+        marks.add(r.fwmark);
+      }
+    }
+    if (o.op === 'address-add') {
+      added = new Set(o.ips);
+      for (const ip of o.ips) if (!snat.has(ip)) out.push(`${at}: address ${ip} without its SNAT`);
+    }
+    if (o.op === 'garp') for (const ip of o.ips) if (!added.has(ip)) out.push(`${at}: GARP for ${ip} before its address`);
+    if (o.op === 'ipset-destroy') for (const s of o.names) if (wantedSets.has(s)) out.push(`${at}: destroys ${s}, still used`);
+    if (o.op === 'route-del') {
+      const wanted = new Set(desired.routes.map(routeSlot));
+      for (const r of o.routes) if (wanted.has(routeSlot(r))) out.push(`${at}: empties table ${r.table} instead of replacing its route (fail open)`);
+    }
+  });
+  return out;
+}
+
+/**
+ * natHandover: iptables-restore commits mangle, nat, filter one after the other, so the SNAT chain
+ * of a released IP goes in a restore of its own, after every restore that changes the filter table
+ * (where the leak guard replaces the IP's accept rules).
+ */
+function handover(ops: readonly Operation[], current: KernelView, desired: RenderedState, chainPrefix: string): string[] {
+  const out: string[] = [];
+  const entry = `${chainPrefix}-S-`; // chainNames().snatEntry
+  const released = [...current.iptables.nat.chains.keys()].filter((c) => c.startsWith(entry) && !desired.iptables.nat.has(c));
+  const restores = ops.map((o, i) => ({ o, i })).filter(({ o }) => o.op === 'iptables-restore');
+  const lastFilter = lastIndex(ops, (o) => o.op === 'iptables-restore' && lines(o).includes('*filter'));
+  for (const c of released) {
+    const del = restores.find(({ o }) => lines(o).includes(`-X ${c}`));
+    if (!del) { out.push(`the released SNAT chain ${c} is never deleted`); continue; }
+    if (lines(del.o).includes('*filter') || del.i < lastFilter) out.push(`${c} goes at #${del.i + 1}, before the filter table guards its pods`);
+    if (del.o.op === 'iptables-restore' && del.o.handover) out.push(`${c} goes in the handover restore #${del.i + 1}`);
+  }
+  return out;
+}
