@@ -75,6 +75,25 @@ export interface GarpSender {
   announce(dev: string, ip: string): void;
 }
 
+/**
+ * The kernel lease (render/lease.ts): which egress IPs this node may announce, each with a kernel
+ * timeout that runs out even when the agent is dead.
+ */
+export interface LeaseTable {
+  /** Creates the guard if missing and sets the owned IPs; running leases are kept. Idempotent. */
+  ensure(owned: readonly string[]): Promise<void>;
+  /** A fresh lease of `ms` for each IP, leased or not (after the API confirmed the assignment). */
+  claim(ips: readonly string[], ms: number): Promise<void>;
+  /** Extends running leases to `ms`; returns the IPs whose lease had already run out (not revived). */
+  renew(ips: readonly string[], ms: number): Promise<string[]>;
+  /** Ends leases now; an IP without one is ignored. */
+  end(ips: readonly string[]): Promise<void>;
+  /** IPs whose lease runs now. */
+  leased(): Promise<Set<string>>;
+  /** Removes the guard altogether (cleanup). */
+  remove(): Promise<void>;
+}
+
 export interface Kernel {
   ipset: IpsetRestorer;
   /** Optional fast path for small membership changes (a pod added or removed). */

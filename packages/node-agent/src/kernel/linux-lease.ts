@@ -1,0 +1,59 @@
+// Applies the kernel lease (render/lease.ts) with `nft -f -`, one batch per call: each batch is one
+// netlink transaction, applied whole or not at all.
+import { execa } from 'execa';
+import {
+  parseLeasedSet, renderLeaseClaim, renderLeaseEnd, renderLeaseRemove, renderLeaseRenew, renderLeaseSetup, type LeaseNames,
+} from '../render/lease.js';
+import type { LeaseTable } from './interfaces.js';
+
+/** Runs `nft` with args and stdin; the default runs it in this process's network namespace. */
+export type NftRunner = (args: string[], input?: string) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+
+const localNft: NftRunner = async (args, input) => {
+  const r = await execa('nft', args, { input, reject: false });
+  return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+};
+
+export class LinuxLeaseTable implements LeaseTable {
+  constructor(private readonly names: LeaseNames, private readonly run: NftRunner = localNft) {}
+
+  ensure(owned: readonly string[]): Promise<void> {
+    return this.must(renderLeaseSetup(this.names, owned), 'lease setup');
+  }
+
+  claim(ips: readonly string[], ms: number): Promise<void> {
+    return this.must(renderLeaseClaim(this.names, ips, ms), 'lease claim');
+  }
+
+  async renew(ips: readonly string[], ms: number): Promise<string[]> {
+    if ((await this.nft(renderLeaseRenew(this.names, ips, ms))).ok) return [];
+    // Some lease had expired (the batch failed whole): renew one by one to learn which.
+    const lapsed: string[] = [];
+    for (const ip of ips) if (!(await this.nft(renderLeaseRenew(this.names, [ip], ms))).ok) lapsed.push(ip);
+    return lapsed;
+  }
+
+  end(ips: readonly string[]): Promise<void> {
+    return this.must(renderLeaseEnd(this.names, ips), 'lease end');
+  }
+
+  async leased(): Promise<Set<string>> {
+    const r = await this.run(['-j', 'list', 'set', 'ip', this.names.table, 'leased']);
+    return r.exitCode === 0 ? parseLeasedSet(r.stdout) : new Set();
+  }
+
+  remove(): Promise<void> {
+    return this.must(renderLeaseRemove(this.names), 'lease removal');
+  }
+
+  private async nft(text: string): Promise<{ ok: boolean; error: string }> {
+    if (!text) return { ok: true, error: '' };
+    const r = await this.run(['-f', '-'], text);
+    return { ok: r.exitCode === 0, error: r.stderr.trim().split('\n')[0] ?? '' };
+  }
+
+  private async must(text: string, what: string): Promise<void> {
+    const r = await this.nft(text);
+    if (!r.ok) throw new Error(`nft ${what} failed: ${r.error}`);
+  }
+}

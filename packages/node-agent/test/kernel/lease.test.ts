@@ -1,0 +1,81 @@
+// The kernel lease (issue 14 §1, §4) in real network namespaces: a gateway answers ARP for an egress
+// IP and sends with it only while its lease runs; the lease runs out by itself (no agent needed);
+// a renewal never revives a lease that ran out; a stale SNAT rule sends nothing with an unleased IP.
+// Needs root, iproute2, nftables, iptables, iputils-arping, iputils-ping.
+import assert from 'node:assert/strict';
+import { execa } from 'execa';
+import { LinuxLeaseTable, type NftRunner } from '../../src/kernel/linux-lease.js';
+import { leaseNames } from '../../src/render/lease.js';
+import { deleteNamespaces, nsExec, runPrefix } from './netns.js';
+
+const EGRESS = '192.0.2.100';
+const OTHER = '192.0.2.101';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('kernel lease (nftables, real namespaces)', function () {
+  this.timeout(60_000);
+  const prefix = runPrefix();
+  const gw = `${prefix}-gw`;
+  const peer = `${prefix}-peer`;
+  const inNs = (ns: string): NftRunner => async (args, input) => {
+    const r = await execa('ip', ['netns', 'exec', ns, 'nft', ...args], { input, reject: false });
+    return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  };
+  const lease = new LinuxLeaseTable(leaseNames('sektest'), inNs(gw));
+  /** How many ARP replies the peer gets for ip (arping exits 0 on any reply). */
+  const arpReplies = async (ip: string): Promise<number> => {
+    const out = await nsExec(peer, `arping -c 2 -w 1 -I ${prefix}p ${ip} || true`);
+    return Number(/Received (\d+) response/.exec(out)?.[1] ?? -1);
+  };
+
+  before(async () => {
+    await execa('ip', ['netns', 'add', gw]);
+    await execa('ip', ['netns', 'add', peer]);
+    await execa('ip', ['-n', gw, 'link', 'add', `${prefix}g`, 'type', 'veth', 'peer', 'name', `${prefix}p`, 'netns', peer]);
+    await nsExec(gw, `ip addr add 192.0.2.11/24 dev ${prefix}g; ip addr add ${EGRESS}/32 dev ${prefix}g; ip addr add ${OTHER}/32 dev ${prefix}g; ip link set ${prefix}g up; ip link set lo up`);
+    await nsExec(peer, `ip addr add 192.0.2.1/24 dev ${prefix}p; ip link set ${prefix}p up`);
+    await lease.ensure([EGRESS, OTHER]);
+  });
+  after(() => deleteNamespaces(prefix));
+
+  it('an owned IP without a lease gets no ARP reply; a claimed one does', async () => {
+    assert.equal(await arpReplies(EGRESS), 0);
+    await lease.claim([EGRESS], 10_000);
+    assert.ok((await arpReplies(EGRESS)) >= 1);
+    assert.equal(await arpReplies(OTHER), 0, 'the other owned IP is still silent');
+    assert.ok((await arpReplies('192.0.2.11')) >= 1, 'the node address is not ours to guard');
+    assert.deepEqual([...(await lease.leased())], [EGRESS]);
+  });
+
+  it('setup again (a resync) keeps running leases and heals a deleted guard rule', async () => {
+    await nsExec(gw, 'nft flush chain arp sektest_lease output');
+    assert.ok((await arpReplies(OTHER)) >= 1, 'damaged: the guard is gone');
+    await lease.ensure([EGRESS, OTHER]);
+    assert.equal(await arpReplies(OTHER), 0, 'healed');
+    assert.ok((await arpReplies(EGRESS)) >= 1, 'the running lease survived the resync');
+  });
+
+  it('a lease runs out by itself, and a renewal does not revive it', async () => {
+    await lease.claim([EGRESS], 400);
+    assert.deepEqual(await lease.renew([EGRESS], 400), [], 'a running lease renews');
+    await sleep(700);
+    assert.equal(await arpReplies(EGRESS), 0, 'silent once the lease ran out, with no agent involved');
+    assert.deepEqual(await lease.renew([EGRESS, OTHER], 10_000), [EGRESS, OTHER]);
+    assert.equal((await lease.leased()).size, 0);
+  });
+
+  it('a stale SNAT rule cannot send with an unleased egress IP; a leased one can', async () => {
+    const ping = async () => (await nsExec(gw, `ping -c 1 -W 1 -I ${EGRESS} 192.0.2.1 >/dev/null && echo ok || echo lost`)).trim();
+    assert.equal(await ping(), 'lost');
+    await lease.claim([EGRESS], 10_000);
+    assert.equal(await ping(), 'ok');
+    await lease.end([EGRESS, OTHER]);
+    assert.equal(await ping(), 'lost');
+  });
+
+  it('removal leaves no table; twice is not an error', async () => {
+    await lease.remove();
+    await lease.remove();
+    assert.equal((await nsExec(gw, 'nft list tables')).trim(), '');
+  });
+});
