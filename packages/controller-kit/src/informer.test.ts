@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { KubeConfig, type KubernetesListObject, type V1ConfigMap } from '@kubernetes/client-node';
 import { FakeClock, flushMicrotasks } from './clock.js';
-import { createInformer, objectKey, type Informer, type WatchLike } from './informer.js';
+import { keyOf } from '@static-egress/crds';
+import { createInformer, type Informer, type WatchLike } from './informer.js';
 
 type Obj = V1ConfigMap;
 
@@ -67,7 +68,7 @@ function setup(opts: { freeze?: boolean; backoff?: { initialMs?: number; maxMs?:
     freeze: opts.freeze,
   });
   for (const ev of ['add', 'update', 'delete'] as const) {
-    informer.on(ev, (o) => events.push(`${ev} ${objectKey(o)}@${o.metadata?.resourceVersion}`));
+    informer.on(ev, (o) => events.push(`${ev} ${keyOf(o)}@${o.metadata?.resourceVersion}`));
   }
   return { api, clock, events, informer };
 }
@@ -126,7 +127,7 @@ describe('createInformer', () => {
       throw new Error('handler bug');
     });
     const changes: string[] = [];
-    informer.on('change', (o) => changes.push(objectKey(o)));
+    informer.on('change', (o) => changes.push(keyOf(o)));
     informer.start();
     await informer.waitForSync(1000);
     const w = api.current();

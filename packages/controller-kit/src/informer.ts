@@ -5,6 +5,7 @@ import {
   type KubernetesObject,
   type ListPromise,
 } from '@kubernetes/client-node';
+import { keyOf, splitKey } from '@static-egress/crds';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
 import { silentLogger, type Logger } from './logger.js';
 import type { InformerMetrics } from './metrics.js';
@@ -83,19 +84,6 @@ export interface Informer<T extends KubernetesObject> {
   get(key: string): T | undefined;
   /** Registers a handler; returns a function that removes it. 'change' = add, update or delete. */
   on(event: InformerEvent, fn: InformerHandler<T>): () => void;
-}
-
-/** `"namespace/name"`, or `"name"` for cluster-scoped objects: the informer and queue key. */
-export function objectKey(obj: KubernetesObject): string {
-  const ns = obj.metadata?.namespace;
-  const name = obj.metadata?.name ?? '';
-  return ns ? `${ns}/${name}` : name;
-}
-
-/** Splits an `objectKey` back into namespace (possibly '') and name. */
-export function splitKey(key: string): { namespace: string; name: string } {
-  const i = key.indexOf('/');
-  return i < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
 
 function deepFreeze<V>(value: V): V {
@@ -209,7 +197,7 @@ export function createInformer<T extends KubernetesObject>(options: InformerOpti
         try {
           fn(obj);
         } catch (err) {
-          logger.error({ informer: name, event, key: objectKey(obj), err }, 'informer handler threw');
+          logger.error({ informer: name, event, key: keyOf(obj), err }, 'informer handler threw');
         }
       }
     }

@@ -3,7 +3,7 @@
 import {
   CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type V1Namespace, type V1Node, type V1Pod, type V1Service,
 } from '@kubernetes/client-node';
-import { GROUP, POOL_PLURAL, SEIP_PLURAL, VERSION, type EgressIPPool, type StaticEgressIP } from '@static-egress/crds';
+import { GROUP, POOL_PLURAL, SEIP_PLURAL, VERSION, type ClusterSnapshot, type EgressIPPool, type StaticEgressIP } from '@static-egress/crds';
 import type { Registry } from 'prom-client';
 import { createInformer, type Informer } from './informer.js';
 import type { Logger } from './logger.js';
@@ -32,5 +32,13 @@ export function createClusterSources(kc: KubeConfig, logger: Logger, registry?: 
     pods: createInformer({ ...common('pods'), path: '/api/v1/pods', listFn: () => core.listPodForAllNamespaces() }),
     services: createInformer({ ...common('services'), path: '/api/v1/services', listFn: () => core.listServiceForAllNamespaces() }),
     namespaces: createInformer({ ...common('namespaces'), path: '/api/v1/namespaces', listFn: () => core.listNamespace() }),
+  };
+}
+
+/** The caches' contents now, for parseClusterView. */
+export function snapshotOf(s: ClusterSources): ClusterSnapshot {
+  return {
+    policies: s.policies.list(), pools: s.pools.list(), pods: s.pods.list(), nodes: s.nodes.list(),
+    services: s.services.list(), namespaces: s.namespaces.list(),
   };
 }

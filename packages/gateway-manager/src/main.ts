@@ -6,6 +6,7 @@ import {
   FlagError,
   parseOrExit,
   LeaderElector,
+  createClusterSources,
   createLogger,
   createRegistry,
   addrFlag,
@@ -21,7 +22,6 @@ import {
 import { AGENT_HEALTH_PORT, LEASE_NAME, MANAGER_HTTP_PORT, SYSTEM_NAMESPACE } from '@static-egress/crds';
 import { Controller } from './controller/controller.js';
 import { KubeEventRecorder, KubeStatusWriter } from './controller/kube-writer.js';
-import { createSources } from './controller/sources.js';
 import { NodeProber, httpProbe } from './health/prober.js';
 import { createManagerMetrics } from './metrics.js';
 
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   const kc = loadKubeConfig(cfg.kubeconfig);
   const registry = createRegistry();
   const metrics = createManagerMetrics(registry);
-  const sources = createSources(kc, logger, registry);
+  const sources = createClusterSources(kc, logger, registry);
   const informers = Object.values(sources) as Informer<never>[];
   for (const inf of informers) inf.start();
 

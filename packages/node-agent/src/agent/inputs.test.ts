@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { V1Namespace, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
-import type { EgressIPPool, StaticEgressIP } from '@static-egress/crds';
+import type { ClusterSnapshot, EgressIPPool, StaticEgressIP } from '@static-egress/crds';
 import { computeNodeState } from '../desired/compute.js';
-import { computeAgentInputs, type ClusterSnapshot } from './inputs.js';
+import { computeAgentInputs } from './inputs.js';
 
 const ranges = { markMask: 0xff0000, tableMin: 5000, tableMax: 5999, priorityMin: 5000, priorityMax: 5999 };
 const node = (name: string, ip: string): V1Node => ({ metadata: { name }, status: { addresses: [{ type: 'InternalIP', address: ip }] } });
