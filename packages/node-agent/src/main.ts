@@ -1,7 +1,7 @@
 // node-agent: wiring only. See docs/CONTRACTS.md for the flags and DESIGN §3, §5, §6.
 import { CoreV1Api } from '@kubernetes/client-node';
 import {
-  createLogger, parseOrExit, createRegistry, loadKubeConfig, realClock, startHttpServer, waitForCacheSync, type Informer,
+  BadObjectReporter, createClusterSources, createLogger, parseOrExit, createRegistry, loadKubeConfig, realClock, snapshotOf, startHttpServer, waitForCacheSync, type Informer,
 } from '@static-egress/controller-kit';
 import { execa } from 'execa';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -10,7 +10,6 @@ import { apiConfirmHeld } from './agent/confirm.js';
 import { Fence } from './agent/fence.js';
 import { healthzRoute } from './agent/health.js';
 import { computeAgentInputs, nodeInternalIP } from './agent/inputs.js';
-import { createAgentSources, snapshotOf } from './agent/sources.js';
 import { type AgentConfig, parseAgentConfig, renderConfigOf } from './config.js';
 import { addressLabel, createLinuxKernel } from './kernel/linux.js';
 import { createAgentMetrics } from './metrics.js';
@@ -54,7 +53,7 @@ async function main(): Promise<void> {
   const kc = loadKubeConfig(cfg.kubeconfig);
   const registry = createRegistry();
   const fence = new Fence(clock, cfg.fenceAfterMs);
-  const sources = createAgentSources(kc, logger, registry);
+  const sources = createClusterSources(kc, logger, registry);
   const informers = Object.values(sources) as Informer<KubernetesObject>[];
   const ref: { agent?: Agent; syncer?: NodeSyncer } = {}; // informers start before the agent exists
   for (const inf of informers) {
@@ -113,12 +112,13 @@ async function main(): Promise<void> {
   const syncer = new NodeSyncer(kernel, { render, ranges: cfg.ranges });
   ref.syncer = syncer;
   const settings = { nodeName: cfg.nodeName, mode: cfg.mode, clusterCIDRs: cfg.clusterCIDRs, ranges: cfg.ranges };
+  const badObjects = new BadObjectReporter(logger);
   const agent = new Agent({
     clock, logger, syncer, metrics, render, fence, resyncIntervalMs: cfg.resyncIntervalMs,
     confirmHeld: apiConfirmHeld(kc, cfg.nodeName),
     inputs: (extra) => {
-      const { input, invalidPolicies } = computeAgentInputs(snapshotOf(sources), settings, extra);
-      for (const p of invalidPolicies) logger.debug(p, 'policy skipped: invalid spec');
+      const { input, bad } = computeAgentInputs(snapshotOf(sources), settings, extra);
+      badObjects.report(bad);
       return input;
     },
   });
