@@ -43,3 +43,13 @@ describe('computeAgentInputs', () => {
     assert.equal(input, null);
   });
 });
+
+describe('computeAgentInputs: invalid objects', () => {
+  it('skips an invalid pool and hands it back to be reported (the manager reports the same)', () => {
+    const snap = snapshot();
+    const bad = { ...snap, pools: [...snap.pools, { apiVersion: 'staticegress.io/v1alpha1', kind: 'EgressIPPool', metadata: { name: 'broken' }, spec: { cidrs: [{ cidr: 'nope' }] } } as EgressIPPool] };
+    const { input, bad: skipped } = computeAgentInputs(bad, { nodeName: 'n1', mode: 'direct', clusterCIDRs: [], ranges });
+    assert.ok(input);
+    assert.deepEqual(skipped.map((b) => [b.kind, b.key]), [['EgressIPPool', 'broken']]);
+  });
+});
