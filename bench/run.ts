@@ -16,7 +16,7 @@ const opts: BenchOptions = { quick: values.quick ?? false, resultsDir };
 const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchResult> }>> = {
   'manager-assign': () => import('./manager-assign.js'),
   'agent-programming': () => import('./agent-programming.js'),
-  'lab': () => import('./lab-bench.js'),
+  'lab': () => import('./lab/index.js'), // failover, data path (direct + vxlan), policy created, pod created
 };
 
 const results: BenchResult[] = [];
