@@ -26,3 +26,10 @@ export function vxlanDamage(applied: VxlanIntent, have: VxlanIntent): number {
   n += missing(applied.fdb, have.fdb, (x) => `${x.mac}|${x.dst}|${x.via}`).length;
   return n;
 }
+
+/** Whether `have` holds tunnel objects `want` does not: the device, or neighbours and fdb entries. */
+export function tunnelHasStale(want: VxlanIntent, have: VxlanIntent): boolean {
+  if (!want.device) return !!have.device || have.neighbors.length > 0 || have.fdb.length > 0;
+  const ips = new Set(want.neighbors.map((n) => n.ip));
+  return have.neighbors.some((n) => !ips.has(n.ip)) || missing(have.fdb, want.fdb, (x) => `${x.mac}|${x.dst}|${x.via}`).length > 0;
+}

@@ -16,7 +16,7 @@ import { setNames } from '../render/names.js';
 import type { RenderedState } from '../render/types.js';
 import { planIpsets, renderIpsetDestroy } from './ipset.js';
 import { planIptables, renderIptablesCleanup } from './iptables.js';
-import { missing, routeKey, ruleKey, staleRoutes, vxlanDamage } from './netlink.js';
+import { missing, routeKey, ruleKey, staleRoutes, tunnelHasStale, vxlanDamage } from './netlink.js';
 import type { KernelView, Operation, Plan, PlanConfig } from './types.js';
 
 /** Addresses on the uplink that are ours: labelled, or applied by us before. */
@@ -68,8 +68,7 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
   if (rulesToDel.length) ops.push({ op: 'rule-del', rules: rulesToDel });
   if (routesToDel.length) ops.push({ op: 'route-del', routes: routesToDel });
   if (sets.stale.length) ops.push({ op: 'ipset-destroy', names: sets.stale, text: renderIpsetDestroy(sets.stale) });
-  const v = current.vxlan;
-  if (v.device || v.neighbors.length || v.fdb.length) ops.push({ op: 'vxlan-remove', want: desired.vxlan, have: v, name: render.vxlanDevice });
+  if (tunnelHasStale(desired.vxlan, current.vxlan)) ops.push({ op: 'vxlan-remove', want: desired.vxlan, have: current.vxlan, name: render.vxlanDevice });
 
   return {
     ops,
@@ -96,9 +95,7 @@ export function planCleanup(current: KernelView, render: PlanConfig['render']): 
   if (owned.length) ops.push({ op: 'address-del', dev: render.uplink, ips: owned });
   const sets = [...current.ipsets.keys()].sort();
   if (sets.length) ops.push({ op: 'ipset-destroy', names: sets, text: renderIpsetDestroy(sets) });
-  const v = current.vxlan;
-  if (v.device || v.neighbors.length || v.fdb.length) {
-    ops.push({ op: 'vxlan-remove', want: { device: null, neighbors: [], fdb: [] }, have: v, name: render.vxlanDevice });
-  }
+  const none = { device: null, neighbors: [], fdb: [] };
+  if (tunnelHasStale(none, current.vxlan)) ops.push({ op: 'vxlan-remove', want: none, have: current.vxlan, name: render.vxlanDevice });
   return ops;
 }

@@ -37,6 +37,24 @@ const PHASE: Record<OperationKind, Phase> = {
   'route-replace': 'netlink', 'route-del': 'netlink', 'rule-add': 'netlink', 'rule-del': 'netlink',
 };
 
+/** Our objects in the kernel: sets and chains by prefix, rules and routes in our ranges, the uplink's /32s, the tunnel. */
+export async function readKernelView(kernel: Kernel, cfg: SyncConfig): Promise<KernelView> {
+  const { ranges, render } = cfg;
+  const [ipsetText, iptText, rules, routes, addresses, vxlan] = await Promise.all([
+    kernel.ipset.save(),
+    kernel.iptables.save(),
+    kernel.rules.list(ranges.priorityMin, ranges.priorityMax),
+    kernel.routes.list(ranges.tableMin, ranges.tableMax),
+    kernel.addresses.list(render.uplink),
+    kernel.vxlan.read(render.vxlanDevice),
+  ]);
+  return {
+    ipsets: parseIpsetSave(ipsetText, render.ipsetPrefix),
+    iptables: parseIptablesSave(iptText, render.chainPrefix),
+    rules, routes, addresses, vxlan,
+  };
+}
+
 export class NodeSyncer {
   private applied: RenderedState | null = null;
   private needFull = true;
@@ -64,23 +82,6 @@ export class NodeSyncer {
     return this.held;
   }
 
-  private async readKernel(): Promise<KernelView> {
-    const { ranges, render } = this.cfg;
-    const [ipsetText, iptText, rules, routes, addresses, vxlan] = await Promise.all([
-      this.kernel.ipset.save(),
-      this.kernel.iptables.save(),
-      this.kernel.rules.list(ranges.priorityMin, ranges.priorityMax),
-      this.kernel.routes.list(ranges.tableMin, ranges.tableMax),
-      this.kernel.addresses.list(render.uplink),
-      this.kernel.vxlan.read(render.vxlanDevice),
-    ]);
-    return {
-      ipsets: parseIpsetSave(ipsetText, render.ipsetPrefix),
-      iptables: parseIptablesSave(iptText, render.chainPrefix),
-      rules, routes, addresses, vxlan,
-    };
-  }
-
   async sync(want: RenderedState, opts: { full?: boolean } = {}): Promise<SyncResult> {
     const full = !!opts.full || this.needFull || !this.applied;
     const phases: Record<Phase, number> = { read: 0, ipset: 0, netlink: 0, iptables: 0, vxlan: 0 };
@@ -89,7 +90,7 @@ export class NodeSyncer {
     this.applied = null;
     const { render } = this.cfg;
     const t0 = performance.now();
-    const have = full ? await this.readKernel().finally(() => { phases.read += performance.now() - t0; }) : modelOf(previous!);
+    const have = full ? await readKernelView(this.kernel, this.cfg).finally(() => { phases.read += performance.now() - t0; }) : modelOf(previous!);
     const healed = full && previous ? computeDamage(previous, have, render.chainPrefix) : {};
     const knownAddresses = new Set(previous?.addresses.map((a) => a.ip) ?? []);
     const p = plan(want, have, { render, inPlaceMembers: !!this.kernel.ipsetMembers, knownAddresses });
@@ -104,7 +105,7 @@ export class NodeSyncer {
   async cleanup(): Promise<void> {
     this.applied = null;
     this.needFull = true;
-    const have = await this.readKernel();
+    const have = await readKernelView(this.kernel, this.cfg);
     this.held = new Set(have.addresses.filter((a) => a.owned).map((a) => a.ip));
     await this.execute(planCleanup(have, this.cfg.render));
     this.held = new Set();

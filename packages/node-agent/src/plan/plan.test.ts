@@ -1,0 +1,158 @@
+// plan(): golden plans for the moves that matter, and the safety order checked on the operations.
+// Regenerate after an intended change: UPDATE_GOLDEN=1 npx mocha packages/node-agent/src/plan/plan.test.ts
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { computeNodeState } from '../desired/compute.js';
+import { fixtureInput } from '../desired/fixtures.js';
+import type { NodeStateInput } from '../desired/types.js';
+import { setNames } from '../render/names.js';
+import { emptyParsedIptables, parseIpsetSave, parseIptablesSave } from '../render/parse.js';
+import { renderState } from '../render/state.js';
+import type { RenderConfig, RenderedState } from '../render/types.js';
+import { computeDamage, modelOf } from './damage.js';
+import { renderIpsetRestore } from './ipset.js';
+import { renderIptablesCleanup, renderIptablesRestore } from './iptables.js';
+import { plan, planCleanup } from './plan.js';
+import { planViolations } from './safety.js';
+import { renderPlanText } from './text.js';
+import type { KernelView, Operation } from './types.js';
+
+const cfg: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
+const temp = setNames(cfg).temp;
+const want = (over: Partial<NodeStateInput> = {}) => renderState(computeNodeState(fixtureInput(over)), cfg);
+const empty = (): KernelView => ({ ipsets: new Map(), iptables: emptyParsedIptables(), rules: [], routes: [], addresses: [], vxlan: { device: null, neighbors: [], fdb: [] } });
+const planFrom = (from: RenderedState | null, to: RenderedState) =>
+  plan(to, from ? modelOf(from) : empty(), { render: cfg, inPlaceMembers: true, knownAddresses: new Set(from?.addresses.map((a) => a.ip)) });
+
+function golden(name: string, actual: string): void {
+  const path = join(import.meta.dirname, 'testdata', `${name}.golden`);
+  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
+  assert.equal(actual, readFileSync(path, 'utf8'), `${name}.golden differs (UPDATE_GOLDEN=1 to accept)`);
+}
+
+/** api's IP (held here) moves to n3; db's 192.0.2.100 moves here from n2. */
+function handoverInput(): Partial<NodeStateInput> {
+  const [db, api, dark] = fixtureInput().policies;
+  return { policies: [
+    { ...db!, assignments: new Map([['192.0.2.100', 'n1'], ['192.0.2.101', 'n3']]) },
+    { ...api!, assignments: new Map([['192.0.2.102', 'n3']]) }, dark!] };
+}
+
+const moves: Record<string, () => [RenderedState | null, RenderedState]> = {
+  'vxlan-from-empty': () => [null, want({ mode: 'vxlan' })],
+  handover: () => [want(), want(handoverInput())],
+  'pod-joins': () => {
+    const input = fixtureInput();
+    return [want(), want({ pods: [...input.pods, { key: 'shop/web-9', uid: 'u-web-9', nodeName: 'n1', podIP: '203.0.113.40' }],
+      selection: new Map([...input.selection, ['shop/web-9', 'shop/db']]) })];
+  },
+  fenced: () => [want(), want({ fenced: true })],
+  'policy-deleted': () => [want({ mode: 'vxlan' }), want({ mode: 'vxlan', policies: fixtureInput().policies.slice(0, 2) })],
+};
+
+describe('plan', () => {
+  for (const [name, move] of Object.entries(moves)) {
+    it(`${name}: golden plan, in a safe order`, () => {
+      const [from, to] = move();
+      const p = planFrom(from, to);
+      golden(`${name}.plan`, renderPlanText(p.ops));
+      assert.deepEqual(planViolations(p.ops, from ? modelOf(from) : empty(), to, cfg), []);
+    });
+  }
+
+  it('nothing to do: an empty plan (in VXLAN mode only the tunnel check that re-asserts rp_filter)', () => {
+    assert.deepEqual(planFrom(want(), want()).ops, []);
+    assert.deepEqual(planFrom(want({ mode: 'vxlan' }), want({ mode: 'vxlan' })).ops.map((o) => o.op), ['vxlan-add']);
+    assert.deepEqual(planFrom(want(), want()).changed, { ipsets: 0, chains: 0, rules: 0, routes: 0, addresses: 0, vxlan: 0 });
+  });
+
+  it('handover: address out, routes, two restores (the released SNAT goes in the second), address in, GARP, removals', () => {
+    const p = planFrom(want(), want(handoverInput()));
+    assert.deepEqual(p.ops.map((o) => o.op), [
+      'ipset-restore', 'address-del', 'route-replace', 'rule-add', 'iptables-restore', 'iptables-restore', 'address-add', 'garp', 'rule-del', 'route-del', 'ipset-destroy',
+    ]);
+    const [first, second] = p.ops.filter((o) => o.op === 'iptables-restore') as Extract<Operation, { op: 'iptables-restore' }>[];
+    assert.equal(first!.handover, true);
+    assert.ok(!first!.text.includes('-X SEGRESS-S-C0000266') && second!.text.includes('-X SEGRESS-S-C0000266'));
+    assert.ok(!second!.text.includes('*filter'), 'the filter table already guards the released IP\'s pods');
+    assert.deepEqual(p.ops.find((o) => o.op === 'address-del'), { op: 'address-del', dev: 'eth0', ips: ['192.0.2.102'] });
+    assert.deepEqual(p.ops.find((o) => o.op === 'garp'), { op: 'garp', dev: 'eth0', ips: ['192.0.2.100'] });
+    assert.deepEqual(p.held, ['192.0.2.102']);
+  });
+
+  it('only addresses of ours go: labelled, or applied by us before', () => {
+    const current = { ...empty(), addresses: [{ ip: '192.0.2.11', dev: 'eth0', owned: false }, { ip: '192.0.2.150', dev: 'eth0', owned: true }, { ip: '192.0.2.151', dev: 'eth0', owned: false }] };
+    const p = plan(want({ fenced: true }), current, { render: cfg, inPlaceMembers: true, knownAddresses: new Set(['192.0.2.151']) });
+    assert.deepEqual(p.ops.find((o) => o.op === 'address-del'), { op: 'address-del', dev: 'eth0', ips: ['192.0.2.150', '192.0.2.151'] });
+  });
+
+  it('without in-place member changes, a set that changes is swapped in', () => {
+    const [from, to] = moves['pod-joins']!();
+    const p = plan(to, modelOf(from!), { render: cfg, inPlaceMembers: false, knownAddresses: new Set() });
+    assert.deepEqual(p.ops.map((o) => o.op), ['ipset-restore']);
+    assert.match((p.ops[0] as { text: string }).text, /^swap segress-d-c0000264-t segress-d-c0000264$/m);
+  });
+
+  it('the safety rules catch a plan in the wrong order', () => {
+    const from = want(), to = want(handoverInput());
+    const ops = planFrom(from, to).ops;
+    const check = (bad: Operation[]) => planViolations(bad, modelOf(from), to, cfg);
+    const moved = (kind: Operation['op'], to: number) => {
+      const out = ops.filter((o) => o.op !== kind);
+      out.splice(to, 0, ops.find((o) => o.op === kind)!);
+      return out;
+    };
+    assert.match(check(moved('address-add', 0)).join('\n'), /SNAT before the address/);
+    assert.match(check(moved('garp', 0)).join('\n'), /GARP for 192\.0\.2\.100 before its address/);
+    assert.match(check(moved('address-del', ops.length)).join('\n'), /a released address before its SNAT goes/);
+    assert.match(check(moved('rule-add', 0)).join('\n'), /rule to table \d+ before its route/);
+    assert.match(check(moved('route-del', 0)).join('\n'), /add before remove/);
+    assert.match(check(moved('ipset-restore', ops.length)).join('\n'), /set segress-g-c0000264 used before it exists/);
+    const restores = ops.filter((o) => o.op === 'iptables-restore');
+    const one = ops.filter((o) => o !== restores[0]); // the second restore alone: the SNAT goes with the filter change
+    const single = { op: 'iptables-restore' as const, handover: false, text: renderIptablesRestore(to.iptables, to.jumps, modelOf(from).iptables, 'SEGRESS').text };
+    assert.match(check(one.map((o) => (o === restores[1] ? single : o))).join('\n'), /SEGRESS-S-C0000266 goes at #\d+, before the filter table guards its pods/);
+    const emptied = [...ops, { op: 'route-del' as const, routes: to.routes.slice(0, 1) }];
+    assert.match(check(emptied).join('\n'), /empties table \d+ instead of replacing its route/);
+  });
+
+  it('cleanup: chains, rules, routes, our addresses, sets, tunnel', () => {
+    const s = want({ mode: 'vxlan' });
+    const current = { ...modelOf(s), addresses: [...modelOf(s).addresses, { ip: '192.0.2.11', dev: 'eth0', owned: false }] };
+    golden('cleanup.plan', renderPlanText(planCleanup(current, cfg)));
+  });
+
+  it('damage: what a full resync finds changed by hand, by kind', () => {
+    const s = want();
+    const have = modelOf(s);
+    assert.deepEqual(computeDamage(s, have, 'SEGRESS'), {});
+    have.rules = have.rules.slice(1);
+    have.addresses = [];
+    have.ipsets = new Map([...have.ipsets, ['segress-d-c00002ff', { name: 'segress-d-c00002ff', type: 'hash:ip', members: [] }]]);
+    assert.deepEqual(computeDamage(s, have, 'SEGRESS'), { ipset: 1, rule: 1, address: 1 });
+  });
+
+  it('incremental text: only changed chains and sets, stale ones deleted, misplaced jumps fixed', () => {
+    const input = fixtureInput();
+    const before = renderState(computeNodeState(input), cfg);
+    // the kernel as applied, plus a foreign rule inserted ahead of our PREROUTING jump
+    const saved = [
+      '*mangle', ':PREROUTING ACCEPT [0:0]', ':FORWARD ACCEPT [0:0]',
+      ...[...before.iptables.mangle.keys()].map((c) => `:${c} - [0:0]`),
+      '-A PREROUTING -j CNI-MARK', '-A PREROUTING -j SEGRESS-MARK', '-A FORWARD -j SEGRESS-MSS',
+      ...[...before.iptables.mangle.values()].flat(), 'COMMIT',
+      '*nat', ':POSTROUTING ACCEPT [0:0]', ...[...before.iptables.nat.keys()].map((c) => `:${c} - [0:0]`),
+      '-A POSTROUTING -j SEGRESS-SKIP', '-A POSTROUTING -j SEGRESS-SNAT', '-A POSTROUTING -j CNI-MASQ', ...[...before.iptables.nat.values()].flat(), 'COMMIT',
+      '*filter', ':FORWARD ACCEPT [0:0]', ...[...before.iptables.filter.keys()].map((c) => `:${c} - [0:0]`),
+      '-A FORWARD -j SEGRESS-FWD', ...[...before.iptables.filter.values()].flat(), 'COMMIT',
+    ].join('\n');
+    const current = parseIptablesSave(saved, 'SEGRESS');
+    // web-2 leaves, the dark policy is deleted
+    const after = renderState(computeNodeState({ ...input, pods: input.pods.filter((p) => p.key !== 'shop/web-2'), policies: input.policies.slice(0, 2) }), cfg);
+    golden('incremental.iptables', renderIptablesRestore(after.iptables, after.jumps, current, 'SEGRESS').text);
+    const sets = parseIpsetSave(before.ipsets.flatMap((s) => [`create ${s.name} ${s.type} family inet`, ...s.members.map((m) => `add ${s.name} ${m}`)]).join('\n'), 'segress');
+    golden('incremental.ipset', renderIpsetRestore(after.ipsets, sets, temp));
+    golden('cleanup.iptables', renderIptablesCleanup(current, 'SEGRESS'));
+  });
+});
