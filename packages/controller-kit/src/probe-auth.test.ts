@@ -11,7 +11,7 @@ describe('probe authentication', () => {
   it('accepts a token signed with the key for this node, once', () => {
     const v = new ProbeVerifier({ key, node: 'n1' });
     const t = signProbe(key, 'n1', 1_000_000);
-    assert.deepEqual(v.verify(t, 1_000_050), { ok: true });
+    assert.deepEqual(v.verify(t, 1_000_050), { ok: true, renew: true, sentAt: 1_000_000 });
     assert.deepEqual(v.verify(t, 1_000_060), { ok: false, reason: 'replayed' });
   });
 
@@ -25,13 +25,16 @@ describe('probe authentication', () => {
     const t = signProbe(key, 'n1', 5);
     const tampered = t.replace(/^v1\.5\./, 'v1.6.');
     assert.deepEqual(v.verify(tampered, 6), { ok: false, reason: 'bad-signature' });
+    const suspect = signProbe(key, 'n1', 7, { renew: false });
+    assert.deepEqual(v.verify(suspect.replace('.-.', '.r.'), 7), { ok: false, reason: 'bad-signature' }, 'renew cannot be forged');
+    assert.deepEqual(v.verify(suspect, 7), { ok: true, renew: false, sentAt: 7 });
   });
 
   it('refuses tokens outside the skew window (a captured token is worthless later)', () => {
     const v = new ProbeVerifier({ key, node: 'n1', maxSkewMs: 1000 });
     assert.deepEqual(v.verify(signProbe(key, 'n1', 10_000), 11_001), { ok: false, reason: 'stale' });
     assert.deepEqual(v.verify(signProbe(key, 'n1', 10_000), 8_999), { ok: false, reason: 'stale' });
-    assert.deepEqual(v.verify(signProbe(key, 'n1', 10_000), 11_000), { ok: true });
+    assert.equal(v.verify(signProbe(key, 'n1', 10_000), 11_000).ok, true);
   });
 
   it('forgets old nonces (bounded memory) without reopening replay inside the window', () => {

@@ -1,7 +1,7 @@
 // Authenticated manager probes (issue 14 §3). Only a probe signed with the key the managers hold
 // counts as the manager's contact for a gateway's lease; anyone else may still read /healthz, but
-// reading grants nothing. The token is an HMAC-SHA256 over the target node, the sender's clock and
-// a random nonce; the verifier accepts a token once, within a skew window, for its own node only, so
+// reading grants nothing. The token is an HMAC-SHA256 over the target node, the sender's clock, a
+// random nonce and whether the manager vouches for the node (renew); the verifier accepts a token once, within a skew window, for its own node only, so
 // a captured token cannot be replayed to keep a partitioned gateway alive or aimed at another node.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -40,16 +40,29 @@ export function generateProbeKeyText(): string {
   return randomBytes(32).toString('hex');
 }
 
-function mac(key: ProbeKey, node: string, ts: number, nonce: string): Buffer {
-  return createHmac('sha256', key.bytes).update(`${VERSION}\n${node}\n${ts}\n${nonce}`).digest();
+function mac(key: ProbeKey, node: string, ts: number, nonce: string, renew: boolean): Buffer {
+  return createHmac('sha256', key.bytes).update(`${VERSION}\n${node}\n${ts}\n${nonce}\n${renew ? 'r' : '-'}`).digest();
+}
+
+export interface ProbeClaims {
+  /**
+   * The manager vouches for the node: its lease may be renewed. A manager sends `false` once it
+   * suspects the node (a probe failed), so a node whose answers are lost stops renewing soon after.
+   */
+  renew: boolean;
+  nonce?: string;
 }
 
 /** The token a manager sends when probing `node` at `now` (ms since the epoch). */
-export function signProbe(key: ProbeKey, node: string, now: number, nonce = randomBytes(12).toString('base64url')): string {
-  return `${VERSION}.${now}.${nonce}.${mac(key, node, now, nonce).toString('base64url')}`;
+export function signProbe(key: ProbeKey, node: string, now: number, claims: ProbeClaims = { renew: true }): string {
+  const nonce = claims.nonce ?? randomBytes(12).toString('base64url');
+  const r = claims.renew ? 'r' : '-';
+  return `${VERSION}.${now}.${nonce}.${r}.${mac(key, node, now, nonce, claims.renew).toString('base64url')}`;
 }
 
-export type ProbeVerdict = { ok: true } | { ok: false; reason: 'missing' | 'malformed' | 'bad-signature' | 'stale' | 'replayed' };
+export type ProbeVerdict =
+  | { ok: true; renew: boolean; sentAt: number }
+  | { ok: false; reason: 'missing' | 'malformed' | 'bad-signature' | 'stale' | 'replayed' };
 
 export interface ProbeVerifierOptions {
   key: ProbeKey;
@@ -75,18 +88,18 @@ export class ProbeVerifier {
     if (token === undefined) return { ok: false, reason: 'missing' };
     if (Array.isArray(token) || token.length > 200) return { ok: false, reason: 'malformed' };
     const parts = token.split('.');
-    if (parts.length !== 4 || parts[0] !== VERSION) return { ok: false, reason: 'malformed' };
-    const [, tsText, nonce, sig] = parts as [string, string, string, string];
+    if (parts.length !== 5 || parts[0] !== VERSION) return { ok: false, reason: 'malformed' };
+    const [, tsText, nonce, r, sig] = parts as [string, string, string, string, string];
     const ts = Number(tsText);
-    if (!/^[0-9]{1,15}$/.test(tsText) || !/^[A-Za-z0-9_-]{8,64}$/.test(nonce)) return { ok: false, reason: 'malformed' };
-    const want = mac(this.opts.key, this.opts.node, ts, nonce);
+    if (!/^[0-9]{1,15}$/.test(tsText) || !/^[A-Za-z0-9_-]{8,64}$/.test(nonce) || (r !== 'r' && r !== '-')) return { ok: false, reason: 'malformed' };
+    const want = mac(this.opts.key, this.opts.node, ts, nonce, r === 'r');
     const got = Buffer.from(sig, 'base64url');
     if (got.length !== want.length || !timingSafeEqual(got, want)) return { ok: false, reason: 'bad-signature' };
     if (Math.abs(now - ts) > this.maxSkewMs) return { ok: false, reason: 'stale' };
     this.forgetOlderThan(now - 2 * this.maxSkewMs);
     if (this.seen.has(nonce)) return { ok: false, reason: 'replayed' };
     this.seen.set(nonce, ts);
-    return { ok: true };
+    return { ok: true, renew: r === 'r', sentAt: ts };
   }
 
   private forgetOlderThan(limit: number): void {

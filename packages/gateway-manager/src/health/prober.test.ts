@@ -210,7 +210,7 @@ describe('NodeProber: leases (issue 14 §4: one IP on one node, ever)', () => {
     const prober = new NodeProber({
       clock, port: 9310, intervalMs: 100, timeoutMs: 200, failureThreshold: 3, refusedGraceMs: 1000, leaseMarginMs: 50,
       fetch: (url, signal, h) => { headers.push(h); return agents.fetch(url, signal); },
-      authenticate: (node) => ({ 'x-static-egress-probe': `token-for-${node}` }),
+      authenticate: (node, { renew }) => ({ 'x-static-egress-probe': `token-for-${node}-${renew ? 'renew' : 'suspect'}` }),
       onChange: (node, healthy) => changes.push(`${clock.now()}:${node}=${healthy}`),
     });
     agents.answers.set('192.0.2.11', answer);
@@ -218,24 +218,29 @@ describe('NodeProber: leases (issue 14 §4: one IP on one node, ever)', () => {
     return { clock, agents, changes, prober, headers };
   }
 
-  it('signs every probe for its node', async () => {
-    const { clock, prober, headers } = leaseSetup({ ok: true });
+  it('signs every probe for its node, and stops vouching (renew) from the first failure until an answer', async () => {
+    const { clock, agents, prober, headers } = leaseSetup({ ok: true });
     await clock.advanceAsync(250);
-    assert.equal(headers.length, 3);
-    assert.ok(headers.every((h) => h?.['x-static-egress-probe'] === 'token-for-n1'));
+    agents.answers.set('192.0.2.11', { ok: false });
+    await clock.advanceAsync(200);
+    agents.answers.set('192.0.2.11', { ok: true });
+    await clock.advanceAsync(200);
+    const sent = headers.map((h) => h?.['x-static-egress-probe']?.replace('token-for-n1-', ''));
+    assert.deepEqual(sent, ['renew', 'renew', 'renew', 'renew', 'suspect', 'suspect', 'renew']);
     prober.stop();
   });
 
   it('moves nothing off a lost node until the lease its agent reported has run out, plus the margin', async () => {
     const { clock, agents, changes, prober } = leaseSetup({ ok: true, leaseMs: 600 });
-    await clock.advanceAsync(0); // last good answer at t=0: the node may announce until t=600
+    await clock.advanceAsync(0); // last good answer at t=0
     agents.answers.set('192.0.2.11', { ok: false });
+    // the probe sent at t=100 still vouched for the node (it may have arrived): lease to t=700
     await clock.advanceAsync(300); // threshold reached at t=300, but the lease runs
     assert.deepEqual(changes, ['0:n1=true']);
-    await clock.advanceAsync(300); // t=600: lease over, margin not yet
+    await clock.advanceAsync(400); // t=700: lease over, margin not yet
     assert.deepEqual(changes, ['0:n1=true']);
-    await clock.advanceAsync(100); // t=700 ≥ 650: the next failure flips it
-    assert.deepEqual(changes, ['0:n1=true', '700:n1=false']);
+    await clock.advanceAsync(100); // t=800 ≥ 750: the next failure flips it
+    assert.deepEqual(changes, ['0:n1=true', '800:n1=false']);
     prober.stop();
   });
 
@@ -243,7 +248,7 @@ describe('NodeProber: leases (issue 14 §4: one IP on one node, ever)', () => {
     const { clock, agents, changes, prober } = leaseSetup({ ok: true, leaseMs: 100 });
     await clock.advanceAsync(0);
     agents.answers.set('192.0.2.11', { ok: false });
-    await clock.advanceAsync(300);
+    await clock.advanceAsync(300); // lease from the t=100 probe: to 200 (+50)
     assert.deepEqual(changes, ['0:n1=true', '300:n1=false']);
     prober.stop();
   });

@@ -46,8 +46,11 @@ export interface NodeProberOptions {
    * Default 0: a refusal is a failure like any other.
    */
   refusedGraceMs?: number;
-  /** Headers that authenticate this manager's probe of `node` (controller-kit probe-auth). */
-  authenticate?: (node: string) => Record<string, string>;
+  /**
+   * Headers that authenticate this manager's probe of `node` (controller-kit probe-auth); `renew`
+   * says whether the probe may renew the node's lease: only while its last probe did not fail.
+   */
+  authenticate?: (node: string, claims: { renew: boolean }) => Record<string, string>;
   /** Added to a lost node's lease before its IPs may move: clock rate and scheduling slack. Default 50 ms. */
   leaseMarginMs?: number;
   /** A node's verdict flipped (first verdict included). */
@@ -65,8 +68,12 @@ interface TargetState {
   held?: ReadonlySet<string>;
   /** Start of the current run of refused probes. */
   refusedSince?: number;
-  /** Until when the node's lease may still let it announce its IPs (from its last good answer). */
+  /** Until when the node's lease may still let it announce its IPs. */
   leaseUntil?: number;
+  /** When the last probe that could renew the lease was sent (the lease counts from there). */
+  lastRenewSentAt?: number;
+  /** How long after a renewing probe is sent the agent's lease may run (its lease + late tolerance). */
+  leaseMs?: number;
   /** The lease the agent may extend itself to while it restarts, once it is seen restarting. */
   restartLeaseMs?: number;
   lastOkAt?: number;
@@ -148,7 +155,9 @@ export class NodeProber {
       }, timeoutMs));
     });
     const url = `http://${formatHost(st.address)}:${this.opts.port}/healthz`;
-    const answer = this.opts.fetch(url, abort.signal, this.opts.authenticate?.(node)).catch((): ProbeResponse => ({ ok: false }));
+    const renew = st.failures === 0 && st.healthy !== false;
+    if (renew) st.lastRenewSentAt = clock.now();
+    const answer = this.opts.fetch(url, abort.signal, this.opts.authenticate?.(node, { renew })).catch((): ProbeResponse => ({ ok: false }));
     void Promise.race([answer, timedOut]).then((res) => {
       clock.clearTimeout(st.inflight.get(abort));
       st.inflight.delete(abort);
@@ -165,6 +174,7 @@ export class NodeProber {
       st.refusedSince = undefined;
       st.lastOkAt = now;
       st.restartLeaseMs = res.restartLeaseMs;
+      st.leaseMs = res.leaseMs;
       st.leaseUntil = res.leaseMs === undefined ? undefined : now + res.leaseMs;
       if (res.egressIPs) {
         st.held = new Set(res.egressIPs);
@@ -189,6 +199,10 @@ export class NodeProber {
     }
     st.failures++;
     // Never before the lease has run out: until then the lost node may still answer ARP for its IPs.
+    // Probes sent after the last answer may have reached it and renewed the lease.
+    if (st.leaseMs !== undefined && st.lastRenewSentAt !== undefined) {
+      st.leaseUntil = Math.max(st.leaseUntil ?? 0, st.lastRenewSentAt + st.leaseMs);
+    }
     const leaseOver = st.leaseUntil === undefined || now >= st.leaseUntil + (this.opts.leaseMarginMs ?? 50);
     if (st.failures >= this.opts.failureThreshold && leaseOver && st.healthy !== false) {
       st.healthy = false;

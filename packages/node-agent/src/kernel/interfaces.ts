@@ -94,6 +94,11 @@ export interface LeaseTable {
   remove(): Promise<void>;
 }
 
+export interface ConntrackFlusher {
+  /** Deletes every conntrack entry SNATed to or addressed to these IPs; none is not an error. */
+  forget(ips: readonly string[]): Promise<void>;
+}
+
 export interface Kernel {
   ipset: IpsetRestorer;
   /** Optional fast path for small membership changes (a pod added or removed). */
