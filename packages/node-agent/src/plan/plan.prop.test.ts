@@ -68,7 +68,7 @@ function fate(k: FakeKernel, pod: string): 'marked' | 'snat' | 'guarded' | 'open
 function dump(k: FakeKernel): string {
   const chains = Object.entries(k.iptables.tables).map(([t, m]) => [t, [...m].sort(([a], [b]) => (a < b ? -1 : 1))]);
   const sets = [...k.ipset.sets].map(([n, s]) => [n, s.type, [...s.members].sort()]).sort();
-  const key = JSON.stringify;
+  const key = (x: unknown) => JSON.stringify(x);
   return key([chains, sets, k.rules.rules.map(key).sort(), k.routes.routes.map(key).sort(), k.addresses.addrs.map(key).sort(),
     k.vxlan.state.device, k.vxlan.state.neighbors.map(key).sort(), k.vxlan.state.fdb.map(key).sort()]);
 }
