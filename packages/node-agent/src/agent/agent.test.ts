@@ -6,8 +6,9 @@ import { createAgentMetrics } from '../metrics.js';
 import { emptyEgressCounters } from '../reconcile/counters.js';
 import { NodeSyncer } from '../reconcile/syncer.js';
 import type { RenderConfig } from '../render/types.js';
+import { Fence } from '../fencing/fence.js';
+import { SelfFencing } from '../fencing/self-fencing.js';
 import { Agent } from './agent.js';
-import { Fence } from './fence.js';
 
 const render: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
 
@@ -21,22 +22,26 @@ function setup() {
   let input = fixtureInput();
   // The API server's truth, apart from the cache (`input`): what a fresh list assigns to this node.
   const api = { assigned: new Set(['192.0.2.102']), lists: 0, fail: undefined as Error | 'hang' | undefined };
-  const agent = new Agent({
-    clock, logger: silentLogger, syncer, metrics, render, fence, resyncIntervalMs: 10_000,
+  const fencing = new SelfFencing({
+    clock, logger: silentLogger, fence, gauge: metrics.fenced,
     confirmHeld: () => {
       api.lists++;
       if (api.fail === 'hang') return new Promise(() => {});
       return api.fail ? Promise.reject(api.fail) : Promise.resolve(new Set(api.assigned));
     },
+  });
+  const agent = new Agent({
+    clock, logger: silentLogger, metrics, fencing, resyncIntervalMs: 10_000,
     inputs: ({ fenced, previousSlots, holdOnly }) => ({ ...input, fenced, ...(holdOnly ? { holdOnly } : {}), ...(previousSlots ? { previousSlots } : {}) }),
   });
-  return { clock, kernel, agent, fence, registry, api, setInput: (i: typeof input) => { input = i; } };
+  const start = () => agent.start({ syncer, render });
+  return { clock, kernel, agent, start, fence, registry, api, setInput: (i: typeof input) => { input = i; } };
 }
 
 describe('Agent', () => {
   it('syncs on start, batches events into one sync, and resyncs periodically', async () => {
-    const { clock, kernel, agent, setInput, registry } = setup();
-    agent.start();
+    const { clock, kernel, agent, start, setInput, registry } = setup();
+    start();
     await clock.advanceAsync(100);
     assert.equal(kernel.addresses.addrs.length, 1);
     const restores = kernel.iptables.restores;
@@ -53,11 +58,11 @@ describe('Agent', () => {
   });
 
   it('retries a failed sync with a full resync', async () => {
-    const { clock, kernel, agent, registry } = setup();
+    const { clock, kernel, agent, start, registry } = setup();
     const restore = kernel.iptables.restore.bind(kernel.iptables);
     let fail = true;
     kernel.iptables.restore = async (t) => { if (fail) throw new Error('boom'); return restore(t); };
-    agent.start();
+    start();
     await clock.advanceAsync(100);
     assert.match(await registry.metrics(), /static_egress_agent_sync_failures_total 1/);
     fail = false;
@@ -68,8 +73,8 @@ describe('Agent', () => {
   });
 
   it('drops egress addresses when fenced and takes them back on contact, once the API confirms them', async () => {
-    const { clock, kernel, agent, fence, api } = setup();
-    agent.start();
+    const { clock, kernel, agent, start, fence, api } = setup();
+    start();
     await clock.advanceAsync(100);
     assert.equal(kernel.addresses.addrs.length, 1);
     await clock.advanceAsync(3500);
@@ -86,8 +91,8 @@ describe('Agent', () => {
   });
 
   it('after a partition, does not take back an IP the API says has moved, though its stale cache still assigns it', async () => {
-    const { clock, kernel, agent, fence, api, setInput } = setup();
-    agent.start();
+    const { clock, kernel, agent, start, fence, api, setInput } = setup();
+    start();
     await clock.advanceAsync(100);
     await clock.advanceAsync(3500); // partitioned: fenced
     assert.equal(kernel.addresses.addrs.length, 0);
@@ -113,8 +118,8 @@ describe('Agent', () => {
   });
 
   it('an IP reassigned here while the cache was stale is taken back at the next confirmation', async () => {
-    const { clock, kernel, agent, fence, api } = setup();
-    agent.start();
+    const { clock, kernel, agent, start, fence, api } = setup();
+    start();
     await clock.advanceAsync(3600);
     api.assigned.clear();
     fence.contact('manager');
@@ -127,8 +132,8 @@ describe('Agent', () => {
   });
 
   it('stays fenced while the API cannot confirm (error, or no answer within the timeout)', async () => {
-    const { clock, kernel, agent, fence, api } = setup();
-    agent.start();
+    const { clock, kernel, agent, start, fence, api } = setup();
+    start();
     await clock.advanceAsync(3600);
     assert.equal(agent.fenced, true);
     api.fail = 'hang';

@@ -8,8 +8,9 @@ import { createAgentMetrics } from '../metrics.js';
 import { emptyEgressCounters } from '../reconcile/counters.js';
 import { NodeSyncer } from '../reconcile/syncer.js';
 import type { RenderConfig } from '../render/types.js';
+import { Fence } from '../fencing/fence.js';
+import { SelfFencing } from '../fencing/self-fencing.js';
 import { Agent } from './agent.js';
-import { Fence } from './fence.js';
 import { type HealthzOptions, healthzRoute } from './health.js';
 
 const render: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
@@ -69,10 +70,13 @@ describe('agent /healthz', () => {
     const kernel = createFakeKernel(['eth0']);
     const syncer = new NodeSyncer(kernel, { render, ranges: fixtureInput().ranges });
     const fence = new Fence(clock, 3000);
-    const agent = new Agent({
-      clock, logger: silentLogger, syncer, render, fence, resyncIntervalMs: 10_000,
+    const metrics = createAgentMetrics(createRegistry('static_egress_', { defaultMetrics: false }), async () => emptyEgressCounters());
+    const fencing = new SelfFencing({
+      clock, logger: silentLogger, fence, gauge: metrics.fenced,
       confirmHeld: async () => new Set(['192.0.2.102']), // the API still assigns it here
-      metrics: createAgentMetrics(createRegistry('static_egress_', { defaultMetrics: false }), async () => emptyEgressCounters()),
+    });
+    const agent = new Agent({
+      clock, logger: silentLogger, metrics, fencing, resyncIntervalMs: 10_000,
       inputs: ({ fenced, previousSlots }) => ({ ...fixtureInput(), fenced, ...(previousSlots ? { previousSlots } : {}) }),
     });
     const o: HealthzOptions = { fence, localIPs: () => new Set(['192.0.2.11']), held: () => syncer.heldAddresses, fenced: () => agent.fenced };
@@ -80,7 +84,7 @@ describe('agent /healthz', () => {
     const body = async () => (await fetch(url)).json() as Promise<unknown>;
     try {
       assert.deepEqual(await body(), { status: 'ok', fenced: false }, 'before the first sync nothing is known');
-      agent.start();
+      agent.start({ syncer, render });
       await clock.advanceAsync(100);
       assert.deepEqual(await body(), { status: 'ok', egressIPs: ['192.0.2.102'], fenced: false });
       await clock.advanceAsync(3500); // no contact: fenced, the address goes (local probes are no contact)

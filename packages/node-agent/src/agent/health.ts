@@ -5,7 +5,7 @@
 // A probe from another host is the manager's: it counts as contact for self-fencing.
 import type { RouteHandler } from '@static-egress/controller-kit';
 import { sortIPs } from '../desired/compute.js';
-import { type Fence, isRemoteProbe } from './fence.js';
+import { type Fence, isRemoteProbe } from '../fencing/fence.js';
 
 export interface HealthzBody {
   status: 'ok';

@@ -46,6 +46,9 @@ function ignoring(codes: number[]) {
   };
 }
 
+/** One address of one interface, as the host has it (not only ours). */
+export interface InterfaceAddress { dev: string; ip: string; label?: string }
+
 /**
  * Implements RuleTable, RouteTable and AddressManager. One instance (one socket) per process; the
  * process must run inside the node's network namespace (`ip netns exec` or hostNetwork).
@@ -231,6 +234,18 @@ export class LinuxNetlink {
   }
 
   // ---- addresses
+  /** Every IPv4 address on every interface, with its label (what `ip -4 addr` shows). */
+  async interfaceAddresses(): Promise<InterfaceAddress[]> {
+    const addrs = await this.dump(() => this.dumpSock.getAddresses({ family: AF_INET }, undefined, TIMEOUT));
+    const out: InterfaceAddress[] = [];
+    for (const a of addrs) {
+      const ip = bufIP(a.attrs.local ?? a.attrs.address);
+      const dev = a.data.index === undefined ? undefined : await this.nameOf(a.data.index);
+      if (ip && dev) out.push({ dev, ip, ...(a.attrs.label ? { label: a.attrs.label } : {}) });
+    }
+    return out;
+  }
+
   private async listAddresses(dev: string): Promise<OwnedAddress[]> {
     const index = await this.indexOf(dev).catch(() => undefined);
     if (index === undefined) return [];

@@ -2,7 +2,7 @@
 import type { Kernel } from './interfaces.js';
 import { LinuxIpsetMembers } from './linux-ipset-netlink.js';
 import { LinuxGarp, LinuxIpset, LinuxIptables } from './linux-exec.js';
-import { LinuxNetlink } from './linux-netlink.js';
+import { type InterfaceAddress, LinuxNetlink } from './linux-netlink.js';
 import { LinuxVxlan } from './linux-vxlan.js';
 
 /**
@@ -15,7 +15,12 @@ export function addressLabel(dev: string): string {
   return `${dev.slice(0, 11)}:seg`;
 }
 
-export function createLinuxKernel(opts: { onGarpError?: (e: Error) => void; onNetlinkError?: (e: Error) => void } = {}): Kernel & { close(): void } {
+/** The host's own view beside the Kernel capabilities: every address of every interface. */
+export interface HostAddresses {
+  interfaceAddresses(): Promise<InterfaceAddress[]>;
+}
+
+export function createLinuxKernel(opts: { onGarpError?: (e: Error) => void; onNetlinkError?: (e: Error) => void } = {}): Kernel & HostAddresses & { close(): void } {
   const nl = new LinuxNetlink(addressLabel, opts.onNetlinkError);
   const members = new LinuxIpsetMembers(opts.onNetlinkError);
   return {
@@ -27,6 +32,7 @@ export function createLinuxKernel(opts: { onGarpError?: (e: Error) => void; onNe
     addresses: nl.addresses,
     vxlan: new LinuxVxlan((dev, v) => nl.setRpFilter(dev, v)),
     garp: new LinuxGarp(undefined, opts.onGarpError),
+    interfaceAddresses: () => nl.interfaceAddresses(),
     close: () => { nl.close(); members.close(); },
   };
 }

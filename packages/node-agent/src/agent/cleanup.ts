@@ -1,0 +1,20 @@
+// `node-agent --cleanup` (and --cleanup-on-exit's sibling): everything of ours goes, on the given
+// uplink or on every interface carrying an address labelled as ours (lo when none does: the
+// chains, sets, rules and routes are not per interface).
+import { type AgentConfig, renderConfigOf } from '../config.js';
+import type { Kernel } from '../kernel/interfaces.js';
+import { addressLabel, type HostAddresses } from '../kernel/linux.js';
+import type { InterfaceAddress } from '../kernel/linux-netlink.js';
+import { NodeSyncer } from '../reconcile/syncer.js';
+
+/** Pure: the interfaces that carry an address with our label. */
+export function devicesWithOurAddresses(addrs: readonly InterfaceAddress[]): string[] {
+  return [...new Set(addrs.filter((a) => a.label !== undefined && a.label === addressLabel(a.dev)).map((a) => a.dev))];
+}
+
+export async function cleanupNode(cfg: AgentConfig, kernel: Kernel & HostAddresses): Promise<void> {
+  const devs = cfg.uplink ? [cfg.uplink] : devicesWithOurAddresses(await kernel.interfaceAddresses());
+  for (const dev of devs.length ? devs : ['lo']) {
+    await new NodeSyncer(kernel, { render: renderConfigOf(cfg, dev), ranges: cfg.ranges }).cleanup();
+  }
+}

@@ -1,0 +1,142 @@
+// Self-fencing's state machine (DESIGN §5). A gateway without contact for the fence window drops
+// its egress addresses; on contact again it takes back only what a fresh API list confirms (after
+// a partition its watches may still be silent and its cache may still assign it IPs that have
+// moved), and follows its cache again once the cache claims nothing beyond that.
+//
+//   holding ──no contact──▶ fenced ──contact + API confirms──▶ confirmed-only ──cache agrees──▶ holding
+//
+// The agent asks `verdict()` on every pass and reports what the pass placed here (`observe`); a
+// change of verdict asks for a pass (`onChange`). Fencing only concerns a node that holds, or
+// would hold, egress addresses: nobody probes the others.
+import type { Clock, Logger, TimerHandle } from '@static-egress/controller-kit';
+import type { Fence } from './fence.js';
+
+export interface SelfFencingOptions {
+  clock: Clock;
+  logger: Logger;
+  fence: Fence;
+  /** Set to 1 while fenced (static_egress_agent_fenced). */
+  gauge: { set(value: number): void };
+  /** A fresh read from the API server (a quorum list, not the cache): the egress IPs assigned here now. */
+  confirmHeld: () => Promise<ReadonlySet<string>>;
+  /** How long one confirmation may take before it counts as failed. Default 2 s. */
+  confirmTimeoutMs?: number;
+  /**
+   * A cheap API read (our own Node): while this node holds egress IPs, a success every window/3
+   * is contact even when no watch event flows. Only gateways ask, so a large cluster pays for its
+   * gateways only.
+   */
+  heartbeat?: () => Promise<unknown>;
+}
+
+/** What the next pass must do with the egress addresses. */
+export interface FenceVerdict {
+  /** drop every egress address (the SNAT stays) */
+  fenced: boolean;
+  /** hold only these (after fencing, until the cache agrees with the API) */
+  holdOnly?: ReadonlySet<string>;
+}
+
+export class SelfFencing {
+  private claimed: readonly string[] = [];
+  private wasFenced = false;
+  /** After fencing: the IPs the API confirmed, the only ones held until the cache claims no others. */
+  private confirmed: ReadonlySet<string> | null = null;
+  private confirming = false;
+  private lastConfirm = Number.NEGATIVE_INFINITY;
+  private watchTimer: TimerHandle | undefined;
+  private beatTimer: TimerHandle | undefined;
+  private onChange: () => void = () => {};
+  private stopped = false;
+
+  constructor(private readonly o: SelfFencingOptions) {}
+
+  /** Starts watching; `onChange` asks the agent for a pass. */
+  start(onChange: () => void): void {
+    this.onChange = onChange;
+    this.watch();
+    if (this.o.heartbeat) this.beat(this.o.heartbeat);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.o.clock.clearTimeout(this.watchTimer);
+    this.o.clock.clearTimeout(this.beatTimer);
+  }
+
+  /** The egress IPs the agent's last pass placed on this node. */
+  observe(claimed: readonly string[]): void {
+    this.claimed = claimed;
+  }
+
+  /** Self-fenced now: no egress address is held (they have been, or are being, dropped). */
+  get fenced(): boolean {
+    return this.wasFenced;
+  }
+
+  verdict(): FenceVerdict {
+    return { fenced: this.wasFenced || this.fencedNow(), ...(this.confirmed ? { holdOnly: this.confirmed } : {}) };
+  }
+
+  private fencedNow(): boolean {
+    return this.claimed.length > 0 && this.o.fence.isFenced();
+  }
+
+  private watch(): void {
+    if (this.stopped) return;
+    const fenced = this.fencedNow();
+    if (fenced && !this.wasFenced) {
+      this.wasFenced = true;
+      this.confirmed = new Set();
+      this.o.gauge.set(1);
+      this.o.logger.warn({}, 'no contact with the API server or the manager: dropping egress addresses');
+      this.onChange();
+    } else if (!fenced && this.wasFenced) {
+      this.confirm(); // contact: take back what the API confirms
+    } else if (this.confirmed && !this.wasFenced) {
+      if (this.claimed.every((ip) => this.confirmed!.has(ip))) {
+        this.confirmed = null; // the cache has caught up
+        this.o.logger.info({}, 'cache agrees with the API again: egress addresses follow it');
+        this.onChange();
+      } else {
+        this.confirm(); // still stale (or the IP came back to us): ask again, at most once a second
+      }
+    }
+    const watching = this.wasFenced || this.confirmed !== null;
+    // past the window without claiming anything: nothing to do but notice a claim (was a 0 ms spin)
+    const untilFence = this.o.fence.msUntilFence() || 1000;
+    this.watchTimer = this.o.clock.setTimeout(() => this.watch(), watching ? 100 : Math.min(untilFence, 1000));
+  }
+
+  private confirm(): void {
+    const now = this.o.clock.now();
+    if (this.confirming || now - this.lastConfirm < 1000) return;
+    this.confirming = true;
+    this.lastConfirm = now;
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.o.clock.setTimeout(() => reject(new Error('timed out')), this.o.confirmTimeoutMs ?? 2000);
+    });
+    Promise.race([this.o.confirmHeld(), timeout]).then((held) => {
+      if (this.stopped) return;
+      this.confirmed = held;
+      if (this.wasFenced) {
+        this.wasFenced = false;
+        this.o.gauge.set(0);
+        this.o.logger.warn({ confirmed: [...held] }, 'contact restored: taking back the egress addresses the API confirms');
+      }
+      this.onChange();
+    }, (err: Error) => {
+      this.o.logger.warn({ err: err.message, fenced: this.wasFenced }, 'could not confirm this node\'s egress IPs with the API server');
+    }).finally(() => {
+      this.o.clock.clearTimeout(timer);
+      this.confirming = false;
+    });
+  }
+
+  private beat(ping: () => Promise<unknown>): void {
+    if (this.stopped) return;
+    if (this.claimed.length > 0) ping().then(() => this.o.fence.contact('apiserver'), () => undefined);
+    this.beatTimer = this.o.clock.setTimeout(() => this.beat(ping), Math.max(200, Math.floor(this.o.fence.windowMs / 3)));
+  }
+}
