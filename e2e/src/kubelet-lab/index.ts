@@ -1,0 +1,2 @@
+export { KubeletLab, kubeletLabBaseDir, type KubeletLabOptions } from './lab.js';
+export { resolveNodeArtifacts } from './artifacts.js';
