@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createLeaderGauge, createRegistry, createWorkQueueMetrics } from './metrics.js';
+import { createInformerMetrics, createLeaderGauge, createRegistry } from './metrics.js';
 
 describe('metrics', () => {
   it('creates an isolated registry with prefixed default metrics', async () => {
@@ -14,16 +14,16 @@ describe('metrics', () => {
     const g = createLeaderGauge(r);
     assert.equal(createLeaderGauge(r), g);
     g.set(1);
-    const q1 = createWorkQueueMetrics(r, 'policies');
-    const q2 = createWorkQueueMetrics(r, 'nodes');
-    q1.added();
-    q2.added();
-    q2.depth(3);
-    q1.processed(0.002, false);
+    const pods = createInformerMetrics(r, 'pods');
+    const nodes = createInformerMetrics(r, 'nodes');
+    pods.synced(true);
+    nodes.synced(false);
+    nodes.restarted();
+    createInformerMetrics(r, 'pods').restarted();
     const text = await r.metrics();
     assert.match(text, /^static_egress_leader 1$/m);
-    assert.match(text, /^static_egress_workqueue_adds_total\{queue="policies"\} 1$/m);
-    assert.match(text, /^static_egress_workqueue_depth\{queue="nodes"\} 3$/m);
-    assert.match(text, /static_egress_workqueue_work_duration_seconds_count\{queue="policies",result="error"\} 1/);
+    assert.match(text, /^static_egress_informer_synced\{resource="pods"\} 1$/m);
+    assert.match(text, /^static_egress_informer_synced\{resource="nodes"\} 0$/m);
+    assert.match(text, /^static_egress_informer_restarts_total\{resource="pods"\} 1$/m);
   });
 });

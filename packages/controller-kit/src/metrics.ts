@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
-import type { WorkQueueMetrics } from './work-queue.js';
 
 export const DEFAULT_METRIC_PREFIX = 'static_egress_';
 
@@ -37,35 +36,6 @@ export function createLeaderGauge(registry: Registry): Gauge {
     name,
     () => new Gauge({ name, help: '1 while this process holds the leader Lease, else 0', registers: [registry] }),
   );
-}
-
-/** client-go style work-queue metrics, labelled by `queue`. */
-export function createWorkQueueMetrics(registry: Registry, queue: string): WorkQueueMetrics {
-  const p = metricPrefix(registry);
-  const depth = getOrCreate(registry, `${p}workqueue_depth`, () =>
-    new Gauge({ name: `${p}workqueue_depth`, help: 'Keys ready to be processed', labelNames: ['queue'], registers: [registry] }),
-  );
-  const adds = getOrCreate(registry, `${p}workqueue_adds_total`, () =>
-    new Counter({ name: `${p}workqueue_adds_total`, help: 'Keys added', labelNames: ['queue'], registers: [registry] }),
-  );
-  const retries = getOrCreate(registry, `${p}workqueue_retries_total`, () =>
-    new Counter({ name: `${p}workqueue_retries_total`, help: 'Rate-limited re-adds', labelNames: ['queue'], registers: [registry] }),
-  );
-  const duration = getOrCreate(registry, `${p}workqueue_work_duration_seconds`, () =>
-    new Histogram({
-      name: `${p}workqueue_work_duration_seconds`,
-      help: 'Time a worker spent on one key',
-      labelNames: ['queue', 'result'],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
-      registers: [registry],
-    }),
-  );
-  return {
-    depth: (n) => depth.set({ queue }, n),
-    added: () => adds.inc({ queue }),
-    retried: () => retries.inc({ queue }),
-    processed: (seconds, ok) => duration.observe({ queue, result: ok ? 'success' : 'error' }, seconds),
-  };
 }
 
 export interface InformerMetrics {

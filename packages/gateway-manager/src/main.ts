@@ -9,6 +9,7 @@ import {
   createClusterSources,
   createLogger,
   createRegistry,
+  exitOnSignal,
   addrFlag,
   durationFlag,
   intFlag,
@@ -176,20 +177,17 @@ async function main(): Promise<void> {
   });
   elector.start();
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await stopController();
-    stopProbing();
-    await elector.release();
-    await Promise.all(informers.map((i) => i.stop()));
-    await http.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  exitOnSignal({
+    logger,
+    message: 'shutting down',
+    steps: [
+      ['controller', stopController],
+      ['prober', stopProbing],
+      ['lease', () => elector.release()],
+      ['informers', () => Promise.all(informers.map((i) => i.stop()))],
+      ['http', () => http.close()],
+    ],
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,9 +1,10 @@
-// The leader's reconcile loop. Informer handlers and probe verdicts only enqueue one key; one sync
+// The leader's reconcile loop. Informer handlers and probe verdicts only ask for a pass
+// (controller-kit's BoundedFrequencyRunner coalesces them and retries failures); one sync
 // parses the caches into the cluster view, runs the pure pass (pass.ts), and executes it: the status
 // of each policy whose status changed, the Events for what really changed, the pools' status.
 import { parseClusterView } from '@static-egress/crds';
 import {
-  BadObjectReporter, WorkQueue, silentLogger, snapshotOf, type ClusterSources, type Clock, type Informer, type Logger,
+  BadObjectReporter, BoundedFrequencyRunner, silentLogger, snapshotOf, type ClusterSources, type Clock, type Informer, type Logger,
 } from '@static-egress/controller-kit';
 import type { ProbeTarget } from '../health/prober.js';
 import type { ManagerMetrics } from '../metrics.js';
@@ -33,44 +34,48 @@ export interface ControllerOptions {
   releaseGraceMs?: number;
 }
 
-const KEY = 'assign';
-
 export class Controller {
-  private readonly queue: WorkQueue;
+  private readonly runner: BoundedFrequencyRunner;
   private readonly logger: Logger;
   private readonly unsubscribe: (() => void)[] = [];
   /** What this leader carries between passes (computeManagerPass). */
   private memory: ManagerMemory = emptyMemory;
   private badObjects: BadObjectReporter | undefined;
-  private running: Promise<void> | undefined;
+  private started = false;
 
   constructor(private readonly opts: ControllerOptions) {
     this.logger = opts.logger ?? silentLogger;
-    this.queue = new WorkQueue({ clock: opts.clock, logger: this.logger, baseDelayMs: 50, maxDelayMs: 10_000 });
+    // no periodic pass: informer events, probe flips and the release requeue drive it
+    this.runner = new BoundedFrequencyRunner({
+      clock: opts.clock,
+      minIntervalMs: 0,
+      retryBaseMs: 50,
+      retryMaxMs: 10_000,
+      pass: () => this.sync(),
+      onError: (err, failures, retryInMs) => this.logger.warn({ err: describe(err), failures, retryInMs }, 'sync failed; retrying with backoff'),
+    });
   }
 
   /** Starts watching for changes and syncing. The caches must have synced. */
   start(): void {
-    if (this.running) return;
-    const enqueue = () => this.queue.add(KEY);
-    for (const inf of Object.values(this.opts.sources) as Informer<never>[]) this.unsubscribe.push(inf.on('change', enqueue));
-    this.running = this.queue.run(() => this.sync());
-    enqueue();
+    if (this.started) return;
+    this.started = true;
+    for (const inf of Object.values(this.opts.sources) as Informer<never>[]) this.unsubscribe.push(inf.on('change', () => this.runner.run()));
+    this.runner.start();
   }
 
   /** Lets in-flight work finish and stops. */
   async stop(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
-    this.queue.shutdown();
-    await this.running;
+    await this.runner.stop();
   }
 
   /** A probe verdict flipped: re-assign now rather than at the next resync. */
   healthChanged(): void {
-    this.queue.add(KEY);
+    this.runner.run();
   }
 
-  /** One full pass. Exposed for tests; normally run by the queue. */
+  /** One full pass. Exposed for tests; normally run by the runner. */
   async sync(): Promise<void> {
     const started = this.opts.clock.now();
     const end = this.opts.metrics?.syncDuration.startTimer();
@@ -96,7 +101,7 @@ export class Controller {
     const releaseGraceMs = this.opts.releaseGraceMs;
     const pass = computeManagerPass(view, this.memory, readHealth(prober, targets), now, releaseGraceMs === undefined ? {} : { releaseGraceMs });
     this.memory = pass.memory;
-    if (pass.requeueAfter !== undefined) this.queue.addAfter(KEY, pass.requeueAfter);
+    if (pass.requeueAfter !== undefined) this.runner.runAfter(pass.requeueAfter);
 
     const outcomes = await Promise.allSettled([
       ...pass.statuses.map((w) => this.write(w)),
