@@ -1,0 +1,68 @@
+// In-memory LeaseTable with real state: leases expire on the injected clock, like the kernel's
+// element timeouts; a renewal never revives an expired lease.
+import type { Clock } from '@static-egress/controller-kit';
+import type { ConntrackFlusher, LeaseTable } from './interfaces.js';
+
+export class FakeLeaseTable implements LeaseTable {
+  owned = new Set<string>();
+  /** ip → expiry time; absent when the guard does not exist */
+  private readonly until = new Map<string, number>();
+  present = false;
+
+  constructor(private readonly clock: Clock) {}
+
+  async ensure(owned: readonly string[]): Promise<void> {
+    this.present = true;
+    this.owned = new Set(owned);
+  }
+
+  async claim(ips: readonly string[], ms: number): Promise<void> {
+    this.must();
+    for (const ip of ips) this.until.set(ip, this.clock.now() + ms);
+  }
+
+  async renew(ips: readonly string[], ms: number): Promise<string[]> {
+    this.must();
+    const lapsed = ips.filter((ip) => !this.running(ip));
+    if (!lapsed.length) for (const ip of ips) this.until.set(ip, this.clock.now() + ms);
+    else for (const ip of ips) if (this.running(ip)) this.until.set(ip, this.clock.now() + ms);
+    return lapsed;
+  }
+
+  async end(ips: readonly string[]): Promise<void> {
+    for (const ip of ips) this.until.delete(ip);
+  }
+
+  async leased(): Promise<Set<string>> {
+    return new Set([...this.until.keys()].filter((ip) => this.running(ip)));
+  }
+
+  async remove(): Promise<void> {
+    this.present = false;
+    this.owned.clear();
+    this.until.clear();
+  }
+
+  /** May the node announce ip now (the kernel guard's verdict)? */
+  announces(ip: string): boolean {
+    return !this.present || !this.owned.has(ip) || this.running(ip);
+  }
+
+  private running(ip: string): boolean {
+    const t = this.until.get(ip);
+    return t !== undefined && t > this.clock.now();
+  }
+
+  private must(): void {
+    if (!this.present) throw new Error('lease table missing');
+  }
+}
+
+export class FakeConntrack implements ConntrackFlusher {
+  /** flows: egress IP → count (a test seeds them) */
+  readonly flows = new Map<string, number>();
+  forgotten: string[] = [];
+  async forget(ips: readonly string[]): Promise<void> {
+    for (const ip of ips) { this.flows.delete(ip); this.forgotten.push(ip); }
+  }
+}
