@@ -37,6 +37,10 @@ export class FakeLeaseTable implements LeaseTable {
     return new Set([...this.until.keys()].filter((ip) => this.running(ip)));
   }
 
+  async read(): Promise<{ guard: boolean; owned: Set<string>; leased: Set<string> }> {
+    return { guard: this.present, owned: new Set(this.owned), leased: await this.leased() };
+  }
+
   async remove(): Promise<void> {
     this.present = false;
     this.owned.clear();

@@ -73,6 +73,8 @@ export interface VxlanManager {
 export interface GarpSender {
   /** Sends gratuitous ARP for ip on dev several times in the background; never awaited. */
   announce(dev: string, ip: string): void;
+  /** Cancels announcements of ip still pending (the address is being released). */
+  cancel?(ip: string): void;
 }
 
 /**
@@ -90,6 +92,8 @@ export interface LeaseTable {
   end(ips: readonly string[]): Promise<void>;
   /** IPs whose lease runs now. */
   leased(): Promise<Set<string>>;
+  /** The guard's state: in place (tables, sets, rules), the owned IPs, the running leases. */
+  read(): Promise<{ guard: boolean; owned: Set<string>; leased: Set<string> }>;
   /** Removes the guard altogether (cleanup). */
   remove(): Promise<void>;
 }
@@ -109,4 +113,7 @@ export interface Kernel {
   addresses: AddressManager;
   vxlan: VxlanManager;
   garp: GarpSender;
+  /** the kernel lease (issue 14); absent in fakes that do not model it: the plan then holds no lease operation */
+  lease?: LeaseTable;
+  conntrack?: ConntrackFlusher;
 }

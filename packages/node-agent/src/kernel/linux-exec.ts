@@ -30,17 +30,31 @@ export class LinuxIptables implements IptablesRestorer {
   }
 }
 
-/** `arping -U -c 1` waits a second before it exits: fire several, detached, never awaited. */
+/**
+ * `arping -U -c 1` waits a second before it exits: fire several, detached, never awaited. Pending
+ * ones are cancelled when the address is released: arping sends from a packet socket, past the
+ * kernel lease's guard, so a late GARP would announce an IP this node no longer holds.
+ */
 export class LinuxGarp implements GarpSender {
+  private readonly pending = new Map<string, Set<NodeJS.Timeout>>();
   constructor(private readonly delaysMs: readonly number[] = [0, 250, 1000, 2000], private readonly onError?: (e: Error) => void) {}
   announce(dev: string, ip: string): void {
+    const timers = this.pending.get(ip) ?? new Set<NodeJS.Timeout>();
+    this.pending.set(ip, timers);
     for (const d of this.delaysMs) {
       const t = setTimeout(() => {
+        timers.delete(t);
+        if (!timers.size) this.pending.delete(ip);
         const child = spawn('arping', ['-U', '-c', '1', '-I', dev, '-s', ip, ip], { stdio: 'ignore' });
         child.on('error', (e) => this.onError?.(e));
         child.unref();
       }, d);
       t.unref();
+      timers.add(t);
     }
+  }
+  cancel(ip: string): void {
+    for (const t of this.pending.get(ip) ?? []) clearTimeout(t);
+    this.pending.delete(ip);
   }
 }

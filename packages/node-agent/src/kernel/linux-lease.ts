@@ -2,7 +2,7 @@
 // netlink transaction, applied whole or not at all.
 import { execa } from 'execa';
 import {
-  parseLeasedSet, renderLeaseClaim, renderLeaseEnd, renderLeaseRemove, renderLeaseRenew, renderLeaseSetup, type LeaseNames,
+  parseLeaseTables, renderLeaseClaim, renderLeaseEnd, renderLeaseRemove, renderLeaseRenew, renderLeaseSetup, type LeaseNames, type LeaseTablesView,
 } from '../render/lease.js';
 import type { LeaseTable } from './interfaces.js';
 
@@ -37,9 +37,17 @@ export class LinuxLeaseTable implements LeaseTable {
     return this.must(renderLeaseEnd(this.names, ips), 'lease end');
   }
 
+  async read(): Promise<LeaseTablesView> {
+    const list = async (family: string) => {
+      const r = await this.run(['-j', 'list', 'table', family, this.names.table]);
+      return r.exitCode === 0 ? r.stdout : '';
+    };
+    const [arp, ip] = await Promise.all([list('arp'), list('ip')]);
+    return parseLeaseTables(arp, ip);
+  }
+
   async leased(): Promise<Set<string>> {
-    const r = await this.run(['-j', 'list', 'set', 'ip', this.names.table, 'leased']);
-    return r.exitCode === 0 ? parseLeasedSet(r.stdout) : new Set();
+    return (await this.read()).leased;
   }
 
   remove(): Promise<void> {

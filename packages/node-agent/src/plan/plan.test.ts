@@ -156,3 +156,69 @@ describe('plan', () => {
     golden('cleanup.iptables', renderIptablesCleanup(current, 'SEGRESS'));
   });
 });
+
+describe('plan with the kernel lease (issue 14)', () => {
+  const A = '192.0.2.100';
+  const ops = (p: { ops: Operation[] }) => renderPlanText(p.ops).trim().split('\n').filter((l) => /^\d+\. (lease|conntrack|address|garp)/.test(l)).map((l) => l.replace(/^\d+\. /, ''));
+  const withLease = (v: KernelView, leased: string[], guarded = [A, '192.0.2.101', '192.0.2.102']): KernelView =>
+    ({ ...v, lease: { guard: true, owned: new Set(guarded), leased: new Set(leased) } });
+  const leasePlan = (claim: boolean) => ({ guarded: [A, '192.0.2.101', '192.0.2.102'], claim, ms: 300 });
+  const run = (from: RenderedState | null, to: RenderedState, leased: string[], claim: boolean, current?: KernelView) => {
+    const have = current ?? withLease(from ? modelOf(from) : empty(), leased);
+    const p = plan(to, have, { render: cfg, inPlaceMembers: true, knownAddresses: new Set(from?.addresses.map((a) => a.ip)), lease: leasePlan(claim) });
+    assert.deepEqual(planViolations(p.ops, have, to, cfg), []);
+    return p;
+  };
+
+  it('handover: the released IP stops being announced before it goes, its flows are forgotten after; the new one forgets an earlier tenure, is leased, added, announced', () => {
+    const from = want();
+    const to = want(handoverInput());
+    const p = run(from, to, from.addresses.map((a) => a.ip), true);
+    assert.deepEqual(ops(p), [
+      'lease-end 192.0.2.102', 'address-del eth0 192.0.2.102', 'conntrack-forget 192.0.2.102',
+      'conntrack-forget 192.0.2.100', 'lease-claim 192.0.2.100 for 300 ms', 'address-add eth0 192.0.2.100', 'garp eth0 192.0.2.100',
+    ]);
+  });
+
+  it('without a claim (after a start or a lapse, before the API confirms): the address is added silently, nothing is leased or announced', () => {
+    const p = run(want(), want(handoverInput()), [], false);
+    assert.ok(!p.ops.some((o) => o.op === 'lease-claim' || o.op === 'garp'), renderPlanText(p.ops));
+    assert.ok(p.ops.some((o) => o.op === 'address-add'));
+  });
+
+  it('a held address without a running lease is claimed and re-announced once the claim is allowed, not before', () => {
+    const s = want();
+    const held = s.addresses.map((a) => a.ip);
+    assert.deepEqual(ops(run(s, s, [], false)), [], 'silent until confirmed');
+    assert.deepEqual(ops(run(s, s, [], true)), [
+      `conntrack-forget ${held.join(' ')}`, `lease-claim ${held.join(' ')} for 300 ms`, `garp eth0 ${held.join(' ')} (re-announce: held, newly leased)`,
+    ]);
+    assert.deepEqual(ops(run(s, s, held, true)), [], 'a running lease: nothing to do (renewals are the probes\' business)');
+  });
+
+  it('a missing or damaged guard is set up first; fenced ends every lease before its address goes', () => {
+    const s = want();
+    const noGuard = { ...withLease(modelOf(s), []), lease: { guard: false, owned: new Set<string>(), leased: new Set<string>() } };
+    const p = run(s, s, [], true, noGuard);
+    assert.equal(p.ops[0]!.op, 'lease-setup');
+    const fenced = run(s, want({ fenced: true }), s.addresses.map((a) => a.ip), true);
+    assert.deepEqual(fenced.ops.map((o) => o.op).filter((k) => k.startsWith('lease') || k.startsWith('address') || k === 'conntrack-forget'),
+      ['lease-end', 'address-del', 'conntrack-forget']);
+  });
+
+  it('the safety rules catch a GARP without a lease, a release while leased, a claim before forgetting', () => {
+    const from = want();
+    const to = want(handoverInput());
+    const have = withLease(modelOf(from), from.addresses.map((a) => a.ip));
+    const good = plan(to, have, { render: cfg, inPlaceMembers: true, knownAddresses: new Set(from.addresses.map((a) => a.ip)), lease: leasePlan(true) }).ops;
+    const without = (k: string) => good.filter((o) => o.op !== k);
+    assert.ok(planViolations(without('lease-claim'), have, to, cfg).some((v) => v.includes('without a lease')));
+    assert.ok(planViolations(without('lease-end'), have, to, cfg).some((v) => v.includes('released while its lease runs')));
+    assert.ok(planViolations(without('conntrack-forget'), have, to, cfg).some((v) => v.includes('before the flows of its earlier tenure')));
+  });
+
+  it('cleanup removes the guard', () => {
+    const have = withLease(modelOf(want()), []);
+    assert.ok(planCleanup(have, cfg).some((o) => o.op === 'lease-remove'));
+  });
+});

@@ -12,12 +12,16 @@
 //  6. new egress addresses once their SNAT is in place, then their GARP;
 //  7. removals last: rules before their routes, sets once no rule references them, the tunnel once
 //     no route points into it.
+// With the kernel lease (issue 14): its guard first; a released address's lease ends before the
+// address goes and its flows are forgotten after; a new tenure forgets the flows of an earlier one,
+// then takes its lease before the address and announces only once leased. Without `claim` nothing is
+// leased or announced: addresses are added silently and claimed in a later pass.
 import { setNames } from '../render/names.js';
 import type { RenderedState } from '../render/types.js';
 import { planIpsets, renderIpsetDestroy } from './ipset.js';
 import { planIptables, renderIptablesCleanup } from './iptables.js';
 import { missing, routeKey, ruleKey, staleRoutes, tunnelHasStale, vxlanDamage } from './netlink.js';
-import type { KernelView, Operation, Plan, PlanConfig } from './types.js';
+import type { KernelView, LeasePlan, Operation, Plan, PlanConfig } from './types.js';
 
 /** Addresses on the uplink that are ours: labelled, or applied by us before. */
 function ours(current: KernelView, cfg: PlanConfig): (ip: string) => boolean {
@@ -33,6 +37,11 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
   const haveAddr = current.addresses.map((a) => a.ip);
   const haveSet = new Set(haveAddr);
 
+  const lease = cfg.lease;
+  if (lease && current.lease && (!current.lease.guard || !sameSet(current.lease.owned, lease.guarded))) {
+    ops.push({ op: 'lease-setup', owned: [...lease.guarded] });
+  }
+
   // 1. LinuxVxlan.addMissing also re-asserts the device's rp_filter: planned whenever a device is wanted
   if (desired.vxlan.device) ops.push({ op: 'vxlan-add', want: desired.vxlan, have: current.vxlan });
 
@@ -43,7 +52,11 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
 
   // 3. stale egress addresses
   const staleAddr = haveAddr.filter((ip) => isOurs(ip) && !wantAddr.has(ip));
-  if (staleAddr.length) ops.push({ op: 'address-del', dev: render.uplink, ips: staleAddr });
+  if (staleAddr.length) {
+    if (lease) ops.push({ op: 'lease-end', ips: staleAddr });
+    ops.push({ op: 'address-del', dev: render.uplink, ips: staleAddr });
+    if (lease) ops.push({ op: 'conntrack-forget', ips: staleAddr });
+  }
 
   // 4. routes, then rules (the netlink binding aborts the process when too many requests are in flight)
   const routesToSet = missing(desired.routes, current.routes, routeKey);
@@ -57,9 +70,11 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
 
   // 6. new egress addresses, then announce them
   const addrToAdd = [...wantAddr].filter((ip) => !haveSet.has(ip));
-  if (addrToAdd.length) {
+  if (addrToAdd.length && !lease) {
     ops.push({ op: 'address-add', dev: render.uplink, ips: addrToAdd });
     ops.push({ op: 'garp', dev: render.uplink, ips: addrToAdd });
+  } else if (lease) {
+    ops.push(...planTenures(addrToAdd, [...wantAddr].filter((ip) => haveSet.has(ip) && !current.lease?.leased.has(ip)), lease, render.uplink));
   }
 
   // 7. removals
@@ -84,6 +99,27 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
   };
 }
 
+/**
+ * New tenures: addresses to add, and (when claiming) held addresses without a running lease (a
+ * restarted agent, a lapse that the API has since confirmed). Flows of an earlier tenure are
+ * forgotten first, the lease is taken before the address, and only leased addresses are announced.
+ */
+function planTenures(toAdd: string[], unleased: string[], lease: LeasePlan, dev: string): Operation[] {
+  const ops: Operation[] = [];
+  const claiming = lease.claim ? [...toAdd, ...unleased] : [];
+  const fresh = lease.claim ? toAdd : [];
+  if (toAdd.length || claiming.length) ops.push({ op: 'conntrack-forget', ips: [...new Set([...toAdd, ...claiming])] });
+  if (claiming.length) ops.push({ op: 'lease-claim', ips: claiming, ms: lease.ms });
+  if (toAdd.length) ops.push({ op: 'address-add', dev, ips: toAdd });
+  if (fresh.length) ops.push({ op: 'garp', dev, ips: fresh });
+  if (lease.claim && unleased.length) ops.push({ op: 'garp', dev, ips: unleased, always: true });
+  return ops;
+}
+
+function sameSet(a: ReadonlySet<string>, b: readonly string[]): boolean {
+  return a.size === new Set(b).size && b.every((x) => a.has(x));
+}
+
 /** Removes everything of ours (--cleanup): chains and jumps, rules, routes, addresses, sets, tunnel. */
 export function planCleanup(current: KernelView, render: PlanConfig['render']): Operation[] {
   const ops: Operation[] = [];
@@ -93,6 +129,7 @@ export function planCleanup(current: KernelView, render: PlanConfig['render']): 
   if (current.routes.length) ops.push({ op: 'route-del', routes: current.routes });
   const owned = current.addresses.filter((a) => a.owned).map((a) => a.ip);
   if (owned.length) ops.push({ op: 'address-del', dev: render.uplink, ips: owned });
+  if (current.lease) ops.push({ op: 'lease-remove' });
   const sets = [...current.ipsets.keys()].sort();
   if (sets.length) ops.push({ op: 'ipset-destroy', names: sets, text: renderIpsetDestroy(sets) });
   const none = { device: null, neighbors: [], fdb: [] };

@@ -48,8 +48,22 @@ function walk(ops: readonly Operation[], current: KernelView, desired: RenderedS
   const wantedSets = new Set([...Object.values(desired.iptables)].flatMap((t) => [...t.values()].flat())
     .flatMap((l) => [...l.matchAll(/--match-set (\S+) /g)].map((m) => m[1]!)));
   let added = new Set<string>();
+  const present = new Set(current.addresses.map((a) => a.ip));
+  const leaseMode = current.lease !== undefined;
+  const leased = new Set(current.lease?.leased ?? []);
+  const forgotten = new Set<string>();
   ops.forEach((o, i) => {
     const at = `${o.op} #${i + 1}`;
+    if (o.op === 'lease-setup' && i !== 0) out.push(`${at}: the lease guard after other operations`);
+    if (o.op === 'conntrack-forget') for (const ip of o.ips) forgotten.add(ip);
+    if (o.op === 'lease-claim') {
+      for (const ip of o.ips) {
+        if (!forgotten.has(ip)) out.push(`${at}: lease for ${ip} before the flows of its earlier tenure are forgotten`);
+        leased.add(ip);
+      }
+    }
+    if (o.op === 'lease-end') for (const ip of o.ips) leased.delete(ip);
+    if (o.op === 'address-del' && leaseMode) for (const ip of o.ips) if (leased.has(ip)) out.push(`${at}: ${ip} released while its lease runs`);
     for (const l of lines(o)) {
       const [cmd, name] = l.split(' ');
       if (o.op === 'ipset-restore' && cmd === 'create') sets.add(name!);
@@ -71,7 +85,13 @@ function walk(ops: readonly Operation[], current: KernelView, desired: RenderedS
       added = new Set(o.ips);
       for (const ip of o.ips) if (!snat.has(ip)) out.push(`${at}: address ${ip} without its SNAT`);
     }
-    if (o.op === 'garp') for (const ip of o.ips) if (!added.has(ip)) out.push(`${at}: GARP for ${ip} before its address`);
+    if (o.op === 'garp') {
+      for (const ip of o.ips) {
+        if (!added.has(ip) && !(o.always && present.has(ip))) out.push(`${at}: GARP for ${ip} before its address`);
+        // arping sends from a packet socket, past the guard: only a leased IP may be announced
+        if (leaseMode && !leased.has(ip)) out.push(`${at}: GARP for ${ip} without a lease`);
+      }
+    }
     if (o.op === 'ipset-destroy') for (const s of o.names) if (wantedSets.has(s)) out.push(`${at}: destroys ${s}, still used`);
     if (o.op === 'route-del') {
       const wanted = new Set(desired.routes.map(routeSlot));

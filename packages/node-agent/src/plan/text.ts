@@ -26,7 +26,12 @@ function operationLines(o: Operation): string[] {
     case 'ipset-destroy': return ['ipset-destroy', ...indent(o.names)];
     case 'ipset-members': return ['ipset-members', ...indent(o.changes.map((c) => [c.set, ...c.add.map((m) => `+${m}`), ...c.del.map((m) => `-${m}`)].join(' ')))];
     case 'iptables-restore': return [`iptables-restore${o.handover ? ' (handover: the released SNAT stays)' : ''}`, ...indent(textLines(o.text))];
-    case 'address-del': case 'address-add': case 'garp': return [`${o.op} ${o.dev} ${o.ips.join(' ')}`];
+    case 'address-del': case 'address-add': return [`${o.op} ${o.dev} ${o.ips.join(' ')}`];
+    case 'garp': return [`garp ${o.dev} ${o.ips.join(' ')}${o.always ? ' (re-announce: held, newly leased)' : ''}`];
+    case 'lease-setup': return [`lease-setup owned ${o.owned.join(' ') || '(none)'}`];
+    case 'lease-claim': return [`lease-claim ${o.ips.join(' ')} for ${o.ms} ms`];
+    case 'lease-end': case 'conntrack-forget': return [`${o.op} ${o.ips.join(' ')}`];
+    case 'lease-remove': return ['lease-remove'];
     case 'route-replace': case 'route-del': return [o.op, ...indent(o.routes.map(renderRouteText))];
     case 'rule-add': case 'rule-del': return [o.op, ...indent(o.rules.map(ruleText))];
   }

@@ -13,6 +13,28 @@ export interface KernelView {
   /** every /32 on the uplink; `owned` when it carries our label */
   addresses: OwnedAddress[];
   vxlan: VxlanIntent;
+  /** the kernel lease (render/lease.ts); absent when the kernel has no lease table */
+  lease?: LeaseView;
+}
+
+export interface LeaseView {
+  /** the guard's tables, sets and rules are all in place */
+  guard: boolean;
+  owned: ReadonlySet<string>;
+  /** egress IPs whose lease runs now */
+  leased: ReadonlySet<string>;
+}
+
+/** How the pass may use the kernel lease (issue 14). */
+export interface LeasePlan {
+  /** every egress IP of the cluster: the guard keeps the node silent for any it has no lease for */
+  guarded: readonly string[];
+  /**
+   * The managers vouch for this node now and the API confirmed what it holds: it may take a lease
+   * (and announce). False after a start or a lapse until then: addresses may be added, silently.
+   */
+  claim: boolean;
+  ms: number;
 }
 
 export interface PlanConfig {
@@ -21,6 +43,8 @@ export interface PlanConfig {
   inPlaceMembers: boolean;
   /** egress addresses we applied before: ours even without our label */
   knownAddresses: ReadonlySet<string>;
+  /** absent: the kernel has no lease table and the plan holds no lease operation */
+  lease?: LeasePlan;
 }
 
 /**
@@ -37,8 +61,14 @@ export type Operation =
   /** `handover`: the first of two restores, keeping the SNAT of a released IP (natHandover) */
   | { op: 'iptables-restore'; text: string; handover: boolean }
   | { op: 'address-add'; dev: string; ips: string[] }
-  /** announce those of `ips` that the preceding address-add newly added */
-  | { op: 'garp'; dev: string; ips: string[] }
+  /** announce those of `ips` that the preceding address-add newly added, or all of them when `always` */
+  | { op: 'garp'; dev: string; ips: string[]; always?: boolean }
+  | { op: 'lease-setup'; owned: string[] }
+  | { op: 'lease-claim'; ips: string[]; ms: number }
+  | { op: 'lease-end'; ips: string[] }
+  /** forget the conntrack state of an earlier tenure of these egress IPs */
+  | { op: 'conntrack-forget'; ips: string[] }
+  | { op: 'lease-remove' }
   | { op: 'rule-del'; rules: RuleIntent[] }
   | { op: 'route-del'; routes: RouteIntent[] }
   | { op: 'ipset-destroy'; names: string[]; text: string }

@@ -8,7 +8,7 @@ import type { RenderConfig, RenderedState } from '../render/types.js';
 import type { OwnedRanges } from '../desired/types.js';
 import { computeDamage, modelOf, type HealKind } from '../plan/damage.js';
 import { plan, planCleanup } from '../plan/plan.js';
-import type { ChangeCounts, KernelView, Operation, OperationKind } from '../plan/types.js';
+import type { ChangeCounts, KernelView, LeasePlan, Operation, OperationKind } from '../plan/types.js';
 
 export type { HealKind } from '../plan/damage.js';
 
@@ -34,24 +34,27 @@ const PHASE: Record<OperationKind, Phase> = {
   'ipset-restore': 'ipset', 'ipset-members': 'ipset', 'ipset-destroy': 'ipset',
   'iptables-restore': 'iptables',
   'address-del': 'netlink', 'address-add': 'netlink', garp: 'netlink',
+  'lease-setup': 'netlink', 'lease-claim': 'netlink', 'lease-end': 'netlink', 'lease-remove': 'netlink', 'conntrack-forget': 'netlink',
   'route-replace': 'netlink', 'route-del': 'netlink', 'rule-add': 'netlink', 'rule-del': 'netlink',
 };
 
 /** Our objects in the kernel: sets and chains by prefix, rules and routes in our ranges, the uplink's /32s, the tunnel. */
 export async function readKernelView(kernel: Kernel, cfg: SyncConfig): Promise<KernelView> {
   const { ranges, render } = cfg;
-  const [ipsetText, iptText, rules, routes, addresses, vxlan] = await Promise.all([
+  const [ipsetText, iptText, rules, routes, addresses, vxlan, lease] = await Promise.all([
     kernel.ipset.save(),
     kernel.iptables.save(),
     kernel.rules.list(ranges.priorityMin, ranges.priorityMax),
     kernel.routes.list(ranges.tableMin, ranges.tableMax),
     kernel.addresses.list(render.uplink),
     kernel.vxlan.read(render.vxlanDevice),
+    kernel.lease?.read(),
   ]);
   return {
     ipsets: parseIpsetSave(ipsetText, render.ipsetPrefix),
     iptables: parseIptablesSave(iptText, render.chainPrefix),
     rules, routes, addresses, vxlan,
+    ...(lease ? { lease } : {}),
   };
 }
 
@@ -82,7 +85,10 @@ export class NodeSyncer {
     return this.held;
   }
 
-  async sync(want: RenderedState, opts: { full?: boolean } = {}): Promise<SyncResult> {
+  /** Egress IPs leased by our own claims since the last kernel read (a lease we end or that lapses leaves). */
+  private leased: Set<string> | null = null;
+
+  async sync(want: RenderedState, opts: { full?: boolean; lease?: LeasePlan } = {}): Promise<SyncResult> {
     const full = !!opts.full || this.needFull || !this.applied;
     const phases: Record<Phase, number> = { read: 0, ipset: 0, netlink: 0, iptables: 0, vxlan: 0 };
     const previous = this.applied;
@@ -90,15 +96,38 @@ export class NodeSyncer {
     this.applied = null;
     const { render } = this.cfg;
     const t0 = performance.now();
-    const have = full ? await readKernelView(this.kernel, this.cfg).finally(() => { phases.read += performance.now() - t0; }) : modelOf(previous!);
+    const have = full ? await readKernelView(this.kernel, this.cfg).finally(() => { phases.read += performance.now() - t0; }) : this.model(previous!);
+    if (have.lease) this.leased = new Set(have.lease.leased);
     const healed = full && previous ? computeDamage(previous, have, render.chainPrefix) : {};
     const knownAddresses = new Set(previous?.addresses.map((a) => a.ip) ?? []);
-    const p = plan(want, have, { render, inPlaceMembers: !!this.kernel.ipsetMembers, knownAddresses });
+    const lease = this.kernel.lease ? opts.lease : undefined;
+    const p = plan(want, have, { render, inPlaceMembers: !!this.kernel.ipsetMembers, knownAddresses, ...(lease ? { lease } : {}) });
     if (full) this.held = new Set(p.held);
     const addedAddresses = await this.execute(p.ops, phases);
+    this.lastLease = lease;
     this.applied = want;
     this.needFull = false;
     return { full, healed, changed: p.changed, addedAddresses, phases };
+  }
+
+  /** What the kernel holds if nobody touched it since our last apply; leases as our claims left them. */
+  private model(previous: RenderedState): KernelView {
+    const m = modelOf(previous);
+    if (!this.kernel.lease || !this.lastLease) return m;
+    return { ...m, lease: { guard: true, owned: new Set(this.lastLease.guarded), leased: new Set(this.leased ?? []) } };
+  }
+
+  /** The lease plan of the last completed sync: what the model assumes of the guard. */
+  private lastLease: LeasePlan | undefined;
+
+  /** Egress IPs whose lease this node took and has not ended (null before the first kernel read). */
+  get leasedAddresses(): ReadonlySet<string> | null {
+    return this.leased;
+  }
+
+  /** A lease ran out before it could be renewed: the model must no longer count it. */
+  forgetLeases(ips: readonly string[]): void {
+    for (const ip of ips) this.leased?.delete(ip);
   }
 
   /** Removes everything of ours (--cleanup): chains and jumps, rules, routes, addresses, sets, tunnel. */
@@ -125,6 +154,11 @@ export class NodeSyncer {
     return added;
   }
 
+  private need<T>(x: T | undefined): T {
+    if (!x) throw new Error('planned a lease operation, but the kernel has no lease table');
+    return x;
+  }
+
   /** One kernel call; returns the addresses it newly added. */
   private async run(o: Operation, added: readonly string[]): Promise<string[]> {
     const k = this.kernel;
@@ -139,6 +173,7 @@ export class NodeSyncer {
         if (!k.ipsetMembers) throw new Error('planned in-place set changes, but the kernel has no ipsetMembers');
         return k.ipsetMembers.apply(o.changes).then(() => []);
       case 'address-del':
+        for (const ip of o.ips) k.garp.cancel?.(ip);
         await k.addresses.del(o.dev, o.ips);
         for (const ip of o.ips) held.delete(ip); // only once deleted: a failed delete still counts as held
         return [];
@@ -146,8 +181,20 @@ export class NodeSyncer {
         for (const ip of o.ips) held.add(ip); // before: an add that fails half-way may have added some
         return k.addresses.add(o.dev, o.ips);
       case 'garp':
-        for (const ip of added) if (o.ips.includes(ip)) k.garp.announce(o.dev, ip);
+        for (const ip of o.always ? o.ips : added) if (o.ips.includes(ip)) k.garp.announce(o.dev, ip);
         return [];
+      case 'lease-setup': return this.need(k.lease).ensure(o.owned).then(() => []);
+      case 'lease-claim':
+        await this.need(k.lease).claim(o.ips, o.ms);
+        for (const ip of o.ips) (this.leased ??= new Set()).add(ip);
+        return [];
+      case 'lease-end':
+        for (const ip of o.ips) this.leased?.delete(ip); // before: a half-done end may have ended some
+        return this.need(k.lease).end(o.ips).then(() => []);
+      case 'lease-remove':
+        this.leased = new Set();
+        return this.need(k.lease).remove().then(() => []);
+      case 'conntrack-forget': return k.conntrack ? k.conntrack.forget(o.ips).then(() => []) : [];
       case 'route-replace': return k.routes.replace(o.routes).then(() => []);
       case 'route-del': return k.routes.del(o.routes).then(() => []);
       case 'rule-add': return k.rules.add(o.rules).then(() => []);

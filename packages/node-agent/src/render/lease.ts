@@ -102,15 +102,35 @@ export function renderLeaseRemove(n: LeaseNames): string {
   return FAMILIES.flatMap((f) => [`add table ${f} ${n.table}`, `delete table ${f} ${n.table}`]).join('\n') + '\n';
 }
 
-/** Parses `nft -j list set ip <table> leased`: the IPs whose lease runs now. */
-export function parseLeasedSet(json: string): Set<string> {
+export interface LeaseTablesView {
+  guard: boolean;
+  owned: Set<string>;
+  leased: Set<string>;
+}
+
+type NftItem = { set?: { name?: string; elem?: unknown[] }; rule?: { chain?: string } };
+
+function elems(items: NftItem[], set: string): Set<string> {
   const out = new Set<string>();
-  const doc = JSON.parse(json) as { nftables?: { set?: { elem?: unknown[] } }[] };
-  for (const item of doc.nftables ?? []) {
-    for (const e of item.set?.elem ?? []) {
-      const val = typeof e === 'string' ? e : (e as { elem?: { val?: unknown } }).elem?.val;
-      if (typeof val === 'string') out.add(val);
-    }
+  for (const e of items.find((i) => i.set?.name === set)?.set?.elem ?? []) {
+    const val = typeof e === 'string' ? e : (e as { elem?: { val?: unknown } }).elem?.val;
+    if (typeof val === 'string') out.add(val);
   }
   return out;
+}
+
+/**
+ * Parses `nft -j list table arp <t>` and `nft -j list table ip <t>` ('' when a table is absent).
+ * The guard holds when both tables have their rule and the same owned set; leases are the IPv4
+ * table's (claims and renewals change both families in one transaction).
+ */
+export function parseLeaseTables(arpJson: string, ipJson: string): LeaseTablesView {
+  const parse = (t: string): NftItem[] => (t ? ((JSON.parse(t) as { nftables?: NftItem[] }).nftables ?? []) : []);
+  const arp = parse(arpJson);
+  const ip = parse(ipJson);
+  const owned = elems(ip, 'owned');
+  const arpOwned = elems(arp, 'owned');
+  const sameOwned = owned.size === arpOwned.size && [...owned].every((x) => arpOwned.has(x));
+  const guard = arp.some((i) => i.rule?.chain === 'output') && ip.some((i) => i.rule?.chain === 'postrouting') && sameOwned;
+  return { guard, owned, leased: elems(ip, 'leased') };
 }
