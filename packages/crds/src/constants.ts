@@ -16,6 +16,8 @@ export const POOL_SHORT_NAME = 'eippool';
 
 export const SYSTEM_NAMESPACE = 'static-egress-system';
 export const LEASE_NAME = 'static-egress-manager';
+/** The Secret (in SYSTEM_NAMESPACE) holding the key that signs the managers' agent probes; the agents mount it. */
+export const PROBE_KEY_SECRET = 'static-egress-probe-key';
 
 /** Node label a pool's nodeSelector usually selects gateway nodes by. */
 export const GATEWAY_LABEL = `${GROUP}/gateway`;

@@ -14,15 +14,19 @@ import {
   durationFlag,
   intFlag,
   loadKubeConfig,
+  loadProbeKey,
   parseFlags,
+  PROBE_AUTH_HEADER,
+  signProbe,
   realClock,
   startHttpServer,
   waitForCacheSync,
   type Informer,
 } from '@static-egress/controller-kit';
-import { AGENT_HEALTH_PORT, LEASE_NAME, MANAGER_HTTP_PORT, SYSTEM_NAMESPACE } from '@static-egress/crds';
+import { AGENT_HEALTH_PORT, LEASE_NAME, MANAGER_HTTP_PORT, PROBE_KEY_SECRET, SYSTEM_NAMESPACE } from '@static-egress/crds';
 import { Controller } from './controller/controller.js';
 import { KubeEventRecorder, KubeStatusWriter } from './controller/kube-writer.js';
+import { ensureProbeKey, kubeSecretStore } from './health/probe-key.js';
 import { NodeProber, httpProbe } from './health/prober.js';
 import { createManagerMetrics } from './metrics.js';
 
@@ -41,6 +45,10 @@ interface Config {
   httpPort: number;
   releaseGraceMs: number;
   agentRestartGraceMs: number;
+  /** the Secret (in --namespace) holding the key that signs probes; created if missing */
+  probeKeySecret: string;
+  /** or the key itself, from a file (a mounted Secret) */
+  probeKeyFile?: string;
 }
 
 const FLAGS = {
@@ -57,6 +65,8 @@ const FLAGS = {
   'http-addr': { type: 'string' },
   'release-grace': { type: 'string' },
   'agent-restart-grace': { type: 'string' },
+  'probe-key-secret': { type: 'string' },
+  'probe-key-file': { type: 'string' },
 } as const;
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
@@ -78,8 +88,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     releaseGraceMs: durationFlag(v, 'release-grace', '2s'),
     // An agent port refusing connections means the host is up and forwarding: its agent restarts.
     agentRestartGraceMs: durationFlag(v, 'agent-restart-grace', '10s'),
+    probeKeySecret: v['probe-key-secret'] ?? PROBE_KEY_SECRET,
   };
   if (v.kubeconfig !== undefined) cfg.kubeconfig = v.kubeconfig;
+  if (v['probe-key-file'] !== undefined) cfg.probeKeyFile = v['probe-key-file'];
   if (!(cfg.leaseDurationMs > cfg.renewDeadlineMs && cfg.renewDeadlineMs > cfg.retryPeriodMs)) {
     throw new FlagError('--lease-duration, --renew-deadline, --retry-period: need lease-duration > renew-deadline > retry-period');
   }
@@ -93,6 +105,12 @@ async function main(): Promise<void> {
   const kc = loadKubeConfig(cfg.kubeconfig);
   const registry = createRegistry();
   const metrics = createManagerMetrics(registry);
+  // the key that signs our probes: only a signed probe keeps a gateway's kernel lease (issue 14)
+  const probeKey = cfg.probeKeyFile ? loadProbeKey(cfg.probeKeyFile)
+    : await ensureProbeKey(kubeSecretStore(kc, cfg.namespace), cfg.probeKeySecret).then(({ key, created }) => {
+      logger.info({ secret: `${cfg.namespace}/${cfg.probeKeySecret}`, created }, created ? 'created the probe key Secret' : 'probe key read from its Secret');
+      return key;
+    });
   const sources = createClusterSources(kc, logger, registry);
   const informers = Object.values(sources) as Informer<never>[];
   for (const inf of informers) inf.start();
@@ -130,6 +148,7 @@ async function main(): Promise<void> {
       timeoutMs: cfg.probeTimeoutMs,
       failureThreshold: cfg.probeFailureThreshold,
       refusedGraceMs: cfg.agentRestartGraceMs,
+      authenticate: (node, { renew }) => ({ [PROBE_AUTH_HEADER]: signProbe(probeKey, node, Date.now(), { renew }) }),
       onChange: (node, healthy) => {
         logger.info({ node, healthy }, healthy ? 'gateway agent healthy' : 'gateway agent unhealthy');
         controller?.healthChanged();

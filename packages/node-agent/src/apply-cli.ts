@@ -30,7 +30,7 @@ const render: RenderConfig = {
   chainPrefix: values['chain-prefix']!, ipsetPrefix: values['ipset-prefix']!, uplink: values.uplink!,
   vxlanDevice: 'segress.vx', vxlanVNI: Number(values['vxlan-vni']), vxlanPort: Number(values['vxlan-port']),
 };
-const kernel = createLinuxKernel();
+const kernel = createLinuxKernel({ ipsetPrefix: render.ipsetPrefix });
 const syncer = new NodeSyncer(kernel, {
   render, ranges: { markMask: Number(values.fwmark), tableMin, tableMax, priorityMin, priorityMax },
 });

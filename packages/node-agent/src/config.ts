@@ -13,7 +13,14 @@ export interface AgentConfig {
   httpHost: string;
   httpPort: number;
   resyncIntervalMs: number;
+  /** the self-fencing window = the kernel lease a vouching manager probe renews (issue 14) */
   fenceAfterMs: number;
+  /** how much later than the fastest recent probe a probe may arrive and still renew */
+  leaseLateToleranceMs: number;
+  /** how long leases are stretched on SIGTERM without cleanup (match the manager's --agent-restart-grace) */
+  restartLeaseMs: number;
+  /** the key that authenticates the managers' probes (the mounted Secret) */
+  probeKeyFile?: string;
   cleanup: boolean;
   cleanupOnExit: boolean;
   chainPrefix: string;
@@ -41,6 +48,9 @@ const FLAGS = {
   'vxlan-vni': { type: 'string' },
   'vxlan-port': { type: 'string' },
   'fence-after': { type: 'string' },
+  'lease-late-tolerance': { type: 'string' },
+  'restart-lease': { type: 'string' },
+  'probe-key-file': { type: 'string' },
 } as const;
 
 function range(flag: string, text: string, min: number, max: number): [number, number] {
@@ -81,7 +91,9 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     httpHost: http.host,
     httpPort: http.port,
     resyncIntervalMs: durationFlag(v, 'resync-interval', '10s'),
-    fenceAfterMs: durationFlag(v, 'fence-after', '3s'),
+    fenceAfterMs: durationFlag(v, 'fence-after', '300ms'),
+    leaseLateToleranceMs: durationFlag(v, 'lease-late-tolerance', '100ms'),
+    restartLeaseMs: durationFlag(v, 'restart-lease', '10s'),
     cleanup,
     cleanupOnExit: v['cleanup-on-exit'] ?? false,
     // chain names get "-M-XXXXXXXX" appended (iptables allows 28 characters)
@@ -94,6 +106,10 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   };
   if (v.kubeconfig !== undefined) cfg.kubeconfig = v.kubeconfig;
   if (v.uplink !== undefined) cfg.uplink = v.uplink;
+  if (v['probe-key-file'] !== undefined) cfg.probeKeyFile = v['probe-key-file'];
+  if (!cfg.probeKeyFile && !cleanup) {
+    throw new FlagError('--probe-key-file: required: the key the managers sign their probes with (the mounted Secret static-egress-probe-key); without it no probe keeps this node\'s lease');
+  }
   if (cfg.resyncIntervalMs <= 0 || cfg.fenceAfterMs <= 0) throw new FlagError('--resync-interval, --fence-after: must be positive');
   return cfg;
 }

@@ -1,7 +1,8 @@
 // node-agent: wiring only. See docs/CONTRACTS.md for the flags and DESIGN §3, §5, §6.
-import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import {
-  BadObjectReporter, createClusterSources, createLogger, createRegistry, exitOnSignal, loadKubeConfig, parseOrExit, realClock, snapshotOf,
+  BadObjectReporter, ProbeVerifier, createClusterSources, createLogger, createRegistry, exitOnSignal, loadKubeConfig, loadProbeKey, parseOrExit,
+  realClock, snapshotOf,
   startHttpServer, type Informer,
 } from '@static-egress/controller-kit';
 import { Agent } from './agent/agent.js';
@@ -12,6 +13,7 @@ import { computeAgentInputs } from './agent/inputs.js';
 import { uplinkHolding, waitForCaches, waitForNodeIP } from './agent/startup.js';
 import { parseAgentConfig, renderConfigOf } from './config.js';
 import { Fence } from './fencing/fence.js';
+import { LeaseKeeper } from './fencing/lease-keeper.js';
 import { SelfFencing } from './fencing/self-fencing.js';
 import { createLinuxKernel } from './kernel/linux.js';
 import { selectIptablesBackend } from './kernel/iptables-backend.js';
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
   const logger = createLogger('node-agent');
   logger.info({ backend: (await selectIptablesBackend()) ?? 'as installed' }, 'iptables backend (kube-proxy wrapper rule)');
   const kernel = createLinuxKernel({
+    ipsetPrefix: cfg.ipsetPrefix,
     onGarpError: (e) => logger.error({ err: e.message }, 'arping failed'),
     onNetlinkError: (e) => logger.error({ err: e.message }, 'netlink socket error (the sync in flight fails and a full resync follows)'),
   });
@@ -38,18 +41,13 @@ async function main(): Promise<void> {
   const registry = createRegistry();
   const metrics = createAgentMetrics(registry, () => readEgressCounters(kernel.iptables, cfg.chainPrefix));
   const fence = new Fence(clock, cfg.fenceAfterMs);
-  const core = kc.makeApiClient(CoreV1Api);
-  const fencing = new SelfFencing({
-    clock, logger, fence, gauge: metrics.fenced,
-    confirmHeld: apiConfirmHeld(kc, cfg.nodeName),
-    heartbeat: () => core.readNode({ name: cfg.nodeName }),
-  });
+  const fencing = new SelfFencing({ clock, logger, fence, gauge: metrics.fenced, confirmHeld: apiConfirmHeld(kc, cfg.nodeName) });
   const sources = createClusterSources(kc, logger, registry);
   const informers = Object.values(sources) as Informer<KubernetesObject>[];
   const settings = { nodeName: cfg.nodeName, mode: cfg.mode, clusterCIDRs: cfg.clusterCIDRs, ranges: cfg.ranges };
   const badObjects = new BadObjectReporter(logger);
   const agent = new Agent({
-    clock, logger, metrics, fencing, resyncIntervalMs: cfg.resyncIntervalMs,
+    clock, logger, metrics, fencing, resyncIntervalMs: cfg.resyncIntervalMs, leaseMs: cfg.fenceAfterMs,
     inputs: (extra) => {
       const { input, bad } = computeAgentInputs(snapshotOf(sources), settings, extra);
       badObjects.report(bad);
@@ -57,20 +55,28 @@ async function main(): Promise<void> {
     },
   });
   for (const inf of informers) {
-    inf.on('change', () => {
-      fence.contact('apiserver');
-      agent.markDirty('event');
-    });
+    inf.on('change', () => agent.markDirty('event'));
     inf.start();
   }
-  const localIPs = new Set((await kernel.interfaceAddresses()).map((a) => a.ip));
+  // only probes signed with the managers' key, vouching and in time, renew the kernel lease (issue 14)
+  const lease = new LeaseKeeper({
+    clock, table: kernel.lease!, held: () => agent.heldAddresses,
+    settings: { leaseMs: cfg.fenceAfterMs, lateToleranceMs: cfg.leaseLateToleranceMs, restartLeaseMs: cfg.restartLeaseMs },
+    onLapsed: (ips) => agent.leasesLapsed(ips),
+    onError: (e) => logger.error({ err: e.message }, 'could not renew the kernel lease'),
+  });
+  const verifier = new ProbeVerifier({ key: loadProbeKey(cfg.probeKeyFile!), node: cfg.nodeName });
   const http = await startHttpServer({
     host: cfg.httpHost, port: cfg.httpPort, registry,
     readyz: () => (informers.every((i) => i.hasSynced()) && agent.synced) || 'not synced yet',
     routes: {
       // what the manager probes: the egress IPs actually on the uplink (release confirmation); a
       // probe from elsewhere is contact for self-fencing
-      '/healthz': healthzRoute({ fence, localIPs: () => localIPs, held: () => agent.heldAddresses, fenced: () => agent.fenced }),
+      '/healthz': healthzRoute({
+        fence, verifier, lease: Object.assign(lease, { restartLeaseMs: cfg.restartLeaseMs }), now: () => clock.now(),
+        held: () => agent.heldAddresses, fenced: () => agent.fenced,
+        onRefused: (reason) => logger.debug({ reason }, 'a probe with a bad signature is no contact'),
+      }),
     },
   });
   logger.info({ addr: `${http.host}:${http.port}`, node: cfg.nodeName, mode: cfg.mode }, 'node-agent starting');
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
   const uplink = cfg.uplink ?? uplinkHolding(await kernel.interfaceAddresses(), nodeIP);
   if (!uplink) throw new Error(`no interface holds the Node's InternalIP ${nodeIP}; pass --uplink`);
   const render = renderConfigOf(cfg, uplink);
+  await kernel.setArpAnnounce(uplink, 2);
   const syncer = new NodeSyncer(kernel, { render, ranges: cfg.ranges });
   agent.start({ syncer, render }); // the first sync reads the kernel: startup reconcile
   logger.info({ uplink, nodeIP }, 'node-agent running');
@@ -91,9 +98,11 @@ async function main(): Promise<void> {
     steps: [
       ['agent', () => agent.stop()],
       ['informers', () => Promise.all(informers.map((i) => i.stop()))],
-      ...(cfg.cleanupOnExit ? [['cleanup', () => syncer.cleanup()] as const] : []),
-      ['kernel', () => kernel.close()],
+      ...(cfg.cleanupOnExit ? [['cleanup', () => syncer.cleanup()] as const]
+        // the data path stays: its leases are stretched over the restart the manager waits out
+        : [['restart lease', () => lease.stretchForRestart()] as const]),
       ['http', () => http.close()],
+      ['kernel', () => kernel.close()],
     ],
   });
 }

@@ -81,7 +81,7 @@ describe('Agent', () => {
     assert.equal(kernel.addresses.addrs.length, 0);
     assert.ok(kernel.iptables.tables.nat!.has('SEGRESS-S-C0000266'), 'SNAT stays');
     assert.equal(api.lists, 0, 'no contact, no confirmation');
-    fence.contact('manager');
+    fence.contact();
     await clock.advanceAsync(300);
     assert.equal(api.lists, 1);
     assert.equal(kernel.addresses.addrs.length, 1);
@@ -97,8 +97,8 @@ describe('Agent', () => {
     await clock.advanceAsync(3500); // partitioned: fenced
     assert.equal(kernel.addresses.addrs.length, 0);
     api.assigned.clear(); // meanwhile the manager moved 192.0.2.102 to another node
-    fence.contact('manager'); // the LAN is back; the watches are still silent
-    for (let i = 0; i < 30; i++) { await clock.advanceAsync(100); fence.contact('manager'); }
+    fence.contact(); // the LAN is back; the watches are still silent
+    for (let i = 0; i < 30; i++) { await clock.advanceAsync(100); fence.contact(); }
     assert.equal(agent.fenced, false, 'contact and a confirmation: no longer fenced');
     assert.deepEqual(kernel.addresses.addrs, [], 'the stale cache alone does not bring the address back');
     assert.ok(api.lists >= 2, 'asks again while the cache still disagrees');
@@ -122,11 +122,11 @@ describe('Agent', () => {
     start();
     await clock.advanceAsync(3600);
     api.assigned.clear();
-    fence.contact('manager');
+    fence.contact();
     await clock.advanceAsync(300);
     assert.equal(kernel.addresses.addrs.length, 0);
     api.assigned.add('192.0.2.102'); // back to us before our watch caught up
-    for (let i = 0; i < 15; i++) { await clock.advanceAsync(100); fence.contact('manager'); }
+    for (let i = 0; i < 15; i++) { await clock.advanceAsync(100); fence.contact(); }
     assert.equal(kernel.addresses.addrs.length, 1);
     await agent.stop();
   });
@@ -137,16 +137,16 @@ describe('Agent', () => {
     await clock.advanceAsync(3600);
     assert.equal(agent.fenced, true);
     api.fail = 'hang';
-    fence.contact('manager');
-    for (let i = 0; i < 25; i++) { await clock.advanceAsync(100); fence.contact('manager'); }
+    fence.contact();
+    for (let i = 0; i < 25; i++) { await clock.advanceAsync(100); fence.contact(); }
     assert.equal(agent.fenced, true);
     assert.equal(kernel.addresses.addrs.length, 0);
     api.fail = new Error('connection refused');
-    for (let i = 0; i < 15; i++) { await clock.advanceAsync(100); fence.contact('manager'); }
+    for (let i = 0; i < 15; i++) { await clock.advanceAsync(100); fence.contact(); }
     assert.equal(agent.fenced, true);
     assert.ok(api.lists >= 2, 'retried after the hung one timed out');
     api.fail = undefined;
-    for (let i = 0; i < 15; i++) { await clock.advanceAsync(100); fence.contact('manager'); }
+    for (let i = 0; i < 15; i++) { await clock.advanceAsync(100); fence.contact(); }
     assert.equal(agent.fenced, false);
     assert.equal(kernel.addresses.addrs.length, 1);
     await agent.stop();

@@ -4,7 +4,7 @@
 // full (they re-read the kernel and heal whatever was changed by hand). Self-fencing
 // (../fencing/) decides what the pass may hold.
 import { BoundedFrequencyRunner, type Clock, type Logger } from '@static-egress/controller-kit';
-import { computeNodeState, slotsOf } from '../desired/compute.js';
+import { computeNodeState, slotsOf, sortIPs } from '../desired/compute.js';
 import type { NodeState, NodeStateInput } from '../desired/types.js';
 import type { SelfFencing } from '../fencing/self-fencing.js';
 import type { AgentMetrics } from '../metrics.js';
@@ -31,6 +31,8 @@ export interface AgentOptions {
   minIntervalMs?: number;
   /** Retry delay after a failure, doubling up to resyncIntervalMs. Default 500 ms. */
   retryMs?: number;
+  /** The kernel lease a claim takes (issue 14); absent: the kernel has no lease table. */
+  leaseMs?: number;
 }
 
 export class Agent {
@@ -88,14 +90,17 @@ export class Agent {
     if (resync) this.needFull = true;
     const t0 = performance.now();
     try {
-      const input = this.o.inputs({ ...(this.last ? { previousSlots: slotsOf(this.last) } : {}), ...this.o.fencing.verdict() });
+      const { fenced, holdOnly, claim } = this.o.fencing.verdict();
+      const input = this.o.inputs({ ...(this.last ? { previousSlots: slotsOf(this.last) } : {}), fenced, ...(holdOnly ? { holdOnly } : {}) });
       if (!input) {
         this.o.logger.info({}, 'waiting for this node (and its InternalIP) to appear');
         return;
       }
       const state = computeNodeState(input);
       if (state.overflow.length) this.o.logger.error({ overflow: state.overflow }, 'no free mark/table slot for these egress IPs: widen --fwmark/--table-range/--rule-priority');
-      const result = await dp.syncer.sync(renderState(state, dp.render), { full: this.needFull });
+      const lease = this.o.leaseMs === undefined ? undefined
+        : { guarded: guardedIPs(input.policies, dp.syncer.heldAddresses), claim, ms: this.o.leaseMs };
+      const result = await dp.syncer.sync(renderState(state, dp.render), { full: this.needFull, ...(lease ? { lease } : {}) });
       this.needFull = false;
       this.last = state;
       this.o.fencing.observe(state.gateway.map((g) => g.egressIP));
@@ -129,9 +134,20 @@ export class Agent {
     if (changed || result.full) this.o.logger.info({ full: result.full, changed: result.changed, ms: Math.round(performance.now() - t0) }, 'synced');
   }
 
+  /** A kernel lease ran out before its renewal: the model forgets it, and nothing is claimed until the API confirms. */
+  leasesLapsed(ips: string[]): void {
+    this.dataPlane?.syncer.forgetLeases(ips);
+    this.o.fencing.lapsed(ips);
+  }
+
   /** Stops the runner and fencing and waits for a running sync. The data path stays as it is. */
   async stop(): Promise<void> {
     this.o.fencing.stop();
     await this.runner.stop();
   }
+}
+
+/** Every egress IP of the cluster, and any still on the uplink: the lease guard keeps the node silent for all it has no lease for. */
+function guardedIPs(policies: readonly { egressIPs: readonly string[] }[], held: ReadonlySet<string> | null): string[] {
+  return sortIPs(new Set([...policies.flatMap((p) => p.egressIPs), ...(held ?? [])]));
 }

@@ -1,11 +1,14 @@
-// The agent's /healthz, probed by the manager over the node IP every few hundred ms (DESIGN §5).
-// 200 with a JSON body `{"status":"ok","egressIPs":[...]}`: the egress addresses this node actually
-// has on its uplink (not the desired ones), so the manager can confirm that a drained node released
-// an IP before another node claims it (packages/gateway-manager/src/health/prober.ts httpProbe).
-// A probe from another host is the manager's: it counts as contact for self-fencing.
-import type { RouteHandler } from '@static-egress/controller-kit';
+// The agent's /healthz, probed by the manager over the node IP every ~100 ms (DESIGN §5).
+// 200 with a JSON body `{"status":"ok","egressIPs":[...],"fenced":false,"leaseMs":400,...}`: the
+// egress addresses this node actually has on its uplink (not the desired ones), so the manager can
+// confirm that a drained node released an IP before another node claims it, and how long after a
+// probe is sent this node's kernel lease may run (the manager moves an IP off a lost node only after
+// that). Anyone may read it; only a probe signed with the managers' key (controller-kit probe-auth)
+// that vouches for this node and arrives in time is contact: it renews the kernel lease (issue 14 §3).
+import { PROBE_AUTH_HEADER, type ProbeVerifier, type RouteHandler } from '@static-egress/controller-kit';
 import { sortIPs } from '../desired/compute.js';
-import { type Fence, isRemoteProbe } from '../fencing/fence.js';
+import type { Fence } from '../fencing/fence.js';
+import type { LeaseKeeper } from '../fencing/lease-keeper.js';
 
 export interface HealthzBody {
   status: 'ok';
@@ -13,26 +16,48 @@ export interface HealthzBody {
   egressIPs?: string[];
   /** self-fenced: no egress address is held (they have been, or are being, dropped) */
   fenced: boolean;
+  /** how long after a vouching probe is sent this node may still announce its IPs */
+  leaseMs?: number;
+  /** how long it may while its agent restarts (the lease is stretched on SIGTERM) */
+  restartLeaseMs?: number;
 }
 
 export interface HealthzOptions {
   fence: Fence;
-  /** this host's addresses: a probe from one of them (or loopback) is not the manager's */
-  localIPs: () => ReadonlySet<string>;
+  /** checks the probe's signature; absent: no probe is contact (no key configured) */
+  verifier?: ProbeVerifier;
+  lease?: Pick<LeaseKeeper, 'probe' | 'reportedLeaseMs'> & { restartLeaseMs: number };
+  now: () => number;
   /** the egress addresses on the uplink now (NodeSyncer.heldAddresses); null while unknown */
   held: () => ReadonlySet<string> | null;
   /** the agent's fence verdict (a node holding nothing is never fenced) */
   fenced: () => boolean;
+  /** an authenticated probe was refused (metrics, debug log) */
+  onRefused?: (reason: string) => void;
 }
 
-export function healthzBody(o: Pick<HealthzOptions, 'held' | 'fenced'>): HealthzBody {
+export function healthzBody(o: Pick<HealthzOptions, 'held' | 'fenced' | 'lease'>): HealthzBody {
   const held = o.held();
-  return { status: 'ok', ...(held ? { egressIPs: sortIPs(held) } : {}), fenced: o.fenced() };
+  return {
+    status: 'ok', ...(held ? { egressIPs: sortIPs(held) } : {}), fenced: o.fenced(),
+    ...(o.lease ? { leaseMs: o.lease.reportedLeaseMs, restartLeaseMs: o.lease.restartLeaseMs } : {}),
+  };
+}
+
+/** Whether this request is a manager's contact: signed, vouching, in time. Renews the lease if so. */
+export function acceptProbe(o: Pick<HealthzOptions, 'verifier' | 'lease' | 'now' | 'onRefused'>, token: string | string[] | undefined): boolean {
+  if (!o.verifier || token === undefined) return false; // an ordinary reader: allowed, grants nothing
+  const v = o.verifier.verify(token, o.now());
+  if (!v.ok) {
+    o.onRefused?.(v.reason);
+    return false;
+  }
+  return o.lease ? o.lease.probe(v.sentAt, v.renew) : v.renew;
 }
 
 export function healthzRoute(o: HealthzOptions): RouteHandler {
   return (req, res) => {
-    if (isRemoteProbe(req.socket.remoteAddress, o.localIPs())) o.fence.contact('manager');
+    if (acceptProbe(o, req.headers[PROBE_AUTH_HEADER])) o.fence.contact();
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : `${JSON.stringify(healthzBody(o))}\n`);
   };

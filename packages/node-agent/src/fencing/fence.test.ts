@@ -1,25 +1,49 @@
 import assert from 'node:assert/strict';
 import { FakeClock } from '@static-egress/controller-kit';
-import { Fence, isRemoteProbe } from './fence.js';
+import { Fence } from './fence.js';
 
 describe('Fence', () => {
-  it('fences after the window without contact and unfences on contact', () => {
+  it('starts unconfirmed (one window of grace before it fences): no claim until contact and a confirmation', () => {
     const clock = new FakeClock();
-    const f = new Fence(clock, 3000);
-    clock.advance(3000);
+    const f = new Fence(clock, 300);
     assert.equal(f.isFenced(), false);
-    clock.advance(1);
-    assert.equal(f.isFenced(), true);
-    f.contact('manager');
-    assert.equal(f.isFenced(), false);
-    assert.equal(f.msUntilFence(), 3001);
+    assert.equal(f.mayClaim(), false);
+    clock.advance(200);
+    f.contact();
+    assert.equal(f.mayClaim(), false, 'contact alone is not enough after a start');
+    f.confirmed(f.generation);
+    assert.equal(f.mayClaim(), true);
   });
-  it('only probes from elsewhere count as the manager', () => {
-    const local = new Set(['192.0.2.11']);
-    assert.equal(isRemoteProbe('::ffff:192.0.2.201', local), true);
-    assert.equal(isRemoteProbe('127.0.0.1', local), false);
-    assert.equal(isRemoteProbe('::1', local), false);
-    assert.equal(isRemoteProbe('192.0.2.11', local), false);
-    assert.equal(isRemoteProbe(undefined, local), false);
+
+  it('a confirmation asked before a lapse confirms nothing', () => {
+    const clock = new FakeClock();
+    const f = new Fence(clock, 300);
+    f.contact();
+    const asked = f.generation;
+    f.lapse();
+    f.confirmed(asked);
+    assert.equal(f.mayClaim(), false);
+    f.confirmed(f.generation);
+    assert.equal(f.mayClaim(), true);
+  });
+
+  it('fences after the window without contact; contact after a gap is a lapse that needs confirmation', () => {
+    const clock = new FakeClock();
+    const f = new Fence(clock, 300);
+    f.contact();
+    f.confirmed(f.generation);
+    clock.advance(300);
+    assert.equal(f.isFenced(), false);
+    f.contact();
+    clock.advance(301);
+    assert.equal(f.isFenced(), true);
+    f.contact(); // e.g. the event loop stalled through the whole window: nobody saw the fence
+    assert.equal(f.isFenced(), false);
+    assert.equal(f.mayClaim(), false, 'a lapse, even unobserved, needs the API again');
+    f.confirmed(f.generation);
+    assert.equal(f.mayClaim(), true);
+    f.lapse(); // the kernel reported a lease that had run out
+    assert.equal(f.mayClaim(), false);
+    assert.equal(f.msUntilFence(), 301);
   });
 });

@@ -1,30 +1,69 @@
-// Self-fencing (DESIGN §5): a gateway that has heard from neither the API server nor the manager's
-// probe for longer than the window drops its egress addresses, so a partitioned node stops
-// answering ARP for IPs that have moved; contact restores them.
+// The self-fencing window (DESIGN §5, issue 14): only an authenticated probe of a manager that
+// vouches for this node is contact (fencing/lease-keeper.ts decides that); the window is the kernel
+// lease, so the agent's verdict and the kernel's guard run out together. A gap longer than the
+// window is a lapse even when contact resumes before anyone looked (an event loop that stalled):
+// after a lapse, and after a start, nothing is claimed until the API confirms what this node holds.
 import type { Clock } from '@static-egress/controller-kit';
 
-export type ContactSource = 'apiserver' | 'manager';
-
 export class Fence {
+  /** The start counts as contact for one window, so a restarted gateway keeps its (still leased) addresses meanwhile. */
   private lastContact: number;
+  /** A lapse (or the start) not yet followed by a confirmation from the API server. */
+  private lapsed = true;
+  /** Bumped by every lapse: a confirmation asked before the latest lapse confirms nothing. */
+  private lapses = 0;
+
   constructor(private readonly clock: Clock, readonly windowMs: number) {
     this.lastContact = clock.now();
   }
-  contact(_source: ContactSource): void {
-    this.lastContact = this.clock.now();
+
+  /** A real contact since the start (the start's grace is none). */
+  private contacted = false;
+
+  contact(): void {
+    this.contacted = true;
+    const now = this.clock.now();
+    if (now - this.lastContact > this.windowMs) this.lapse();
+    this.lastContact = now;
   }
+
+  /** Kernel leases ran out before they could be renewed (or contact came back after a gap). */
+  lapse(): void {
+    this.lapsed = true;
+    this.lapses++;
+  }
+
+  /** Where a confirmation starts: pass it to confirmed() when the API has answered. */
+  get generation(): number {
+    return this.lapses;
+  }
+
+  /** The API confirmed what this node holds, read after `generation`: claims are allowed again. */
+  confirmed(generation: number): void {
+    if (generation === this.lapses) this.lapsed = false;
+  }
+
+  /** No contact for longer than the window. */
   isFenced(): boolean {
     return this.clock.now() - this.lastContact > this.windowMs;
   }
+
+  /** Contact within the window, and no lapse since the last confirmation. */
+  mayClaim(): boolean {
+    return this.contacted && !this.isFenced() && !this.lapsed;
+  }
+
+  get needsConfirmation(): boolean {
+    return this.lapsed;
+  }
+
+  /** Contact now, after a start or a lapse: time to ask the API. */
+  shouldConfirm(): boolean {
+    return this.lapsed && this.contacted && !this.isFenced();
+  }
+
   /** ms until isFenced() can next turn true (0 if already). */
   msUntilFence(): number {
     return Math.max(0, this.lastContact + this.windowMs - this.clock.now() + 1);
   }
-}
-
-/** A probe counts as the manager's when it does not come from this host. */
-export function isRemoteProbe(remoteAddress: string | undefined, localIPs: ReadonlySet<string>): boolean {
-  if (!remoteAddress) return false;
-  const ip = remoteAddress.replace(/^::ffff:/, '');
-  return !(ip === '::1' || ip.startsWith('127.') || localIPs.has(ip));
 }

@@ -48,6 +48,8 @@ export interface LeaseKeeperOptions {
 export class LeaseKeeper {
   private readonly late: LateProbeFilter;
   private renewing = false;
+  /** After stretchForRestart: no renewal may shorten the stretched leases. */
+  private stopped = false;
 
   constructor(private readonly o: LeaseKeeperOptions) {
     this.late = new LateProbeFilter(o.settings.lateToleranceMs);
@@ -64,7 +66,7 @@ export class LeaseKeeper {
    */
   probe(sentAt: number, renew: boolean): boolean {
     const inTime = this.late.inTime(sentAt, this.o.clock.now());
-    if (!renew || !inTime) return false;
+    if (!renew || !inTime || this.stopped) return false;
     const held = this.o.held();
     if (!held || held.size === 0 || this.renewing) return true;
     this.renewing = true;
@@ -76,6 +78,7 @@ export class LeaseKeeper {
 
   /** Stretches the running leases over an agent restart (they still never revive an expired one). */
   async stretchForRestart(): Promise<void> {
+    this.stopped = true;
     const held = this.o.held();
     if (held?.size) await this.o.table.renew([...held], this.o.settings.restartLeaseMs);
   }

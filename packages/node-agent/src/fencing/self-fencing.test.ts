@@ -6,7 +6,7 @@ import { SelfFencing } from './self-fencing.js';
 const A = '192.0.2.102';
 const B = '192.0.2.103';
 
-function setup(o: { heartbeat?: boolean } = {}) {
+function setup() {
   const clock = new FakeClock();
   const fence = new Fence(clock, 3000);
   const gauge = { value: 0, set(v: number) { this.value = v; } };
@@ -18,7 +18,6 @@ function setup(o: { heartbeat?: boolean } = {}) {
       if (api.fail === 'hang') return new Promise(() => {});
       return api.fail ? Promise.reject(api.fail) : Promise.resolve(new Set(api.assigned));
     },
-    ...(o.heartbeat ? { heartbeat: () => { api.pings++; return api.pingFails ? Promise.reject(new Error('down')) : Promise.resolve(); } } : {}),
   });
   let changes = 0;
   fencing.start(() => { changes++; });
@@ -27,7 +26,7 @@ function setup(o: { heartbeat?: boolean } = {}) {
 
 /** Contact from the manager every 100 ms for `ms`. */
 async function probed(clock: FakeClock, fence: Fence, ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 100) { fence.contact('manager'); await clock.advanceAsync(100); }
+  for (let t = 0; t < ms; t += 100) { fence.contact(); await clock.advanceAsync(100); }
 }
 
 describe('SelfFencing', () => {
@@ -35,7 +34,7 @@ describe('SelfFencing', () => {
     const { clock, fencing, api, changes } = setup();
     fencing.observe([]);
     await clock.advanceAsync(60_000);
-    assert.deepEqual(fencing.verdict(), { fenced: false });
+    assert.deepEqual(fencing.verdict(), { fenced: false, claim: false });
     assert.equal(fencing.fenced, false);
     assert.equal(changes(), 0);
     assert.equal(api.lists, 0);
@@ -46,10 +45,10 @@ describe('SelfFencing', () => {
     const { clock, fencing, gauge, api, changes } = setup();
     fencing.observe([A]);
     await clock.advanceAsync(2900);
-    assert.deepEqual(fencing.verdict(), { fenced: false });
+    assert.deepEqual(fencing.verdict(), { fenced: false, claim: false }, 'the start\'s grace: kept, not claimed');
     await clock.advanceAsync(200);
     assert.equal(fencing.fenced, true);
-    assert.deepEqual(fencing.verdict(), { fenced: true, holdOnly: new Set() });
+    assert.deepEqual(fencing.verdict(), { fenced: true, holdOnly: new Set(), claim: false });
     assert.equal(gauge.value, 1);
     assert.equal(changes(), 1);
     await clock.advanceAsync(10_000);
@@ -61,21 +60,21 @@ describe('SelfFencing', () => {
     const { clock, fence, fencing, gauge, api, changes } = setup();
     fencing.observe([A, B]);
     await clock.advanceAsync(3100);
-    fence.contact('manager');
+    fence.contact();
     await clock.advanceAsync(100);
     assert.equal(api.lists, 1);
     assert.equal(fencing.fenced, false);
     assert.equal(gauge.value, 0);
-    assert.deepEqual(fencing.verdict(), { fenced: false, holdOnly: new Set([A]) }, 'B has moved, though the cache still says ours');
+    assert.deepEqual(fencing.verdict(), { fenced: false, holdOnly: new Set([A]), claim: true }, 'B has moved, though the cache still says ours');
     assert.equal(changes(), 2);
     await probed(clock, fence, 2000);
     assert.ok(api.lists >= 2 && api.lists <= 3, `asks again while the cache disagrees, at most once a second (${api.lists})`);
     fencing.observe([A]); // the cache caught up
     await probed(clock, fence, 200);
-    assert.deepEqual(fencing.verdict(), { fenced: false });
+    assert.deepEqual(fencing.verdict(), { fenced: false, claim: true });
     fencing.observe([A, B]); // B assigned here again: no restriction any more
     await probed(clock, fence, 2000);
-    assert.deepEqual(fencing.verdict(), { fenced: false });
+    assert.deepEqual(fencing.verdict(), { fenced: false, claim: true });
     fencing.stop();
   });
 
@@ -98,35 +97,40 @@ describe('SelfFencing', () => {
     fencing.stop();
   });
 
-  it('heartbeat: only a gateway reads the API, every window/3; a success is contact, a failure is not', async () => {
-    const { clock, fencing, api } = setup({ heartbeat: true });
-    await clock.advanceAsync(5000);
-    assert.equal(api.pings, 0, 'a node holding nothing pays nothing');
-    fencing.observe([A]);
-    await clock.advanceAsync(10_000);
-    assert.ok(api.pings >= 9 && api.pings <= 11, `a ping every 1 s (${api.pings})`);
-    assert.equal(fencing.fenced, false, 'the API answers: contact');
-    api.pingFails = true;
-    await clock.advanceAsync(3500);
-    assert.equal(fencing.fenced, true);
-    fencing.stop();
-  });
-
   it('stop leaves no timer and ignores a confirmation that lands later', async () => {
-    const { clock, fence, fencing, api } = setup({ heartbeat: true });
+    const { clock, fence, fencing, api } = setup();
     fencing.observe([A]);
-    api.pingFails = true;
     await clock.advanceAsync(3100);
     let answer!: (s: Set<string>) => void;
     api.fail = undefined;
     const confirm = new Promise<Set<string>>((r) => { answer = r; });
     (fencing as unknown as { o: { confirmHeld: () => Promise<Set<string>> } }).o.confirmHeld = () => confirm;
-    fence.contact('manager');
+    fence.contact();
     await clock.advanceAsync(100);
     fencing.stop();
     answer(new Set([A]));
     await clock.advanceAsync(5000);
     assert.equal(fencing.fenced, true);
     assert.equal(clock.pending(), 0);
+  });
+
+  it('after a start: keeps what it has, claims nothing until contact and the API confirm; a lapse needs the API again', async () => {
+    const { clock, fence, fencing, api, changes } = setup();
+    fencing.observe([A]);
+    await clock.advanceAsync(1000);
+    assert.equal(api.lists, 0, 'no contact yet: no list');
+    assert.deepEqual(fencing.verdict(), { fenced: false, claim: false });
+    await probed(clock, fence, 300);
+    assert.equal(api.lists, 1);
+    assert.equal(fencing.verdict().claim, true);
+    assert.equal(fencing.verdict().fenced, false);
+    const before = changes();
+    fencing.lapsed([A]); // the kernel said A's lease ran out before a renewal
+    assert.equal(changes(), before + 1);
+    assert.equal(fencing.verdict().claim, false);
+    await probed(clock, fence, 1200);
+    assert.equal(api.lists, 2);
+    assert.equal(fencing.verdict().claim, true);
+    fencing.stop();
   });
 });

@@ -1,13 +1,15 @@
-// Self-fencing's state machine (DESIGN §5). A gateway without contact for the fence window drops
-// its egress addresses; on contact again it takes back only what a fresh API list confirms (after
-// a partition its watches may still be silent and its cache may still assign it IPs that have
-// moved), and follows its cache again once the cache claims nothing beyond that.
+// Self-fencing's state machine (DESIGN §5, issue 14). A gateway without contact (an authenticated,
+// vouching manager probe) for the fence window drops its egress addresses — its kernel lease has run
+// out at the same time, so it was silent already. After a start or a lapse it claims nothing (no
+// lease, no announcement) until a fresh API list confirms what it holds: after a partition its
+// watches may still be silent and its cache may still assign it IPs that have moved. It holds only
+// what that list confirms until its cache claims nothing beyond that.
 //
-//   holding ──no contact──▶ fenced ──contact + API confirms──▶ confirmed-only ──cache agrees──▶ holding
+//   start/lapse ──contact + API confirms──▶ confirmed-only ──cache agrees──▶ holding
+//   holding ──no contact──▶ fenced ──contact + API confirms──▶ confirmed-only
 //
 // The agent asks `verdict()` on every pass and reports what the pass placed here (`observe`); a
-// change of verdict asks for a pass (`onChange`). Fencing only concerns a node that holds, or
-// would hold, egress addresses: nobody probes the others.
+// change of verdict asks for a pass (`onChange`).
 import type { Clock, Logger, TimerHandle } from '@static-egress/controller-kit';
 import type { Fence } from './fence.js';
 
@@ -21,12 +23,6 @@ export interface SelfFencingOptions {
   confirmHeld: () => Promise<ReadonlySet<string>>;
   /** How long one confirmation may take before it counts as failed. Default 2 s. */
   confirmTimeoutMs?: number;
-  /**
-   * A cheap API read (our own Node): while this node holds egress IPs, a success every window/3
-   * is contact even when no watch event flows. Only gateways ask, so a large cluster pays for its
-   * gateways only.
-   */
-  heartbeat?: () => Promise<unknown>;
 }
 
 /** What the next pass must do with the egress addresses. */
@@ -35,6 +31,8 @@ export interface FenceVerdict {
   fenced: boolean;
   /** hold only these (after fencing, until the cache agrees with the API) */
   holdOnly?: ReadonlySet<string>;
+  /** may take kernel leases and announce (contact, and confirmed since the last start or lapse) */
+  claim: boolean;
 }
 
 export class SelfFencing {
@@ -45,7 +43,6 @@ export class SelfFencing {
   private confirming = false;
   private lastConfirm = Number.NEGATIVE_INFINITY;
   private watchTimer: TimerHandle | undefined;
-  private beatTimer: TimerHandle | undefined;
   private onChange: () => void = () => {};
   private stopped = false;
 
@@ -55,13 +52,18 @@ export class SelfFencing {
   start(onChange: () => void): void {
     this.onChange = onChange;
     this.watch();
-    if (this.o.heartbeat) this.beat(this.o.heartbeat);
   }
 
   stop(): void {
     this.stopped = true;
     this.o.clock.clearTimeout(this.watchTimer);
-    this.o.clock.clearTimeout(this.beatTimer);
+  }
+
+  /** Kernel leases ran out before a renewal: drop nothing yet, but claim nothing until confirmed. */
+  lapsed(ips: readonly string[]): void {
+    this.o.fence.lapse();
+    this.o.logger.warn({ ips }, 'kernel lease ran out before it was renewed: confirming with the API server before claiming again');
+    this.onChange();
   }
 
   /** The egress IPs the agent's last pass placed on this node. */
@@ -75,7 +77,8 @@ export class SelfFencing {
   }
 
   verdict(): FenceVerdict {
-    return { fenced: this.wasFenced || this.fencedNow(), ...(this.confirmed ? { holdOnly: this.confirmed } : {}) };
+    const fenced = this.wasFenced || this.fencedNow();
+    return { fenced, ...(this.confirmed ? { holdOnly: this.confirmed } : {}), claim: !fenced && this.o.fence.mayClaim() };
   }
 
   private fencedNow(): boolean {
@@ -93,6 +96,8 @@ export class SelfFencing {
       this.onChange();
     } else if (!fenced && this.wasFenced) {
       this.confirm(); // contact: take back what the API confirms
+    } else if (this.o.fence.shouldConfirm()) {
+      this.confirm(); // contact after a start or a lapse: claim only what the API confirms
     } else if (this.confirmed && !this.wasFenced) {
       if (this.claimed.every((ip) => this.confirmed!.has(ip))) {
         this.confirmed = null; // the cache has caught up
@@ -102,7 +107,7 @@ export class SelfFencing {
         this.confirm(); // still stale (or the IP came back to us): ask again, at most once a second
       }
     }
-    const watching = this.wasFenced || this.confirmed !== null;
+    const watching = this.wasFenced || this.confirmed !== null || this.o.fence.needsConfirmation;
     // past the window without claiming anything: nothing to do but notice a claim (was a 0 ms spin)
     const untilFence = this.o.fence.msUntilFence() || 1000;
     this.watchTimer = this.o.clock.setTimeout(() => this.watch(), watching ? 100 : Math.min(untilFence, 1000));
@@ -113,6 +118,7 @@ export class SelfFencing {
     if (this.confirming || now - this.lastConfirm < 1000) return;
     this.confirming = true;
     this.lastConfirm = now;
+    const generation = this.o.fence.generation;
     let timer: TimerHandle | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = this.o.clock.setTimeout(() => reject(new Error('timed out')), this.o.confirmTimeoutMs ?? 2000);
@@ -120,6 +126,7 @@ export class SelfFencing {
     Promise.race([this.o.confirmHeld(), timeout]).then((held) => {
       if (this.stopped) return;
       this.confirmed = held;
+      this.o.fence.confirmed(generation);
       if (this.wasFenced) {
         this.wasFenced = false;
         this.o.gauge.set(0);
@@ -132,11 +139,5 @@ export class SelfFencing {
       this.o.clock.clearTimeout(timer);
       this.confirming = false;
     });
-  }
-
-  private beat(ping: () => Promise<unknown>): void {
-    if (this.stopped) return;
-    if (this.claimed.length > 0) ping().then(() => this.o.fence.contact('apiserver'), () => undefined);
-    this.beatTimer = this.o.clock.setTimeout(() => this.beat(ping), Math.max(200, Math.floor(this.o.fence.windowMs / 3)));
   }
 }

@@ -122,12 +122,26 @@ export class LinuxNetlink {
     del: (dev, ips) => this.delAddresses(dev, ips),
   };
 
+  /** net.ipv4.conf.<dev>.rp_filter (see setDevconf). */
+  setRpFilter(dev: string, value: number): Promise<void> {
+    return this.setDevconf(dev, 'rp_filter', 8, value);
+  }
+
   /**
-   * Sets net.ipv4.conf.<dev>.rp_filter through rtnetlink (IFLA_AF_SPEC → AF_INET →
-   * IFLA_INET_CONF), which needs only CAP_NET_ADMIN: /proc/sys is read-only in an unprivileged pod.
+   * net.ipv4.conf.<dev>.arp_announce (issue 14): 2 makes the kernel's own ARP requests carry the
+   * uplink's primary address, never an egress IP a stale SNAT rule put on a packet, so a node that
+   * returns after its IP moved cannot point its neighbours at itself.
    */
-  async setRpFilter(dev: string, value: number): Promise<void> {
-    const IFLA_INET_CONF = 1, IPV4_DEVCONF_RP_FILTER = 8;
+  setArpAnnounce(dev: string, value: number): Promise<void> {
+    return this.setDevconf(dev, 'arp_announce', 18, value);
+  }
+
+  /**
+   * Sets net.ipv4.conf.<dev>.<name> through rtnetlink (IFLA_AF_SPEC → AF_INET → IFLA_INET_CONF →
+   * IPV4_DEVCONF_*), which needs only CAP_NET_ADMIN: /proc/sys is read-only in an unprivileged pod.
+   */
+  private async setDevconf(dev: string, name: string, id: number, value: number): Promise<void> {
+    const IFLA_INET_CONF = 1;
     const attr = (type: number, payload: Buffer) => {
       const b = Buffer.alloc((4 + payload.length + 3) & ~3);
       b.writeUInt16LE(4 + payload.length, 0);
@@ -138,8 +152,8 @@ export class LinuxNetlink {
     const v = Buffer.alloc(4);
     v.writeUInt32LE(value, 0);
     const index = await this.indexOf(dev);
-    await this.sock.setLink({ index }, { afSpec: new Map([[AF_INET, attr(IFLA_INET_CONF, attr(IPV4_DEVCONF_RP_FILTER, v))]]) }, TIMEOUT)
-      .catch((e: Error) => { throw new Error(`set rp_filter=${value} on ${dev}: ${e.message}`); });
+    await this.sock.setLink({ index }, { afSpec: new Map([[AF_INET, attr(IFLA_INET_CONF, attr(id, v))]]) }, TIMEOUT)
+      .catch((e: Error) => { throw new Error(`set ${name}=${value} on ${dev}: ${e.message}`); });
   }
 
   // ---- rules

@@ -4,6 +4,9 @@ import { LinuxIpsetMembers } from './linux-ipset-netlink.js';
 import { LinuxGarp, LinuxIpset, LinuxIptables } from './linux-exec.js';
 import { type InterfaceAddress, LinuxNetlink } from './linux-netlink.js';
 import { LinuxVxlan } from './linux-vxlan.js';
+import { LinuxConntrack } from './linux-conntrack.js';
+import { LinuxLeaseTable } from './linux-lease.js';
+import { leaseNames } from '../render/lease.js';
 
 /**
  * Our egress addresses carry the label `<uplink>:seg`; labels are limited to 15 characters, so a long
@@ -20,7 +23,12 @@ export interface HostAddresses {
   interfaceAddresses(): Promise<InterfaceAddress[]>;
 }
 
-export function createLinuxKernel(opts: { onGarpError?: (e: Error) => void; onNetlinkError?: (e: Error) => void } = {}): Kernel & HostAddresses & { close(): void } {
+/** Beside the Kernel capabilities: settings of the uplink the agent makes once. */
+export interface UplinkSettings {
+  setArpAnnounce(dev: string, value: number): Promise<void>;
+}
+
+export function createLinuxKernel(opts: { ipsetPrefix: string; onGarpError?: (e: Error) => void; onNetlinkError?: (e: Error) => void }): Kernel & HostAddresses & UplinkSettings & { close(): void } {
   const nl = new LinuxNetlink(addressLabel, opts.onNetlinkError);
   const members = new LinuxIpsetMembers(opts.onNetlinkError);
   return {
@@ -32,6 +40,9 @@ export function createLinuxKernel(opts: { onGarpError?: (e: Error) => void; onNe
     addresses: nl.addresses,
     vxlan: new LinuxVxlan((dev, v) => nl.setRpFilter(dev, v)),
     garp: new LinuxGarp(undefined, opts.onGarpError),
+    lease: new LinuxLeaseTable(leaseNames(opts.ipsetPrefix)),
+    conntrack: new LinuxConntrack(),
+    setArpAnnounce: (dev, value) => nl.setArpAnnounce(dev, value),
     interfaceAddresses: () => nl.interfaceAddresses(),
     close: () => { nl.close(); members.close(); },
   };
