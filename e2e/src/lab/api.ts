@@ -1,7 +1,10 @@
 // The lab's API objects: CRDs, RBAC and the daemons' service-account kubeconfigs, the Node objects,
 // and what the suites create — pods (network + Pod object), Services with their EndpointSlices,
 // pools and StaticEgressIPs. There is no scheduler or kubelet: the lab writes what they would.
-import { SYSTEM_NAMESPACE } from '@static-egress/crds';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateProbeKeyText } from '@static-egress/controller-kit';
+import { PROBE_KEY_SECRET, SYSTEM_NAMESPACE } from '@static-egress/crds';
 import { REPO_ROOT } from '../k8s/binaries.js';
 import * as A from './addressing.js';
 import type { LabContext } from './context.js';
@@ -48,9 +51,14 @@ export class LabApi {
     const server = `https://127.0.0.1:${A.API_PORT_IN_NETNS}`;
     const agentKubeconfig = await cluster.serviceAccountKubeconfig(SYSTEM_NAMESPACE, manifests.agentServiceAccount, { server });
     const managerKubeconfig = await cluster.serviceAccountKubeconfig(SYSTEM_NAMESPACE, manifests.managerServiceAccount, { server });
+    // The probe key, as an installer would have it: a Secret the agents mount (here: a file of the
+    // run) and the managers read through the API.
+    const probeKeyFile = join(this.ctx.dir, 'probe-key');
+    writeFileSync(probeKeyFile, generateProbeKeyText(), { mode: 0o600 });
+    await cluster.kubectl(['-n', SYSTEM_NAMESPACE, 'create', 'secret', 'generic', PROBE_KEY_SECRET, `--from-file=key=${probeKeyFile}`]);
     this.ctx.log(`CRDs, RBAC applied; agents run as ${SYSTEM_NAMESPACE}/${manifests.agentServiceAccount}, ` +
       `managers as ${SYSTEM_NAMESPACE}/${manifests.managerServiceAccount}`);
-    return { manifests, agentKubeconfig, managerKubeconfig };
+    return { manifests, agentKubeconfig, managerKubeconfig, probeKeyFile };
   }
 
   /** One Node object per lab node, Ready, with its InternalIP; `gateways` carry the gateway label. */

@@ -21,6 +21,8 @@ export interface DaemonCredentials {
   manifests: ShippedManifests;
   agentKubeconfig: string;
   managerKubeconfig: string;
+  /** the key the managers sign their probes with (the Secret static-egress-probe-key, as a file) */
+  probeKeyFile: string;
 }
 
 export class LabDaemons {
@@ -76,6 +78,7 @@ export class LabDaemons {
       '--uplink', this.ctx.names.nodeUplink(i),
       '--cluster-cidrs', A.CLUSTER_CIDRS.join(','),
       '--http-addr', `0.0.0.0:9310`,
+      '--probe-key-file', this.creds.probeKeyFile,
       ...(this.ctx.opts.agentArgs ?? []),
     ];
   }

@@ -26,7 +26,7 @@ export interface ShippedManifests {
 
 const RBAC_KINDS = new Set(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
 /** Flags the lab sets itself for every process. */
-const LAB_OWNED_FLAGS = ['--kubeconfig', '--node-name', '--identity', '--http-addr', '--uplink', '--mode', '--cluster-cidrs'];
+const LAB_OWNED_FLAGS = ['--kubeconfig', '--node-name', '--identity', '--http-addr', '--uplink', '--mode', '--cluster-cidrs', '--probe-key-file'];
 
 export async function loadShippedManifests(repoRoot: string,
   kustomize: (dir: string) => Promise<string>): Promise<ShippedManifests> {
