@@ -38,12 +38,8 @@ export class LinuxLeaseTable implements LeaseTable {
   }
 
   async read(): Promise<LeaseTablesView> {
-    const list = async (family: string) => {
-      const r = await this.run(['-j', 'list', 'table', family, this.names.table]);
-      return r.exitCode === 0 ? r.stdout : '';
-    };
-    const [arp, ip] = await Promise.all([list('arp'), list('ip')]);
-    return parseLeaseTables(arp, ip);
+    const r = await this.run(['-j', 'list', 'table', 'arp', this.names.table]);
+    return parseLeaseTables(r.exitCode === 0 ? r.stdout : '');
   }
 
   async leased(): Promise<Set<string>> {

@@ -1,12 +1,16 @@
 // The kernel lease (issue 14 §1, §4): what keeps a gateway from announcing an egress IP it may no
-// longer hold, even when its agent is dead, stalled or cut off. Two nftables tables (ARP and IPv4)
-// hold `owned` (every egress IP of the cluster the agent knows) and `leased` (the IPs this node may
-// announce now, each with a kernel timeout). The node sends no ARP and no IPv4 packet with an owned
-// source address that is not leased: a gateway that lost contact with the managers goes silent when
-// its lease runs out, and a node that returns after its IP moved (link restored, agent restarted,
-// partition healed) is silent before its agent runs at all. Only authenticated manager probes renew
-// a lease, and the manager moves an IP off a lost node only after the lease it reported has expired.
-// nftables' own tables: no iptables chain, priority or flush of another program's state is touched.
+// longer hold, even when its agent is dead, stalled or cut off. An nftables table of the ARP family
+// holds `owned` (every egress IP of the cluster the agent knows) and `leased` (the IPs this node may
+// announce now, each with a kernel timeout). The node sends no ARP (reply, request, announcement)
+// with an owned sender address that is not leased: a gateway that lost contact with the managers
+// goes silent when its lease runs out, and a node that returns after its IP moved (link restored,
+// agent restarted, partition healed) is silent before its agent runs at all. Only authenticated
+// manager probes renew a lease, and the manager moves an IP off a lost node only after the lease it
+// reported has expired. Forwarding is not gated: a stalled or restarting agent does not stop its
+// kernel from carrying egress traffic (DESIGN §5); neighbours keep their cache meanwhile, and nobody
+// can be drawn to a node that does not announce. (arp_announce=2 on the uplink keeps the kernel's
+// own requests from carrying an egress IP a stale SNAT rule put on a packet.)
+// nftables' own table: no iptables chain, priority or flush of another program's state is touched.
 // Pure text; kernel/linux-lease.ts applies it.
 
 export interface LeaseNames {
@@ -18,7 +22,7 @@ export function leaseNames(ipsetPrefix: string): LeaseNames {
   return { table: `${ipsetPrefix}_lease` };
 }
 
-const FAMILIES = ['arp', 'ip'] as const;
+const FAMILIES = ['arp'] as const;
 
 /**
  * Creates the tables, sets and guard rules if missing and replaces `owned`, never touching
@@ -41,12 +45,6 @@ export function renderLeaseSetup(n: LeaseNames, owned: readonly string[]): strin
     `add chain arp ${n.table} output { type filter hook output priority 0; policy accept; }`,
     `flush chain arp ${n.table} output`,
     `add rule arp ${n.table} output arp saddr ip @owned arp saddr ip != @leased drop`,
-  );
-  // IPv4: after source NAT (priority 100), so a stale SNAT rule cannot send with an unleased IP.
-  lines.push(
-    `add chain ip ${n.table} postrouting { type filter hook postrouting priority 300; policy accept; }`,
-    `flush chain ip ${n.table} postrouting`,
-    `add rule ip ${n.table} postrouting ip saddr @owned ip saddr != @leased drop`,
   );
   return lines.join('\n') + '\n';
 }
@@ -119,18 +117,8 @@ function elems(items: NftItem[], set: string): Set<string> {
   return out;
 }
 
-/**
- * Parses `nft -j list table arp <t>` and `nft -j list table ip <t>` ('' when a table is absent).
- * The guard holds when both tables have their rule and the same owned set; leases are the IPv4
- * table's (claims and renewals change both families in one transaction).
- */
-export function parseLeaseTables(arpJson: string, ipJson: string): LeaseTablesView {
-  const parse = (t: string): NftItem[] => (t ? ((JSON.parse(t) as { nftables?: NftItem[] }).nftables ?? []) : []);
-  const arp = parse(arpJson);
-  const ip = parse(ipJson);
-  const owned = elems(ip, 'owned');
-  const arpOwned = elems(arp, 'owned');
-  const sameOwned = owned.size === arpOwned.size && [...owned].every((x) => arpOwned.has(x));
-  const guard = arp.some((i) => i.rule?.chain === 'output') && ip.some((i) => i.rule?.chain === 'postrouting') && sameOwned;
-  return { guard, owned, leased: elems(ip, 'leased') };
+/** Parses `nft -j list table arp <t>` ('' when the table is absent). */
+export function parseLeaseTables(arpJson: string): LeaseTablesView {
+  const arp: NftItem[] = arpJson ? ((JSON.parse(arpJson) as { nftables?: NftItem[] }).nftables ?? []) : [];
+  return { guard: arp.some((i) => i.rule?.chain === 'output'), owned: elems(arp, 'owned'), leased: elems(arp, 'leased') };
 }
