@@ -10,7 +10,8 @@ import { formatProbeReport, type ProbeReport } from './lab/probe-analysis.js';
 export { Lab, waitFor, sleep } from './lab/lab.js';
 export type { LabPod } from './lab/lab.js';
 export * as addr from './lab/addressing.js';
-export { analyzeProbe, formatProbeReport } from './lab/probe-analysis.js';
+export { analyzeProbe, formatProbeReport, maxGapIn } from './lab/probe-analysis.js';
+export { claimsOf, twoMacWindows, type ArpFrame } from './lab/arp.js';
 export type { ProbeReport } from './lab/probe-analysis.js';
 
 export const POOL_NAME = 'lan';

@@ -8,6 +8,7 @@
 //   api.ts      CRDs/RBAC/kubeconfigs, Node and Pod objects, Services, pools, policies
 //   observe.ts  who holds which egress IP, what source the external server sees, probes
 // The parts share one LabContext (context.ts): names, directories, state file, process registry.
+import { ArpCapture, nodeMacs } from './arp.js';
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { onProcessExit, type Daemon } from '../k8s/daemon.js';
@@ -143,6 +144,28 @@ export class Lab {
   isCut(i: number): boolean { return this.network.isCut(i); }
   cutApi(i: number): Promise<void> { return this.network.cutApi(i); }
   restoreApi(i: number): Promise<void> { return this.network.restoreApi(i); }
+  cutManagers(i: number): Promise<void> { return this.network.cutManagers(i); }
+  restoreManagers(i: number): Promise<void> { return this.network.restoreManagers(i); }
+  /** Every ARP frame on the LAN until stop() (issue 14). */
+  captureArp(): Promise<ArpCapture> { return ArpCapture.start(this.ctx); }
+  /** uplink MAC → node name */
+  nodeMacs(): Promise<Map<string, string>> { return nodeMacs(this.ctx); }
+  /** From inside `pod`, GET http://<ip>:9310/healthz every `intervalMs` (a pod or a monitor polling an agent), until stop. */
+  pollHealthz(pod: LabPod, ip: string, intervalMs = 50): () => Promise<void> {
+    const req = 'GET /healthz HTTP/1.0\\r\\nHost: x\\r\\n\\r\\n';
+    const d = this.ctx.daemon(`healthz-poller-${pod.name}`, pod.netns, 'sh', ['-c',
+      `while :; do printf '${req}' | socat -T1 - TCP:${ip}:9310,connect-timeout=1 >/dev/null 2>&1; sleep ${intervalMs / 1000}; done`]);
+    d.start();
+    return () => d.stop('SIGTERM', 3_000);
+  }
+
+  /** The router asks who-has `ip` every `intervalMs` (as a busy router would), until the returned stop. */
+  routerAsks(ip: string, intervalMs = 100): () => Promise<void> {
+    const d = this.ctx.daemon(`router-arping-${ip}`, this.names.routerNs, 'arping',
+      ['-b', '-i', String(intervalMs / 1000), '-I', this.names.routerLan, ip]);
+    d.start();
+    return () => d.stop('SIGINT', 3_000);
+  }
 
   // --- daemons (daemons.ts) -----------------------------------------------------------------------
 

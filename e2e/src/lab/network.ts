@@ -67,6 +67,24 @@ export class LabNetwork {
     for (const rule of this.apiCutRules()) await inNetns(this.ctx.names.nodeNs(i), 'iptables', ['-D', ...rule]);
   }
 
+  /**
+   * Cuts a node off the managers only (issue 14's partition): it stays on the LAN, answering ARP and
+   * reachable by other clients, but no manager probe reaches it and none of its answers gets back.
+   */
+  async cutManagers(i: number): Promise<void> {
+    for (const rule of this.managerCutRules()) await inNetns(this.ctx.names.nodeNs(i), 'iptables', ['-I', ...rule]);
+  }
+
+  async restoreManagers(i: number): Promise<void> {
+    for (const rule of this.managerCutRules()) await inNetns(this.ctx.names.nodeNs(i), 'iptables', ['-D', ...rule]);
+  }
+
+  private managerCutRules(): string[][] {
+    const comment = ['-m', 'comment', '--comment', `${this.ctx.prefix} lab: managers cut`];
+    const managers = Array.from({ length: this.ctx.plan.managers }, (_, k) => A.managerIP(k + 1)).join(',');
+    return [['INPUT', '-s', managers, ...comment, '-j', 'DROP'], ['OUTPUT', '-d', managers, ...comment, '-j', 'DROP']];
+  }
+
   private apiCutRules(): string[][] {
     const comment = ['-m', 'comment', '--comment', `${this.ctx.prefix} lab: apiserver cut`];
     return ['--dport', '--sport'].map((dir) => ['INPUT', '-i', 'lo', '-p', 'tcp', dir, String(A.API_PORT_IN_NETNS), ...comment, '-j', 'DROP']);

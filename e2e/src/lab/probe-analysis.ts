@@ -113,3 +113,19 @@ export function formatProbeReport(r: ProbeReport): string {
   return `sent ${r.sent} over ${(r.durationMs / 1000).toFixed(1)} s, answered ${r.answered}, lost ${r.lost}, ` +
     `longest gap ${r.maxGapMs.toFixed(1)} ms (slowest reply ${r.maxLatencyMs.toFixed(1)} ms)${wrong}; sources seen: ${src}${err}`;
 }
+
+/**
+ * The longest time in [from, to) without a reply from one of `expected` (the window's edges count:
+ * a window with no reply at all is one gap of its whole length).
+ */
+export function maxGapIn(rec: ProbeRecord, expected: string | string[], from: number, to: number): number {
+  const ok = new Set(Array.isArray(expected) ? expected : [expected]);
+  const times = rec.replies.filter(([, t, src]) => ok.has(src) && t >= from && t < to).map(([, t]) => t).sort((a, b) => a - b);
+  let gap = 0;
+  let prev = from;
+  for (const t of [...times, to]) {
+    gap = Math.max(gap, t - prev);
+    prev = t;
+  }
+  return Math.round(gap);
+}
