@@ -29,15 +29,16 @@ function setup() {
   const fence = new Fence(clock, 300);
   const api = { assigned: new Set([IP]) };
   const fencing = new SelfFencing({ clock, logger: silentLogger, fence, gauge: metrics.fenced, confirmHeld: async () => new Set(api.assigned) });
-  let agent!: Agent;
+  const ref: { agent?: Agent } = {};
   const keeper = new LeaseKeeper({
     clock, table: lease, settings: { leaseMs: 300, lateToleranceMs: 100, restartLeaseMs: 10_000 },
-    held: () => agent.heldAddresses, onLapsed: (ips) => agent.leasesLapsed(ips), onError: (e) => { throw e; },
+    held: () => ref.agent!.heldAddresses, onLapsed: (ips) => ref.agent!.leasesLapsed(ips), onError: (e) => { throw e; },
   });
-  agent = new Agent({
+  const agent = new Agent({
     clock, logger: silentLogger, metrics, fencing, resyncIntervalMs: 10_000, leaseMs: 300,
     inputs: ({ fenced, previousSlots, holdOnly }) => ({ ...fixtureInput(), fenced, ...(holdOnly ? { holdOnly } : {}), ...(previousSlots ? { previousSlots } : {}) }),
   });
+  ref.agent = agent;
   /** The manager's probe, every 100 ms for `ms` (what healthzRoute does with a valid one). */
   const probed = async (ms: number) => {
     for (let t = 0; t < ms; t += 100) {
