@@ -20,7 +20,7 @@ SUITE="${DEBIAN_SUITE:-bookworm}"
 NODE_VERSION="${IMAGE_NODE_VERSION:-22.23.5}"
 OUT="${STATIC_EGRESS_CACHE:-$HOME/.cache/static-egress}/image"
 # What the agent runs (DESIGN §6) plus what Node.js links against.
-PACKAGES=(iptables ipset iproute2 iputils-arping conntrack ca-certificates libstdc++6)
+PACKAGES=(iptables nftables ipset iproute2 iputils-arping conntrack ca-certificates libstdc++6)
 log() { echo "[image] $*" >&2; }
 
 miss=()
