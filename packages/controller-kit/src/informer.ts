@@ -112,140 +112,29 @@ export async function waitForCacheSync(
   await Promise.all(informers.map((i) => i.waitForSync(timeoutMs)));
 }
 
-export function createInformer<T extends KubernetesObject>(options: InformerOptions<T>): Informer<T> {
-  const clock = options.clock ?? realClock;
-  const logger = options.logger ?? silentLogger;
-  const name = options.name ?? options.path;
-  const initialMs = options.backoff?.initialMs ?? 500;
-  const maxMs = options.backoff?.maxMs ?? 8_000;
-  const jitter = options.backoff?.jitter ?? 0.25;
-  const random = options.random ?? Math.random;
-  if (!(jitter >= 0 && jitter < 1)) throw new RangeError(`informer ${name}: backoff.jitter must be in [0, 1), got ${jitter}`);
-  const realWatch: WatchLike = options.watch ?? (new Watch(options.kc) as unknown as WatchLike);
-  const freeze = options.freeze ?? false;
+interface SyncWaiter {
+  resolve(): void;
+  reject(err: Error): void;
+}
 
-  const handlers: Record<InformerEvent, Set<InformerHandler<T>>> = {
-    add: new Set(),
-    update: new Set(),
-    delete: new Set(),
-    change: new Set(),
-  };
+/** `hasSynced` and its waiters: synced once the first list is applied, and it stays so. */
+function createSyncGate(clock: Clock, name: string, onSynced: () => void) {
   let synced = false;
-  let running = false;
-  let restartTimer: TimerHandle | undefined;
-  let failures = 0;
-  const syncWaiters = new Set<{ resolve(): void; reject(err: Error): void }>();
-
-  const markSynced = () => {
-    if (synced) return;
-    synced = true;
-    options.metrics?.synced(true);
-    logger.info({ informer: name }, 'informer synced');
-    for (const w of syncWaiters) w.resolve();
-    syncWaiters.clear();
-  };
-
-  const listFn: ListPromise<T> = async () => {
-    const list = await options.listFn();
-    if (freeze) for (const item of list.items ?? []) deepFreeze(item);
-    return list;
-  };
-
-  // ListWatch calls watch() right after it has applied a list (or to resume from its
-  // resourceVersion), so this is where we learn that the cache is populated.
-  const watchProxy: WatchLike = {
-    async watch(path, query, callback, done) {
-      if (!running) return { abort() {} }; // stopped while the list was in flight
-      markSynced();
-      const onEvent = (phase: string, obj: unknown, watchObj?: unknown) => {
-        failures = 0; // the watch works: the next failure starts the backoff afresh
-        if (phase === 'ERROR') {
-          // 410 is routine (resourceVersion compacted away): ListWatch relists when the watch ends.
-          if ((obj as { code?: unknown } | undefined)?.code === 410) logger.debug({ informer: name }, 'watch expired (410); relisting');
-          else logger.warn({ informer: name, status: obj }, 'watch error event');
-        } else if (freeze && obj) {
-          deepFreeze(obj);
-        }
-        callback(phase, obj, watchObj);
-      };
-      const onDone = (err: unknown) => {
-        if (!err) failures = 0;
-        done(err);
-      };
-      try {
-        return await realWatch.watch(path, query, onEvent, onDone);
-      } catch (err) {
-        // Rejections here would escape ListWatch as unhandled; report them as a failed watch.
-        queueMicrotask(() => done(err));
-        return { abort() {} };
-      }
-    },
-  };
-
-  const lw = new ListWatch<T>(
-    options.path,
-    watchProxy as unknown as Watch,
-    listFn,
-    false,
-    options.labelSelector,
-    options.fieldSelector,
-  );
-
-  const dispatch = (event: InformerEvent, obj: T) => {
-    for (const set of [handlers[event], handlers.change]) {
-      for (const fn of set) {
-        try {
-          fn(obj);
-        } catch (err) {
-          logger.error({ informer: name, event, key: keyOf(obj), err }, 'informer handler threw');
-        }
-      }
-    }
-  };
-  lw.on('add', (obj) => dispatch('add', obj));
-  lw.on('update', (obj) => dispatch('update', obj));
-  lw.on('delete', (obj) => dispatch('delete', obj));
-
-  const launch = () => {
-    lw.start().catch((err: unknown) => onError(err));
-  };
-
-  // ListWatch has stopped (failed list, or a watch that ended with a non-410 error).
-  const onError = (err: unknown) => {
-    if (!running || restartTimer !== undefined) return;
-    const delay = Math.round(Math.min(maxMs, initialMs * 2 ** failures) * (1 - jitter * random()));
-    failures++;
-    logger.warn(
-      { informer: name, err: describe(err), gone: isGone(err), retryInMs: delay, synced },
-      'list/watch failed; restarting',
-    );
-    restartTimer = clock.setTimeout(() => {
-      restartTimer = undefined;
-      if (!running) return;
-      options.metrics?.restarted();
-      launch();
-    }, delay);
-  };
-  lw.on('error', onError);
-  lw.on('connect', () => logger.debug({ informer: name }, 'list/watch (re)connecting'));
-
+  const waiters = new Set<SyncWaiter>();
   return {
-    start() {
-      if (running) return;
-      running = true;
-      options.metrics?.synced(synced);
-      launch();
+    isSynced: () => synced,
+    markSynced() {
+      if (synced) return;
+      synced = true;
+      onSynced();
+      for (const w of waiters) w.resolve();
+      waiters.clear();
     },
-    async stop() {
-      running = false;
-      clock.clearTimeout(restartTimer);
-      restartTimer = undefined;
-      await lw.stop();
-      for (const w of syncWaiters) w.reject(new Error(`informer ${name} stopped before it synced`));
-      syncWaiters.clear();
+    rejectAll(err: Error) {
+      for (const w of waiters) w.reject(err);
+      waiters.clear();
     },
-    hasSynced: () => synced,
-    waitForSync(timeoutMs) {
+    wait(timeoutMs: number): Promise<void> {
       if (synced) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const waiter = {
@@ -259,21 +148,214 @@ export function createInformer<T extends KubernetesObject>(options: InformerOpti
           },
         };
         const timer = clock.setTimeout(() => {
-          syncWaiters.delete(waiter);
+          waiters.delete(waiter);
           reject(new Error(`informer ${name} not synced after ${timeoutMs}ms`));
         }, timeoutMs);
-        syncWaiters.add(waiter);
+        waiters.add(waiter);
       });
     },
+  };
+}
+
+/** Handlers by event; one that throws is logged and does not stop the others. */
+function createHandlers<T extends KubernetesObject>(logger: Logger, name: string) {
+  const handlers: Record<InformerEvent, Set<InformerHandler<T>>> = {
+    add: new Set(),
+    update: new Set(),
+    delete: new Set(),
+    change: new Set(),
+  };
+  return {
+    dispatch(event: InformerEvent, obj: T) {
+      for (const set of [handlers[event], handlers.change]) {
+        for (const fn of set) {
+          try {
+            fn(obj);
+          } catch (err) {
+            logger.error({ informer: name, event, key: keyOf(obj), err }, 'informer handler threw');
+          }
+        }
+      }
+    },
+    on(event: InformerEvent, fn: InformerHandler<T>): () => void {
+      if (!(event in handlers)) throw new Error(`unknown informer event ${event}`);
+      handlers[event].add(fn);
+      return () => handlers[event].delete(fn);
+    },
+  };
+}
+
+interface WatchProxyHooks {
+  isRunning(): boolean;
+  /** ListWatch is about to watch: the list before it has been applied. */
+  onListApplied(): void;
+  /** An event arrived or the watch ended cleanly: the connection works. */
+  onWatchHealthy(): void;
+}
+
+/**
+ * ListWatch calls watch() right after it has applied a list (or to resume from its
+ * resourceVersion), so this is where we learn that the cache is populated.
+ */
+function createWatchProxy(realWatch: WatchLike, hooks: WatchProxyHooks, freeze: boolean, logger: Logger, name: string): WatchLike {
+  return {
+    async watch(path, query, callback, done) {
+      if (!hooks.isRunning()) return { abort() {} }; // stopped while the list was in flight
+      hooks.onListApplied();
+      const onEvent = (phase: string, obj: unknown, watchObj?: unknown) => {
+        hooks.onWatchHealthy(); // the watch works: the next failure starts the backoff afresh
+        if (phase === 'ERROR') {
+          // 410 is routine (resourceVersion compacted away): ListWatch relists when the watch ends.
+          if ((obj as { code?: unknown } | undefined)?.code === 410) logger.debug({ informer: name }, 'watch expired (410); relisting');
+          else logger.warn({ informer: name, status: obj }, 'watch error event');
+        } else if (freeze && obj) {
+          deepFreeze(obj);
+        }
+        callback(phase, obj, watchObj);
+      };
+      const onDone = (err: unknown) => {
+        if (!err) hooks.onWatchHealthy();
+        done(err);
+      };
+      try {
+        return await realWatch.watch(path, query, onEvent, onDone);
+      } catch (err) {
+        // Rejections here would escape ListWatch as unhandled; report them as a failed watch.
+        queueMicrotask(() => done(err));
+        return { abort() {} };
+      }
+    },
+  };
+}
+
+interface Backoff {
+  initialMs: number;
+  maxMs: number;
+  jitter: number;
+  random: () => number;
+}
+
+function resolveBackoff(options: InformerOptions<KubernetesObject>, name: string): Backoff {
+  const initialMs = options.backoff?.initialMs ?? 500;
+  const maxMs = options.backoff?.maxMs ?? 8_000;
+  const jitter = options.backoff?.jitter ?? 0.25;
+  const random = options.random ?? Math.random;
+  if (!(jitter >= 0 && jitter < 1)) throw new RangeError(`informer ${name}: backoff.jitter must be in [0, 1), got ${jitter}`);
+  return { initialMs, maxMs, jitter, random };
+}
+
+/** Exponential, capped, shortened by up to `jitter` of itself. */
+function restartDelay(b: Backoff, failures: number): number {
+  return Math.round(Math.min(b.maxMs, b.initialMs * 2 ** failures) * (1 - b.jitter * b.random()));
+}
+
+interface RestarterOptions {
+  clock: Clock;
+  backoff: Backoff;
+  logger: Logger;
+  name: string;
+  metrics?: InformerMetrics;
+  isSynced(): boolean;
+  /** Starts ListWatch; a rejection must come back through `onError`. */
+  launch(): void;
+}
+
+/** Whether the informer runs, and the restart with backoff after ListWatch has stopped. */
+function createRestarter(o: RestarterOptions) {
+  let running = false;
+  let restartTimer: TimerHandle | undefined;
+  let failures = 0;
+  return {
+    isRunning: () => running,
+    /** The watch works: the next failure starts the backoff afresh. */
+    healthy() {
+      failures = 0;
+    },
+    /** False if already running. */
+    start(): boolean {
+      if (running) return false;
+      running = true;
+      return true;
+    },
+    stop() {
+      running = false;
+      o.clock.clearTimeout(restartTimer);
+      restartTimer = undefined;
+    },
+    // ListWatch has stopped (failed list, or a watch that ended with a non-410 error).
+    onError(err: unknown) {
+      if (!running || restartTimer !== undefined) return;
+      const delay = restartDelay(o.backoff, failures);
+      failures++;
+      o.logger.warn(
+        { informer: o.name, err: describe(err), gone: isGone(err), retryInMs: delay, synced: o.isSynced() },
+        'list/watch failed; restarting',
+      );
+      restartTimer = o.clock.setTimeout(() => {
+        restartTimer = undefined;
+        if (!running) return;
+        o.metrics?.restarted();
+        o.launch();
+      }, delay);
+    },
+  };
+}
+
+export function createInformer<T extends KubernetesObject>(options: InformerOptions<T>): Informer<T> {
+  const clock = options.clock ?? realClock;
+  const logger = options.logger ?? silentLogger;
+  const name = options.name ?? options.path;
+  const backoff = resolveBackoff(options as InformerOptions<KubernetesObject>, name);
+  const realWatch: WatchLike = options.watch ?? (new Watch(options.kc) as unknown as WatchLike);
+  const freeze = options.freeze ?? false;
+
+  const handlers = createHandlers<T>(logger, name);
+  const gate = createSyncGate(clock, name, () => {
+    options.metrics?.synced(true);
+    logger.info({ informer: name }, 'informer synced');
+  });
+  const launch = () => {
+    lw.start().catch((err: unknown) => restarter.onError(err));
+  };
+  const restarter = createRestarter({ clock, backoff, logger, name, metrics: options.metrics, isSynced: gate.isSynced, launch });
+
+  const listFn: ListPromise<T> = async () => {
+    const list = await options.listFn();
+    if (freeze) for (const item of list.items ?? []) deepFreeze(item);
+    return list;
+  };
+  const watchProxy = createWatchProxy(
+    realWatch,
+    { isRunning: restarter.isRunning, onListApplied: gate.markSynced, onWatchHealthy: restarter.healthy },
+    freeze,
+    logger,
+    name,
+  );
+  const lw = new ListWatch<T>(options.path, watchProxy as unknown as Watch, listFn, false, options.labelSelector, options.fieldSelector);
+  lw.on('add', (obj) => handlers.dispatch('add', obj));
+  lw.on('update', (obj) => handlers.dispatch('update', obj));
+  lw.on('delete', (obj) => handlers.dispatch('delete', obj));
+  lw.on('error', (err: unknown) => restarter.onError(err));
+  lw.on('connect', () => logger.debug({ informer: name }, 'list/watch (re)connecting'));
+
+  return {
+    start() {
+      if (!restarter.start()) return;
+      options.metrics?.synced(gate.isSynced());
+      launch();
+    },
+    async stop() {
+      restarter.stop();
+      await lw.stop();
+      gate.rejectAll(new Error(`informer ${name} stopped before it synced`));
+    },
+    hasSynced: gate.isSynced,
+    waitForSync: (timeoutMs) => gate.wait(timeoutMs),
     list: (namespace) => lw.list(namespace),
     get(key) {
       const { namespace, name: objName } = splitKey(key);
       return lw.get(objName, namespace || undefined);
     },
-    on(event, fn) {
-      if (!(event in handlers)) throw new Error(`unknown informer event ${event}`);
-      handlers[event].add(fn);
-      return () => handlers[event].delete(fn);
-    },
+    on: (event, fn) => handlers.on(event, fn),
   };
 }
