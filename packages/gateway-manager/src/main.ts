@@ -2,6 +2,7 @@
 // a takeover is fast); the controller runs only while this replica leads, the prober until another leads.
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import type { KubeConfig } from '@kubernetes/client-node';
 import {
   FlagError,
   parseOrExit,
@@ -22,6 +23,8 @@ import {
   startHttpServer,
   waitForCacheSync,
   type Informer,
+  type Logger,
+  type ProbeKey,
 } from '@static-egress/controller-kit';
 import { AGENT_HEALTH_PORT, LEASE_NAME, MANAGER_HTTP_PORT, PROBE_KEY_SECRET, SYSTEM_NAMESPACE } from '@static-egress/crds';
 import { Controller } from './controller/controller.js';
@@ -99,18 +102,22 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   return cfg;
 }
 
+// the key that signs our probes: only a signed probe keeps a gateway's kernel lease (issue 14)
+async function resolveProbeKey(cfg: Config, kc: KubeConfig, logger: Logger): Promise<ProbeKey> {
+  if (cfg.probeKeyFile) return loadProbeKey(cfg.probeKeyFile);
+  const { key, created } = await ensureProbeKey(kubeSecretStore(kc, cfg.namespace), cfg.probeKeySecret);
+  logger.info({ secret: `${cfg.namespace}/${cfg.probeKeySecret}`, created }, created ? 'created the probe key Secret' : 'probe key read from its Secret');
+  return key;
+}
+
+// eslint-disable-next-line max-lines-per-function -- wiring only, in start order; the leader callbacks share the controller and prober they start and stop
 async function main(): Promise<void> {
   const cfg = parseOrExit('gateway-manager', () => parseConfig(process.argv.slice(2)));
   const logger = createLogger('gateway-manager');
   const kc = loadKubeConfig(cfg.kubeconfig);
   const registry = createRegistry();
   const metrics = createManagerMetrics(registry);
-  // the key that signs our probes: only a signed probe keeps a gateway's kernel lease (issue 14)
-  const probeKey = cfg.probeKeyFile ? loadProbeKey(cfg.probeKeyFile)
-    : await ensureProbeKey(kubeSecretStore(kc, cfg.namespace), cfg.probeKeySecret).then(({ key, created }) => {
-      logger.info({ secret: `${cfg.namespace}/${cfg.probeKeySecret}`, created }, created ? 'created the probe key Secret' : 'probe key read from its Secret');
-      return key;
-    });
+  const probeKey = await resolveProbeKey(cfg, kc, logger);
   const sources = createClusterSources(kc, logger, registry);
   const informers = Object.values(sources) as Informer<never>[];
   for (const inf of informers) inf.start();

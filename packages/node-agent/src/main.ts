@@ -21,6 +21,7 @@ import { createAgentMetrics } from './metrics.js';
 import { readEgressCounters } from './reconcile/counters.js';
 import { NodeSyncer } from './reconcile/syncer.js';
 
+// eslint-disable-next-line max-lines-per-function -- wiring only, in construction order: one page shows what runs and what stops on exit
 async function main(): Promise<void> {
   const cfg = parseOrExit('node-agent', () => parseAgentConfig(process.argv.slice(2)));
   const logger = createLogger('node-agent');
