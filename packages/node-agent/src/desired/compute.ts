@@ -43,12 +43,61 @@ function planPolicies(input: NodeStateInput): PolicyPlan[] {
   return [...byKey.values()];
 }
 
+type PendingDirector = Omit<DirectorEntry, 'slot' | 'mark' | 'table' | 'priority'>;
+
+/** How a director reaches the gateway holding `ip`; a VXLAN route adds that gateway to `peers`. */
+function directorRoute(ip: string, owner: string | undefined, input: NodeStateInput, peers: Map<string, VxlanPeer>): DirectorRoute {
+  if (!owner) return { kind: 'unreachable' };
+  if (input.mode === 'direct') return { kind: 'direct', via: ip };
+  const gwIP = input.nodes.get(owner);
+  if (!gwIP) return { kind: 'unreachable' };
+  peers.set(gwIP, { node: owner, ip: gwIP });
+  return { kind: 'vxlan', via: gwIP, gatewayNode: owner };
+}
+
+/** Director: local pods grouped by the IP they are pinned to, each group routed to its gateway. */
+function directorEntriesOf(
+  plan: PolicyPlan, dst: string[], excl: string[], input: NodeStateInput, peers: Map<string, VxlanPeer>,
+): PendingDirector[] {
+  const { policy } = plan;
+  const localByIP = new Map<string, string[]>();
+  for (const p of plan.pods) {
+    if (p.nodeName !== input.nodeName) continue;
+    const list = localByIP.get(p.pinned) ?? [];
+    list.push(p.podIP);
+    localByIP.set(p.pinned, list);
+  }
+  const out: PendingDirector[] = [];
+  for (const [ip, podIPs] of localByIP) {
+    const owner = policy.assignments.get(ip);
+    if (owner === input.nodeName) continue; // own gateway: no redirect, only the SNAT below
+    out.push({
+      policyKey: policy.key, egressIP: ip, podIPs: sortIPs(podIPs), destinationCIDRs: dst,
+      excludedCIDRs: excl, route: directorRoute(ip, owner, input, peers),
+    });
+  }
+  return out;
+}
+
+/** Each director entry in its slot (mark, table, priority); those without one are left out. */
+function placeInSlots(pending: PendingDirector[], input: NodeStateInput): { director: DirectorEntry[]; overflow: string[] } {
+  const layout = computeSlotLayout(input.ranges);
+  const { slots, overflow } = allocateSlots(pending.map((d) => d.egressIP), layout.capacity, input.previousSlots);
+  const director: DirectorEntry[] = [];
+  for (const d of pending) {
+    const slot = slots.get(d.egressIP);
+    if (slot === undefined) continue;
+    director.push({
+      ...d, slot, mark: (slot * 2 ** layout.shift) >>> 0, table: input.ranges.tableMin + slot - 1,
+      priority: input.ranges.priorityMin + slot - 1,
+    });
+  }
+  return { director, overflow };
+}
+
 export function computeNodeState(input: NodeStateInput): NodeState {
   const plans = planPolicies(input);
-  const layout = computeSlotLayout(input.ranges);
-
-  type Pending = Omit<DirectorEntry, 'slot' | 'mark' | 'table' | 'priority'>;
-  const pendingDirector: Pending[] = [];
+  const pendingDirector: PendingDirector[] = [];
   const gateway: GatewayEntry[] = [];
   const guards: Omit<LeakGuardEntry, 'id'>[] = [];
   const peers = new Map<string, VxlanPeer>();
@@ -59,33 +108,7 @@ export function computeNodeState(input: NodeStateInput): NodeState {
     const excl = [...policy.excludedCIDRs];
     const held = plan.authorized.filter((ip) => policy.assignments.get(ip) === input.nodeName);
 
-    // Director: local pods grouped by the IP they are pinned to.
-    const localByIP = new Map<string, string[]>();
-    for (const p of plan.pods) {
-      if (p.nodeName !== input.nodeName) continue;
-      const list = localByIP.get(p.pinned) ?? [];
-      list.push(p.podIP);
-      localByIP.set(p.pinned, list);
-    }
-    for (const [ip, podIPs] of localByIP) {
-      const owner = policy.assignments.get(ip);
-      if (owner === input.nodeName) continue; // own gateway: no redirect, only the SNAT below
-      let route: DirectorRoute;
-      if (!owner) route = { kind: 'unreachable' };
-      else if (input.mode === 'direct') route = { kind: 'direct', via: ip };
-      else {
-        const gwIP = input.nodes.get(owner);
-        if (!gwIP) route = { kind: 'unreachable' };
-        else {
-          route = { kind: 'vxlan', via: gwIP, gatewayNode: owner };
-          peers.set(gwIP, { node: owner, ip: gwIP });
-        }
-      }
-      pendingDirector.push({
-        policyKey: policy.key, egressIP: ip, podIPs: sortIPs(podIPs), destinationCIDRs: dst,
-        excludedCIDRs: excl, route,
-      });
-    }
+    pendingDirector.push(...directorEntriesOf(plan, dst, excl, input, peers));
 
     // Gateway: holding one IP of the policy (the invariant), SNAT every pod of the policy to it, so a
     // director with a slightly different view still never leaks; holding several, each its pins.
@@ -103,16 +126,7 @@ export function computeNodeState(input: NodeStateInput): NodeState {
     }
   }
 
-  const { slots, overflow } = allocateSlots(pendingDirector.map((d) => d.egressIP), layout.capacity, input.previousSlots);
-  const director: DirectorEntry[] = [];
-  for (const d of pendingDirector) {
-    const slot = slots.get(d.egressIP);
-    if (slot === undefined) continue;
-    director.push({
-      ...d, slot, mark: (slot * 2 ** layout.shift) >>> 0, table: input.ranges.tableMin + slot - 1,
-      priority: input.ranges.priorityMin + slot - 1,
-    });
-  }
+  const { director, overflow } = placeInSlots(pendingDirector, input);
   director.sort((a, b) => compareIPs(a.egressIP, b.egressIP));
   gateway.sort((a, b) => compareIPs(a.egressIP, b.egressIP));
 
