@@ -30,18 +30,19 @@ export function renderJumps(cfg: Pick<RenderConfig, 'chainPrefix'>): JumpSpec[] 
   ];
 }
 
-export function renderIptablesChains(state: NodeState, cfg: RenderConfig): IptablesChains {
-  const n = chainNames(cfg);
-  const s = setNames(cfg);
+type ChainNames = ReturnType<typeof chainNames>;
+type SetNames = ReturnType<typeof setNames>;
+
+function clusterReturns(state: NodeState, chain: string): string[] {
+  return state.clusterCIDRs.map((c) => `-A ${chain}${dstMatch(c)} -j RETURN`);
+}
+
+// mangle: mark a local selected pod's packets to its destinations, before routing. Replies of
+// connections made to the pod (conntrack REPLY direction) are not egress and keep their path.
+function renderMangle(state: NodeState, cfg: RenderConfig, n: ChainNames, s: SetNames): Map<string, string[]> {
   const mask = hex(state.markMask);
   const mangle = new Map<string, string[]>();
-  const nat = new Map<string, string[]>();
-  const filter = new Map<string, string[]>();
-  const clusterReturns = (chain: string) => state.clusterCIDRs.map((c) => `-A ${chain}${dstMatch(c)} -j RETURN`);
-
-  // mangle: mark a local selected pod's packets to its destinations, before routing. Replies of
-  // connections made to the pod (conntrack REPLY direction) are not egress and keep their path.
-  const mark = [`-A ${n.mark} -m conntrack --ctdir REPLY -j RETURN`, ...clusterReturns(n.mark)];
+  const mark = [`-A ${n.mark} -m conntrack --ctdir REPLY -j RETURN`, ...clusterReturns(state, n.mark)];
   for (const d of state.director) {
     const set = s.director(d.egressIP);
     const chain = n.markEntry(d.egressIP);
@@ -58,10 +59,47 @@ export function renderIptablesChains(state: NodeState, cfg: RenderConfig): Iptab
   mangle.set(n.mss, state.mode === 'vxlan'
     ? [`-A ${n.mss} -o ${cfg.vxlanDevice} -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu`]
     : []);
+  return mangle;
+}
+
+// filter, last: the leak guard. What gets here unmarked and was not accepted above as this node's
+// own SNAT is a policy's pod forwarded to the wrong node (a director's stale ARP entry or route to
+// the old gateway); the CNI would masquerade it with this node's IP. It is dropped — exactly what a
+// director would have marked: not to the cluster (by original destination, so Service traffic
+// DNATed to an outside endpoint is left alone like on the director), not excluded, within the
+// destinations. Replies of connections made to a pod (conntrack REPLY direction) are not egress.
+function renderLeakGuard(state: NodeState, n: ChainNames, s: SetNames): { fwd: string[]; chains: Map<string, string[]> } {
+  const fwd: string[] = [];
+  const chains = new Map<string, string[]>();
+  if (state.leakGuard.length) {
+    fwd.push(`-A ${n.fwd} -m conntrack --ctdir REPLY -j RETURN`);
+    // (iptables-save prints a /32 conntrack address without its prefix)
+    fwd.push(...state.clusterCIDRs.map((c) => canonicalCIDR(c)).filter((c) => c !== '0.0.0.0/0')
+      .map((c) => `-A ${n.fwd} -m conntrack --ctorigdst ${c.replace(/\/32$/, '')} -j RETURN`));
+  }
+  for (const g of state.leakGuard) {
+    const lc = n.guardEntry(g.id);
+    fwd.push(`-A ${n.fwd} -m set --match-set ${s.guard(g.id)} src -j ${lc}`);
+    const comment = leakGuardComment(g.policyKey);
+    chains.set(lc, [
+      ...g.excludedCIDRs.map((c) => `-A ${lc}${dstMatch(c)} -j RETURN`),
+      ...g.destinationCIDRs.map((c) => `-A ${lc}${dstMatch(c)} -m comment --comment ${comment} -j DROP`),
+    ]);
+  }
+  return { fwd, chains };
+}
+
+export function renderIptablesChains(state: NodeState, cfg: RenderConfig): IptablesChains {
+  const n = chainNames(cfg);
+  const s = setNames(cfg);
+  const mask = hex(state.markMask);
+  const mangle = renderMangle(state, cfg, n, s);
+  const nat = new Map<string, string[]>();
+  const filter = new Map<string, string[]>();
 
   // nat: redirected (marked) packets leave this node un-NATed; the gateway SNATs, keeping ports.
   nat.set(n.skip, [`-A ${n.skip} -m mark ! --mark 0x0/${mask} -j ACCEPT`]);
-  const snat = clusterReturns(n.snat);
+  const snat = clusterReturns(state, n.snat);
   // filter: let egressed flows through a DROP-policy FORWARD, and drop INVALID mid-stream packets
   // that would otherwise leave un-NATed after a failover.
   const fwd = [`-A ${n.fwd} -m mark ! --mark 0x0/${mask} -j ACCEPT`];
@@ -69,7 +107,7 @@ export function renderIptablesChains(state: NodeState, cfg: RenderConfig): Iptab
     const set = s.gateway(g.egressIP);
     fwd.push(`-A ${n.fwd} -m set --match-set ${set} dst -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
   }
-  fwd.push(...clusterReturns(n.fwd));
+  fwd.push(...clusterReturns(state, n.fwd));
   for (const g of state.gateway) {
     const set = s.gateway(g.egressIP);
     const sc = n.snatEntry(g.egressIP);
@@ -86,27 +124,9 @@ export function renderIptablesChains(state: NodeState, cfg: RenderConfig): Iptab
       ]),
     ]);
   }
-  // filter, last: the leak guard. What gets here unmarked and was not accepted above as this node's
-  // own SNAT is a policy's pod forwarded to the wrong node (a director's stale ARP entry or route to
-  // the old gateway); the CNI would masquerade it with this node's IP. It is dropped — exactly what a
-  // director would have marked: not to the cluster (by original destination, so Service traffic
-  // DNATed to an outside endpoint is left alone like on the director), not excluded, within the
-  // destinations. Replies of connections made to a pod (conntrack REPLY direction) are not egress.
-  if (state.leakGuard.length) {
-    fwd.push(`-A ${n.fwd} -m conntrack --ctdir REPLY -j RETURN`);
-    // (iptables-save prints a /32 conntrack address without its prefix)
-    fwd.push(...state.clusterCIDRs.map((c) => canonicalCIDR(c)).filter((c) => c !== '0.0.0.0/0')
-      .map((c) => `-A ${n.fwd} -m conntrack --ctorigdst ${c.replace(/\/32$/, '')} -j RETURN`));
-  }
-  for (const g of state.leakGuard) {
-    const lc = n.guardEntry(g.id);
-    fwd.push(`-A ${n.fwd} -m set --match-set ${s.guard(g.id)} src -j ${lc}`);
-    const comment = leakGuardComment(g.policyKey);
-    filter.set(lc, [
-      ...g.excludedCIDRs.map((c) => `-A ${lc}${dstMatch(c)} -j RETURN`),
-      ...g.destinationCIDRs.map((c) => `-A ${lc}${dstMatch(c)} -m comment --comment ${comment} -j DROP`),
-    ]);
-  }
+  const guard = renderLeakGuard(state, n, s);
+  fwd.push(...guard.fwd);
+  for (const [chain, rules] of guard.chains) filter.set(chain, rules);
   nat.set(n.snat, snat);
   filter.set(n.fwd, fwd);
   // filter INPUT: nothing is ever delivered locally to an egress IP. Without this, a server's
