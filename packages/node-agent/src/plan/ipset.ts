@@ -57,15 +57,32 @@ export function renderIpsetDestroy(names: readonly string[]): string {
   return names.map((n) => `destroy ${n}\n`).join('');
 }
 
+/** One phase of set changes: an `ipset restore` ('' when none) and in-place member changes. */
+export interface IpsetSteps {
+  restore: string;
+  /** each add/del atomic */
+  inPlace: MemberChange[];
+}
+
 export interface IpsetPlan {
   /** sets that differ (created, swapped or changed in place) */
   differing: number;
-  /** one `ipset restore` creating new sets and swapping in replaced ones ('' when none) */
-  restore: string;
-  /** small membership changes of existing sets, applied in place (each add/del atomic) */
-  inPlace: MemberChange[];
-  /** stale sets (leftover temporary sets of swapped ones excluded: the restore destroys them) */
+  /**
+   * Before the iptables restores: new sets, and the members that join a set, so that a pod moving
+   * from one set to another is in both for a moment, never in neither. A swapped set that also
+   * loses members is swapped for its union with the old content here.
+   */
+  grow: IpsetSteps;
+  /** After every iptables restore: the members that leave a set (swapped for the exact set, or deleted in place). */
+  shrink: IpsetSteps;
+  /** stale sets (leftover temporary sets of swapped ones excluded: the restores destroy them) */
   stale: string[];
+}
+
+/** The members of `have` first, then those of `want` it lacks. */
+function union(have: IpsetSpec, want: IpsetSpec): IpsetSpec {
+  const hs = new Set(have.members);
+  return { ...want, members: [...have.members, ...want.members.filter((m) => !hs.has(m))] };
 }
 
 /** `inPlace`: whether the kernel offers in-place member changes (Kernel.ipsetMembers). */
@@ -85,11 +102,20 @@ export function planIpsets(
     if (change.add.length + change.del.length <= IN_PLACE_LIMIT) changes.set(s.name, change);
   }
   const swapped = differing.filter((s) => !changes.has(s.name));
+  // a new set, or one of another type (recreated: only hand damage leads there), is written whole at once
+  const grown = swapped.map((s) => { const h = current.get(s.name); return h && h.type === s.type ? union(h, s) : s; });
+  const afterGrow = new Map(current);
+  for (const s of grown) {
+    if (ipsetDiffers(s, current.get(s.name))) afterGrow.delete(tempName(s.name)); // the grow restore destroys a leftover
+    afterGrow.set(s.name, s);
+  }
   const rewritten = new Set(swapped.map((s) => tempName(s.name))); // their leftover temp sets are destroyed on the way
+  const inPlaceOf = (pick: 'add' | 'del') => [...changes.values()].filter((c) => c[pick].length)
+    .map((c) => ({ set: c.set, add: pick === 'add' ? c.add : [], del: pick === 'del' ? c.del : [] }));
   return {
     differing: differing.length,
-    restore: renderIpsetRestore(swapped, current, tempName),
-    inPlace: [...changes.values()],
+    grow: { restore: renderIpsetRestore(grown, current, tempName), inPlace: inPlaceOf('add') },
+    shrink: { restore: renderIpsetRestore(swapped, afterGrow, tempName), inPlace: inPlaceOf('del') },
     stale: staleIpsets(desired, current).filter((n) => !rewritten.has(n)),
   };
 }

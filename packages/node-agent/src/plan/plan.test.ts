@@ -39,6 +39,20 @@ function handoverInput(): Partial<NodeStateInput> {
     { ...api!, assignments: new Map([['192.0.2.102', 'n3']]) }, dark!] };
 }
 
+/** db's pods, SNATed here through 192.0.2.101's set, move to 192.0.2.100 (their pin) as it comes here from n2. */
+function pinMovesHere(): [RenderedState, RenderedState] {
+  const [db, api, dark] = fixtureInput().policies;
+  const at = (a: Record<string, string>) => want({ policies: [{ ...db!, assignments: new Map(Object.entries(a)) }, api!, dark!] });
+  return [at({ '192.0.2.100': 'n2', '192.0.2.101': 'n1' }), at({ '192.0.2.100': 'n1', '192.0.2.101': 'n1' })];
+}
+
+/** web-1 leaves n1 and web-9 arrives (db's sets here gain one member and lose another); the dark policy goes. */
+function podReplaced(): [RenderedState, RenderedState] {
+  const input = fixtureInput();
+  return [want(), want({ pods: [...input.pods.filter((p) => p.key !== 'shop/web-1'), { key: 'shop/web-9', uid: 'u-web-9', nodeName: 'n1', podIP: '203.0.113.40' }],
+    selection: new Map([...input.selection, ['shop/web-9', 'shop/db']]), policies: input.policies.slice(0, 2) })];
+}
+
 const moves: Record<string, () => [RenderedState | null, RenderedState]> = {
   'vxlan-from-empty': () => [null, want({ mode: 'vxlan' })],
   handover: () => [want(), want(handoverInput())],
@@ -49,6 +63,7 @@ const moves: Record<string, () => [RenderedState | null, RenderedState]> = {
   },
   fenced: () => [want(), want({ fenced: true })],
   'policy-deleted': () => [want({ mode: 'vxlan' }), want({ mode: 'vxlan', policies: fixtureInput().policies.slice(0, 2) })],
+  'pin-moves-here': pinMovesHere,
 };
 
 describe('plan', () => {
@@ -92,6 +107,30 @@ describe('plan', () => {
     const p = plan(to, modelOf(from!), { render: cfg, inPlaceMembers: false, knownAddresses: new Set() });
     assert.deepEqual(p.ops.map((o) => o.op), ['ipset-restore']);
     assert.match((p.ops[0] as { text: string }).text, /^swap segress-d-c0000264-t segress-d-c0000264$/m);
+  });
+
+  it('a set that stays loses its members only after every restore: in place, they are deleted after the restores', () => {
+    const [from, to] = pinMovesHere();
+    const kinds = planFrom(from, to).ops.map((o) => o.op);
+    assert.ok(kinds.indexOf('ipset-members') > kinds.lastIndexOf('iptables-restore'), kinds.join(' '));
+  });
+
+  it('without in-place member changes, a set that gains and loses members: the union swapped in before the restores, the exact set after', () => {
+    const [from, to] = podReplaced();
+    const p = plan(to, modelOf(from), { render: cfg, inPlaceMembers: false, knownAddresses: new Set() });
+    golden('pod-replaced.swap.plan', renderPlanText(p.ops));
+    assert.deepEqual(planViolations(p.ops, modelOf(from), to, cfg), []);
+    assert.deepEqual(p.ops.map((o) => o.op), ['ipset-restore', 'iptables-restore', 'ipset-restore', 'rule-del', 'route-del', 'ipset-destroy']);
+  });
+
+  it('the safety rules catch a member that leaves a set before a restore', () => {
+    const [from, to] = pinMovesHere();
+    const ops = planFrom(from, to).ops;
+    const early: Operation[] = ops.filter((o) => o.op !== 'ipset-members');
+    early.splice(1, 0, ops.find((o) => o.op === 'ipset-members')!);
+    const found = planViolations(early, modelOf(from), to, cfg).join('\n');
+    assert.match(found, /203\.0\.113\.33 from segress-g-c0000265 before iptables-restore #\d+ \(a member leaves a set only after every restore\)/);
+    assert.match(found, /sets and members, routes and rules before|add before remove/);
   });
 
   it('the safety rules catch a plan in the wrong order', () => {

@@ -2,7 +2,9 @@
 // The order keeps the data path closed at every step (DESIGN §2, §6); plan.test.ts and
 // plan.prop.test.ts check it on the plan itself (safety.ts):
 //  1. the tunnel first: routes below may point into it;
-//  2. sets before the iptables rules that use them;
+//  2. sets and their new members before the iptables rules that use them; members that leave a set
+//     only after every restore (7), so that a pod moving to another set is covered by both for a
+//     moment, never by neither;
 //  3. stale egress addresses before their SNAT goes (a late packet is never masqueraded with the
 //     node IP) and before the routes (a director route `via <IP> onlink` is refused while the IP is
 //     still local);
@@ -10,8 +12,8 @@
 //  5. iptables: one restore, or two when an SNAT goes, so that it goes only after the filter table
 //     guards its pods (natHandover);
 //  6. new egress addresses once their SNAT is in place, then their GARP;
-//  7. removals last: rules before their routes, sets once no rule references them, the tunnel once
-//     no route points into it.
+//  7. removals last: set members, rules before their routes, sets once no rule references them, the
+//     tunnel once no route points into it.
 // With the kernel lease (issue 14): its guard first; a released address's lease ends before the
 // address goes and its flows are forgotten after; a new tenure forgets the flows of an earlier one,
 // then takes its lease before the address and announces only once leased. Without `claim` nothing is
@@ -45,10 +47,10 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
   // 1. LinuxVxlan.addMissing also re-asserts the device's rp_filter: planned whenever a device is wanted
   if (desired.vxlan.device) ops.push({ op: 'vxlan-add', want: desired.vxlan, have: current.vxlan });
 
-  // 2. sets: a few members in place, anything else filled aside and swapped in
+  // 2. sets and joining members: a few members in place, anything else filled aside and swapped in
   const sets = planIpsets(desired.ipsets, current.ipsets, setNames(render).temp, cfg.inPlaceMembers);
-  if (sets.restore) ops.push({ op: 'ipset-restore', text: sets.restore });
-  if (sets.inPlace.length) ops.push({ op: 'ipset-members', changes: sets.inPlace });
+  if (sets.grow.restore) ops.push({ op: 'ipset-restore', text: sets.grow.restore });
+  if (sets.grow.inPlace.length) ops.push({ op: 'ipset-members', changes: sets.grow.inPlace });
 
   // 3. stale egress addresses
   const staleAddr = haveAddr.filter((ip) => isOurs(ip) && !wantAddr.has(ip));
@@ -77,7 +79,9 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
     ops.push(...planTenures(addrToAdd, [...wantAddr].filter((ip) => haveSet.has(ip) && !current.lease?.leased.has(ip)), lease, render.uplink));
   }
 
-  // 7. removals
+  // 7. removals, leaving members first (the restores above cover their pods elsewhere)
+  if (sets.shrink.restore) ops.push({ op: 'ipset-restore', text: sets.shrink.restore });
+  if (sets.shrink.inPlace.length) ops.push({ op: 'ipset-members', changes: sets.shrink.inPlace });
   const rulesToDel = missing(current.rules, desired.rules, ruleKey);
   const routesToDel = staleRoutes(desired.routes, current.routes);
   if (rulesToDel.length) ops.push({ op: 'rule-del', rules: rulesToDel });

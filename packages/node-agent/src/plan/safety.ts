@@ -14,12 +14,55 @@ function lastIndex<T>(xs: readonly T[], pick: (x: T) => boolean): number {
   return -1;
 }
 
-const ADDING = is('vxlan-add', 'ipset-restore', 'ipset-members', 'route-replace', 'rule-add', 'address-add', 'garp');
-const REMOVING = is('rule-del', 'route-del', 'ipset-destroy', 'vxlan-remove');
+type Members = Map<string, Set<string>>;
+
+/** Set contents after one ipset operation (restores as ipset applies them, line by line). */
+function applySets(sets: Members, o: Operation): Members {
+  const out: Members = new Map([...sets].map(([n, m]) => [n, new Set(m)]));
+  if (o.op === 'ipset-members') {
+    for (const c of o.changes) for (const m of c.add) out.get(c.set)?.add(m);
+    for (const c of o.changes) for (const m of c.del) out.get(c.set)?.delete(m);
+  }
+  if (o.op === 'ipset-destroy') for (const n of o.names) out.delete(n);
+  for (const l of o.op === 'ipset-restore' ? lines(o) : []) {
+    const [cmd, a, b] = l.split(' ');
+    if (cmd === 'create' && !out.has(a!)) out.set(a!, new Set());
+    if (cmd === 'add') out.get(a!)?.add(b!);
+    if (cmd === 'del') out.get(a!)?.delete(b!);
+    if (cmd === 'destroy') out.delete(a!);
+    const [x, y] = [out.get(a!), out.get(b!)];
+    if (cmd === 'swap' && x && y) out.set(a!, y).set(b!, x);
+  }
+  return out;
+}
+
+/** Per set operation: whether it creates a set or adds a member, and the members it takes from a set that stays. */
+function memberMoves(ops: readonly Operation[], current: KernelView): Map<Operation, { grows: boolean; lost: string[] }> {
+  const out = new Map<Operation, { grows: boolean; lost: string[] }>();
+  let sets: Members = new Map([...current.ipsets].map(([n, s]) => [n, new Set(s.members)]));
+  for (const o of ops.filter(is('ipset-restore', 'ipset-members', 'ipset-destroy'))) {
+    const next = applySets(sets, o);
+    let grows = false;
+    const lost: string[] = [];
+    for (const [n, m] of next) {
+      const had = sets.get(n);
+      if (!had || [...m].some((x) => !had.has(x))) grows = true;
+      for (const x of had ?? []) if (!m.has(x)) lost.push(`${x} from ${n}`);
+    }
+    out.set(o, { grows, lost });
+    sets = next;
+  }
+  return out;
+}
 
 /** Why each pair must run in this order; an empty list when the plan keeps every rule. */
 export function planViolations(ops: readonly Operation[], current: KernelView, desired: RenderedState, render: RenderConfig): string[] {
   const out: string[] = [];
+  const moves = memberMoves(ops, current);
+  const grows: Pick = (o) => !!moves.get(o)?.grows;
+  const shrinks: Pick = (o) => !!moves.get(o)?.lost.length;
+  const adding: Pick = (o) => is('vxlan-add', 'route-replace', 'rule-add', 'address-add', 'garp')(o) || grows(o);
+  const removing: Pick = (o) => is('rule-del', 'route-del', 'ipset-destroy', 'vxlan-remove')(o) || shrinks(o);
   const before = (a: Pick, b: Pick, why: string) => {
     const lastA = lastIndex(ops, a);
     const firstB = ops.findIndex(b);
@@ -27,14 +70,25 @@ export function planViolations(ops: readonly Operation[], current: KernelView, d
   };
   before(is('vxlan-add'), (o) => o.op === 'route-replace' && o.routes.some((r) => r.dev === render.vxlanDevice), 'the tunnel before the routes into it');
   before(is('address-del'), is('iptables-restore', 'route-replace'), 'a released address before its SNAT goes and before a route via it');
-  before(is('route-replace', 'rule-add', 'ipset-restore', 'ipset-members'), is('iptables-restore'), 'sets, routes and rules before the iptables rules that use them');
+  before((o) => is('route-replace', 'rule-add')(o) || grows(o), is('iptables-restore'), 'sets and members, routes and rules before the iptables rules that use them');
   before(is('iptables-restore'), is('address-add'), 'SNAT before the address');
-  before(ADDING, REMOVING, 'add before remove');
+  before(adding, removing, 'add before remove');
   before(is('rule-del'), is('route-del'), 'a rule before the route it points at');
   before(is('iptables-restore'), is('ipset-destroy'), 'a set once no iptables rule uses it');
   before(is('route-replace', 'route-del'), is('vxlan-remove'), 'the tunnel once no route points into it');
   out.push(...walk(ops, current, desired), ...handover(ops, current, desired, render.chainPrefix));
+  out.push(...leaving(ops, moves));
   return out;
+}
+
+/**
+ * A member leaves a set that stays only after every iptables restore: the restores are what cover
+ * its pod elsewhere (another egress IP's SNAT and accept rules, the leak guard), one table commit at
+ * a time. Sets that go entirely are the ipset-destroy rule's business.
+ */
+function leaving(ops: readonly Operation[], moves: ReturnType<typeof memberMoves>): string[] {
+  const last = lastIndex(ops, is('iptables-restore'));
+  return ops.flatMap((o, i) => (i < last ? (moves.get(o)?.lost ?? []).map((m) => `${o.op} #${i + 1}: ${m} before iptables-restore #${last + 1} (a member leaves a set only after every restore)`) : []));
 }
 
 /** Rules that follow what exists at each step: sets, route tables, fwmark rules, added addresses. */
