@@ -36,8 +36,8 @@ export interface ProbeReport {
   durationMs: number;
 }
 
-export function analyzeProbe(rec: ProbeRecord, expected: string | string[]): ProbeReport {
-  const ok = new Set(Array.isArray(expected) ? expected : [expected]);
+/** Replies by sequence number, and the sources seen (all, and the unexpected ones). */
+function tallyReplies(rec: ProbeRecord, ok: Set<string>) {
   const bySeq = new Map<number, string[]>();
   const sources: Record<string, number> = {};
   const wrongSources: Record<string, number> = {};
@@ -52,8 +52,11 @@ export function analyzeProbe(rec: ProbeRecord, expected: string | string[]): Pro
       wrongSources[src] = (wrongSources[src] ?? 0) + 1;
     }
   }
-  const sends = [...rec.sends].sort((a, b) => a[0] - b[0]);
-  const sendTime = new Map(sends);
+  return { bySeq, sources, wrongSources, wrongReplies };
+}
+
+/** Lost and answered sends, and the longest gap between the sends of correctly answered probes. */
+function sendGaps(sends: [number, number][], bySeq: Map<number, string[]>, ok: Set<string>) {
   const first = sends[0]?.[1];
   const last = sends[sends.length - 1]?.[1];
   let lost = 0;
@@ -70,7 +73,14 @@ export function analyzeProbe(rec: ProbeRecord, expected: string | string[]): Pro
     }
   }
   if (prevOkSend !== undefined && last !== undefined) maxSendGapMs = Math.max(maxSendGapMs, last - prevOkSend);
+  return { lost, answered, maxSendGapMs };
+}
 
+/** The longest time without a correct reply (see `ProbeReport.maxGapMs`), and the slowest one. */
+function replyGaps(rec: ProbeRecord, sends: [number, number][], ok: Set<string>) {
+  const sendTime = new Map(sends);
+  const first = sends[0]?.[1];
+  const last = sends[sends.length - 1]?.[1];
   const okReplies = rec.replies.filter(([, , src]) => ok.has(src)).sort((a, b) => a[1] - b[1]);
   let maxGapMs = 0;
   let maxGapStart: number | undefined;
@@ -89,16 +99,29 @@ export function analyzeProbe(rec: ProbeRecord, expected: string | string[]): Pro
     maxGapMs = last - prev;
     maxGapStart = prev;
   }
+  return { maxGapMs, maxGapStart, maxLatencyMs };
+}
+
+const tenths = (ms: number) => Math.round(ms * 10) / 10;
+
+export function analyzeProbe(rec: ProbeRecord, expected: string | string[]): ProbeReport {
+  const ok = new Set(Array.isArray(expected) ? expected : [expected]);
+  const { bySeq, sources, wrongSources, wrongReplies } = tallyReplies(rec, ok);
+  const sends = [...rec.sends].sort((a, b) => a[0] - b[0]);
+  const first = sends[0]?.[1];
+  const last = sends[sends.length - 1]?.[1];
+  const { lost, answered, maxSendGapMs } = sendGaps(sends, bySeq, ok);
+  const { maxGapMs, maxGapStart, maxLatencyMs } = replyGaps(rec, sends, ok);
   return {
     sent: sends.length,
     answered,
     lost,
     wrongSources,
     wrongReplies,
-    maxGapMs: Math.round(maxGapMs * 10) / 10,
+    maxGapMs: tenths(maxGapMs),
     maxGapStart,
-    maxSendGapMs: Math.round(maxSendGapMs * 10) / 10,
-    maxLatencyMs: Math.round(maxLatencyMs * 10) / 10,
+    maxSendGapMs: tenths(maxSendGapMs),
+    maxLatencyMs: tenths(maxLatencyMs),
     sources,
     errors: rec.errors.length,
     firstError: rec.errors[0]?.[1],
