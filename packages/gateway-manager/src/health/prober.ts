@@ -51,7 +51,7 @@ export interface NodeProberOptions {
    * says whether the probe may renew the node's lease: only while its last probe did not fail.
    */
   authenticate?: (node: string, claims: { renew: boolean }) => Record<string, string>;
-  /** Added to a lost node's lease before its IPs may move: clock rate and scheduling slack. Default 50 ms. */
+  /** Added to a lost node's lease before its IPs may move: clock rate and scheduling slack. Default 25 ms. */
   leaseMarginMs?: number;
   /** A node's verdict flipped (first verdict included). */
   onChange: (node: string, healthy: boolean) => void;
@@ -203,7 +203,7 @@ export class NodeProber {
     if (st.leaseMs !== undefined && st.lastRenewSentAt !== undefined) {
       st.leaseUntil = Math.max(st.leaseUntil ?? 0, st.lastRenewSentAt + st.leaseMs);
     }
-    const leaseOver = st.leaseUntil === undefined || now >= st.leaseUntil + (this.opts.leaseMarginMs ?? 50);
+    const leaseOver = st.leaseUntil === undefined || now >= st.leaseUntil + (this.opts.leaseMarginMs ?? 25);
     if (st.failures >= this.opts.failureThreshold && leaseOver && st.healthy !== false) {
       st.healthy = false;
       this.opts.onChange(node, false);
