@@ -11,8 +11,8 @@ import { execa } from 'execa';
 import { resolveK8sBinaries } from './k8s/binaries.js';
 import * as A from './lab/addressing.js';
 import { summarizeEchoLog } from './lab/echo-log.js';
-import { Lab, sleep, waitFor } from './lab/lab.js';
-import { formatProbeReport } from './lab/probe-analysis.js';
+import { Lab, sleep, waitFor, type LabPod } from './lab/lab.js';
+import { formatProbeReport, type ProbeReport } from './lab/probe-analysis.js';
 import { renderStatus } from './lab/status.js';
 import { ADMITTED_LABEL, EGRESS_IP, applyStandardPool, loseNode, waitMoved } from './scenario.js';
 
@@ -55,14 +55,87 @@ async function checkSystem(): Promise<void> {
   info(`ok: ${TOOLS.map(([c]) => c).join(', ')}`);
 }
 
-async function main(): Promise<void> {
-  await checkSystem();
+async function findK8sBinaries(): Promise<void> {
   step('kube-apiserver, etcd, kubectl (built once from the Go module proxy, then cached)');
   const bins = await resolveK8sBinaries().catch((err: Error) => {
     throw new Error(`${err.message}\n   the first run builds kube-apiserver and etcd with Go (with access to the Go module ` +
       'proxy): install Go, then run `npm run k8s:build` (takes minutes on two cores)');
   });
   info(bins.dir);
+}
+
+/** Applies the pool and the policy; returns the gateway that holds the egress IP and the source seen then. */
+async function applyEgress(lab: Lab, pod: LabPod): Promise<{ holder: string; after: string }> {
+  step('applying an EgressIPPool and a StaticEgressIP');
+  await applyStandardPool(lab);
+  await lab.applyPolicy({
+    namespace: 'shop', name: 'db-access', egressIPs: [EGRESS_IP],
+    podSelector: { matchLabels: { app: 'web' } }, destinationCIDRs: [A.EXTERNAL_CIDR],
+  });
+  info(`pool lan: ${A.EGRESS_POOL_CIDR} for namespaces labelled egress=allowed, nodes labelled staticegress.io/gateway`);
+  info(`policy shop/db-access: pods app=web → ${A.EXTERNAL_CIDR} leave as ${EGRESS_IP}`);
+  const assigned = await lab.waitAssigned('shop', 'db-access', 90_000);
+  const holder = assigned.get(EGRESS_IP) ?? '?';
+  info(`assigned: ${EGRESS_IP} → ${holder}`);
+
+  step('after: what the external server sees');
+  // The director programs its redirect a moment after the gateway took the address.
+  const after = await waitFor('the egress IP to be seen', async () => {
+    const src = await lab.sourceIPSeen(pod);
+    return src === EGRESS_IP ? src : undefined;
+  }, 30_000, 300).catch(() => lab.sourceIPSeen(pod));
+  info(`${pod.ip} → ${A.ECHO_IP}: the server sees ${after}` + (after === EGRESS_IP ? '   ✓ the egress IP' : '   ✗ NOT the egress IP'));
+  return { holder, after };
+}
+
+/** Loses the gateway under a continuous probe; returns the new holder and what the probe saw. */
+async function failover(lab: Lab, pod: LabPod, holder: string): Promise<{ newHolder: string; report: ProbeReport }> {
+  step(`failover: losing the gateway ${holder} under a continuous probe (UDP every 5 ms from the pod)`);
+  const probe = lab.startProbe(pod, { mode: 'udp', intervalMs: 5 });
+  await sleep(2_000);
+  const cutAt = Date.now();
+  await loseNode(lab, lab.nodeIndex(holder));
+  info(`${holder}: LAN link cut and node-agent killed (SIGKILL)`);
+  const newHolder = await waitMoved(lab, EGRESS_IP, holder, 90_000);
+  info(`${EGRESS_IP} now on ${newHolder} (${Date.now() - cutAt} ms after the cut, as seen by polling ip addr)`);
+  await sleep(3_000);
+  const report = await probe.stopAndAnalyze(EGRESS_IP);
+  info(formatProbeReport(report));
+  return { newHolder, report };
+}
+
+/** The demo proper, on a lab that is up; true when the egress IP was seen throughout. */
+async function runDemo(lab: Lab, since: number): Promise<boolean> {
+  await lab.ensureNamespace('shop', ADMITTED_LABEL);
+  const pod = await lab.addPod({ namespace: 'shop', name: 'web-1', node: 1, labels: { app: 'web' } });
+
+  step('before: what the external server sees from pod shop/web-1');
+  const before = await lab.sourceIPSeen(pod);
+  info(`${pod.ip} on node-1 → ${A.ECHO_IP}: the server sees ${before}   (node-1's address, via the CNI's masquerade)`);
+
+  const { holder, after } = await applyEgress(lab, pod);
+  const { newHolder, report } = await failover(lab, pod, holder);
+
+  step('result');
+  const nodeIPs = lab.nodeIndexes.map(A.nodeIP);
+  const leaked = lab.echoLog(since).filter((e) => e.proto === 'udp' && nodeIPs.includes(e.src));
+  console.log(`
+   before the policy : ${before}
+   with the policy   : ${after}
+   gateway           : ${holder} → ${newHolder}
+   FAILOVER GAP      : ${report.maxGapMs.toFixed(0)} ms (longest time without a correct reply; ${report.lost} of ${report.sent} probes lost)
+   wrong source      : ${report.wrongReplies === 0 && leaked.length === 0 ? 'never — every reply carried ' + EGRESS_IP : `YES: ${JSON.stringify(report.wrongSources)}`}`);
+  const final = await lab.sourceIPSeen(pod);
+  info(`a new connection now: the server sees ${final}`);
+  console.log(`\n${await renderStatus(lab)}`);
+  const ok = after === EGRESS_IP && final === EGRESS_IP && report.wrongReplies === 0;
+  if (!ok) console.log(`\nwhat the external server saw:\n${summarizeEchoLog(lab.echoLog(since))}`);
+  return ok;
+}
+
+async function main(): Promise<void> {
+  await checkSystem();
+  await findK8sBinaries();
 
   step('bringing the lab up');
   const lab = await Lab.up({ nodes: 3, managers: 2, gatewayNodes: [2, 3] });
@@ -72,59 +145,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
   const since = Date.now();
   try {
-    await lab.ensureNamespace('shop', ADMITTED_LABEL);
-    const pod = await lab.addPod({ namespace: 'shop', name: 'web-1', node: 1, labels: { app: 'web' } });
-
-    step('before: what the external server sees from pod shop/web-1');
-    const before = await lab.sourceIPSeen(pod);
-    info(`${pod.ip} on node-1 → ${A.ECHO_IP}: the server sees ${before}   (node-1's address, via the CNI's masquerade)`);
-
-    step('applying an EgressIPPool and a StaticEgressIP');
-    await applyStandardPool(lab);
-    await lab.applyPolicy({
-      namespace: 'shop', name: 'db-access', egressIPs: [EGRESS_IP],
-      podSelector: { matchLabels: { app: 'web' } }, destinationCIDRs: [A.EXTERNAL_CIDR],
-    });
-    info(`pool lan: ${A.EGRESS_POOL_CIDR} for namespaces labelled egress=allowed, nodes labelled staticegress.io/gateway`);
-    info(`policy shop/db-access: pods app=web → ${A.EXTERNAL_CIDR} leave as ${EGRESS_IP}`);
-    const assigned = await lab.waitAssigned('shop', 'db-access', 90_000);
-    const holder = assigned.get(EGRESS_IP) ?? '?';
-    info(`assigned: ${EGRESS_IP} → ${holder}`);
-
-    step('after: what the external server sees');
-    // The director programs its redirect a moment after the gateway took the address.
-    const after = await waitFor('the egress IP to be seen', async () => {
-      const src = await lab.sourceIPSeen(pod);
-      return src === EGRESS_IP ? src : undefined;
-    }, 30_000, 300).catch(() => lab.sourceIPSeen(pod));
-    info(`${pod.ip} → ${A.ECHO_IP}: the server sees ${after}` + (after === EGRESS_IP ? '   ✓ the egress IP' : '   ✗ NOT the egress IP'));
-
-    step(`failover: losing the gateway ${holder} under a continuous probe (UDP every 5 ms from the pod)`);
-    const probe = lab.startProbe(pod, { mode: 'udp', intervalMs: 5 });
-    await sleep(2_000);
-    const cutAt = Date.now();
-    await loseNode(lab, lab.nodeIndex(holder));
-    info(`${holder}: LAN link cut and node-agent killed (SIGKILL)`);
-    const newHolder = await waitMoved(lab, EGRESS_IP, holder, 90_000);
-    info(`${EGRESS_IP} now on ${newHolder} (${Date.now() - cutAt} ms after the cut, as seen by polling ip addr)`);
-    await sleep(3_000);
-    const report = await probe.stopAndAnalyze(EGRESS_IP);
-    info(formatProbeReport(report));
-
-    step('result');
-    const nodeIPs = lab.nodeIndexes.map(A.nodeIP);
-    const leaked = lab.echoLog(since).filter((e) => e.proto === 'udp' && nodeIPs.includes(e.src));
-    console.log(`
-   before the policy : ${before}
-   with the policy   : ${after}
-   gateway           : ${holder} → ${newHolder}
-   FAILOVER GAP      : ${report.maxGapMs.toFixed(0)} ms (longest time without a correct reply; ${report.lost} of ${report.sent} probes lost)
-   wrong source      : ${report.wrongReplies === 0 && leaked.length === 0 ? 'never — every reply carried ' + EGRESS_IP : `YES: ${JSON.stringify(report.wrongSources)}`}`);
-    const final = await lab.sourceIPSeen(pod);
-    info(`a new connection now: the server sees ${final}`);
-    console.log(`\n${await renderStatus(lab)}`);
-    ok = after === EGRESS_IP && final === EGRESS_IP && report.wrongReplies === 0;
-    if (!ok) console.log(`\nwhat the external server saw:\n${summarizeEchoLog(lab.echoLog(since))}`);
+    ok = await runDemo(lab, since);
   } catch (err) {
     console.error(`\ndemo failed: ${(err as Error).message}`);
     console.error(`what the external server saw:\n${summarizeEchoLog(lab.echoLog(since))}`);
