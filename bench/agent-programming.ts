@@ -135,6 +135,57 @@ async function measureRSS(): Promise<{ rssMB: number; heapMB: number; peakRssMB:
   }
 }
 
+/** What the kernel runs measured, each run appending to the lists. */
+interface KernelRuns {
+  agentFull: number[];
+  agentRender: number[];
+  incr: number[];
+  incrRender: number[];
+  incrKernelRuns: number[];
+  baseFull: number[];
+  baseIncr: number[];
+  phases: Record<string, number>[];
+  driverRSS: number;
+}
+
+/** The agent's syncer in a fresh namespace: a full apply from empty, then one pod added. */
+async function measureAgent(state: NodeState, withExtra: NodeState, k: KernelRuns): Promise<void> {
+  await withNamespace(async (ns) => {
+    const d = new Driver(ns);
+    try {
+      const a = await d.call({ op: 'sync', state });
+      if (!a.ok) throw new Error(a.error);
+      k.agentFull.push(a.ms);
+      k.agentRender.push(a.result.renderMs ?? 0);
+      k.phases.push(a.result.phases ?? {});
+      const b = await d.call({ op: 'sync', state: withExtra });
+      if (!b.ok) throw new Error(b.error);
+      k.incr.push(b.ms);
+      k.incrRender.push(b.result.renderMs ?? 0);
+      k.incrKernelRuns.push(Object.values(b.result.phases ?? {}).reduce((x, y) => x + y, 0));
+      k.phases.push(b.result.phases ?? {});
+      k.driverRSS = Math.max(k.driverRSS, b.rss);
+    } finally {
+      await d.close();
+    }
+  });
+}
+
+/** The hand-written minimal baseline in a fresh namespace: the same full apply, then the same one add. */
+async function measureBaseline(state: NodeState, withExtra: NodeState, k: KernelRuns): Promise<void> {
+  await withNamespace(async (ns) => {
+    const t = baselineTexts(state);
+    const exec = (cmd: string[], input: string) => execa('ip', ['netns', 'exec', ns, ...cmd], { input });
+    k.baseFull.push(await timeMs(async () => {
+      await exec(['ipset', 'restore'], t.ipset);
+      await exec(['iptables-restore', '--noflush'], t.iptables);
+      await exec(['ip', '-batch', '-'], t.ip);
+    }));
+    const pod = withExtra.director.find((x) => x.podIPs.length !== state.director.find((y) => y.egressIP === x.egressIP)!.podIPs.length)!;
+    k.baseIncr.push(await timeMs(() => exec(['ipset', 'restore'], `add segress-d-${pod.slot} 203.0.113.250\n`)));
+  });
+}
+
 export async function run(opts: BenchOptions): Promise<BenchResult> {
   const runs = opts.quick ? 3 : 7;
   const POLICIES = 760;
@@ -148,41 +199,12 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const pureTimes: number[] = [];
   for (let i = 0; i < runs; i++) pureTimes.push(await timeMs(async () => renderState(computeNodeState(fullInput), RENDER)));
 
-  const agentFull: number[] = [], agentRender: number[] = [], incr: number[] = [], incrRender: number[] = [], incrKernelRuns: number[] = [], baseFull: number[] = [], baseIncr: number[] = [];
-  const phases: Record<string, number>[] = [];
-  let driverRSS = 0;
+  const k: KernelRuns = { agentFull: [], agentRender: [], incr: [], incrRender: [], incrKernelRuns: [], baseFull: [], baseIncr: [], phases: [], driverRSS: 0 };
   for (let i = 0; i < runs; i++) {
-    await withNamespace(async (ns) => {
-      const d = new Driver(ns);
-      try {
-        const a = await d.call({ op: 'sync', state });
-        if (!a.ok) throw new Error(a.error);
-        agentFull.push(a.ms);
-        agentRender.push(a.result.renderMs ?? 0);
-        phases.push(a.result.phases ?? {});
-        const b = await d.call({ op: 'sync', state: withExtra });
-        if (!b.ok) throw new Error(b.error);
-        incr.push(b.ms);
-        incrRender.push(b.result.renderMs ?? 0);
-        incrKernelRuns.push(Object.values(b.result.phases ?? {}).reduce((x, y) => x + y, 0));
-        phases.push(b.result.phases ?? {});
-        driverRSS = Math.max(driverRSS, b.rss);
-      } finally {
-        await d.close();
-      }
-    });
-    await withNamespace(async (ns) => {
-      const t = baselineTexts(state);
-      const exec = (cmd: string[], input: string) => execa('ip', ['netns', 'exec', ns, ...cmd], { input });
-      baseFull.push(await timeMs(async () => {
-        await exec(['ipset', 'restore'], t.ipset);
-        await exec(['iptables-restore', '--noflush'], t.iptables);
-        await exec(['ip', '-batch', '-'], t.ip);
-      }));
-      const pod = withExtra.director.find((x) => x.podIPs.length !== state.director.find((y) => y.egressIP === x.egressIP)!.podIPs.length)!;
-      baseIncr.push(await timeMs(() => exec(['ipset', 'restore'], `add segress-d-${pod.slot} 203.0.113.250\n`)));
-    });
+    await measureAgent(state, withExtra, k);
+    await measureBaseline(state, withExtra, k);
   }
+  const { agentFull, agentRender, incr, incrRender, incrKernelRuns, baseFull, baseIncr, phases, driverRSS } = k;
   const med = (v: number[]) => percentile(v, 50);
   const rss = await measureRSS();
   const fullMs = med(agentFull);
