@@ -91,20 +91,29 @@ function leaving(ops: readonly Operation[], moves: ReturnType<typeof memberMoves
   return ops.flatMap((o, i) => (i < last ? (moves.get(o)?.lost ?? []).map((m) => `${o.op} #${i + 1}: ${m} before iptables-restore #${last + 1} (a member leaves a set only after every restore)`) : []));
 }
 
+/** What `walk` tracks, as it is before the first operation. */
+function startOfWalk(current: KernelView, desired: RenderedState) {
+  return {
+    sets: new Set(current.ipsets.keys()),
+    tables: new Set(current.routes.filter((r) => !r.dst).map((r) => r.table)),
+    marks: new Set(current.rules.map((r) => r.fwmark)),
+    /** egress IPs with a SNAT rule, before or after */
+    snat: new Set([...current.iptables.nat.chains.values(), ...desired.iptables.nat.values()].flat()
+      .map((l) => / --to-source (\S+)$/.exec(l)?.[1]).filter((x) => x !== undefined)),
+    /** sets the desired rules use */
+    wantedSets: new Set([...Object.values(desired.iptables)].flatMap((t) => [...t.values()].flat())
+      .flatMap((l) => [...l.matchAll(/--match-set (\S+) /g)].map((m) => m[1]!))),
+    present: new Set(current.addresses.map((a) => a.ip)),
+    leaseMode: current.lease !== undefined,
+    leased: new Set(current.lease?.leased ?? []),
+  };
+}
+
 /** Rules that follow what exists at each step: sets, route tables, fwmark rules, added addresses. */
 function walk(ops: readonly Operation[], current: KernelView, desired: RenderedState): string[] {
   const out: string[] = [];
-  const sets = new Set(current.ipsets.keys());
-  const tables = new Set(current.routes.filter((r) => !r.dst).map((r) => r.table));
-  const marks = new Set(current.rules.map((r) => r.fwmark));
-  const snat = new Set([...current.iptables.nat.chains.values(), ...desired.iptables.nat.values()].flat()
-    .map((l) => / --to-source (\S+)$/.exec(l)?.[1]).filter((x) => x !== undefined));
-  const wantedSets = new Set([...Object.values(desired.iptables)].flatMap((t) => [...t.values()].flat())
-    .flatMap((l) => [...l.matchAll(/--match-set (\S+) /g)].map((m) => m[1]!)));
+  const { sets, tables, marks, snat, wantedSets, present, leaseMode, leased } = startOfWalk(current, desired);
   let added = new Set<string>();
-  const present = new Set(current.addresses.map((a) => a.ip));
-  const leaseMode = current.lease !== undefined;
-  const leased = new Set(current.lease?.leased ?? []);
   const forgotten = new Set<string>();
   ops.forEach((o, i) => {
     const at = `${o.op} #${i + 1}`;
