@@ -12,4 +12,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Product, lab and bench code: a long file or function is a missing seam. A function that is
+    // longer for a reason says so: `// eslint-disable-next-line max-lines-per-function -- <why>`.
+    // Tests (describe blocks, suites) are exempt.
+    ignores: ['**/*.test.ts', 'e2e/suites/**'],
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
+    },
+  },
 );
