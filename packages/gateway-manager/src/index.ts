@@ -1,5 +1,4 @@
 export * from './assign/assign.js';
-export { compareIPs } from './assign/ip-order.js';
 export { computePolicyStatus, computeInvalidPolicyStatus } from './controller/status.js';
 export type { PolicyEvent, PolicyStatusInput, PolicyStatusResult, PodConflict } from './controller/status.js';
 export { Controller } from './controller/controller.js';

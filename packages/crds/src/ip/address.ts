@@ -132,8 +132,17 @@ export function compareIPAddresses(a: IPAddress, b: IPAddress): number {
  * text. Parses on every call; to sort many, parse once (parseIP) and use compareIPAddresses.
  */
 export function compareIPs(a: string, b: string): number {
-  const x = parseIP(a);
-  const y = parseIP(b);
+  return compareParsed(parseIP(a), a, parseIP(b), b);
+}
+
+/** The items in compareIPs order of ipOf(item), parsing each address once. */
+export function sortByIP<T>(items: readonly T[], ipOf: (item: T) => string): T[] {
+  const keyed = items.map((item) => ({ item, text: ipOf(item), ip: parseIP(ipOf(item)) }));
+  keyed.sort((x, y) => compareParsed(x.ip, x.text, y.ip, y.text));
+  return keyed.map((k) => k.item);
+}
+
+function compareParsed(x: IPAddress | undefined, a: string, y: IPAddress | undefined, b: string): number {
   if (x && y) return compareIPAddresses(x, y) || compareText(a, b);
   if (x || y) return x ? -1 : 1;
   return compareText(a, b);

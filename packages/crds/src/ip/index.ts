@@ -2,7 +2,7 @@
 export {
   canonicalIP, compareIPAddresses, compareIPs, formatIP, ipFromBytes, ipFromHex, ipToBytes, ipToHex, ipv4FromInt,
   ipv4ToInt, ipv6FromBigInt, ipv6ToBigInt, isGlobalUnicastIPv4, parseIP, parseIPv4, parseIPv4Address, parseIPv6,
-  parseIPv6Address,
+  parseIPv6Address, sortByIP,
 } from './address.js';
 export type { IPAddress, IPFamily, IPv4Address, IPv6Address } from './address.js';
 export { cidrAddress, cidrContainsIP, cidrNetwork, cidrsOverlap, mustParseCIDRv4, networkOf, parseCIDR, parseCIDRv4 } from './cidr.js';

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import ipaddr from 'ipaddr.js';
 import {
   cidrContainsIP, compareIPAddresses, compareIPs, formatIP, ipFromBytes, ipFromHex, ipToBytes, ipToHex, parseCIDR, parseIP,
-  parseIPv4, type IPAddress,
+  parseIPv4, sortByIP, type IPAddress,
 } from './index.js';
 
 const RUNS = 1000;
@@ -57,6 +57,7 @@ describe('ip module properties', () => {
       const sorted = [...xs].sort(compareIPs);
       for (let i = 1; i < sorted.length; i++) assert.ok(compareIPs(sorted[i - 1]!, sorted[i]!) <= 0);
       assert.deepEqual([...xs].reverse().sort(compareIPs), sorted);
+      assert.deepEqual(sortByIP(xs, (x) => x), sorted);
     }), { numRuns: RUNS });
   });
 });

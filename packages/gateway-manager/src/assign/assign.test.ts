@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { assignEgressIPs, type AssignInput, type AssignNode } from './assign.js';
-import { compareIPs } from './ip-order.js';
+import { compareIPs } from '@static-egress/crds';
 
 const ANN = 'staticegress.io/max-egress-ips';
 

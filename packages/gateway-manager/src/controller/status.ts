@@ -2,6 +2,7 @@
 // Events are derived from the difference between the status on the server and the new one, so a
 // restarted or newly leading manager does not repeat them.
 import {
+  compareIPs,
   computeStatusNodes,
   ConditionType,
   EventReason,
@@ -13,7 +14,6 @@ import {
   type StaticEgressIPStatus,
 } from '@static-egress/crds';
 import type { Move, Unassigned } from '../assign/assign.js';
-import { compareIPs } from '../assign/ip-order.js';
 
 export interface PolicyEvent {
   type: 'Normal' | 'Warning';
