@@ -11,6 +11,8 @@ describe('lab ARP capture', () => {
       { t: 1000, srcMac: A, op: 'request', sender: '192.0.2.100', target: '192.0.2.1' });
     assert.deepEqual(parseArpLine(line(2000, B, `Reply 192.0.2.100 is-at ${B}`)), { t: 2000, srcMac: B, op: 'reply', sender: '192.0.2.100', target: '' });
     assert.deepEqual(parseArpLine(line(3000, A, 'Request who-has 192.0.2.100 tell 192.0.2.100'))?.sender, '192.0.2.100');
+    assert.deepEqual(parseArpLine(line(3000, A, 'Request who-has 192.0.2.100 (ff:ff:ff:ff:ff:ff) tell 192.0.2.100')),
+      { t: 3000, srcMac: A, op: 'request', sender: '192.0.2.100', target: '192.0.2.100' }, 'a GARP as arping -U sends it');
     assert.equal(parseArpLine('listening on br, link-type EN10MB (Ethernet)'), undefined);
   });
 

@@ -18,8 +18,9 @@ export interface ArpFrame {
 }
 
 // 1764469200.123456 aa:bb:cc:dd:ee:ff > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has 192.0.2.1 tell 192.0.2.100, length 28
+// 1764469200.123456 aa:bb:cc:dd:ee:ff > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has 192.0.2.100 (ff:ff:ff:ff:ff:ff) tell 192.0.2.100, length 28
 // 1764469200.123456 aa:bb:cc:dd:ee:ff > 11:22:33:44:55:66, ethertype ARP (0x0806), length 42: Reply 192.0.2.100 is-at aa:bb:cc:dd:ee:ff, length 28
-const LINE = /^(\d+\.\d+) ([0-9a-f:]{17}) > [0-9a-f:]{17}, ethertype ARP[^:]*: (?:Request who-has (\S+) tell (\S+)|Reply (\S+) is-at)/;
+const LINE = /^(\d+\.\d+) ([0-9a-f:]{17}) > [0-9a-f:]{17}, ethertype ARP[^:]*: (?:Request who-has (\S+)(?: \([0-9a-f:]+\))? tell (\S+)|Reply (\S+) is-at)/;
 
 export function parseArpLine(line: string): ArpFrame | undefined {
   const m = LINE.exec(line.trim());

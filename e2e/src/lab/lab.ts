@@ -161,10 +161,11 @@ export class Lab {
 
   /** The router asks who-has `ip` every `intervalMs` (as a busy router would), until the returned stop. */
   routerAsks(ip: string, intervalMs = 100): () => Promise<void> {
-    const d = this.ctx.daemon(`router-arping-${ip}`, this.names.routerNs, 'arping',
-      ['-b', '-i', String(intervalMs / 1000), '-I', this.names.routerLan, ip]);
+    // iputils arping takes whole seconds for -i: one broadcast request per process instead
+    const d = this.ctx.daemon(`router-arping-${ip}`, this.names.routerNs, 'sh', ['-c',
+      `while :; do arping -q -b -c 1 -w 1 -I ${this.names.routerLan} ${ip} & sleep ${intervalMs / 1000}; done`]);
     d.start();
-    return () => d.stop('SIGINT', 3_000);
+    return () => d.stop('SIGTERM', 3_000);
   }
 
   // --- daemons (daemons.ts) -----------------------------------------------------------------------
