@@ -13,6 +13,7 @@ const layers = [
   ['kernel', /^packages\/node-agent\/test\/kernel\/.*\.test\.ts$/],
   ['api', /^packages\/[^/]+\/test\/api\/.*\.test\.ts$/],
   ['e2e', /^e2e\/suites\/.*\.test\.ts$/],
+  ['deploy', /^e2e\/suites\/deploy\/.*\.deploy\.ts$/],
 ];
 const only = process.argv.slice(2);
 let passed = 0, failed = 0, pending = 0;

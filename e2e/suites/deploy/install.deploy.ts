@@ -2,7 +2,8 @@
 // namespace (e2e/src/kubelet-lab). Install from the shipped manifests → pool + policy → the external
 // server sees the egress IP from a real pod; the documented uninstall leaves no rule, chain, set,
 // route, ip rule or egress address of ours on any node, and pods egress normally afterwards.
-// Not part of `npm test` yet (file suffix .deploy.ts): `npm run test:deploy`.
+// Its own layer of `npm test` (file suffix .deploy.ts, after e2e): `npm run test:deploy`; needs the
+// node binaries (tools/k8s/build-node.sh) and the image tools, which `.ci/run` installs and builds.
 import assert from 'node:assert/strict';
 import { GATEWAY_LABEL } from '@static-egress/crds';
 import { KubeletLab } from '../../src/kubelet-lab/index.js';
