@@ -30,6 +30,10 @@ describe('kubelet-lab config', () => {
     assert.match(direct, /value: 203\.0\.113\.0\/24/);
     assert.doesNotMatch(direct, /--mode=vxlan/);
     assert.match(C.renderInstallKustomization({ base: 'm', clusterCIDRs: [], mode: 'vxlan' }), /--mode=vxlan/);
+    assert.doesNotMatch(direct, /images:/);
+    const upgrade = parse(C.renderInstallKustomization({ base: 'm', clusterCIDRs: [], mode: 'direct', imageTag: '0.1.1' })) as
+      { images: { name: string; newTag: string }[] };
+    assert.deepEqual(upgrade.images, [{ name: 'static-egress', newTag: '0.1.1' }]);
   });
   it('drops the fast lab stand-in CNI from node namespaces and adds the apiserver DNAT', () => {
     const plan = planTopology({ prefix: 'selabcd', nodes: 2, managers: 0, overlay: false });

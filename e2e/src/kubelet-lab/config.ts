@@ -152,14 +152,17 @@ export function renderFlannelNetConf(o: { network: string; subnetLen: number; ba
 
 /**
  * The install overlay: the shipped base as it is, plus what the docs tell every cluster to set
- * (the agent's CLUSTER_CIDRS) and, for an overlay CNI, the agent's VXLAN mode.
+ * (the agent's CLUSTER_CIDRS), for an overlay CNI the agent's VXLAN mode, and for an upgrade the tag.
  */
-export function renderInstallKustomization(o: { base: string; clusterCIDRs: string[]; mode: 'direct' | 'vxlan' }): string {
+export function renderInstallKustomization(o: { base: string; clusterCIDRs: string[]; mode: 'direct' | 'vxlan';
+  imageTag?: string }): string {
   const lines = [
     'apiVersion: kustomize.config.k8s.io/v1beta1',
     'kind: Kustomization',
     'resources:',
     `  - ${o.base}`,
+    // an upgrade as docs/install.md describes it: the same manifests with a new image tag
+    ...(o.imageTag ? ['images:', '  - name: static-egress', `    newTag: ${JSON.stringify(o.imageTag)}`] : []),
     'patches:',
     '  - target: { kind: ConfigMap, name: static-egress-agent-config }',
     '    patch: |-',

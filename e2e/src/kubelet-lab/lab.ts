@@ -212,12 +212,17 @@ export class KubeletLab {
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult> { return this.cluster.kubectl(args, opts); }
 
   /** The documented install: the shipped base plus this cluster's CIDRs (and the agent's mode). */
-  installDir(): string {
+  installDir(opts: { imageTag?: string } = {}): string {
     const dir = join(this.dir, 'install');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'kustomization.yaml'), renderInstallKustomization({
-      base: relative(dir, join(REPO_ROOT, 'manifests')), clusterCIDRs: A.CLUSTER_CIDRS, mode: this.mode }));
+      base: relative(dir, join(REPO_ROOT, 'manifests')), clusterCIDRs: A.CLUSTER_CIDRS, mode: this.mode, ...opts }));
     return dir;
+  }
+
+  /** A new tag for an imported image on every node: what a registry push of a new version would give. */
+  async tagImage(from: string, to: string): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.tagImage(from, to)));
   }
 
   echoLog(sinceMs = 0): EchoEntry[] { return readEchoLog(this.echoLogPath, sinceMs); }

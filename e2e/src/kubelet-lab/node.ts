@@ -83,6 +83,12 @@ export class KubeletNode {
       { reject }) as Promise<{ exitCode?: number; stdout: string; stderr: string }>;
   }
 
+  /** Another name for an image already imported (`static-egress:0.1.0` is docker.io/library/… to containerd). */
+  async tagImage(from: string, to: string): Promise<void> {
+    const full = (ref: string): string => (ref.includes('/') ? ref : `docker.io/library/${ref}`);
+    await this.ctr(['images', 'tag', '--force', full(from), full(to)]);
+  }
+
   /** flanneld with the kube subnet manager: it waits for the Node's podCIDR (controller-manager). */
   startFlanneld(): void {
     this.flanneld = this.inNetns('flanneld', ['env', `NODE_NAME=${this.spec.name}`, this.shared.bins.flanneld,
