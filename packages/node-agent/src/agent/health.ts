@@ -44,20 +44,25 @@ export function healthzBody(o: Pick<HealthzOptions, 'held' | 'fenced' | 'lease'>
   };
 }
 
-/** Whether this request is a manager's contact: signed, vouching, in time. Renews the lease if so. */
-export function acceptProbe(o: Pick<HealthzOptions, 'verifier' | 'lease' | 'now' | 'onRefused'>, token: string | string[] | undefined): boolean {
-  if (!o.verifier || token === undefined) return false; // an ordinary reader: allowed, grants nothing
+/**
+ * For how many ms this request is a manager's contact (0: none): signed, vouching, in time. Renews
+ * the kernel lease for that long if so.
+ */
+export function acceptProbe(o: Pick<HealthzOptions, 'verifier' | 'lease' | 'now' | 'onRefused'>, token: string | string[] | undefined): number {
+  if (!o.verifier || token === undefined) return 0; // an ordinary reader: allowed, grants nothing
   const v = o.verifier.verify(token, o.now());
   if (!v.ok) {
     o.onRefused?.(v.reason);
-    return false;
+    return 0;
   }
-  return o.lease ? o.lease.probe(v.sentAt, v.renew) : v.renew;
+  if (o.lease) return o.lease.probe(v.sentAt, v.renew);
+  return v.renew ? Number.POSITIVE_INFINITY : 0;
 }
 
 export function healthzRoute(o: HealthzOptions): RouteHandler {
   return (req, res) => {
-    if (acceptProbe(o, req.headers[PROBE_AUTH_HEADER])) o.fence.contact();
+    const granted = acceptProbe(o, req.headers[PROBE_AUTH_HEADER]);
+    if (granted > 0) o.fence.contact(granted);
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : `${JSON.stringify(healthzBody(o))}\n`);
   };

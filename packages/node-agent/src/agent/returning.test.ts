@@ -42,7 +42,8 @@ function setup() {
   /** The manager's probe, every 100 ms for `ms` (what healthzRoute does with a valid one). */
   const probed = async (ms: number) => {
     for (let t = 0; t < ms; t += 100) {
-      if (keeper.probe(clock.now(), true)) fence.contact();
+      const granted = keeper.probe(clock.now(), true);
+      if (granted) fence.contact(granted);
       await clock.advanceAsync(100);
     }
   };

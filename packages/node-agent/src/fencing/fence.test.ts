@@ -46,4 +46,19 @@ describe('Fence', () => {
     assert.equal(f.mayClaim(), false);
     assert.equal(f.msUntilFence(), 301);
   });
+
+  it('a late probe keeps the node unfenced only for what it granted', () => {
+    const clock = new FakeClock();
+    const f = new Fence(clock, 300);
+    f.contact(100);
+    clock.advance(100);
+    assert.equal(f.isFenced(), false);
+    clock.advance(1);
+    assert.equal(f.isFenced(), true);
+    f.contact(500);
+    clock.advance(300);
+    assert.equal(f.isFenced(), false, 'capped at the window');
+    clock.advance(1);
+    assert.equal(f.isFenced(), true);
+  });
 });

@@ -20,11 +20,12 @@ export class Fence {
   /** A real contact since the start (the start's grace is none). */
   private contacted = false;
 
-  contact(): void {
+  /** Contact that keeps the node unfenced for `validForMs` (at most the window: a late probe grants less). */
+  contact(validForMs = this.windowMs): void {
     this.contacted = true;
     const now = this.clock.now();
     if (now - this.lastContact > this.windowMs) this.lapse();
-    this.lastContact = now;
+    this.lastContact = Math.max(this.lastContact, now + Math.min(validForMs, this.windowMs) - this.windowMs);
   }
 
   /** Kernel leases ran out before they could be renewed (or contact came back after a gap). */

@@ -21,11 +21,11 @@ function setup(held: string[] | null = [A, B]) {
 
 describe('LateProbeFilter', () => {
   it('judges arrival against the fastest recent probe, whatever the clock offset', () => {
-    const f = new LateProbeFilter(100);
-    assert.equal(f.inTime(0, 5_000), true); // 5 s clock offset: fine
-    assert.equal(f.inTime(100, 5_103), true);
-    assert.equal(f.inTime(200, 5_290), true, '90 ms later than the fastest: in time');
-    assert.equal(f.inTime(300, 5_420), false, '120 ms later than the fastest: late');
+    const f = new LateProbeFilter();
+    assert.equal(f.lateness(0, 5_000), 0); // 5 s clock offset: fine
+    assert.equal(f.lateness(100, 5_103), 3);
+    assert.equal(f.lateness(200, 5_290), 90);
+    assert.equal(f.lateness(300, 5_420), 120);
   });
 });
 
@@ -34,7 +34,7 @@ describe('LeaseKeeper', () => {
     const { clock, table, keeper } = setup();
     await table.claim([A, B], 300);
     clock.advance(200);
-    assert.equal(keeper.probe(clock.now() - 1, true), true);
+    assert.equal(keeper.probe(clock.now() - 1, true), 300);
     await settle();
     clock.advance(200);
     assert.deepEqual([...(await table.leased())].sort(), [A, B], 'renewed at t=200: runs to 500');
@@ -42,17 +42,31 @@ describe('LeaseKeeper', () => {
     assert.equal((await table.leased()).size, 0, 'no probe: the kernel lets them run out');
   });
 
-  it('a probe that does not vouch (manager suspects the node) or arrives late is no contact and renews nothing', async () => {
+  it('a probe that does not vouch (manager suspects the node) or arrives after the whole budget is no contact and renews nothing', async () => {
     const { clock, table, keeper } = setup();
     await table.claim([A], 300);
     keeper.probe(clock.now(), true); // the fastest probe: offset 0
     await settle();
     clock.advance(200);
-    assert.equal(keeper.probe(clock.now(), false), false);
-    assert.equal(keeper.probe(clock.now() - 150, true), false, 'sent 150 ms ago: late');
+    assert.equal(keeper.probe(clock.now(), false), 0);
+    assert.equal(keeper.probe(clock.now() - 400, true), 0, 'sent 400 ms ago: lease + tolerance spent');
     await settle();
     clock.advance(101);
     assert.equal((await table.leased()).size, 0);
+  });
+
+  it('a late probe (a busy event loop) renews for what is left of lease + tolerance after its send', async () => {
+    const { clock, table, keeper } = setup();
+    await table.claim([A], 300);
+    keeper.probe(clock.now(), true); // offset 0
+    await settle();
+    clock.advance(100);
+    assert.equal(keeper.probe(clock.now() - 250, true), 150, '250 ms late: 300 + 100 − 250');
+    await settle();
+    clock.advance(149);
+    assert.equal((await table.leased()).size, 1);
+    clock.advance(2);
+    assert.equal((await table.leased()).size, 0, 'ends 400 ms after the send, as the manager counts');
   });
 
   it('never revives a lease that ran out: reports it as lapsed instead', async () => {

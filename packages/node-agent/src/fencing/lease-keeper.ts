@@ -1,9 +1,10 @@
 // Keeps this gateway's kernel lease (render/lease.ts) alive while, and only while, the managers
 // vouch for it (issue 14 §3, §4). Each authenticated probe that vouches renews the running leases;
 // a lease that has run out is never revived here (only a claim in a pass, after the API confirmed the
-// assignment again). A probe that arrives much later than probes usually do (held in a queue,
-// retransmitted) renews nothing: the manager counts the lease from when it sent the probe, so the
-// lease may only run `leaseMs + lateToleranceMs` past a send.
+// assignment again). The manager counts the lease from when it sent the probe, so a lease may run at
+// most `leaseMs + lateToleranceMs` past a send: a probe that arrives later than the fastest recent
+// ones (held in a queue, retransmitted, or waiting for a busy event loop) renews for that much less,
+// and one later than the whole budget renews nothing.
 import type { Clock } from '@static-egress/controller-kit';
 import type { LeaseTable } from '../kernel/interfaces.js';
 
@@ -18,19 +19,19 @@ export interface LeaseSettings {
 
 /**
  * The one-way delay plus clock offset of recent probes (receive time − the manager's send time); a
- * probe is late when its figure exceeds the smallest recent one by more than the tolerance. Clocks
- * need not agree: only differences between probes count, over a sliding window, so drift is followed.
+ * probe's lateness is how far its figure exceeds the smallest recent one. Clocks need not agree: only
+ * differences between probes count, over a sliding window, so drift is followed.
  */
 export class LateProbeFilter {
   private readonly offsets: number[] = [];
-  constructor(private readonly toleranceMs: number, private readonly window = 64) {}
+  constructor(private readonly window = 64) {}
 
-  /** Records the probe and says whether it arrived in time. */
-  inTime(sentAt: number, receivedAt: number): boolean {
+  /** Records the probe and returns how late it arrived (ms, ≥ 0). */
+  lateness(sentAt: number, receivedAt: number): number {
     const offset = receivedAt - sentAt;
     this.offsets.push(offset);
     if (this.offsets.length > this.window) this.offsets.shift();
-    return offset - Math.min(...this.offsets) <= this.toleranceMs;
+    return offset - Math.min(...this.offsets);
   }
 }
 
@@ -52,7 +53,7 @@ export class LeaseKeeper {
   private stopped = false;
 
   constructor(private readonly o: LeaseKeeperOptions) {
-    this.late = new LateProbeFilter(o.settings.lateToleranceMs);
+    this.late = new LateProbeFilter();
   }
 
   /** How long after a vouching probe is sent the lease may run: what /healthz reports as `leaseMs`. */
@@ -61,19 +62,21 @@ export class LeaseKeeper {
   }
 
   /**
-   * An authenticated probe arrived; returns whether it counts as contact (it vouches and is in time).
-   * The renewal runs in the background; one at a time (a probe during a renewal is covered by it).
+   * An authenticated probe arrived; returns for how many ms it counts as contact (0: none — it does
+   * not vouch, or came too late). The renewal runs in the background, one at a time (a probe during a
+   * renewal is covered by it).
    */
-  probe(sentAt: number, renew: boolean): boolean {
-    const inTime = this.late.inTime(sentAt, this.o.clock.now());
-    if (!renew || !inTime || this.stopped) return false;
+  probe(sentAt: number, renew: boolean): number {
+    const { leaseMs, lateToleranceMs } = this.o.settings;
+    const grant = Math.min(leaseMs, leaseMs + lateToleranceMs - this.late.lateness(sentAt, this.o.clock.now()));
+    if (!renew || grant <= 0 || this.stopped) return 0;
     const held = this.o.held();
-    if (!held || held.size === 0 || this.renewing) return true;
+    if (!held || held.size === 0 || this.renewing) return grant;
     this.renewing = true;
-    this.o.table.renew([...held], this.o.settings.leaseMs)
+    this.o.table.renew([...held], grant)
       .then((lapsed) => { if (lapsed.length) this.o.onLapsed(lapsed); }, (err: Error) => this.o.onError(err))
       .finally(() => { this.renewing = false; });
-    return true;
+    return grant;
   }
 
   /** Stretches the running leases over an agent restart (they still never revive an expired one). */

@@ -2,7 +2,7 @@
 // rules cannot reference a missing set, a referenced set cannot be destroyed, a referenced chain
 // cannot be deleted, `-D` of a missing rule fails, an iptables transaction applies all or nothing.
 import type { RouteIntent, RuleIntent, VxlanIntent } from '../render/types.js';
-import type { AddressManager, GarpSender, IpsetMembers, IpsetRestorer, MemberChange, IptablesRestorer, Kernel, OwnedAddress, RouteTable, RuleTable, VxlanManager } from './interfaces.js';
+import type { AddressManager, GarpSender, GuardTable, IpsetMembers, IpsetRestorer, MemberChange, IptablesRestorer, Kernel, OwnedAddress, RouteTable, RuleTable, VxlanManager } from './interfaces.js';
 
 const BUILTINS: Record<string, string[]> = {
   mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
@@ -213,9 +213,20 @@ export class FakeGarp implements GarpSender {
   announce(dev: string, ip: string) { this.sent.push({ dev, ip }); }
 }
 
+/** The guard table as `nft` would hold it: the hash comment and the rules of the last batch. */
+export class FakeGuardTable implements GuardTable {
+  state: { hash: string; rules: number } | null = null;
+  async read() { return this.state && { ...this.state }; }
+  async apply(text: string) {
+    const hash = /comment "([^"]*)"/.exec(text)?.[1] ?? '';
+    this.state = { hash, rules: text.split('\n').filter((l) => l.startsWith('add rule ')).length };
+  }
+  async remove() { this.state = null; }
+}
+
 export interface FakeKernel extends Kernel {
   ipset: FakeIpset; ipsetMembers: FakeIpsetMembers; iptables: FakeIptables; rules: FakeRuleTable; routes: FakeRouteTable;
-  addresses: FakeAddressManager; vxlan: FakeVxlan; garp: FakeGarp;
+  addresses: FakeAddressManager; vxlan: FakeVxlan; garp: FakeGarp; guard: FakeGuardTable;
 }
 
 export function createFakeKernel(devices: string[] = ['eth0']): FakeKernel {
@@ -226,6 +237,6 @@ export function createFakeKernel(devices: string[] = ['eth0']): FakeKernel {
   routes.localAddresses = () => addresses.addrs.map((a) => a.ip);
   return {
     ipset, ipsetMembers: new FakeIpsetMembers(ipset), iptables: new FakeIptables(ipset), rules: new FakeRuleTable(), routes,
-    addresses, vxlan: new FakeVxlan(routes), garp: new FakeGarp(),
+    addresses, vxlan: new FakeVxlan(routes), garp: new FakeGarp(), guard: new FakeGuardTable(),
   };
 }

@@ -98,6 +98,16 @@ export interface LeaseTable {
   remove(): Promise<void>;
 }
 
+/** The egress guard (render/guard.ts): one nftables table of ours. */
+export interface GuardTable {
+  /** The table's hash comment and rule count; null when there is no such table. */
+  read(): Promise<{ hash: string; rules: number } | null>;
+  /** Replaces the table whole with this `nft -f` batch (one transaction). */
+  apply(text: string): Promise<void>;
+  /** Removes the table; absent is not an error. */
+  remove(): Promise<void>;
+}
+
 export interface ConntrackFlusher {
   /** Deletes every conntrack entry SNATed to or addressed to these IPs; none is not an error. */
   forget(ips: readonly string[]): Promise<void>;
@@ -116,4 +126,6 @@ export interface Kernel {
   /** the kernel lease (issue 14); absent in fakes that do not model it: the plan then holds no lease operation */
   lease?: LeaseTable;
   conntrack?: ConntrackFlusher;
+  /** the egress guard (issue 12); absent in fakes that do not model it: the plan then holds no guard operation */
+  guard?: GuardTable;
 }

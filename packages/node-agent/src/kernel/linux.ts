@@ -7,6 +7,8 @@ import { LinuxVxlan } from './linux-vxlan.js';
 import { LinuxConntrack } from './linux-conntrack.js';
 import { LinuxLeaseTable } from './linux-lease.js';
 import { leaseNames } from '../render/lease.js';
+import { LinuxGuardTable } from './linux-guard.js';
+import { guardTable } from '../render/guard.js';
 
 /**
  * Our egress addresses carry the label `<uplink>:seg`; labels are limited to 15 characters, so a long
@@ -42,6 +44,7 @@ export function createLinuxKernel(opts: { ipsetPrefix: string; onGarpError?: (e:
     garp: new LinuxGarp(undefined, opts.onGarpError),
     lease: new LinuxLeaseTable(leaseNames(opts.ipsetPrefix)),
     conntrack: new LinuxConntrack(),
+    guard: new LinuxGuardTable(guardTable(opts)),
     setArpAnnounce: (dev, value) => nl.setArpAnnounce(dev, value),
     interfaceAddresses: () => nl.interfaceAddresses(),
     close: () => { nl.close(); members.close(); },

@@ -2,10 +2,11 @@
 import type { RenderedState } from '../render/types.js';
 import { ipsetDiffers } from './ipset.js';
 import { parsedOf, renderIptablesRestore } from './iptables.js';
+import { guardDiffers } from './plan.js';
 import { missing, routeKey, ruleKey, vxlanDamage } from './netlink.js';
 import type { KernelView } from './types.js';
 
-export type HealKind = 'ipset' | 'iptables' | 'rule' | 'route' | 'address' | 'vxlan';
+export type HealKind = 'ipset' | 'iptables' | 'rule' | 'route' | 'address' | 'vxlan' | 'guard';
 
 /** What the kernel holds if nobody touched it since `s` was applied. */
 export function modelOf(s: RenderedState): KernelView {
@@ -16,6 +17,7 @@ export function modelOf(s: RenderedState): KernelView {
     routes: s.routes,
     addresses: s.addresses.map((a) => ({ ...a, owned: true })),
     vxlan: s.vxlan,
+    ...(s.guard ? { guard: { hash: s.guard.hash, rules: s.guard.rules } } : {}),
   };
 }
 
@@ -32,5 +34,6 @@ export function computeDamage(applied: RenderedState, have: KernelView, chainPre
   add('route', missing(applied.routes, have.routes, routeKey).length + missing(have.routes, applied.routes, routeKey).length);
   add('address', missing(applied.addresses.map((a) => a.ip), have.addresses.map((a) => a.ip), (x) => x).length);
   add('vxlan', vxlanDamage(applied.vxlan, have.vxlan));
+  add('guard', guardDiffers(applied, have) ? 1 : 0);
   return out;
 }

@@ -85,7 +85,7 @@ describe('plan', () => {
   it('handover: address out, routes, two restores (the released SNAT goes in the second), address in, GARP, removals', () => {
     const p = planFrom(want(), want(handoverInput()));
     assert.deepEqual(p.ops.map((o) => o.op), [
-      'ipset-restore', 'address-del', 'route-replace', 'rule-add', 'iptables-restore', 'iptables-restore', 'address-add', 'garp', 'rule-del', 'route-del', 'ipset-destroy',
+      'ipset-restore', 'address-del', 'route-replace', 'rule-add', 'guard-apply', 'iptables-restore', 'iptables-restore', 'address-add', 'garp', 'rule-del', 'route-del', 'ipset-destroy',
     ]);
     const [first, second] = p.ops.filter((o) => o.op === 'iptables-restore') as Extract<Operation, { op: 'iptables-restore' }>[];
     assert.equal(first!.handover, true);
@@ -120,7 +120,7 @@ describe('plan', () => {
     const p = plan(to, modelOf(from), { render: cfg, inPlaceMembers: false, knownAddresses: new Set() });
     golden('pod-replaced.swap.plan', renderPlanText(p.ops));
     assert.deepEqual(planViolations(p.ops, modelOf(from), to, cfg), []);
-    assert.deepEqual(p.ops.map((o) => o.op), ['ipset-restore', 'iptables-restore', 'ipset-restore', 'rule-del', 'route-del', 'ipset-destroy']);
+    assert.deepEqual(p.ops.map((o) => o.op), ['ipset-restore', 'guard-apply', 'iptables-restore', 'ipset-restore', 'rule-del', 'route-del', 'ipset-destroy']);
   });
 
   it('the safety rules catch a member that leaves a set before a restore', () => {

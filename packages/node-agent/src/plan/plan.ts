@@ -66,6 +66,10 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
   if (routesToSet.length) ops.push({ op: 'route-replace', routes: routesToSet });
   if (rulesToAdd.length) ops.push({ op: 'rule-add', rules: rulesToAdd });
 
+  // 4½. the egress guard, once routes are in place (it checks marked packets against them) and
+  // before iptables (a new gateway's pods are dropped, never masqueraded, until their SNAT is in)
+  if (guardDiffers(desired, current)) ops.push({ op: 'guard-apply', text: desired.guard!.text });
+
   // 5. iptables
   const ipt = planIptables(desired.iptables, desired.jumps, current.iptables, render.chainPrefix);
   for (const r of ipt.restores) ops.push({ op: 'iptables-restore', ...r });
@@ -120,6 +124,13 @@ function planTenures(toAdd: string[], unleased: string[], lease: LeasePlan, dev:
   return ops;
 }
 
+/** The kernel can hold the guard, one is wanted, and the one there is not it (missing, stale, damaged). */
+export function guardDiffers(desired: RenderedState, current: KernelView): boolean {
+  const g = desired.guard;
+  if (!g || current.guard === undefined) return false;
+  return current.guard?.hash !== g.hash || current.guard.rules !== g.rules;
+}
+
 function sameSet(a: ReadonlySet<string>, b: readonly string[]): boolean {
   return a.size === new Set(b).size && b.every((x) => a.has(x));
 }
@@ -134,6 +145,7 @@ export function planCleanup(current: KernelView, render: PlanConfig['render']): 
   const owned = current.addresses.filter((a) => a.owned).map((a) => a.ip);
   if (owned.length) ops.push({ op: 'address-del', dev: render.uplink, ips: owned });
   if (current.lease) ops.push({ op: 'lease-remove' });
+  if (current.guard) ops.push({ op: 'guard-remove' });
   const sets = [...current.ipsets.keys()].sort();
   if (sets.length) ops.push({ op: 'ipset-destroy', names: sets, text: renderIpsetDestroy(sets) });
   const none = { device: null, neighbors: [], fdb: [] };

@@ -31,7 +31,8 @@ function operationLines(o: Operation): string[] {
     case 'lease-setup': return [`lease-setup owned ${o.owned.join(' ') || '(none)'}`];
     case 'lease-claim': return [`lease-claim ${o.ips.join(' ')} for ${o.ms} ms`];
     case 'lease-end': case 'conntrack-forget': return [`${o.op} ${o.ips.join(' ')}`];
-    case 'lease-remove': return ['lease-remove'];
+    case 'lease-remove': case 'guard-remove': return [o.op];
+    case 'guard-apply': return ['guard-apply', ...indent(textLines(o.text))];
     case 'route-replace': case 'route-del': return [o.op, ...indent(o.routes.map(renderRouteText))];
     case 'rule-add': case 'rule-del': return [o.op, ...indent(o.rules.map(ruleText))];
   }

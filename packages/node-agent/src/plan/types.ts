@@ -15,6 +15,8 @@ export interface KernelView {
   vxlan: VxlanIntent;
   /** the kernel lease (render/lease.ts); absent when the kernel has no lease table */
   lease?: LeaseView;
+  /** the egress guard (render/guard.ts): null when missing; absent when the kernel has no guard table */
+  guard?: { hash: string; rules: number } | null;
 }
 
 export interface LeaseView {
@@ -53,6 +55,9 @@ export interface PlanConfig {
  */
 export type Operation =
   | { op: 'vxlan-add'; want: VxlanIntent; have: VxlanIntent }
+  /** replace the egress guard table whole */
+  | { op: 'guard-apply'; text: string }
+  | { op: 'guard-remove' }
   | { op: 'ipset-restore'; text: string }
   | { op: 'ipset-members'; changes: MemberChange[] }
   | { op: 'address-del'; dev: string; ips: string[] }

@@ -32,7 +32,7 @@ export interface SyncResult {
 const PHASE: Record<OperationKind, Phase> = {
   'vxlan-add': 'vxlan', 'vxlan-remove': 'vxlan',
   'ipset-restore': 'ipset', 'ipset-members': 'ipset', 'ipset-destroy': 'ipset',
-  'iptables-restore': 'iptables',
+  'iptables-restore': 'iptables', 'guard-apply': 'iptables', 'guard-remove': 'iptables',
   'address-del': 'netlink', 'address-add': 'netlink', garp: 'netlink',
   'lease-setup': 'netlink', 'lease-claim': 'netlink', 'lease-end': 'netlink', 'lease-remove': 'netlink', 'conntrack-forget': 'netlink',
   'route-replace': 'netlink', 'route-del': 'netlink', 'rule-add': 'netlink', 'rule-del': 'netlink',
@@ -41,7 +41,7 @@ const PHASE: Record<OperationKind, Phase> = {
 /** Our objects in the kernel: sets and chains by prefix, rules and routes in our ranges, the uplink's /32s, the tunnel. */
 export async function readKernelView(kernel: Kernel, cfg: SyncConfig): Promise<KernelView> {
   const { ranges, render } = cfg;
-  const [ipsetText, iptText, rules, routes, addresses, vxlan, lease] = await Promise.all([
+  const [ipsetText, iptText, rules, routes, addresses, vxlan, lease, guard] = await Promise.all([
     kernel.ipset.save(),
     kernel.iptables.save(),
     kernel.rules.list(ranges.priorityMin, ranges.priorityMax),
@@ -49,12 +49,14 @@ export async function readKernelView(kernel: Kernel, cfg: SyncConfig): Promise<K
     kernel.addresses.list(render.uplink),
     kernel.vxlan.read(render.vxlanDevice),
     kernel.lease?.read(),
+    kernel.guard?.read(),
   ]);
   return {
     ipsets: parseIpsetSave(ipsetText, render.ipsetPrefix),
     iptables: parseIptablesSave(iptText, render.chainPrefix),
     rules, routes, addresses, vxlan,
     ...(lease ? { lease } : {}),
+    ...(kernel.guard ? { guard: guard ?? null } : {}),
   };
 }
 
@@ -155,7 +157,7 @@ export class NodeSyncer {
   }
 
   private need<T>(x: T | undefined): T {
-    if (!x) throw new Error('planned a lease operation, but the kernel has no lease table');
+    if (!x) throw new Error('planned a lease or guard operation, but the kernel has none');
     return x;
   }
 
@@ -194,6 +196,8 @@ export class NodeSyncer {
       case 'lease-remove':
         this.leased = new Set();
         return this.need(k.lease).remove().then(() => []);
+      case 'guard-apply': return this.need(k.guard).apply(o.text).then(() => []);
+      case 'guard-remove': return this.need(k.guard).remove().then(() => []);
       case 'conntrack-forget': return k.conntrack ? k.conntrack.forget(o.ips).then(() => []) : [];
       case 'route-replace': return k.routes.replace(o.routes).then(() => []);
       case 'route-del': return k.routes.del(o.routes).then(() => []);

@@ -30,6 +30,7 @@ describe('render (golden)', () => {
       golden(`${mode}.iptables`, renderIptablesRestore(r.iptables, r.jumps, emptyParsedIptables(), 'SEGRESS').text);
       golden(`${mode}.ipset`, renderIpsetRestore(r.ipsets, new Map(), temp));
       golden(`${mode}.netlink`, renderNetlinkIntents(r));
+      golden(`${mode}.guard`, r.guard!.text);
     });
   }
 });

@@ -1,6 +1,7 @@
 // renderState: NodeState → the kernel objects that implement it (DESIGN §6). Pure.
 import { cidrNetwork } from '@static-egress/crds';
 import type { NodeState } from '../desired/types.js';
+import { renderGuard } from './guard.js';
 import { FAILCLOSED_COMMENT, chainNames, leakGuardComment, setNames, vtepMAC } from './names.js';
 import type { IptablesChains, JumpSpec, RenderConfig, RenderedState, RouteIntent } from './types.js';
 
@@ -162,6 +163,7 @@ export function renderState(state: NodeState, cfg: RenderConfig): RenderedState 
       }
     : { device: null, neighbors: [], fdb: [] };
   return {
+    guard: renderGuard(state, cfg),
     ipsets,
     iptables: renderIptablesChains(state, cfg),
     jumps: renderJumps(cfg),

@@ -67,7 +67,19 @@ export interface VxlanIntent {
   fdb: { mac: string; dst: string; via: string }[]; // outer packets leave through `via` (the uplink)
 }
 
+/** The egress guard (render/guard.ts): one nftables table, replaced whole. */
+export interface GuardIntent {
+  table: string;
+  /** of the table's body; written as the table's comment */
+  hash: string;
+  rules: number;
+  /** the `nft -f` batch */
+  text: string;
+}
+
 export interface RenderedState {
+  /** absent in states built by hand (tests): no guard is planned */
+  guard?: GuardIntent;
   ipsets: IpsetSpec[];
   iptables: IptablesChains;
   jumps: JumpSpec[];

@@ -1,0 +1,87 @@
+// The egress guard (issue 12): fail closed whatever another program does to our iptables chains,
+// sets, ip rules or routes. An nftables table of our own, hooked at postrouting after every NAT
+// (priority 300 > srcnat 100), sees each packet with the source it actually leaves with, which no
+// iptables table can (the last iptables hook at postrouting is nat itself). Nobody inserts rules
+// ahead of ours there, and `iptables -F`/`-t nat -F` do not reach it. It drops:
+//  - director: a packet with one of our marks that was source-NATed (a MASQUERADE inserted ahead
+//    of our SKIP, our SKIP flushed) or that is not leaving through our route (our ip rule or route
+//    table gone: the main table would carry it un-NATed, with the pod IP); a mark whose route is
+//    `unreachable` never leaves;
+//  - gateway: a packet of a selected pod (by conntrack's original tuple, so it holds before and
+//    after NAT and needs none of our iptables sets) to the policy's destinations that leaves with
+//    any source but the egress IP (a MASQUERADE inserted ahead of our SNAT, nat flushed, members
+//    removed from our set).
+// The table is replaced whole in one `nft -f` transaction; its comment holds a hash of the text, so
+// a read tells whether it is ours and current. Pure text; kernel/linux-guard.ts applies it.
+import { createHash } from 'node:crypto';
+import type { NodeState } from '../desired/types.js';
+import { canonicalCIDR, hex } from './state.js';
+import type { GuardIntent, RenderConfig } from './types.js';
+
+/** nftables table (ip family), e.g. `segress_guard`. */
+export function guardTable(cfg: Pick<RenderConfig, 'ipsetPrefix'>): string {
+  return `${cfg.ipsetPrefix}_guard`;
+}
+
+/** After srcnat (100): the source the packet leaves with. */
+export const GUARD_PRIORITY = 300;
+
+const anon = (xs: readonly string[]) => (xs.length === 1 ? xs[0]! : `{ ${xs.join(', ')} }`);
+
+function directorRules(state: NodeState, t: string): string[] {
+  const lines: string[] = [];
+  const verdicts: string[] = [];
+  for (const d of state.director) {
+    if (d.route.kind === 'unreachable') {
+      verdicts.push(`${hex(d.mark)} : drop`);
+      continue;
+    }
+    const chain = `d-${hex(d.mark).slice(2)}`;
+    verdicts.push(`${hex(d.mark)} : jump ${chain}`);
+    lines.push(
+      `add chain ip ${t} ${chain}`,
+      `add rule ip ${t} ${chain} ct status snat drop`,
+      `add rule ip ${t} ${chain} rt ip nexthop != ${d.route.via} drop`,
+    );
+  }
+  if (verdicts.length) lines.push(`add rule ip ${t} out meta mark & ${hex(state.markMask)} vmap { ${verdicts.join(', ')} }`);
+  return lines;
+}
+
+function gatewayRules(state: NodeState, t: string): string[] {
+  const cluster = state.clusterCIDRs.map(canonicalCIDR).filter((c) => c !== '0.0.0.0/0');
+  return state.gateway.filter((g) => g.podIPs.length && g.destinationCIDRs.length).map((g) => {
+    const dst = g.destinationCIDRs.map(canonicalCIDR);
+    const not = [...cluster, ...g.excludedCIDRs.map(canonicalCIDR)];
+    const daddr = dst.includes('0.0.0.0/0') ? '' : ` ct original ip daddr ${anon(dst)}`;
+    const except = not.length ? ` ct original ip daddr != ${anon(not)}` : '';
+    return `add rule ip ${t} out ct direction original ct original ip saddr ${anon(g.podIPs)}${daddr}${except} ip saddr != ${g.egressIP} drop`;
+  });
+}
+
+/** The whole guard as one `nft -f` batch: the table is created, dropped and filled anew. */
+export function renderGuard(state: NodeState, cfg: Pick<RenderConfig, 'ipsetPrefix'>): GuardIntent {
+  const t = guardTable(cfg);
+  const body = [
+    `add chain ip ${t} out { type filter hook postrouting priority ${GUARD_PRIORITY}; policy accept; }`,
+    ...directorRules(state, t),
+    ...gatewayRules(state, t),
+  ];
+  const hash = createHash('sha256').update(body.join('\n')).digest('hex').slice(0, 16);
+  const table = `add table ip ${t} { comment "${hash}"; }`;
+  const text = [table, `delete table ip ${t}`, table, ...body].join('\n') + '\n';
+  return { table: t, hash, rules: body.filter((l) => l.startsWith('add rule ')).length, text };
+}
+
+/** What `nft -j list table` says of the guard: the hash it was written with and how many rules it holds. */
+export function parseGuardListing(json: string): { hash: string; rules: number } {
+  const items = (JSON.parse(json) as { nftables?: Record<string, { comment?: string }>[] }).nftables ?? [];
+  const table = items.find((i) => i.table)?.table;
+  return { hash: table?.comment ?? '', rules: items.filter((i) => i.rule).length };
+}
+
+/** Removes the guard (cleanup); the first add makes the delete safe when it is absent. */
+export function renderGuardRemove(cfg: Pick<RenderConfig, 'ipsetPrefix'>): string {
+  const t = guardTable(cfg);
+  return `add table ip ${t}\ndelete table ip ${t}\n`;
+}
