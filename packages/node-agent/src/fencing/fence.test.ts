@@ -50,6 +50,7 @@ describe('Fence', () => {
   it('a late probe keeps the node unfenced only for what it granted', () => {
     const clock = new FakeClock();
     const f = new Fence(clock, 300);
+    clock.advance(1_000); // past the start's grace
     f.contact(100);
     clock.advance(100);
     assert.equal(f.isFenced(), false);
