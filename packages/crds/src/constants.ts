@@ -64,6 +64,11 @@ export const Reason = {
   Assigned: 'Assigned',
   PartiallyAssigned: 'PartiallyAssigned',
   NoGatewayAvailable: 'NoGatewayAvailable',
+  // cloud mode (issue 13): no node's interface subnet holds the IP; nodes in its subnet are full; the
+  // cloud does not hold it on its node yet (a call pending or failing)
+  NoSubnet: 'NoSubnet',
+  NoCapacity: 'NoCapacity',
+  CloudPending: 'CloudPending',
   // data path
   Programmed: 'Programmed',
   NotProgrammed: 'NotProgrammed',
@@ -88,6 +93,9 @@ export const EventReason = {
   EgressIPInvalidSpec: 'EgressIPInvalidSpec',
   EgressIPGatewayUnhealthy: 'EgressIPGatewayUnhealthy',
   EgressIPGatewayFenced: 'EgressIPGatewayFenced',
+  EgressIPNoCapacity: 'EgressIPNoCapacity',
+  EgressIPNoSubnet: 'EgressIPNoSubnet',
+  EgressIPCloudError: 'EgressIPCloudError',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 

@@ -37,6 +37,8 @@ export interface NodeInfo {
   internalIP?: string;
   /** Every IPv4 address of status.addresses (egress IPs must not be one). */
   addresses: string[];
+  /** spec.providerID (cloud mode: which machine the node is). */
+  providerID?: string;
 }
 
 /** An object that does not parse; both daemons skip it and report it the same way. */
@@ -77,6 +79,7 @@ export function parseNode(node: V1Node): NodeInfo {
     deleted: node.metadata?.deletionTimestamp !== undefined,
     ...(internalIP ? { internalIP } : {}),
     addresses,
+    ...(node.spec?.providerID ? { providerID: node.spec.providerID } : {}),
   };
 }
 
