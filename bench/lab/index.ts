@@ -7,6 +7,7 @@
 // inside the lab's namespaces; each lab is torn down in `finally` (and by its own exit/SIGINT hook).
 import { Lab } from '../../e2e/src/lab/lab.js';
 import { Background } from '../lib/lab-helpers.js';
+import { LAB_BENCH_TOOLS, describeMissingTools } from '../lib/tools.js';
 import { figure, type BenchOptions, type BenchResult, type Figure } from '../lib/types.js';
 import { GATEWAYS, say, type Sizes } from './common.js';
 import { dataPath } from './datapath.js';
@@ -16,6 +17,8 @@ import { policyCreated } from './policy-created.js';
 import { setUp, setUpVxlan } from './setup.js';
 
 export async function run(opts: BenchOptions): Promise<BenchResult> {
+  const missing = describeMissingTools(LAB_BENCH_TOOLS);
+  if (missing) return { name: 'lab', figures: [], skipped: missing };
   const sizes: Sizes = opts.quick
     ? { failover: 3, handMoves: 3, conv: 3, pingCount: 300, pingRounds: 1, iperfSecs: 3, iperfRounds: 1 }
     : { failover: 20, handMoves: 10, conv: 20, pingCount: 1000, pingRounds: 3, iperfSecs: 5, iperfRounds: 5 };
