@@ -1,6 +1,6 @@
 // Runs every test layer that exists (DESIGN §8) in order, streams mocha's output, and closes with one
 // summary line. A layer with no test files is reported as such, never counted as passed.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
 // Node 20 has no fs.globSync: list files once and match each layer by a path regex.
@@ -16,6 +16,11 @@ const layers = [
   ['deploy', /^e2e\/suites\/deploy\/.*\.deploy\.ts$/],
 ];
 const only = process.argv.slice(2);
+// The api, e2e and deploy layers need kube-apiserver & co. (tools/k8s/build.sh): build or find them
+// first, so that a missing or too old Go is named once, with what to install, before any layer runs.
+if (!process.env.STATIC_EGRESS_K8S_BIN && (!only.length || only.some((l) => ['api', 'e2e', 'deploy'].includes(l)))) {
+  if (spawnSync('bash', ['tools/k8s/build.sh'], { stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) process.exit(1);
+}
 let passed = 0, failed = 0, pending = 0;
 const failedLayers = [];
 for (const [name, glob] of layers) {

@@ -33,7 +33,8 @@ fi
 
 have_all() { for b in kubelet kube-controller-manager kube-scheduler flanneld flannel; do [[ -x "$BIN/$b" ]] || return 1; done; }
 if have_all; then echo "$BIN"; exit 0; fi
-command -v go >/dev/null || { log "Go is required (install a Go toolchain as new as k8s.io/kubernetes $K8S_VERSION's go.mod asks)"; exit 1; }
+# a missing or too old Go is named with what to install, before any download (require-go.sh)
+source "$(dirname "$0")/require-go.sh"; require_go || exit 1
 mkdir -p "$BIN"
 export GOFLAGS=-mod=mod
 

@@ -12,7 +12,8 @@ log() { echo "[k8s-build] $*" >&2; }
 if [[ -x "$BIN/kube-apiserver" && -x "$BIN/kubectl" && -x "$BIN/etcd" ]]; then
   echo "$BIN"; exit 0
 fi
-command -v go >/dev/null || { log "Go is required to build kube-apiserver/etcd (install golang)"; exit 1; }
+# a missing or too old Go is named with what to install, before any download (require-go.sh)
+source "$(dirname "$0")/require-go.sh"; require_go || exit 1
 mkdir -p "$BIN"
 WORK="$CACHE/build-$K8S_VERSION"
 mkdir -p "$WORK/k8s" "$WORK/etcd"
