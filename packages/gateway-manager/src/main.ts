@@ -27,11 +27,16 @@ import {
   type ProbeKey,
 } from '@static-egress/controller-kit';
 import { AGENT_HEALTH_PORT, LEASE_NAME, MANAGER_HTTP_PORT, PROBE_KEY_SECRET, SYSTEM_NAMESPACE } from '@static-egress/crds';
-import { Controller } from './controller/controller.js';
+import { AwsProvider, createEC2Client } from './cloud/aws.js';
+import { KubeNodeAnnotator } from './cloud/node-annotator.js';
+import { CloudSync } from './cloud/sync.js';
+import { Controller, type ControllerOptions } from './controller/controller.js';
+
+type ControllerCloud = NonNullable<ControllerOptions['cloud']>;
 import { KubeEventRecorder, KubeStatusWriter } from './controller/kube-writer.js';
 import { ensureProbeKey, kubeSecretStore } from './health/probe-key.js';
 import { NodeProber, httpProbe } from './health/prober.js';
-import { createManagerMetrics } from './metrics.js';
+import { createManagerMetrics, type ManagerMetrics } from './metrics.js';
 
 interface Config {
   kubeconfig?: string;
@@ -52,6 +57,12 @@ interface Config {
   probeKeySecret: string;
   /** or the key itself, from a file (a mounted Secret) */
   probeKeyFile?: string;
+  /** cloud mode (issue 13): egress IPs are also addresses of the gateways' cloud interfaces */
+  cloudProvider?: 'aws';
+  cloudResyncMs: number;
+  awsRegion?: string;
+  /** an EC2 endpoint other than AWS's (tests: moto) */
+  awsEndpoint?: string;
 }
 
 const FLAGS = {
@@ -70,6 +81,10 @@ const FLAGS = {
   'agent-restart-grace': { type: 'string' },
   'probe-key-secret': { type: 'string' },
   'probe-key-file': { type: 'string' },
+  'cloud-provider': { type: 'string' },
+  'cloud-resync': { type: 'string' },
+  'aws-region': { type: 'string' },
+  'aws-endpoint': { type: 'string' },
 } as const;
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
@@ -92,9 +107,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     // An agent port refusing connections means the host is up and forwarding: its agent restarts.
     agentRestartGraceMs: durationFlag(v, 'agent-restart-grace', '10s'),
     probeKeySecret: v['probe-key-secret'] ?? PROBE_KEY_SECRET,
+    cloudResyncMs: durationFlag(v, 'cloud-resync', '30s'),
   };
   if (v.kubeconfig !== undefined) cfg.kubeconfig = v.kubeconfig;
   if (v['probe-key-file'] !== undefined) cfg.probeKeyFile = v['probe-key-file'];
+  const cloud = v['cloud-provider'];
+  if (cloud !== undefined && cloud !== 'aws') throw new FlagError(`--cloud-provider: ${cloud} is not supported (aws)`);
+  if (cloud === 'aws') cfg.cloudProvider = cloud;
+  if (v['aws-region'] !== undefined) cfg.awsRegion = v['aws-region'];
+  if (v['aws-endpoint'] !== undefined) cfg.awsEndpoint = v['aws-endpoint'];
   if (!(cfg.leaseDurationMs > cfg.renewDeadlineMs && cfg.renewDeadlineMs > cfg.retryPeriodMs)) {
     throw new FlagError('--lease-duration, --renew-deadline, --retry-period: need lease-duration > renew-deadline > retry-period');
   }
@@ -110,6 +131,15 @@ async function resolveProbeKey(cfg: Config, kc: KubeConfig, logger: Logger): Pro
   return key;
 }
 
+// cloud mode: the provider's calls and the capacity annotation; credentials from the SDK's chain
+function createCloud(cfg: Config, kc: KubeConfig, logger: Logger, metrics: ManagerMetrics): ControllerCloud | undefined {
+  if (cfg.cloudProvider !== 'aws') return undefined;
+  const client = createEC2Client({ ...(cfg.awsRegion ? { region: cfg.awsRegion } : {}), ...(cfg.awsEndpoint ? { endpoint: cfg.awsEndpoint } : {}) });
+  const provider = new AwsProvider({ client, onCall: (action, ok) => metrics.cloudCalls.inc({ action, result: ok ? 'success' : 'error' }) });
+  logger.info({ provider: provider.name, region: cfg.awsRegion, endpoint: cfg.awsEndpoint }, 'cloud mode');
+  return { sync: new CloudSync({ provider, clock: realClock, logger, resyncMs: cfg.cloudResyncMs }), annotator: new KubeNodeAnnotator(kc) };
+}
+
 // eslint-disable-next-line max-lines-per-function -- wiring only, in start order; the leader callbacks share the controller and prober they start and stop
 async function main(): Promise<void> {
   const cfg = parseOrExit('gateway-manager', () => parseConfig(process.argv.slice(2)));
@@ -118,6 +148,7 @@ async function main(): Promise<void> {
   const registry = createRegistry();
   const metrics = createManagerMetrics(registry);
   const probeKey = await resolveProbeKey(cfg, kc, logger);
+  const cloud = createCloud(cfg, kc, logger, metrics);
   const sources = createClusterSources(kc, logger, registry);
   const informers = Object.values(sources) as Informer<never>[];
   for (const inf of informers) inf.start();
@@ -184,6 +215,7 @@ async function main(): Promise<void> {
         logger,
         metrics,
         releaseGraceMs: cfg.releaseGraceMs,
+        ...(cloud ? { cloud } : {}),
       });
       controller = c;
       c.start();

@@ -9,6 +9,8 @@ export interface ManagerMetrics {
   probeFailures: Counter<'node'>;
   syncDuration: Histogram<'result'>;
   isLeader: Gauge;
+  /** Cloud mode: every cloud API call by action and result (EC2 calls per move in the benchmark). */
+  cloudCalls: Counter<'action' | 'result'>;
 }
 
 export function createManagerMetrics(registry: Registry): ManagerMetrics {
@@ -27,5 +29,6 @@ export function createManagerMetrics(registry: Registry): ManagerMetrics {
       registers,
     }),
     isLeader: new Gauge({ name: `${p}is_leader`, help: '1 while this manager holds the leader Lease', registers }),
+    cloudCalls: new Counter({ name: `${p}cloud_api_calls_total`, help: 'Cloud API calls (cloud mode)', labelNames: ['action', 'result'], registers }),
   };
 }

@@ -8,12 +8,15 @@
 // address (or the holder dies); only then does a later pass place the IP on another node. A dead
 // holder's IPs are claimed at once: the dead node fences itself (DESIGN §5).
 //
+// Cloud mode (input.cloud) adds two limits: an IP goes only to a node whose interface subnet contains
+// it, and a node holds no more than its interface's capacity.
+//
 // Cost (bench/manager-assign.ts: 10,000 policies × 3 IPs over 1,000 nodes in ≤ 100 ms): every
 // address is parsed once, every selector is matched once per node, a kept assignment costs O(1),
 // and a new one O(log nodes) from its pool's least-loaded queue.
-import { comparePolicyAge, matchesSelector, sortByIP, splitKey } from '@static-egress/crds';
+import { cidrContainsIP, comparePolicyAge, matchesSelector, parseCIDR, sortByIP, splitKey, type CIDR } from '@static-egress/crds';
 import { LeastLoaded } from './least-loaded.js';
-import type { AssignInput, AssignNode, AssignPool, AssignResult, MoveKind } from './types.js';
+import type { AssignInput, AssignNode, AssignPool, AssignResult, MoveKind, UnassignedReason } from './types.js';
 
 export type * from './types.js';
 
@@ -30,6 +33,8 @@ interface NodeView {
   readonly pools: ReadonlySet<string>;
   /** Probed healthy: may claim new IPs (a node not probed yet only keeps what it holds). */
   readonly probed: boolean;
+  /** Cloud mode: the subnets of its interface (none: it can hold no IP); undefined without a cloud. */
+  readonly subnets: readonly CIDR[] | undefined;
   load: number;
   readonly poolLoad: Map<string, number>;
 }
@@ -63,16 +68,20 @@ function viewNodes(input: AssignInput): Map<string, NodeView> {
   for (const n of [...input.nodes].sort((a, b) => compareText(a.name, b.name))) if (!n.deleted) present.set(n.name, n);
   const pools = [...poolsByName(input).values()];
   const out = new Map<string, NodeView>();
+  const subnetTexts = new Map<string, CIDR>();
   for (const n of present.values()) {
     const health = input.health.get(n.name);
     const alive = n.ready && health !== false;
     const raw = n.annotations[input.capacityAnnotation];
     const cap = raw === undefined ? NaN : Number(raw);
+    const cloud = input.cloud?.get(n.name);
+    const cloudCap = input.cloud === undefined ? Infinity : Math.max(0, cloud?.capacity ?? 0);
     const admittedBy = alive && !n.cordoned ? pools.filter((p) => matchesSelector(n.labels, p.nodeSelector)) : [];
     out.set(n.name, {
       name: n.name, index: out.size, alive, probed: health === true, load: 0, poolLoad: new Map(),
-      cap: Number.isInteger(cap) && cap >= 0 ? cap : Infinity,
+      cap: Math.min(Number.isInteger(cap) && cap >= 0 ? cap : Infinity, cloudCap),
       pools: new Set(admittedBy.map((p) => p.name)),
+      subnets: input.cloud === undefined ? undefined : parseSubnets(cloud?.subnets ?? [], subnetTexts),
     });
   }
   return out;
@@ -114,6 +123,8 @@ class Pass {
   /** Per pool: the nodes that may claim its IPs, built on first use in pass 2. */
   private readonly queues = new Map<string, LeastLoaded<NodeView>>();
   private readonly releasingIn: ReadonlyMap<string, string>;
+  /** Cloud mode: every node subnet, built on first use. */
+  private subnets: CIDR[] | undefined;
 
   constructor(private readonly input: AssignInput, private readonly nodes: ReadonlyMap<string, NodeView>) {
     this.releasingIn = input.releasing ?? new Map();
@@ -123,7 +134,7 @@ class Pass {
   keep(w: WantedIP): boolean {
     const holder = this.input.previous.get(w.ip);
     const n = holder === undefined ? undefined : this.nodes.get(holder);
-    if (n === undefined || !n.pools.has(w.pool.name) || !this.hasRoom(n, w.pool) || this.holdsPolicy(n, w)) return false;
+    if (n === undefined || !n.pools.has(w.pool.name) || !fits(n, w.ip) || !this.hasRoom(n, w.pool) || this.holdsPolicy(n, w)) return false;
     this.place(w, n);
     return true;
   }
@@ -146,7 +157,7 @@ class Pass {
     }
     const to = this.leastLoaded(w);
     if (to === undefined) {
-      this.result.unassigned.push({ ip, policyKey, reason: 'NoGatewayAvailable' });
+      this.result.unassigned.push({ ip, policyKey, reason: this.whyNoNode(w) });
       if (prev !== undefined) this.result.moves.push({ ip, policyKey, from: prev, kind: 'failover' });
       return;
     }
@@ -170,7 +181,7 @@ class Pass {
 
   /** The least-loaded node (then by name) that may claim w and holds no IP of its policy yet. */
   private leastLoaded(w: WantedIP): NodeView | undefined {
-    const queue = this.queueOf(w.pool);
+    const queue = this.queueOf(w.pool, this.subnetOf(w.ip));
     const samePolicy: NodeView[] = [];
     let n: NodeView | undefined;
     while ((n = queue.pop()) !== undefined) {
@@ -182,13 +193,36 @@ class Pass {
     return n;
   }
 
-  private queueOf(pool: AssignPool): LeastLoaded<NodeView> {
-    let q = this.queues.get(pool.name);
+  /**
+   * The nodes that may claim IPs of `pool` (in cloud mode, of `pool` in `subnet`: subnets of one
+   * network do not overlap, so an IP lies in one at most).
+   */
+  private queueOf(pool: AssignPool, subnet: CIDR | undefined): LeastLoaded<NodeView> {
+    const key = subnet === undefined ? pool.name : `${pool.name} ${subnet.text}`;
+    let q = this.queues.get(key);
     if (q === undefined) {
-      const claimants = [...this.nodes.values()].filter((n) => n.probed && n.pools.has(pool.name) && this.hasRoom(n, pool));
-      this.queues.set(pool.name, (q = new LeastLoaded(claimants)));
+      const claimants = [...this.nodes.values()].filter(
+        (n) => n.probed && n.pools.has(pool.name) && this.hasRoom(n, pool) && (n.subnets === undefined || n.subnets.includes(subnet!)),
+      );
+      this.queues.set(key, (q = new LeastLoaded(claimants)));
     }
     return q;
+  }
+
+  /** Cloud mode: the one node subnet containing ip (a placeholder queue key when none does). */
+  private subnetOf(ip: string): CIDR | undefined {
+    if (this.input.cloud === undefined) return undefined;
+    this.subnets ??= [...new Set([...this.nodes.values()].flatMap((n) => n.subnets ?? []))];
+    return this.subnets.find((c) => cidrContainsIP(c, ip)) ?? NO_SUBNET;
+  }
+
+  /** Without a cloud every miss is NoGatewayAvailable, as before cloud mode existed. */
+  private whyNoNode(w: WantedIP): UnassignedReason {
+    if (this.input.cloud === undefined) return 'NoGatewayAvailable';
+    const inSubnet = [...this.nodes.values()].filter((n) => fits(n, w.ip));
+    if (inSubnet.length === 0) return 'NoSubnet';
+    const couldClaim = inSubnet.some((n) => n.probed && n.pools.has(w.pool.name) && !this.holdsPolicy(n, w));
+    return couldClaim ? 'NoCapacity' : 'NoGatewayAvailable';
   }
 
   private place(w: WantedIP, n: NodeView): void {
@@ -196,7 +230,9 @@ class Pass {
     n.load++;
     n.poolLoad.set(w.pool.name, (n.poolLoad.get(w.pool.name) ?? 0) + 1);
     w.policy.nodes.push(n);
-    this.queues.get(w.pool.name)?.push(n); // back in line at its new load (an older entry is stale)
+    // back in line at its new load (an older entry is stale)
+    if (n.subnets === undefined) this.queues.get(w.pool.name)?.push(n);
+    else for (const c of n.subnets) this.queues.get(`${w.pool.name} ${c.text}`)?.push(n);
   }
 
   private hasRoom(n: NodeView, pool: AssignPool): boolean {
@@ -210,6 +246,29 @@ class Pass {
   private isAlive(name: string): boolean {
     return this.nodes.get(name)?.alive ?? false;
   }
+}
+
+/** Queue key of an IP outside every node subnet: no node is in it. */
+const NO_SUBNET: CIDR = { family: 4, text: 'none', network: -1, prefix: 32 };
+
+/** Whether the node's interface can hold ip (always, without a cloud). */
+function fits(n: NodeView, ip: string): boolean {
+  return n.subnets === undefined || n.subnets.some((c) => cidrContainsIP(c, ip));
+}
+
+/** The same text gives the same object (through `cache`), so queues can match subnets by identity. */
+function parseSubnets(texts: readonly string[], cache: Map<string, CIDR>): CIDR[] {
+  const out: CIDR[] = [];
+  for (const t of texts) {
+    let c = cache.get(t);
+    if (c === undefined) {
+      const parsed = parseCIDR(t);
+      if (typeof parsed === 'string') continue; // a malformed subnet holds nothing
+      cache.set(t, (c = parsed));
+    }
+    out.push(c);
+  }
+  return out;
 }
 
 function compareText(a: string, b: string): number {

@@ -42,16 +42,36 @@ export interface AssignInput {
   releasing?: ReadonlyMap<string, string>;
   /** The capacity annotation (MAX_IPS_ANNOTATION); it can only lower a pool's maxIPsPerNode. */
   capacityAnnotation: string;
+  /**
+   * Cloud mode (`--cloud-provider`): node → where its cloud interface can hold egress IPs. An IP is
+   * eligible only on nodes with a subnet containing it, and a node holds at most `capacity` egress
+   * IPs; a node absent from the map holds none. Undefined: no cloud, no such limits.
+   */
+  cloud?: ReadonlyMap<string, CloudPlacement>;
 }
 
-export type UnassignedReason = 'Draining' | 'NoGatewayAvailable';
+export interface CloudPlacement {
+  /** CIDRs of the subnets the node's interface can hold addresses of. */
+  subnets: readonly string[];
+  /** How many egress IPs the interface can hold in all (those it holds now included). */
+  capacity: number;
+}
+
+/**
+ * Why an IP has no node. Cloud mode adds `NoSubnet` (no node's subnet contains it), `NoCapacity`
+ * (nodes in its subnet are healthy but full) and, from the pass, `CloudPending` (placed, but the
+ * cloud does not hold it on that node yet).
+ */
+export type UnassignedReason = 'Draining' | 'NoGatewayAvailable' | 'NoSubnet' | 'NoCapacity' | 'CloudPending';
 
 export interface Unassigned {
   ip: string;
   policyKey: string;
   reason: UnassignedReason;
-  /** For Draining: the node that is releasing the IP. */
+  /** For Draining: the node that is releasing the IP; for CloudPending: the node it goes to. */
   node?: string;
+  /** For CloudPending: the cloud API's last error, if a call failed. */
+  error?: string;
 }
 
 export type MoveKind =

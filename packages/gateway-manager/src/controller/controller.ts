@@ -6,10 +6,14 @@ import { parseClusterView } from '@static-egress/crds';
 import {
   BadObjectReporter, BoundedFrequencyRunner, silentLogger, snapshotOf, type ClusterSources, type Clock, type Informer, type Logger,
 } from '@static-egress/controller-kit';
+import type { NodeAnnotator } from '../cloud/node-annotator.js';
+import type { CloudSync } from '../cloud/sync.js';
 import type { ProbeTarget } from '../health/prober.js';
 import type { ManagerMetrics } from '../metrics.js';
 import type { EventRecorder, StatusWriter } from './kube-writer.js';
-import { computeManagerPass, computeProbeTargets, emptyMemory, type ManagerMemory, type ManagerPass, type PolicyWrite, type ProbeHealth } from './pass.js';
+import {
+  computeManagerPass, computeProbeTargets, emptyMemory, type ManagerMemory, type ManagerPass, type PassSettings, type PolicyWrite, type ProbeHealth,
+} from './pass.js';
 
 /** What the controller needs of the prober (NodeProber satisfies it). */
 export interface HealthSource {
@@ -32,6 +36,11 @@ export interface ControllerOptions {
    * confirmed as soon as a probe shows the IP gone.
    */
   releaseGraceMs?: number;
+  /**
+   * Cloud mode: the cloud's interfaces and calls, and where the capacity annotation is written. Each
+   * pass makes the cloud calls before the status that names the new node (cloud/plan.ts).
+   */
+  cloud?: { sync: CloudSync; annotator: NodeAnnotator };
 }
 
 export class Controller {
@@ -98,18 +107,28 @@ export class Controller {
     (this.badObjects ??= new BadObjectReporter(this.logger)).report(view.bad);
     const targets = computeProbeTargets(view, this.memory);
     prober.setTargets(targets);
-    const releaseGraceMs = this.opts.releaseGraceMs;
-    const pass = computeManagerPass(view, this.memory, readHealth(prober, targets), now, releaseGraceMs === undefined ? {} : { releaseGraceMs });
+    const health = readHealth(prober, targets);
+    const settings: PassSettings = this.opts.releaseGraceMs === undefined ? {} : { releaseGraceMs: this.opts.releaseGraceMs };
+    const cloud = this.opts.cloud;
+    if (cloud) settings.cloud = await cloud.sync.observe(view.nodes.filter((n) => !n.deleted).map((n) => ({ name: n.name, ...(n.providerID ? { providerID: n.providerID } : {}) })));
+    let pass = computeManagerPass(view, this.memory, health, now, settings);
+    // Cloud calls first; the pass is then computed again on what the cloud now holds, so status
+    // names a node only once the cloud delivers the IP to it.
+    const cloudFailures = cloud && pass.cloud?.ops.length ? await cloud.sync.apply(pass.cloud.ops) : 0;
+    if (cloud && pass.cloud?.ops.length) pass = computeManagerPass(view, this.memory, health, now, { ...settings, cloud: cloud.sync.view() });
     this.memory = pass.memory;
     if (pass.requeueAfter !== undefined) this.runner.runAfter(pass.requeueAfter);
+    if (cloud) this.runner.runAfter(cloud.sync.resyncInMs());
 
     const outcomes = await Promise.allSettled([
       ...pass.statuses.map((w) => this.write(w)),
       ...pass.poolStatuses.map((p) => this.opts.status.applyPoolStatus(p.name, p.status)),
+      ...(pass.cloud?.annotations ?? []).map((a) => cloud!.annotator.applyEgressIPConfig(a.node, a.value)),
     ]);
     this.recordMetrics(pass.counts);
     const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed.length) throw new Error(`${failed.length} status writes failed: ${describe(failed[0]!.reason)}`);
+    if (failed.length) throw new Error(`${failed.length} writes failed: ${describe(failed[0]!.reason)}`);
+    if (cloudFailures) throw new Error(`${cloudFailures} cloud calls failed (reported in status)`);
   }
 
   private async write({ ref, status, events }: PolicyWrite): Promise<void> {

@@ -12,6 +12,9 @@ import {
   type StaticEgressIPStatus,
 } from '@static-egress/crds';
 import { assignEgressIPs, type AssignResult } from '../assign/assign.js';
+import { computeCloudPlacements, inCIDRs } from '../cloud/ipconfig.js';
+import { computeCloudPlan, type CloudOp } from '../cloud/plan.js';
+import type { CloudView } from '../cloud/sync.js';
 import type { ProbeTarget } from '../health/prober.js';
 import type { PolicyRef } from './kube-writer.js';
 import { computePoolStatus, poolStatusChanged } from './pool-status.js';
@@ -41,6 +44,11 @@ export interface PassSettings {
    * agent does not report what it holds. Without it such releases wait for the agent's report.
    */
   releaseGraceMs?: number;
+  /**
+   * Cloud mode (`--cloud-provider`): each node's cloud interface now. Assignment then honours subnets
+   * and capacity, and status names only nodes whose interface holds the IP (cloud/plan.ts).
+   */
+  cloud?: CloudView;
 }
 
 /** A policy's status to write (absent: unchanged) and the Events to record after it. */
@@ -59,6 +67,8 @@ export interface ManagerPass {
   /** Run again after this long even if nothing changes (a release is awaiting its grace). */
   requeueAfter?: number;
   counts: { assigned: number; unassigned: number; failovers: number };
+  /** Cloud mode: the cloud calls to make, then the capacity annotations to write on Nodes. */
+  cloud?: { ops: CloudOp[]; annotations: { node: string; value: string }[] };
 }
 
 /**
@@ -82,7 +92,9 @@ export function computeManagerPass(
   // A new leader continues from what status says, so nothing moves on a leader change.
   const previous = memory.previous ?? previousFromStatus(view.policies);
   const kept = confirmReleases(memory.releasing, health, now, settings.releaseGraceMs);
-  const result = assignEgressIPs({
+  const isEgressIP = inCIDRs(view.pools.flatMap((p) => p.cidrs.map((c) => c.cidr)));
+  const placed = settings.cloud && computeCloudPlacements(view.nodes, settings.cloud.interfaces, isEgressIP);
+  const desired = assignEgressIPs({
     policies: view.policies.map((p) => ({
       key: p.key,
       createdAt: p.createdAt,
@@ -94,7 +106,9 @@ export function computeManagerPass(
     previous,
     releasing: releasingNow(kept, view.nodes, health, previous),
     capacityAnnotation: MAX_IPS_ANNOTATION,
+    ...(placed ? { cloud: placed.placements } : {}),
   });
+  const { result, ops } = settings.cloud ? publishCloud(view, desired, settings.cloud, isEgressIP) : { result: desired, ops: [] };
   const releasing = new Map<string, { node: string; since: number }>();
   for (const [ip, node] of result.releasing) {
     const had = kept.get(ip);
@@ -103,14 +117,32 @@ export function computeManagerPass(
   return {
     statuses: policyWrites(view, result, health, new Date(now)),
     poolStatuses: poolWrites(view, result),
-    memory: { previous: result.assignments, releasing },
+    memory: { previous: desired.assignments, releasing },
     ...(releasing.size > 0 && settings.releaseGraceMs !== undefined ? { requeueAfter: settings.releaseGraceMs } : {}),
     counts: {
       assigned: result.assignments.size,
       unassigned: result.unassigned.length,
       failovers: result.moves.filter((x) => x.kind === 'failover' && x.to !== undefined).length,
     },
+    ...(placed ? { cloud: { ops, annotations: placed.annotations } } : {}),
   };
+}
+
+/** Only what the cloud holds is published; the rest waits as CloudPending, with the cloud's last error. */
+function publishCloud(
+  view: ClusterView,
+  desired: AssignResult,
+  cloud: CloudView,
+  isEgressIP: (ip: string) => boolean,
+): { result: AssignResult; ops: CloudOp[] } {
+  const plan = computeCloudPlan({ desired: desired.assignments, interfaces: cloud.interfaces, releasing: desired.releasing, isEgressIP });
+  const policyOf = new Map([...view.authorization].flatMap(([key, ips]) => ips.filter((a) => !a.problem).map((a) => [a.ip, key] as const)));
+  const unassigned = [...desired.unassigned];
+  for (const [ip, node] of plan.pending) {
+    const error = cloud.errors.get(ip);
+    unassigned.push({ ip, policyKey: policyOf.get(ip) ?? '', reason: 'CloudPending', node, ...(error ? { error } : {}) });
+  }
+  return { result: { ...desired, assignments: plan.held, unassigned }, ops: plan.ops };
 }
 
 /** Older policies first, so a stale double claim in status resolves like authorization does. */

@@ -113,6 +113,7 @@ export function computePolicyStatus(input: PolicyStatusInput): PolicyStatusResul
   ) {
     events.push({ type: 'Warning', reason: EventReason.EgressIPNoGateway, message: assignedCond.message });
   }
+  events.push(...cloudEvents(input.unassigned, oldText));
   return { status, changed: !sameStatus(current, status), events };
 }
 
@@ -160,9 +161,41 @@ function assignedCondition(usable: string[], assigned: EgressIPAssignment[], una
   if (draining.length) {
     parts.push(`${draining.map((u) => `${u.ip} is being released by ${u.node}`).join(', ')} before it moves to another gateway`);
   }
+  parts.push(...cloudParts(unassigned));
   if (assigned.length) parts.push(`held: ${held}`);
-  const reason = assigned.length === 0 ? Reason.NoGatewayAvailable : Reason.PartiallyAssigned;
+  const cloudReason = CLOUD_REASONS.find((r) => unassigned.some((u) => u.reason === r));
+  const reason = assigned.length > 0 ? Reason.PartiallyAssigned : cloudReason ?? Reason.NoGatewayAvailable;
   return { type, status: 'False', reason, message: parts.join('; ') };
+}
+
+/** Cloud mode's reasons, the first present naming an Assigned=False with nothing held. */
+const CLOUD_REASONS = [Reason.NoSubnet, Reason.NoCapacity, Reason.CloudPending] as const;
+
+function cloudParts(unassigned: readonly Unassigned[]): string[] {
+  const parts: string[] = [];
+  const ips = (r: string) => unassigned.filter((u) => u.reason === r).map((u) => u.ip).join(', ');
+  if (ips(Reason.NoSubnet)) parts.push(`${ips(Reason.NoSubnet)} lies in no gateway's cloud subnet: a gateway's interface subnet must contain it`);
+  if (ips(Reason.NoCapacity)) {
+    parts.push(`no gateway in the cloud subnet of ${ips(Reason.NoCapacity)} has room left on its interface (its cloud capacity is used up)`);
+  }
+  for (const u of unassigned.filter((x) => x.reason === 'CloudPending')) {
+    parts.push(`${u.ip} is not held by ${u.node}'s cloud interface yet${u.error ? ` (last cloud error: ${u.error})` : ''}`);
+  }
+  return parts;
+}
+
+/** NoCapacity / NoSubnet when its text first shows in the condition; a cloud error likewise. */
+function cloudEvents(unassigned: readonly Unassigned[], oldText: string): PolicyEvent[] {
+  const events: PolicyEvent[] = [];
+  const [noSubnet, noCapacity] = [Reason.NoSubnet, Reason.NoCapacity].map((r) => cloudParts(unassigned.filter((u) => u.reason === r))[0]);
+  if (noSubnet && !oldText.includes(noSubnet)) events.push({ type: 'Warning', reason: EventReason.EgressIPNoSubnet, message: noSubnet });
+  if (noCapacity && !oldText.includes(noCapacity)) events.push({ type: 'Warning', reason: EventReason.EgressIPNoCapacity, message: noCapacity });
+  for (const u of unassigned) {
+    if (u.error && !oldText.includes(u.error)) {
+      events.push({ type: 'Warning', reason: EventReason.EgressIPCloudError, message: `egress IP ${u.ip} could not be moved to ${u.node} in the cloud: ${u.error}` });
+    }
+  }
+  return events;
 }
 
 function podConflictProblem(c: PodConflict): Problem {
@@ -202,6 +235,8 @@ function assignmentEvents(input: PolicyStatusInput, assigned: EgressIPAssignment
     const u = input.unassigned.find((x) => x.ip === ip);
     if (u?.reason === 'Draining') {
       events.push({ type: 'Normal', reason: EventReason.EgressIPReleased, message: `egress IP ${ip} is being released by ${node} (${why(node)}); it moves to another gateway once ${node} has let go of it` });
+    } else if (u?.reason === 'CloudPending') {
+      events.push({ type: 'Normal', reason: EventReason.EgressIPUnassigned, message: `egress IP ${ip} left ${node} (${why(node)}); ${u.node} claims it once the cloud delivers it there` });
     } else if (u?.reason === 'NoGatewayAvailable') {
       events.push({ type: 'Warning', reason: EventReason.EgressIPNoGateway, message: `egress IP ${ip} lost its gateway ${node} (${why(node)}) and no other healthy gateway node can hold it; traffic pinned to it is dropped until one can` });
     } else {
