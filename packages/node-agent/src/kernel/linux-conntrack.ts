@@ -8,15 +8,13 @@ import type { ConntrackFlusher } from './interfaces.js';
 
 export class LinuxConntrack implements ConntrackFlusher {
   async forget(ips: readonly string[]): Promise<void> {
-    for (const ip of ips) {
-      // flows SNATed to the IP (their reply goes to it), and flows addressed to it; `conntrack -D`
-      // exits 1 when nothing matched, which is not an error here
-      for (const sel of ['--reply-dst', '--orig-dst']) {
-        const r = await execa('conntrack', ['-D', sel, ip], { reject: false });
-        if (r.exitCode !== 0 && !/0 flow entries/.test(String(r.stderr))) {
-          throw new Error(`conntrack -D ${sel} ${ip} failed (exit ${r.exitCode}): ${String(r.stderr).trim().split('\n')[0]}`);
-        }
+    // flows SNATed to the IP (their reply goes to it), and flows addressed to it, all at once;
+    // `conntrack -D` exits 1 when nothing matched, which is not an error here
+    await Promise.all(ips.flatMap((ip) => ['--reply-dst', '--orig-dst'].map(async (sel) => {
+      const r = await execa('conntrack', ['-D', sel, ip], { reject: false });
+      if (r.exitCode !== 0 && !/0 flow entries/.test(String(r.stderr))) {
+        throw new Error(`conntrack -D ${sel} ${ip} failed (exit ${r.exitCode}): ${String(r.stderr).trim().split('\n')[0]}`);
       }
-    }
+    })));
   }
 }

@@ -209,13 +209,13 @@ describe('plan with the kernel lease (issue 14)', () => {
     return p;
   };
 
-  it('handover: the released IP stops being announced before it goes, its flows are forgotten after; the new one forgets an earlier tenure, is leased, added, announced', () => {
+  it('handover: the released IP stops being announced before it goes, its flows are forgotten after; the new one is leased, added, announced, then forgets an earlier tenure', () => {
     const from = want();
     const to = want(handoverInput());
     const p = run(from, to, from.addresses.map((a) => a.ip), true);
     assert.deepEqual(ops(p), [
       'lease-end 192.0.2.102', 'address-del eth0 192.0.2.102', 'conntrack-forget 192.0.2.102',
-      'conntrack-forget 192.0.2.100', 'lease-claim 192.0.2.100 for 300 ms', 'address-add eth0 192.0.2.100', 'garp eth0 192.0.2.100',
+      'lease-claim 192.0.2.100 for 300 ms', 'address-add eth0 192.0.2.100', 'garp eth0 192.0.2.100', 'conntrack-forget 192.0.2.100',
     ]);
   });
 
@@ -253,7 +253,11 @@ describe('plan with the kernel lease (issue 14)', () => {
     const without = (k: string) => good.filter((o) => o.op !== k);
     assert.ok(planViolations(without('lease-claim'), have, to, cfg).some((v) => v.includes('without a lease')));
     assert.ok(planViolations(without('lease-end'), have, to, cfg).some((v) => v.includes('released while its lease runs')));
-    assert.ok(planViolations(without('conntrack-forget'), have, to, cfg).some((v) => v.includes('before the flows of its earlier tenure')));
+    assert.ok(planViolations(without('conntrack-forget'), have, to, cfg).some((v) => v.includes('never forgets the flows of an earlier one')));
+    const s = want();
+    const held = withLease(modelOf(s), []);
+    const reclaim = plan(s, held, { render: cfg, inPlaceMembers: true, knownAddresses: new Set(s.addresses.map((a) => a.ip)), lease: leasePlan(true) }).ops;
+    assert.ok(planViolations(reclaim.filter((o) => o.op !== 'conntrack-forget'), held, s, cfg).some((v) => v.includes('lease for held')));
   });
 
   it('cleanup removes the guard', () => {

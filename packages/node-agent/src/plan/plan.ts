@@ -15,8 +15,9 @@
 //  7. removals last: set members, rules before their routes, sets once no rule references them, the
 //     tunnel once no route points into it.
 // With the kernel lease (issue 14): its guard first; a released address's lease ends before the
-// address goes and its flows are forgotten after; a new tenure forgets the flows of an earlier one,
-// then takes its lease before the address and announces only once leased. Without `claim` nothing is
+// address goes and its flows are forgotten after; a new tenure takes its lease before the address and
+// announces only once leased; the flows of an earlier tenure are forgotten before a held address is
+// leased again, and right after the GARP of a new one. Without `claim` nothing is
 // leased or announced: addresses are added silently and claimed in a later pass.
 import { setNames } from '../render/names.js';
 import type { RenderedState } from '../render/types.js';
@@ -114,13 +115,16 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
  */
 function planTenures(toAdd: string[], unleased: string[], lease: LeasePlan, dev: string): Operation[] {
   const ops: Operation[] = [];
+  // a held address answers at once when leased: its earlier flows go first
+  if (lease.claim && unleased.length) ops.push({ op: 'conntrack-forget', ips: unleased });
   const claiming = lease.claim ? [...toAdd, ...unleased] : [];
-  const fresh = lease.claim ? toAdd : [];
-  if (toAdd.length || claiming.length) ops.push({ op: 'conntrack-forget', ips: [...new Set([...toAdd, ...claiming])] });
   if (claiming.length) ops.push({ op: 'lease-claim', ips: claiming, ms: lease.ms });
   if (toAdd.length) ops.push({ op: 'address-add', dev, ips: toAdd });
-  if (fresh.length) ops.push({ op: 'garp', dev, ips: fresh });
+  if (lease.claim && toAdd.length) ops.push({ op: 'garp', dev, ips: toAdd });
   if (lease.claim && unleased.length) ops.push({ op: 'garp', dev, ips: unleased, always: true });
+  // a new address draws no traffic before its GARP: forgetting its earlier flows can follow, off the
+  // failover's critical path (a packet in between may meet an old entry and be retransmitted)
+  if (toAdd.length) ops.push({ op: 'conntrack-forget', ips: toAdd });
   return ops;
 }
 

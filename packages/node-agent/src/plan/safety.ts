@@ -121,7 +121,11 @@ function walk(ops: readonly Operation[], current: KernelView, desired: RenderedS
     if (o.op === 'conntrack-forget') for (const ip of o.ips) forgotten.add(ip);
     if (o.op === 'lease-claim') {
       for (const ip of o.ips) {
-        if (!forgotten.has(ip)) out.push(`${at}: lease for ${ip} before the flows of its earlier tenure are forgotten`);
+        const held = present.has(ip) && !ops.some((x, j) => j < i && x.op === 'address-del' && x.ips.includes(ip));
+        if (held && !forgotten.has(ip)) out.push(`${at}: lease for held ${ip} before the flows of its earlier tenure are forgotten`);
+        if (!held && !ops.some((x, j) => j > i && x.op === 'conntrack-forget' && x.ips.includes(ip))) {
+          out.push(`${at}: new tenure of ${ip} never forgets the flows of an earlier one`);
+        }
         leased.add(ip);
       }
     }
