@@ -208,7 +208,7 @@ describe('NodeProber: leases (issue 14 §4: one IP on one node, ever)', () => {
     const changes: string[] = [];
     const headers: (Record<string, string> | undefined)[] = [];
     const prober = new NodeProber({
-      clock, port: 9310, intervalMs: 100, timeoutMs: 200, failureThreshold: 3, refusedGraceMs: 1000, leaseMarginMs: 50,
+      clock, port: 9310, intervalMs: 100, timeoutMs: 200, failureThreshold: 3, refusedGraceMs: 1000, leaseMarginMs: 25,
       fetch: (url, signal, h) => { headers.push(h); return agents.fetch(url, signal); },
       authenticate: (node, { renew }) => ({ 'x-static-egress-probe': `token-for-${node}-${renew ? 'renew' : 'suspect'}` }),
       onChange: (node, healthy) => changes.push(`${clock.now()}:${node}=${healthy}`),
@@ -237,10 +237,10 @@ describe('NodeProber: leases (issue 14 §4: one IP on one node, ever)', () => {
     // the probe sent at t=100 still vouched for the node (it may have arrived): lease to t=700
     await clock.advanceAsync(300); // threshold reached at t=300, but the lease runs
     assert.deepEqual(changes, ['0:n1=true']);
-    await clock.advanceAsync(400); // t=700: lease over, margin not yet
+    await clock.advanceAsync(424); // t=724: lease over, margin (25 ms) not yet
     assert.deepEqual(changes, ['0:n1=true']);
-    await clock.advanceAsync(100); // t=800 ≥ 750: the next failure flips it
-    assert.deepEqual(changes, ['0:n1=true', '800:n1=false']);
+    await clock.advanceAsync(1); // t=725: flipped as the lease ends, not at the next probe's timeout
+    assert.deepEqual(changes, ['0:n1=true', '725:n1=false']);
     prober.stop();
   });
 
@@ -259,10 +259,10 @@ describe('NodeProber: leases (issue 14 §4: one IP on one node, ever)', () => {
     agents.answers.set('192.0.2.11', { ok: false, refused: true }); // agent restarting (SIGTERM stretched the lease)
     await clock.advanceAsync(200);
     agents.answers.set('192.0.2.11', { ok: false }); // then the node is lost altogether
-    await clock.advanceAsync(1800);
-    assert.deepEqual(changes, ['0:n1=true'], 'the restart lease (to t=2000) is still running');
-    await clock.advanceAsync(100);
-    assert.deepEqual(changes, ['0:n1=true', '2100:n1=false']);
+    await clock.advanceAsync(1824);
+    assert.deepEqual(changes, ['0:n1=true'], 'the restart lease (to t=2000, +25) is still running');
+    await clock.advanceAsync(1);
+    assert.deepEqual(changes, ['0:n1=true', '2025:n1=false']);
     prober.stop();
   });
 });

@@ -74,6 +74,8 @@ interface TargetState {
   lastRenewSentAt?: number;
   /** How long after a renewing probe is sent the agent's lease may run (its lease + late tolerance). */
   leaseMs?: number;
+  /** Re-judges the node when its lease ends (threshold reached before). */
+  leaseTimer?: TimerHandle;
   /** The lease the agent may extend itself to while it restarts, once it is seen restarting. */
   restartLeaseMs?: number;
   lastOkAt?: number;
@@ -129,6 +131,7 @@ export class NodeProber {
   private drop(node: string, st: TargetState): void {
     st.epoch = -1;
     this.opts.clock.clearTimeout(st.timer);
+    this.opts.clock.clearTimeout(st.leaseTimer);
     for (const [abort, timeout] of st.inflight) {
       this.opts.clock.clearTimeout(timeout);
       abort.abort();
@@ -170,6 +173,7 @@ export class NodeProber {
   private record(node: string, st: TargetState, res: ProbeResponse): void {
     const now = this.opts.clock.now();
     if (res.ok) {
+      this.opts.clock.clearTimeout(st.leaseTimer);
       st.failures = 0;
       st.refusedSince = undefined;
       st.lastOkAt = now;
@@ -203,11 +207,21 @@ export class NodeProber {
     if (st.leaseMs !== undefined && st.lastRenewSentAt !== undefined) {
       st.leaseUntil = Math.max(st.leaseUntil ?? 0, st.lastRenewSentAt + st.leaseMs);
     }
-    const leaseOver = st.leaseUntil === undefined || now >= st.leaseUntil + (this.opts.leaseMarginMs ?? 25);
-    if (st.failures >= this.opts.failureThreshold && leaseOver && st.healthy !== false) {
-      st.healthy = false;
-      this.opts.onChange(node, false);
+    this.judge(node, st);
+  }
+
+  /** Down once the threshold is reached and the lease has run out; if only the lease runs, look again when it ends. */
+  private judge(node: string, st: TargetState): void {
+    const { clock } = this.opts;
+    clock.clearTimeout(st.leaseTimer);
+    if (st.failures < this.opts.failureThreshold || st.healthy === false || st.epoch < 0) return;
+    const endsIn = st.leaseUntil === undefined ? 0 : st.leaseUntil + (this.opts.leaseMarginMs ?? 25) - clock.now();
+    if (endsIn > 0) {
+      st.leaseTimer = clock.setTimeout(() => this.judge(node, st), endsIn);
+      return;
     }
+    st.healthy = false;
+    this.opts.onChange(node, false);
   }
 }
 
