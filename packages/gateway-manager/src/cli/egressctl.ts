@@ -1,82 +1,129 @@
-// egressctl: a small read-only view of policies for operators.
-//   egressctl [--kubeconfig PATH] status              policies, egress IPs, holder nodes, Ready
-//   egressctl [--kubeconfig PATH] explain NS/NAME     conditions of one policy
+// kubectl egress (also installed as egressctl): read-only answers for operators and tenants.
+// The program: commander's command tree, the kubeconfig, and exit codes. See `kubectl egress --help`.
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { CustomObjectsApi } from '@kubernetes/client-node';
-import { GROUP, SEIP_PLURAL, VERSION, splitKey, type StaticEgressIP } from '@static-egress/crds';
+import { Command, CommanderError, Option } from 'commander';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@static-egress/controller-kit';
+import { explainCommand, nodesCommand, poolsCommand, statusCommand, traceCommand, type Scope } from './commands.js';
+import { CliError, ClusterReader, Exit } from './read.js';
+import type { OutputFormat } from './render.js';
 
-const USAGE = 'usage: egressctl [--kubeconfig PATH] status | explain NAMESPACE/NAME';
+const EXIT_CODES = `
+Exit codes:
+  0  done (trace: the packet leaves, with an egress IP or the node IP)
+  1  the API server could not be reached, or an unexpected error
+  2  bad command line
+  3  the object was not found
+  4  not allowed: your account may not read it (the message names what)
+  5  trace: the packet is dropped (no gateway holds its egress IP) or not programmed yet`;
 
-/** Pure: the `status` table. */
-export function renderStatusTable(policies: readonly StaticEgressIP[]): string {
-  const rows = [['NAMESPACE', 'NAME', 'EGRESS IP', 'NODE', 'READY', 'REASON']];
-  const sorted = [...policies].sort((a, b) => key(a).localeCompare(key(b)));
-  for (const p of sorted) {
-    const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
-    const held = new Map((p.status?.assignments ?? []).map((a) => [a.egressIP, a.node]));
-    for (const ip of p.spec?.egressIPs ?? []) {
-      rows.push([p.metadata?.namespace ?? '', p.metadata?.name ?? '', ip, held.get(ip) ?? '<none>', ready?.status ?? 'Unknown', ready?.reason ?? '']);
-    }
-  }
-  return table(rows);
+const EXAMPLES = `
+Examples:
+  kubectl egress status -n shop             which egress IP each policy of shop has, and where
+  kubectl egress trace shop/web-1 198.51.100.10
+                                            which address web-1 leaves with, and why
+  kubectl egress status -A -o wide          is everything programmed?
+  kubectl egress pools                      how full are my pools?`;
+
+export interface CliIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Builds the API reader (tests pass their own kubeconfig). */
+  connect?: (kubeconfig: string | undefined, context: string | undefined) => { reader: ClusterReader; namespace: string };
 }
 
-/** Pure: the `explain` text. */
-export function renderExplain(p: StaticEgressIP): string {
-  const lines = [`${key(p)}  (generation ${p.metadata?.generation ?? '?'}, observed ${p.status?.observedGeneration ?? '-'})`];
-  lines.push(`egress IPs: ${(p.spec?.egressIPs ?? []).join(', ')}`);
-  const held = (p.status?.assignments ?? []).map((a) => `${a.egressIP} on ${a.node}`);
-  lines.push(`held: ${held.length ? held.join(', ') : 'none'}`);
-  for (const c of p.status?.conditions ?? []) {
-    lines.push(`${c.type}=${c.status} (${c.reason}, since ${String(c.lastTransitionTime)})`, `  ${c.message}`);
-  }
-  if (!p.status?.conditions?.length) lines.push('no conditions yet: is the gateway-manager running?');
-  return lines.join('\n');
-}
-
-function key(p: StaticEgressIP): string {
-  return `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
-
-async function main(argv: string[]): Promise<number> {
-  let parsed;
+function defaultConnect(kubeconfig: string | undefined, context: string | undefined) {
+  let kc: KubeConfig;
   try {
-    parsed = parseArgs({ args: argv, options: { kubeconfig: { type: 'string' } }, allowPositionals: true, strict: true });
+    kc = loadKubeConfig(kubeconfig);
+    if (context) kc.setCurrentContext(context);
   } catch (err) {
-    process.stderr.write(`egressctl: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
+    throw new CliError(`${(err as Error).message} (set --kubeconfig or KUBECONFIG)`, Exit.Error);
   }
-  const [cmd, arg] = parsed.positionals;
-  if (cmd !== 'status' && !(cmd === 'explain' && arg?.includes('/'))) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
-  const api = loadKubeConfig(parsed.values.kubeconfig).makeApiClient(CustomObjectsApi);
-  if (cmd === 'status') {
-    const list = (await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: SEIP_PLURAL })) as { items: StaticEgressIP[] };
-    process.stdout.write(`${renderStatusTable(list.items)}\n`);
-    return 0;
-  }
-  const { namespace, name } = splitKey(arg!);
-  const p = (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: SEIP_PLURAL, name })) as StaticEgressIP;
-  process.stdout.write(`${renderExplain(p)}\n`);
-  return 0;
+  const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+  return { reader: new ClusterReader(kc), namespace };
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      const e = err as { code?: number; message?: string };
-      process.stderr.write(`egressctl: ${e.code === 404 ? 'not found' : (e.message ?? String(err)).split('\n')[0]}\n`);
-      process.exit(1);
-    },
-  );
+const outputOption = (choices: OutputFormat[]) =>
+  new Option('-o, --output <format>', `output format: ${choices.join('|')}`).choices(choices);
+
+export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+  const connect = io.connect ?? defaultConnect;
+  const program = new Command('kubectl egress')
+    .description('Stable egress IPs: which address a pod leaves with and why, what is programmed, how full the pools are.')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config or in-cluster)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .addHelpText('after', `${EXAMPLES}\n${EXIT_CODES}`)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  const api = () => connect(program.opts()['kubeconfig'], program.opts()['context']);
+  const scopeOf = (o: { namespace?: string; allNamespaces?: boolean; output?: OutputFormat }, ns: string): Scope => ({
+    namespace: o.allNamespaces ? undefined : (o.namespace ?? ns), output: o.output ?? 'table',
+  });
+  program.command('status')
+    .description('policies with each egress IP, the node holding it, and Ready')
+    .option('-n, --namespace <ns>', 'namespace (default: the context\'s)')
+    .option('-A, --all-namespaces', 'every namespace (needs cluster-wide read)')
+    .addOption(outputOption(['wide', 'json', 'yaml']))
+    .action(async (o) => { const c = api(); io.out(`${await statusCommand(c.reader, scopeOf(o, c.namespace))}\n`); });
+  program.command('explain').argument('<policy>', 'NAME (in -n) or NAMESPACE/NAME')
+    .description('one policy: its egress IPs, where they are held, and every condition with its message')
+    .option('-n, --namespace <ns>', 'namespace (default: the context\'s)')
+    .addOption(outputOption(['json', 'yaml']))
+    .action(async (ref: string, o) => { const c = api(); io.out(`${await explainCommand(c.reader, ref, scopeOf(o, c.namespace))}\n`); });
+  program.command('pools')
+    .description('each EgressIPPool: capacity, allocated, held, used %, and held addresses per zone')
+    .addOption(outputOption(['json', 'yaml']))
+    .action(async (o) => { io.out(`${await poolsCommand(api().reader, o.output ?? 'table')}\n`); });
+  program.command('nodes')
+    .description('gateway nodes: health, egress IPs held, capacity, and what their agent reports')
+    .addOption(outputOption(['json', 'yaml']))
+    .action(async (o) => { io.out(`${await nodesCommand(api().reader, o.output ?? 'table')}\n`); });
+  program.command('trace').argument('<pod>', 'POD (in -n) or NAMESPACE/POD').argument('<destination>', 'destination IP address')
+    .description('the path of a packet from POD to DESTINATION: policy, destination match, egress IP, gateway, what the agents programmed, and a one-line verdict')
+    .option('-n, --namespace <ns>', 'namespace (default: the context\'s)')
+    .option('--cluster-cidrs <cidrs>', 'pod and service CIDRs (the agents\' CLUSTER_CIDRS), comma separated')
+    .addOption(outputOption(['json', 'yaml']))
+    .action(async (pod: string, dest: string, o) => {
+      const c = api();
+      const r = await traceCommand(c.reader, pod, dest, {
+        namespace: o.namespace ?? c.namespace, output: o.output ?? 'table',
+        ...(o.clusterCidrs ? { clusterCIDRs: String(o.clusterCidrs).split(',').filter(Boolean) } : {}),
+      });
+      io.out(`${r.text}\n`);
+      setExit(r.code);
+    });
+  for (const cmd of program.commands) cmd.showHelpAfterError(`(run: kubectl egress ${cmd.name()} --help)`).configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
+  return program;
 }
+
+/** Runs the CLI; resolves to the exit code (never exits the process itself). */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  let code: number = Exit.OK;
+  const program = buildProgram(io, (c) => { code = c; });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return Exit.OK;
+      if (err.code === 'commander.help') return Exit.Usage; // no command given: help went to stderr
+      return Exit.Usage;
+    }
+    if (err instanceof CliError) {
+      io.err(`error: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.err(`error: ${(err as Error).message?.split('\n')[0] ?? String(err)}\n`);
+    return Exit.Error;
+  }
+}
+
+/** The process entry (also called by bin/kubectl-egress.mjs). */
+export async function main(argv: readonly string[]): Promise<void> {
+  const io: CliIO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+  process.exitCode = await runCli(argv, io);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main(process.argv.slice(2));

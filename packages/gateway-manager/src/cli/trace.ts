@@ -1,0 +1,156 @@
+// `kubectl egress trace POD DESTINATION`: which policy applies to a pod's packet and why, the egress
+// IP it is pinned to, the gateway holding it, what the agents report they programmed, and a one-line
+// verdict. Pure: the CLI reads the objects and the agents' reports, this decides.
+import {
+  cidrContainsIP, comparePolicyAge, parseCIDR, parseIP, pinEgressIP, policySelectsPod,
+  type AuthorizedIP, type PodInfo, type Policy, type ServiceInfo,
+} from '@static-egress/crds';
+
+/** What one node's agent reports it has programmed (its StaticEgressNode status). */
+export interface NodeReport {
+  /** Egress IPs this node holds as a gateway (on its uplink, with SNAT). */
+  gatewayIPs: readonly string[];
+  /** Redirects this node programmed as a director: pod IPs steered to each egress IP. */
+  directed: readonly { egressIP: string; podIPs: readonly string[] }[];
+}
+
+export interface TraceInput {
+  pod: PodInfo;
+  destination: string;
+  /** The policies of the pod's namespace. */
+  policies: readonly Policy[];
+  services: readonly ServiceInfo[];
+  /** authorizeEgressIPs' result when the pools could be read; else the status decides. */
+  authorization?: ReadonlyMap<string, readonly AuthorizedIP[]>;
+  /** Pod and service CIDRs (the agents' --cluster-cidrs), when known. */
+  clusterCIDRs?: readonly string[];
+  /** node name → its agent's report, for the nodes that could be read. */
+  reports?: ReadonlyMap<string, NodeReport>;
+}
+
+/** `egress-ip`: leaves with the verdict's egress IP; `node-ip`: not steered; `dropped`: fail-closed. */
+export type TraceOutcome = 'egress-ip' | 'node-ip' | 'in-cluster' | 'dropped' | 'not-programmed';
+
+export interface TraceResult {
+  /** `label  text` steps, in the order a packet meets them. */
+  steps: [string, string][];
+  verdict: string;
+  outcome: TraceOutcome;
+  egressIP?: string;
+  gateway?: string;
+}
+
+export class TraceError extends Error {}
+
+export function computeTrace(input: TraceInput): TraceResult {
+  const { pod, destination } = input;
+  if (!parseIP(destination)) throw new TraceError(`destination ${destination} is not an IP address`);
+  const steps: [string, string][] = [['pod', describePod(pod)]];
+  const done = (outcome: TraceOutcome, verdict: string, extra: Partial<TraceResult> = {}): TraceResult => ({ steps, verdict, outcome, ...extra });
+  const notSteered = unsteerable(pod);
+  if (notSteered) return done('node-ip', `leaves with the node IP: ${notSteered}`);
+  const selecting = input.policies.filter((p) => policySelectsPod(p, pod, input.services)).sort(comparePolicyAge);
+  const policy = selecting[0];
+  if (!policy) return done('node-ip', `leaves with the node IP: no policy in ${pod.namespace} selects ${pod.name}`);
+  steps.push(['policy', describeSelection(policy, selecting.slice(1))]);
+  const cluster = (input.clusterCIDRs ?? []).find((c) => contains(c, destination));
+  if (cluster) return done('in-cluster', `stays in the cluster: ${destination} is in the cluster CIDR ${cluster}`);
+  const miss = destinationMiss(policy, destination);
+  if (miss) return done('node-ip', `leaves with the node IP: ${miss}`);
+  steps.push(['destination', `${destination} matches destinationCIDRs ${policy.destinationCIDRs.join(', ')}`]);
+  return traceEgressIP(input, policy, steps);
+}
+
+function traceEgressIP(input: TraceInput, policy: Policy, steps: [string, string][]): TraceResult {
+  const { pod } = input;
+  const done = (outcome: TraceOutcome, verdict: string, extra: Partial<TraceResult> = {}): TraceResult => ({ steps, verdict, outcome, ...extra });
+  const authorized = authorizedIPs(input, policy);
+  if (authorized.usable.length === 0) {
+    return done('node-ip', `leaves with the node IP: ${policy.key} has no usable egress IP (${authorized.why || 'none authorized'})`);
+  }
+  const held = authorized.usable.filter((ip) => policy.assignments.has(ip));
+  const pinSet = held.length > 0 ? held : authorized.usable;
+  const ip = pinEgressIP(pod.uid, pinSet);
+  steps.push(['egress IP', `${ip}: the pod UID's hash picks it among the ${held.length > 0 ? 'held' : 'authorized (none held)'} IPs ${pinSet.join(', ')}`]);
+  const gateway = policy.assignments.get(ip);
+  if (!gateway) return done('dropped', `dropped: no gateway holds ${ip} (fail-closed)`, { egressIP: ip });
+  steps.push(['gateway', `${gateway} holds ${ip} (status.assignments)`]);
+  const kernel = checkReports(input.reports, pod, ip, gateway);
+  steps.push(['kernel', kernel.text]);
+  if (kernel.missing) return done('not-programmed', `not programmed yet: ${kernel.missing}`, { egressIP: ip, gateway });
+  return done('egress-ip', `leaves as ${ip} via ${gateway}`, { egressIP: ip, gateway });
+}
+
+function describePod(pod: PodInfo): string {
+  return `${pod.key} (${pod.podIP ?? 'no IP'} on ${pod.nodeName || 'no node'})`;
+}
+
+function unsteerable(pod: PodInfo): string | undefined {
+  if (pod.hostNetwork) return `${pod.key} uses the host network`;
+  if (!pod.nodeName) return `${pod.key} is not scheduled`;
+  if (!pod.podIP) return `${pod.key} has no pod IP yet`;
+  if (pod.phase === 'Succeeded' || pod.phase === 'Failed') return `${pod.key} has finished (${pod.phase})`;
+  return undefined;
+}
+
+function describeSelection(policy: Policy, losers: readonly Policy[]): string {
+  const by = policy.serviceName !== undefined
+    ? `the selector of Service ${policy.serviceName}`
+    : policy.podSelector ? `podSelector ${describeSelector(policy.podSelector)}` : 'an empty podSelector (every pod)';
+  const also = losers.length ? `; it is older than ${losers.map((p) => p.key).join(', ')}, which select the pod too (PodConflict)` : '';
+  return `${policy.key} selects it by ${by}${also}`;
+}
+
+function describeSelector(sel: NonNullable<Policy['podSelector']>): string {
+  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel.matchExpressions ?? []) parts.push(`${e.key} ${e.operator}${e.values?.length ? ` (${e.values.join(',')})` : ''}`);
+  return parts.length ? parts.join(',') : '{}';
+}
+
+function contains(cidr: string, ip: string): boolean {
+  const c = parseCIDR(cidr);
+  return typeof c === 'object' && cidrContainsIP(c, ip);
+}
+
+function destinationMiss(policy: Policy, destination: string): string | undefined {
+  const excluded = policy.excludedCIDRs.find((c) => contains(c, destination));
+  if (excluded) return `${policy.key} excludes ${destination} (excludedCIDRs ${excluded})`;
+  if (!policy.destinationCIDRs.some((c) => contains(c, destination))) {
+    return `no policy matches ${destination} (${policy.key} covers ${policy.destinationCIDRs.join(', ')})`;
+  }
+  return undefined;
+}
+
+function authorizedIPs(input: TraceInput, policy: Policy): { usable: string[]; why: string } {
+  const auth = input.authorization?.get(policy.key);
+  if (auth) {
+    return {
+      usable: auth.filter((a) => !a.problem).map((a) => a.ip),
+      why: auth.filter((a) => a.problem).map((a) => `${a.ip}: ${a.problem!.reason}`).join('; '),
+    };
+  }
+  // Without the pools (a tenant cannot read them): what the manager assigned is authorized; with
+  // nothing assigned, pin as the agents would over the policy's IPs (the packet is dropped anyway).
+  const held = policy.egressIPs.filter((ip) => policy.assignments.has(ip));
+  return { usable: held.length ? held : [...policy.egressIPs], why: '' };
+}
+
+function checkReports(
+  reports: TraceInput['reports'], pod: PodInfo, ip: string, gateway: string,
+): { text: string; missing?: string } {
+  if (!reports) return { text: "agents' reports not readable: the verdict follows the policy's status" };
+  const gw = reports.get(gateway);
+  const parts: string[] = [];
+  let missing: string | undefined;
+  if (pod.nodeName !== gateway) {
+    const dir = reports.get(pod.nodeName!);
+    const redirected = dir?.directed.some((d) => d.egressIP === ip && d.podIPs.includes(pod.podIP!));
+    if (!dir) parts.push(`director ${pod.nodeName}: no report`);
+    else parts.push(`director ${pod.nodeName}: ${redirected ? `redirects ${pod.podIP} to ${ip}` : `has no redirect of ${pod.podIP} to ${ip}`}`);
+    if (dir && !redirected) missing = `${pod.nodeName} does not redirect ${pod.podIP} to ${ip}`;
+  }
+  if (!gw) parts.push(`gateway ${gateway}: no report`);
+  else parts.push(`gateway ${gateway}: ${gw.gatewayIPs.includes(ip) ? `holds ${ip}` : `does not hold ${ip}`}`);
+  if (gw && !gw.gatewayIPs.includes(ip)) missing ??= `${gateway} does not hold ${ip}`;
+  return { text: parts.join('; '), ...(missing ? { missing } : {}) };
+}
