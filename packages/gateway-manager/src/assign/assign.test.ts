@@ -47,10 +47,10 @@ describe('assignEgressIPs', () => {
     assert.deepEqual(out.unassigned, [{ ip: '192.0.2.101', policyKey: 'shop/db', reason: 'NoGatewayAvailable' }]);
   });
 
-  it('fails over at once from an unhealthy, NotReady or deleted holder', () => {
+  it('fails over at once from an unhealthy (probe failing, NotReady or not) or deleted holder', () => {
     const prev = new Map([['192.0.2.100', 'a'], ['192.0.2.101', 'b'], ['192.0.2.102', 'c']]);
     const nodes = [node('a'), node('b', { ready: false }), node('c'), node('d')];
-    const health = new Map([['a', false], ['b', true], ['c', true], ['d', true]]);
+    const health = new Map([['a', false], ['b', false], ['c', true], ['d', true]]);
     const out = assignEgressIPs(world({ nodes, health, previous: prev }));
     assert.equal(out.assignments.get('192.0.2.102'), 'c');
     assert.equal(out.assignments.get('192.0.2.100'), 'd');
@@ -61,6 +61,21 @@ describe('assignEgressIPs', () => {
       ['192.0.2.101', 'b', 'c', 'failover'],
     ]);
     assert.equal(out.releasing.size, 0);
+    const gone = assignEgressIPs(world({ nodes: [node('a'), node('c'), node('d')], health: new Map([['c', true], ['d', true]]), previous: prev }));
+    assert.ok(['c', 'd'].includes(gone.assignments.get('192.0.2.101')!), 'a deleted holder (no Node) loses its IP at once');
+    assert.equal(gone.releasing.size, 0);
+  });
+
+  it('a NotReady holder whose agent still answers releases first (it would keep announcing the IP meanwhile)', () => {
+    const prev = new Map([['192.0.2.100', 'a'], ['192.0.2.101', 'b'], ['192.0.2.102', 'c']]);
+    const nodes = [node('a'), node('b', { ready: false }), node('c'), node('d')];
+    const health = new Map([['a', true], ['b', true], ['c', true], ['d', true]]);
+    const out = assignEgressIPs(world({ nodes, health, previous: prev }));
+    assert.equal(out.assignments.has('192.0.2.101'), false);
+    assert.deepEqual([...out.releasing], [['192.0.2.101', 'b']]);
+    assert.deepEqual(out.unassigned.map((u) => [u.ip, u.reason]), [['192.0.2.101', 'Draining']]);
+    const after = assignEgressIPs(world({ nodes, health, previous: out.assignments }));
+    assert.notEqual(after.assignments.get('192.0.2.101'), 'b', 'once released it is placed elsewhere, never back on the NotReady node');
   });
 
   it('drains a cordoned node in two phases: release first, claim after the release is confirmed', () => {

@@ -71,12 +71,14 @@ function viewNodes(input: AssignInput): Map<string, NodeView> {
   const subnetTexts = new Map<string, CIDR>();
   for (const n of present.values()) {
     const health = input.health.get(n.name);
-    const alive = n.ready && health !== false;
+    // A NotReady node whose agent still answers the signed probes is alive: its IPs leave it with
+    // release-before-claim like a drain's, because it keeps announcing them until it lets go (issue 14).
+    const alive = health === true || (n.ready && health !== false);
     const raw = n.annotations[input.capacityAnnotation];
     const cap = raw === undefined ? NaN : Number(raw);
     const cloud = input.cloud?.get(n.name);
     const cloudCap = input.cloud === undefined ? Infinity : Math.max(0, cloud?.capacity ?? 0);
-    const admittedBy = alive && !n.cordoned ? pools.filter((p) => matchesSelector(n.labels, p.nodeSelector)) : [];
+    const admittedBy = alive && n.ready && !n.cordoned ? pools.filter((p) => matchesSelector(n.labels, p.nodeSelector)) : [];
     out.set(n.name, {
       name: n.name, index: out.size, alive, probed: health === true, load: 0, poolLoad: new Map(),
       cap: Math.min(Number.isInteger(cap) && cap >= 0 ? cap : Infinity, cloudCap),

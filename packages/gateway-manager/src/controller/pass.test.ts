@@ -139,7 +139,7 @@ const cases: Case[] = [
     name: 'leader takeover: a new leader with no memory still writes status for what changed meanwhile',
     given: () => {
       const { snap } = onN2((s) => ({ ...s, nodes: [node('n1', '192.0.2.11'), node('n2', '192.0.2.12', { notReady: true })] }));
-      return { snap, memory: emptyMemory, health: healthy(snap) };
+      return { snap, memory: emptyMemory, health: healthy(snap, {}, ['n2']) };
     },
     want: { assignments: { [IP]: 'n1' }, writes: ['db'], events: ['db EgressIPMoved'], failovers: 1 },
   },
