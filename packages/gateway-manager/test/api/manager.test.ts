@@ -259,10 +259,12 @@ describe('gateway-manager against a real apiserver', function () {
     await waitEvent('shop', 'db', 'EgressIPReleased');
   });
 
-  it('a NotReady node loses its IP at once; with no gateway left the policy says so, and recovers', async () => {
+  it('a NotReady node whose agent is gone loses its IP at once; with no gateway left the policy says so, and recovers', async () => {
     const before = await getPolicy(kc, 'shop', 'db');
     const a = before.status!.assignments!.find((x) => x.egressIP === '192.0.2.102')!;
     // One node is cordoned (previous test) and db holds IPs on the other three: nowhere to go.
+    // (A NotReady node whose agent still answers releases first instead: assign.test.ts.)
+    agents.get(a.node)!.hang();
     await setNodeStatus(kc, a.node, addressOf(a.node), false);
     const p = await waitPolicy('shop', 'db', (x) => !x.status?.assignments?.some((y) => y.egressIP === '192.0.2.102'));
     assert.equal(condition(p, 'Assigned')?.status, 'False');
@@ -280,6 +282,7 @@ describe('gateway-manager against a real apiserver', function () {
     );
     const back = await waitPolicy('shop', 'db', (x) => x.status?.assignments?.find((y) => y.egressIP === '192.0.2.102')?.node === cordoned);
     assert.equal(condition(back, 'Ready')?.status, 'True');
+    agents.get(a.node)!.resume();
     await setNodeStatus(kc, a.node, addressOf(a.node), true);
   });
 
