@@ -49,11 +49,3 @@ export interface CloudProvider {
   /** Afterwards `ip` is not an address of `on`; does nothing if it is not there. */
   releaseIP(ip: string, on: CloudInterface): Promise<void>;
 }
-
-/** A cloud API error worth retrying later (throttling, 5xx, timeouts) or not; both are retried with backoff. */
-export class CloudError extends Error {
-  constructor(message: string, readonly code: string) {
-    super(message);
-    this.name = 'CloudError';
-  }
-}

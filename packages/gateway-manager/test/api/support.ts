@@ -137,7 +137,7 @@ export interface ManagerProcess {
   log(): string;
 }
 
-export function spawnManager(opts: { kubeconfig: string; identity: string; agentPort: number; httpPort: number; dir: string; extra?: string[] }): ManagerProcess {
+export function spawnManager(opts: { kubeconfig: string; identity: string; agentPort: number; httpPort: number; dir: string; extra?: string[]; env?: Record<string, string> }): ManagerProcess {
   const logPath = join(opts.dir, `manager-${opts.identity}.log`);
   const out = createWriteStream(logPath);
   const child = spawn(
@@ -153,7 +153,7 @@ export function spawnManager(opts: { kubeconfig: string; identity: string; agent
       '--release-grace', '500ms', '--agent-restart-grace', '3s',
       ...(opts.extra ?? []),
     ],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'debug' } },
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'debug', ...opts.env } },
   );
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
