@@ -14,7 +14,11 @@ export function createRegistry(
 ): Registry {
   const registry = new Registry();
   prefixes.set(registry, prefix);
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, prefix });
+    // Gauges named *_total fail `promtool check metrics`; the per-type gauges without the suffix stay.
+    for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(`${prefix}${n}`);
+  }
   return registry;
 }
 

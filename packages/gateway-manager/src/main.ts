@@ -36,7 +36,7 @@ type ControllerCloud = NonNullable<ControllerOptions['cloud']>;
 import { KubeEventRecorder, KubeStatusWriter } from './controller/kube-writer.js';
 import { ensureProbeKey, kubeSecretStore } from './health/probe-key.js';
 import { NodeProber, httpProbe } from './health/prober.js';
-import { createManagerMetrics, type ManagerMetrics } from './metrics.js';
+import { clearLeaderGauges, createManagerMetrics, type ManagerMetrics } from './metrics.js';
 
 interface Config {
   kubeconfig?: string;
@@ -189,6 +189,7 @@ async function main(): Promise<void> {
       authenticate: (node, { renew }) => ({ [PROBE_AUTH_HEADER]: signProbe(probeKey, node, Date.now(), { renew }) }),
       onChange: (node, healthy) => {
         logger.info({ node, healthy }, healthy ? 'gateway agent healthy' : 'gateway agent unhealthy');
+        if (!healthy) metrics.nodeUnreachable.inc({ node });
         controller?.healthChanged();
       },
       onFailure: (node) => metrics.probeFailures.inc({ node }),
@@ -225,6 +226,7 @@ async function main(): Promise<void> {
       logger.warn({ identity: cfg.identity, probing: prober !== undefined },
         'lost leadership: standing by (agent probes continue until another replica leads)');
       await stopController();
+      clearLeaderGauges(metrics);
     },
     onNewLeader: (id) => {
       if (id && id !== cfg.identity && prober) {

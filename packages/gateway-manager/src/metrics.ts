@@ -11,6 +11,20 @@ export interface ManagerMetrics {
   isLeader: Gauge;
   /** Cloud mode: every cloud API call by action and result (EC2 calls per move in the benchmark). */
   cloudCalls: Counter<'action' | 'result'>;
+  poolCapacity: Gauge<'pool'>;
+  poolAllocated: Gauge<'pool'>;
+  poolHeld: Gauge<'pool'>;
+  nodeHeld: Gauge<'node'>;
+  nodeCapacity: Gauge<'node'>;
+  nodeUnreachable: Counter<'node'>;
+}
+
+/**
+ * The gauges only the leader knows. A replica that loses the lease clears them, so a scrape of a
+ * standby never shows a stale picture (sum by pool over replicas stays right).
+ */
+export function clearLeaderGauges(m: ManagerMetrics): void {
+  for (const g of [m.assignedIPs, m.unassignedIPs, m.poolCapacity, m.poolAllocated, m.poolHeld, m.nodeHeld, m.nodeCapacity]) g.reset();
 }
 
 export function createManagerMetrics(registry: Registry): ManagerMetrics {
@@ -29,6 +43,12 @@ export function createManagerMetrics(registry: Registry): ManagerMetrics {
       registers,
     }),
     isLeader: new Gauge({ name: `${p}is_leader`, help: '1 while this manager holds the leader Lease', registers }),
+    poolCapacity: new Gauge({ name: `${p}pool_capacity_ips`, help: 'Usable addresses of each EgressIPPool (leader only)', labelNames: ['pool'], registers }),
+    poolAllocated: new Gauge({ name: `${p}pool_allocated_ips`, help: 'Addresses of each pool claimed by an authorized StaticEgressIP (leader only)', labelNames: ['pool'], registers }),
+    poolHeld: new Gauge({ name: `${p}pool_held_ips`, help: 'Addresses of each pool held by a gateway node (leader only)', labelNames: ['pool'], registers }),
+    nodeHeld: new Gauge({ name: `${p}node_held_ips`, help: 'Egress IPs each gateway node holds (leader only)', labelNames: ['node'], registers }),
+    nodeCapacity: new Gauge({ name: `${p}node_capacity_ips`, help: 'Egress IPs each gateway node may hold (leader only)', labelNames: ['node'], registers }),
+    nodeUnreachable: new Counter({ name: `${p}node_unreachable_total`, help: 'Times a gateway node was declared unhealthy (probes failed and its lease ran out)', labelNames: ['node'], registers }),
     cloudCalls: new Counter({ name: `${p}cloud_api_calls_total`, help: 'Cloud API calls (cloud mode)', labelNames: ['action', 'result'], registers }),
   };
 }

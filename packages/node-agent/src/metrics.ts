@@ -47,10 +47,11 @@ export function createAgentMetrics(registry: Registry, readCounters: () => Promi
     },
   });
   const drops = new Counter({
-    name: `${p}failclosed_drops`, help: 'Packets of selected pods dropped because their egress IP has no gateway (unreachable route)', registers: r,
+    name: `${p}failclosed_drops_total`, help: 'Packets of selected pods dropped because their egress IP has no gateway (unreachable route), by policy',
+    labelNames: ['policy'], registers: r,
     async collect() {
       const c = await counters().catch(() => null);
-      if (c) this.inc(mono.delta('failclosed', c.failClosed.packets));
+      for (const [policy, v] of Object.entries(c?.failClosed ?? {})) this.inc({ policy }, mono.delta(`f|${policy}`, v.packets));
     },
   });
   const leakGuard = new Counter({

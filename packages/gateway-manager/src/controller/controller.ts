@@ -10,6 +10,7 @@ import type { NodeAnnotator } from '../cloud/node-annotator.js';
 import type { CloudSync } from '../cloud/sync.js';
 import type { ProbeTarget } from '../health/prober.js';
 import type { ManagerMetrics } from '../metrics.js';
+import { computeManagerGauges, type ManagerGauges } from './gauges.js';
 import type { EventRecorder, StatusWriter } from './kube-writer.js';
 import {
   computeManagerPass, computeProbeTargets, emptyMemory, type ManagerMemory, type ManagerPass, type PassSettings, type PolicyWrite, type ProbeHealth,
@@ -125,7 +126,7 @@ export class Controller {
       ...pass.poolStatuses.map((p) => this.opts.status.applyPoolStatus(p.name, p.status)),
       ...(pass.cloud?.annotations ?? []).map((a) => cloud!.annotator.applyEgressIPConfig(a.node, a.value)),
     ]);
-    this.recordMetrics(pass.counts);
+    this.recordMetrics(pass.counts, computeManagerGauges(view, pass.memory.previous ?? new Map()));
     const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed.length) throw new Error(`${failed.length} writes failed: ${describe(failed[0]!.reason)}`);
     if (cloudFailures) throw new Error(`${cloudFailures} cloud calls failed (reported in status)`);
@@ -144,12 +145,22 @@ export class Controller {
     }
   }
 
-  private recordMetrics(counts: ManagerPass['counts']): void {
+  private recordMetrics(counts: ManagerPass['counts'], gauges: ManagerGauges): void {
     const m = this.opts.metrics;
     if (!m) return;
     m.assignedIPs.set(counts.assigned);
     m.unassignedIPs.set(counts.unassigned);
     if (counts.failovers) m.failovers.inc(counts.failovers);
+    for (const g of [m.poolCapacity, m.poolAllocated, m.poolHeld, m.nodeHeld, m.nodeCapacity]) g.reset();
+    for (const p of gauges.pools) {
+      m.poolCapacity.set({ pool: p.pool }, p.capacity);
+      m.poolAllocated.set({ pool: p.pool }, p.allocated);
+      m.poolHeld.set({ pool: p.pool }, p.held);
+    }
+    for (const n of gauges.nodes) {
+      m.nodeHeld.set({ node: n.node }, n.held);
+      m.nodeCapacity.set({ node: n.node }, n.capacity);
+    }
   }
 }
 

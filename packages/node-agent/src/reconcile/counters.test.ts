@@ -6,7 +6,7 @@ describe('computeEgressCounters', () => {
     const save = [
       '*mangle',
       ':SEGRESS-M-C0000267 - [0:0]',
-      '[3:180] -A SEGRESS-M-C0000267 -d 198.51.100.20/32 -m comment --comment failclosed',
+      '[3:180] -A SEGRESS-M-C0000267 -d 198.51.100.20/32 -m comment --comment "failclosed:shop/db"',
       '[3:180] -A SEGRESS-M-C0000267 -d 198.51.100.20/32 -j MARK --set-xmark 0xe90000/0xff0000',
       'COMMIT',
       '*filter',
@@ -22,7 +22,7 @@ describe('computeEgressCounters', () => {
     ].join('\n');
     assert.deepEqual(computeEgressCounters(save, 'SEGRESS'), {
       perEgressIP: { '192.0.2.102': { packets: 10, bytes: 1000 } },
-      failClosed: { packets: 3, bytes: 180 },
+      failClosed: { 'shop/db': { packets: 3, bytes: 180 } },
       leakGuard: { 'shop/db': { packets: 6, bytes: 360 } },
     });
   });

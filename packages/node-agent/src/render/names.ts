@@ -37,7 +37,8 @@ export function vtepMAC(nodeIP: string): string {
   return `0e:5e:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}:${h.slice(6, 8)}`;
 }
 
-export const FAILCLOSED_COMMENT = 'failclosed';
+/** The fail-closed counting rules carry the policy key too (quoted like leakGuardComment's). */
+export const FAILCLOSED_COMMENT_PREFIX = 'failclosed:';
 
 /** Comments are at most 255 bytes (XT_MAX_COMMENT_LEN − 1). */
 const MAX_COMMENT = 255;
@@ -50,4 +51,8 @@ export const LEAKGUARD_COMMENT_PREFIX = 'leakguard:';
  */
 export function leakGuardComment(policyKey: string): string {
   return `"${`${LEAKGUARD_COMMENT_PREFIX}${policyKey}`.slice(0, MAX_COMMENT)}"`;
+}
+
+export function failClosedComment(policyKey: string): string {
+  return `"${`${FAILCLOSED_COMMENT_PREFIX}${policyKey}`.slice(0, MAX_COMMENT)}"`;
 }

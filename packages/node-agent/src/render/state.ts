@@ -2,7 +2,7 @@
 import { cidrNetwork } from '@static-egress/crds';
 import type { NodeState } from '../desired/types.js';
 import { renderGuard } from './guard.js';
-import { FAILCLOSED_COMMENT, chainNames, leakGuardComment, setNames, vtepMAC } from './names.js';
+import { chainNames, failClosedComment, leakGuardComment, setNames, vtepMAC } from './names.js';
 import type { IptablesChains, JumpSpec, RenderConfig, RenderedState, RouteIntent } from './types.js';
 
 export function hex(n: number): string {
@@ -51,7 +51,7 @@ function renderMangle(state: NodeState, cfg: RenderConfig, n: ChainNames, s: Set
     const rules = d.excludedCIDRs.map((c) => `-A ${chain}${dstMatch(c)} -j RETURN`);
     for (const c of d.destinationCIDRs) {
       // A rule with no target only counts: the packets the unreachable route is about to drop.
-      if (d.route.kind === 'unreachable') rules.push(`-A ${chain}${dstMatch(c)} -m comment --comment ${FAILCLOSED_COMMENT}`);
+      if (d.route.kind === 'unreachable') rules.push(`-A ${chain}${dstMatch(c)} -m comment --comment ${failClosedComment(d.policyKey)}`);
       rules.push(`-A ${chain}${dstMatch(c)} -j MARK --set-xmark ${hex(d.mark)}/${mask}`);
     }
     mangle.set(chain, rules);
