@@ -17,7 +17,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 TAG="${IMAGE_TAG:-$(node -p "require('$REPO/packages/node-agent/package.json').version")}"
 NAME="${IMAGE_NAME:-static-egress}"
 SUITE="${DEBIAN_SUITE:-bookworm}"
-NODE_VERSION="${IMAGE_NODE_VERSION:-22.23.5}"
+# the Node.js the tests run on (package.json devDependency `node`), so the image runs what was tested
+NODE_VERSION="${IMAGE_NODE_VERSION:-$(node -p "require('$REPO/package.json').devDependencies.node")}"
 OUT="${STATIC_EGRESS_CACHE:-$HOME/.cache/static-egress}/image"
 # What the agent runs (DESIGN §6) plus what Node.js links against.
 PACKAGES=(iptables nftables ipset iproute2 iputils-arping conntrack ca-certificates libstdc++6)

@@ -253,6 +253,8 @@ export class KubeletLab {
       const kept = join(kubeletLabBaseDir(), `${this.prefix}-logs`);
       await execa('cp', ['-r', this.logDir, kept], { reject: false });
       if (this.cluster) await execa('cp', [this.cluster.logs.apiServer, kept], { reject: false });
+      // the agents', managers' and probe pod's own logs (kubelet podLogsDir, per node)
+      for (const n of this.nodes) await execa('cp', ['-r', n.paths.podLogs, join(kept, `${n.spec.name}-pod-logs`)], { reject: false });
       this.log(`logs kept in ${kept}`);
     }
     await this.cluster?.stop();
