@@ -2,6 +2,8 @@
 // network namespace (`ip netns exec <ns> node --import tsx packages/node-agent/src/apply-cli.ts
 // --uplink eth0`), write one JSON command per line on stdin, read one JSON answer per line:
 //   {"op":"sync","state":<NodeState>,"full":false}  {"op":"cleanup"}  {"op":"counters"}  {"op":"exit"}
+//   {"op":"watch"}: from now on heal by kernel events like the agent (a full sync of the last state);
+//   {"op":"heals"}: the heals since the last call, each {at: epoch ms, healed: {kind: n}}
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { NodeState } from './desired/types.js';
@@ -9,7 +11,11 @@ import { createLinuxKernel } from './kernel/linux.js';
 import { readEgressCounters } from './reconcile/counters.js';
 import { NodeSyncer } from './reconcile/syncer.js';
 import { renderState } from './render/state.js';
-import type { RenderConfig } from './render/types.js';
+import type { RenderConfig, RenderedState } from './render/types.js';
+import { realClock } from '@static-egress/controller-kit';
+import { DamageHealer } from './reconcile/damage-watch.js';
+import { LinuxChangeMonitor } from './kernel/linux-monitor.js';
+import { guardTable } from './render/guard.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +41,33 @@ const syncer = new NodeSyncer(kernel, {
   render, ranges: { markMask: Number(values.fwmark), tableMin, tableMax, priorityMin, priorityMax },
 });
 
-type Command = { op: 'sync'; state: NodeState; full?: boolean } | { op: 'cleanup' } | { op: 'counters' } | { op: 'exit' };
+type Command = { op: 'sync'; state: NodeState; full?: boolean } | { op: 'cleanup' } | { op: 'counters' } | { op: 'exit' } | { op: 'watch' } | { op: 'heals' };
+
+let last: RenderedState | null = null;
+let heals: { at: number; healed: object }[] = [];
+let healQueued = false;
+/** Heals by events, queued behind the commands like the agent's runner would. */
+function watch(): void {
+  const healer = new DamageHealer({
+    clock: realClock,
+    names: { uplink: render.uplink, vxlanDevice: render.vxlanDevice, guardTable: guardTable(render), ranges: { tableMin, tableMax, priorityMin, priorityMax } },
+    heal: () => {
+      if (healQueued) return; // one full sync covers every event before it runs
+      healQueued = true;
+      chain = chain.then(async () => {
+        healQueued = false;
+        if (!last) return;
+        const r = await syncer.sync(last, { full: true }).catch(() => null);
+        if (r && Object.keys(r.healed).length) {
+          heals.push({ at: Date.now(), healed: r.healed });
+          healer.healed(r.healed);
+        }
+      });
+    },
+    alert: () => {},
+  });
+  new LinuxChangeMonitor({ onLine: (s, l) => healer.onLine(s, l), onError: () => {}, pollMs: 200, legacyIptables: false }).start();
+}
 
 const rl = createInterface({ input: process.stdin });
 let chain = Promise.resolve();
@@ -51,7 +83,10 @@ rl.on('line', (line) => {
         const rendered = renderState(cmd.state, render);
         const renderMs = performance.now() - t1;
         result = { ...(await syncer.sync(rendered, { full: cmd.full })), renderMs };
-      } else if (cmd.op === 'cleanup') await syncer.cleanup();
+        last = rendered;
+      } else if (cmd.op === 'watch') watch();
+      else if (cmd.op === 'heals') [result, heals] = [heals, []];
+      else if (cmd.op === 'cleanup') await syncer.cleanup();
       else if (cmd.op === 'counters') result = await readEgressCounters(kernel.iptables, render.chainPrefix);
       else if (cmd.op === 'exit') {
         process.stdout.write(`${JSON.stringify({ ok: true })}\n`);

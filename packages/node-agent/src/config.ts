@@ -13,6 +13,8 @@ export interface AgentConfig {
   httpHost: string;
   httpPort: number;
   resyncIntervalMs: number;
+  /** ipsets (and iptables-legacy) send no change events: hashed this often to heal damage (0: off) */
+  damagePollMs: number;
   /** the self-fencing window = the kernel lease a vouching manager probe renews (issue 14) */
   fenceAfterMs: number;
   /** how much later than the fastest recent probe a probe may arrive and still renew */
@@ -38,6 +40,7 @@ const FLAGS = {
   'cluster-cidrs': { type: 'string' },
   'http-addr': { type: 'string' },
   'resync-interval': { type: 'string' },
+  'damage-poll': { type: 'string' },
   cleanup: { type: 'boolean' },
   'cleanup-on-exit': { type: 'boolean' },
   'chain-prefix': { type: 'string' },
@@ -91,6 +94,7 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     httpHost: http.host,
     httpPort: http.port,
     resyncIntervalMs: durationFlag(v, 'resync-interval', '10s'),
+    damagePollMs: durationFlag(v, 'damage-poll', '500ms'),
     fenceAfterMs: durationFlag(v, 'fence-after', '250ms'),
     leaseLateToleranceMs: durationFlag(v, 'lease-late-tolerance', '50ms'),
     restartLeaseMs: durationFlag(v, 'restart-lease', '10s'),

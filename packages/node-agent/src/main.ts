@@ -20,12 +20,17 @@ import { selectIptablesBackend } from './kernel/iptables-backend.js';
 import { createAgentMetrics } from './metrics.js';
 import { readEgressCounters } from './reconcile/counters.js';
 import { NodeSyncer } from './reconcile/syncer.js';
+import { DamageHealer } from './reconcile/damage-watch.js';
+import { LinuxChangeMonitor } from './kernel/linux-monitor.js';
+import { KubeNodeEvents } from './report/node-events.js';
+import { guardTable } from './render/guard.js';
 
 // eslint-disable-next-line max-lines-per-function -- wiring only, in construction order: one page shows what runs and what stops on exit
 async function main(): Promise<void> {
   const cfg = parseOrExit('node-agent', () => parseAgentConfig(process.argv.slice(2)));
   const logger = createLogger('node-agent');
-  logger.info({ backend: (await selectIptablesBackend()) ?? 'as installed' }, 'iptables backend (kube-proxy wrapper rule)');
+  const backend = await selectIptablesBackend();
+  logger.info({ backend: backend ?? 'as installed' }, 'iptables backend (kube-proxy wrapper rule)');
   const kernel = createLinuxKernel({
     ipsetPrefix: cfg.ipsetPrefix,
     onGarpError: (e) => logger.error({ err: e.message }, 'arping failed'),
@@ -47,8 +52,10 @@ async function main(): Promise<void> {
   const informers = Object.values(sources) as Informer<KubernetesObject>[];
   const settings = { nodeName: cfg.nodeName, mode: cfg.mode, clusterCIDRs: cfg.clusterCIDRs, ranges: cfg.ranges };
   const badObjects = new BadObjectReporter(logger);
+  const damage: { healer?: DamageHealer } = {}; // once the uplink is known
   const agent = new Agent({
     clock, logger, metrics, fencing, resyncIntervalMs: cfg.resyncIntervalMs, leaseMs: cfg.fenceAfterMs,
+    onHealed: (kinds) => damage.healer?.healed(kinds),
     inputs: (extra) => {
       const { input, bad } = computeAgentInputs(snapshotOf(sources), settings, extra);
       badObjects.report(bad);
@@ -90,6 +97,21 @@ async function main(): Promise<void> {
   await kernel.setArpAnnounce(uplink, 2);
   const syncer = new NodeSyncer(kernel, { render, ranges: cfg.ranges });
   agent.start({ syncer, render }); // the first sync reads the kernel: startup reconcile
+  // heal by events (issue 12): kernel notifications ask for a full sync; repeats back off and raise an Event
+  const nodeEvents = new KubeNodeEvents(kc, cfg.nodeName, () => sources.nodes.get(cfg.nodeName)?.metadata?.uid);
+  const healer = damage.healer = new DamageHealer({
+    clock, names: { uplink, vxlanDevice: render.vxlanDevice, guardTable: guardTable(render), ranges: cfg.ranges },
+    heal: (reason) => agent.markDamaged(reason),
+    alert: (kind, repeats) => {
+      logger.error({ kind, repeats }, 'another program keeps damaging our kernel state: repairs back off');
+      nodeEvents.damageRepeated(kind, repeats).catch((e: Error) => logger.warn({ err: e.message }, 'could not record the damage Event'));
+    },
+  });
+  const monitor = new LinuxChangeMonitor({
+    onLine: (source, line) => healer.onLine(source, line), pollMs: cfg.damagePollMs, legacyIptables: backend === 'legacy',
+    onError: (e) => logger.warn({ err: e.message }, 'kernel change monitor'),
+  });
+  monitor.start();
   logger.info({ uplink, nodeIP }, 'node-agent running');
 
   exitOnSignal({
@@ -97,6 +119,7 @@ async function main(): Promise<void> {
     message: cfg.cleanupOnExit ? 'stopping: removing the data path' : 'stopping: the data path stays in place',
     fields: { cleanup: cfg.cleanupOnExit },
     steps: [
+      ['monitor', () => { monitor.stop(); healer.stop(); }],
       ['agent', () => agent.stop()],
       ['informers', () => Promise.all(informers.map((i) => i.stop()))],
       ...(cfg.cleanupOnExit ? [['cleanup', () => syncer.cleanup()] as const]

@@ -33,6 +33,8 @@ export interface AgentOptions {
   retryMs?: number;
   /** The kernel lease a claim takes (issue 14); absent: the kernel has no lease table. */
   leaseMs?: number;
+  /** A full sync found our kernel state damaged and repaired it (by kind). */
+  onHealed?: (healed: SyncResult['healed']) => void;
 }
 
 export class Agent {
@@ -63,6 +65,14 @@ export class Agent {
     this.runner.start();
   }
 
+  /** The kernel may have been damaged (a monitor event): the next sync re-reads it and repairs. */
+  markDamaged(reason: string): void {
+    this.damaged = true; // not needFull: a pass in flight would clear it
+    this.markDirty(reason);
+  }
+
+  private damaged = false;
+
   /** Something changed (an informer event, a fence flip): sync soon. Before start: at start. */
   markDirty(_reason: string): void {
     if (this.dirtySince === null) this.dirtySince = this.o.clock.now();
@@ -87,7 +97,8 @@ export class Agent {
     const dp = this.dataPlane as DataPlane; // the runner starts only in start()
     const since = this.dirtySince ?? this.o.clock.now();
     this.dirtySince = null;
-    if (resync) this.needFull = true;
+    if (resync || this.damaged) this.needFull = true;
+    this.damaged = false;
     const t0 = performance.now();
     try {
       const { fenced, holdOnly, claim } = this.o.fencing.verdict();
@@ -121,6 +132,7 @@ export class Agent {
       m.healed.inc({ kind }, n);
       this.o.logger.warn({ kind, count: n }, 'kernel state was changed by hand: healed');
     }
+    if (Object.keys(result.healed).length) this.o.onHealed?.(result.healed);
     const label = { full: String(result.full) };
     m.programmingLatency.observe(label, (this.o.clock.now() - since) / 1000);
     m.syncDuration.observe(label, (performance.now() - t0) / 1000);

@@ -151,9 +151,22 @@ export class LinuxNetlink {
     };
     const v = Buffer.alloc(4);
     v.writeUInt32LE(value, 0);
-    const index = await this.indexOf(dev);
-    await this.sock.setLink({ index }, { afSpec: new Map([[AF_INET, attr(IFLA_INET_CONF, attr(id, v))]]) }, TIMEOUT)
-      .catch((e: Error) => { throw new Error(`set ${name}=${value} on ${dev}: ${e.message}`); });
+    await this.freshIndex(async () => {
+      const index = await this.indexOf(dev);
+      await this.sock.setLink({ index }, { afSpec: new Map([[AF_INET, attr(IFLA_INET_CONF, attr(id, v))]]) }, TIMEOUT);
+    }).catch((e: Error) => { throw new Error(`set ${name}=${value} on ${dev}: ${e.message}`); });
+  }
+
+  /** Runs fn again with re-read interface indexes when it met ENODEV (a device deleted and re-created, e.g. our tunnel). */
+  private async freshIndex<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!/ENODEV/.test((e as Error).message)) throw e;
+      this.ifindex.clear();
+      this.ifname.clear();
+      return fn();
+    }
   }
 
   // ---- rules
@@ -224,8 +237,10 @@ export class LinuxNetlink {
 
   private async replaceRoutes(routes: readonly RouteIntent[]): Promise<void> {
     await windowed(routes, async (r) => {
-      const { data, attrs } = await this.routeMsg(r);
-      await this.sock.newRoute(data, attrs, { ...TIMEOUT, flags: NLM_F_CREATE | NLM_F_REPLACE }).catch((e: Error) => {
+      await this.freshIndex(async () => {
+        const { data, attrs } = await this.routeMsg(r);
+        await this.sock.newRoute(data, attrs, { ...TIMEOUT, flags: NLM_F_CREATE | NLM_F_REPLACE });
+      }).catch((e: Error) => {
         throw new Error(`route replace ${r.type} default${r.gateway ? ` via ${r.gateway}` : ''}${r.dev ? ` dev ${r.dev}` : ''} table ${r.table}: ${e.message}`);
       });
     });

@@ -124,6 +124,10 @@ export class Applier {
     return this.call<{ full: boolean; healed: Record<string, number>; changed: Record<string, number> }>({ op: 'sync', state, full });
   }
   cleanup() { return this.call<null>({ op: 'cleanup' }); }
+  /** Heal by kernel events from now on, like the agent (issue 12). */
+  watch() { return this.call<null>({ op: 'watch' }); }
+  /** Heals since the last call: when (epoch ms) and what. */
+  heals() { return this.call<{ at: number; healed: Record<string, number> }[]>({ op: 'heals' }); }
   counters() { return this.call<EgressCounters>({ op: 'counters' }); }
   kill() { this.proc.kill('SIGKILL'); }
 }
