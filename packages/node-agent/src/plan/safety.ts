@@ -72,6 +72,9 @@ export function planViolations(ops: readonly Operation[], current: KernelView, d
   before(is('address-del'), is('iptables-restore', 'route-replace'), 'a released address before its SNAT goes and before a route via it');
   before((o) => is('route-replace', 'rule-add')(o) || grows(o), is('iptables-restore'), 'sets and members, routes and rules before the iptables rules that use them');
   before(is('iptables-restore'), is('address-add'), 'SNAT before the address');
+  // the egress guard checks marked packets against our routes: in place after them, before any mark
+  before(is('route-replace', 'rule-add'), is('guard-apply'), 'routes and rules before the egress guard that checks them');
+  before(is('guard-apply'), is('iptables-restore'), 'the egress guard before the iptables rules it guards');
   before(adding, removing, 'add before remove');
   before(is('rule-del'), is('route-del'), 'a rule before the route it points at');
   before(is('iptables-restore'), is('ipset-destroy'), 'a set once no iptables rule uses it');
