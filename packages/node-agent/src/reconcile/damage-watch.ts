@@ -38,7 +38,7 @@ function ipKind(line: string, n: WatchNames): HealKind | null {
   if (table && !/^\d+: /.test(body)) return deleted && inRange(Number(table[1]), r.tableMin, r.tableMax) ? 'route' : null;
   if (deleted && new RegExp(`^\\d+: ${escape(n.uplink)}\\s+inet \\S+/32 `).test(body)) return 'address';
   if (deleted && new RegExp(`^\\d+: ${escape(n.vxlanDevice)}[:@\\s]`).test(body)) return 'vxlan';
-  if (new RegExp(`^ipv4 dev ${escape(n.vxlanDevice)} .*rp_filter (?!loose)`).test(body)) return 'vxlan';
+  if (new RegExp(`^(?:inet|ipv4 dev) ${escape(n.vxlanDevice)} .*\\brp_filter (?!loose)`).test(body)) return 'vxlan';
   return null;
 }
 
