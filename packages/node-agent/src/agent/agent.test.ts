@@ -57,6 +57,23 @@ describe('Agent', () => {
     await agent.stop();
   });
 
+  it('markDamaged (a kernel event): the next sync re-reads the kernel at once and heals, long before the resync', async () => {
+    const { clock, kernel, agent, start, registry } = setup();
+    start();
+    await clock.advanceAsync(100);
+    const rules = kernel.rules.rules.length;
+    kernel.rules.rules = []; // another program deletes our ip rules
+    kernel.guard.state = null; // and our guard table
+    agent.markDamaged('damage:rule');
+    await clock.advanceAsync(100);
+    assert.equal(kernel.rules.rules.length, rules);
+    assert.ok(kernel.guard.state);
+    const m = await registry.metrics();
+    assert.match(m, new RegExp(`static_egress_agent_healed_total\\{kind="rule"\\} ${rules}`));
+    assert.match(m, /static_egress_agent_healed_total\{kind="guard"\} 1/);
+    await agent.stop();
+  });
+
   it('retries a failed sync with a full resync', async () => {
     const { clock, kernel, agent, start, registry } = setup();
     const restore = kernel.iptables.restore.bind(kernel.iptables);
