@@ -219,7 +219,7 @@ export class FakeGuardTable implements GuardTable {
   async read() { return this.state && { ...this.state }; }
   async apply(text: string) {
     const hash = /comment "([^"]*)"/.exec(text)?.[1] ?? '';
-    this.state = { hash, rules: text.split('\n').filter((l) => l.startsWith('add rule ')).length };
+    this.state = { hash, rules: text.split('\n').filter((l) => l.startsWith('add rule ') && !l.includes(' comment ')).length };
   }
   async remove() { this.state = null; }
 }

@@ -11,8 +11,9 @@
 //    after NAT and needs none of our iptables sets) to the policy's destinations that leaves with
 //    any source but the egress IP (a MASQUERADE inserted ahead of our SNAT, nat flushed, members
 //    removed from our set).
-// The table is replaced whole in one `nft -f` transaction; its comment holds a hash of the text, so
-// a read tells whether it is ours and current. Pure text; kernel/linux-guard.ts applies it.
+// The table is replaced whole in one `nft -f` transaction; a chain no packet enters holds one rule
+// whose comment is a hash of the text (`nft -j` shows rule comments, not table comments), so a read
+// tells whether the table is current. Pure text; kernel/linux-guard.ts applies it.
 import { createHash } from 'node:crypto';
 import type { NodeState } from '../desired/types.js';
 import { canonicalCIDR, hex } from './state.js';
@@ -68,16 +69,20 @@ export function renderGuard(state: NodeState, cfg: Pick<RenderConfig, 'ipsetPref
     ...gatewayRules(state, t),
   ];
   const hash = createHash('sha256').update(body.join('\n')).digest('hex').slice(0, 16);
-  const table = `add table ip ${t} { comment "${hash}"; }`;
-  const text = [table, `delete table ip ${t}`, table, ...body].join('\n') + '\n';
+  const table = `add table ip ${t}`;
+  const text = [table, `delete table ip ${t}`, table, ...body, `add chain ip ${t} ${HASH_CHAIN}`, `add rule ip ${t} ${HASH_CHAIN} counter comment "${hash}"`].join('\n') + '\n';
   return { table: t, hash, rules: body.filter((l) => l.startsWith('add rule ')).length, text };
 }
 
-/** What `nft -j list table` says of the guard: the hash it was written with and how many rules it holds. */
+/** The chain that only carries the hash. */
+const HASH_CHAIN = 'hash';
+
+/** What `nft -j list table` says of the guard: the hash it was written with and how many rules it holds (beside the hash). */
 export function parseGuardListing(json: string): { hash: string; rules: number } {
-  const items = (JSON.parse(json) as { nftables?: Record<string, { comment?: string }>[] }).nftables ?? [];
-  const table = items.find((i) => i.table)?.table;
-  return { hash: table?.comment ?? '', rules: items.filter((i) => i.rule).length };
+  const items = (JSON.parse(json) as { nftables?: Record<string, { chain?: string; comment?: string }>[] }).nftables ?? [];
+  const rules = items.map((i) => i.rule).filter((r) => r !== undefined);
+  const tag = rules.find((r) => r.chain === HASH_CHAIN);
+  return { hash: tag?.comment ?? '', rules: rules.length - (tag ? 1 : 0) };
 }
 
 /** Removes the guard (cleanup); the first add makes the delete safe when it is absent. */
