@@ -230,8 +230,8 @@ describe('plan with the kernel lease (issue 14)', () => {
     const held = s.addresses.map((a) => a.ip);
     assert.deepEqual(ops(run(s, s, [], false)), [], 'silent until confirmed');
     assert.deepEqual(ops(run(s, s, [], true)), [
-      `conntrack-forget ${held.join(' ')}`, `lease-claim ${held.join(' ')} for 300 ms`, `garp eth0 ${held.join(' ')} (re-announce: held, newly leased)`,
-    ]);
+      `lease-claim ${held.join(' ')} for 300 ms`, `garp eth0 ${held.join(' ')} (re-announce: held, newly leased)`,
+    ], 'its flows are current (it never left): kept');
     assert.deepEqual(ops(run(s, s, held, true)), [], 'a running lease: nothing to do (renewals are the probes\' business)');
   });
 
@@ -257,7 +257,8 @@ describe('plan with the kernel lease (issue 14)', () => {
     const s = want();
     const held = withLease(modelOf(s), []);
     const reclaim = plan(s, held, { render: cfg, inPlaceMembers: true, knownAddresses: new Set(s.addresses.map((a) => a.ip)), lease: leasePlan(true) }).ops;
-    assert.ok(planViolations(reclaim.filter((o) => o.op !== 'conntrack-forget'), held, s, cfg).some((v) => v.includes('lease for held')));
+    const ip = s.addresses[0]!.ip;
+    assert.ok(planViolations([{ op: 'conntrack-forget', ips: [ip] }, ...reclaim], held, s, cfg).some((v) => v.includes('never left this node')));
   });
 
   it('cleanup removes the guard', () => {

@@ -15,9 +15,8 @@
 //  7. removals last: set members, rules before their routes, sets once no rule references them, the
 //     tunnel once no route points into it.
 // With the kernel lease (issue 14): its guard first; a released address's lease ends before the
-// address goes and its flows are forgotten after; a new tenure takes its lease before the address and
-// announces only once leased; the flows of an earlier tenure are forgotten before a held address is
-// leased again, and right after the GARP of a new one. Without `claim` nothing is
+// address goes and its flows are forgotten after; a new tenure takes its lease before the address,
+// announces only once leased, and forgets any flow of an earlier tenure right after its GARP. Without `claim` nothing is
 // leased or announced: addresses are added silently and claimed in a later pass.
 import { setNames } from '../render/names.js';
 import type { RenderedState } from '../render/types.js';
@@ -115,8 +114,8 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
  */
 function planTenures(toAdd: string[], unleased: string[], lease: LeasePlan, dev: string): Operation[] {
   const ops: Operation[] = [];
-  // a held address answers at once when leased: its earlier flows go first
-  if (lease.claim && unleased.length) ops.push({ op: 'conntrack-forget', ips: unleased });
+  // A held address without a lease never left this node (had it moved, the pass that saw it go
+  // removed it and forgot its flows): its flows are current, so they stay.
   const claiming = lease.claim ? [...toAdd, ...unleased] : [];
   if (claiming.length) ops.push({ op: 'lease-claim', ips: claiming, ms: lease.ms });
   if (toAdd.length) ops.push({ op: 'address-add', dev, ips: toAdd });

@@ -117,15 +117,15 @@ function walk(ops: readonly Operation[], current: KernelView, desired: RenderedS
   const out: string[] = [];
   const { sets, tables, marks, snat, wantedSets, present, leaseMode, leased } = startOfWalk(current, desired);
   let added = new Set<string>();
-  const forgotten = new Set<string>();
   ops.forEach((o, i) => {
     const at = `${o.op} #${i + 1}`;
     if (o.op === 'lease-setup' && i !== 0) out.push(`${at}: the lease guard after other operations`);
-    if (o.op === 'conntrack-forget') for (const ip of o.ips) forgotten.add(ip);
     if (o.op === 'lease-claim') {
       for (const ip of o.ips) {
         const held = present.has(ip) && !ops.some((x, j) => j < i && x.op === 'address-del' && x.ips.includes(ip));
-        if (held && !forgotten.has(ip)) out.push(`${at}: lease for held ${ip} before the flows of its earlier tenure are forgotten`);
+        if (held && ops.some((x) => x.op === 'conntrack-forget' && x.ips.includes(ip))) {
+          out.push(`${at}: forgets the current flows of ${ip}, which never left this node`);
+        }
         if (!held && !ops.some((x, j) => j > i && x.op === 'conntrack-forget' && x.ips.includes(ip))) {
           out.push(`${at}: new tenure of ${ip} never forgets the flows of an earlier one`);
         }
