@@ -29,6 +29,7 @@ describe('gateway-manager cloud mode (AWS) against a real apiserver and moto', f
   let instances: Map<string, string>;
   const agents = new Map<string, FakeAgent>();
   let manager: ManagerProcess | undefined;
+  let metricsURL = '';
   let failed = false;
 
   before(async function () {
@@ -42,6 +43,7 @@ describe('gateway-manager cloud mode (AWS) against a real apiserver and moto', f
     await c.kubectl(['apply', '-f', join(REPO_ROOT, 'manifests/rbac/manager-cloud.yaml')]);
     await c.ensureNamespace('shop', { egress: 'allowed' });
     const [agentPort, httpPort] = (await freePorts(2)) as [number, number];
+    metricsURL = `http://127.0.0.1:${httpPort}/metrics`;
     const core = kc.makeApiClient(CoreV1Api);
     for (const n of NODES) {
       const agent = new FakeAgent(n.agent, agentPort);
@@ -92,6 +94,14 @@ describe('gateway-manager cloud mode (AWS) against a real apiserver and moto', f
     }, ms, 100);
   }
 
+  /** EC2 calls the manager made so far, by action (its metric). */
+  async function ec2Calls(): Promise<Map<string, number>> {
+    const text = await (await fetch(metricsURL)).text();
+    const out = new Map<string, number>();
+    for (const m of text.matchAll(/^static_egress_manager_cloud_api_calls_total\{action="(\w+)",result="success"\} (\d+)/gm)) out.set(m[1]!, Number(m[2]));
+    return out;
+  }
+
   const holderIn = (p: StaticEgressIP, ip: string) => p.status?.assignments?.find((a) => a.egressIP === ip)?.node;
 
   it('publishes each node\'s interface, subnet and capacity in the OpenShift shape', async () => {
@@ -132,9 +142,15 @@ describe('gateway-manager cloud mode (AWS) against a real apiserver and moto', f
   it('moves: a lost gateway\'s IP goes to the other node of its subnet, in the cloud first; never on two ENIs', async () => {
     const before = holderIn(await getPolicy(kc, 'shop', 'db'), '192.0.2.100')!;
     const other = before === 'gw-1' ? 'gw-2' : 'gw-1';
+    const calls0 = await ec2Calls();
+    const t0 = Date.now();
     agents.get(before)!.hang();
     try {
       const p = await waitPolicy('db', (x) => holderIn(x, '192.0.2.100') === other, 30_000);
+      const calls1 = await ec2Calls();
+      const delta = (a: string) => (calls1.get(a) ?? 0) - (calls0.get(a) ?? 0);
+      console.log(`      failover seen in status after ${Date.now() - t0} ms; EC2 calls: Unassign ${delta('UnassignPrivateIpAddresses')}, Assign ${delta('AssignPrivateIpAddresses')}, DescribeInstances ${delta('DescribeInstances')}`);
+      assert.deepEqual([delta('UnassignPrivateIpAddresses'), delta('AssignPrivateIpAddresses')], [1, 1], 'one move: one unassign, one assign');
       assert.equal(await cloudHolder('192.0.2.100'), other);
       assert.equal(condition(p, 'Ready')?.status, 'True');
       assert.equal(await cloudHolder('192.0.2.170'), 'gw-3', 'the other IP did not move');
