@@ -16,6 +16,7 @@ const opts: BenchOptions = { quick: values.quick ?? false, resultsDir };
 const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchResult> }>> = {
   'manager-assign': () => import('./manager-assign.js'),
   'agent-programming': () => import('./agent-programming.js'),
+  'kernel-damage': () => import('./kernel-damage.js'), // issue 12: exposure per damage type, wrong-source packets
   'lab': () => import('./lab/index.js'), // failover, data path (direct + vxlan), policy created, pod created
 };
 
