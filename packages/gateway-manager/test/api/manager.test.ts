@@ -266,7 +266,9 @@ describe('gateway-manager against a real apiserver', function () {
     // (A NotReady node whose agent still answers releases first instead: assign.test.ts.)
     agents.get(a.node)!.hang();
     await setNodeStatus(kc, a.node, addressOf(a.node), false);
-    const p = await waitPolicy('shop', 'db', (x) => !x.status?.assignments?.some((y) => y.egressIP === '192.0.2.102'));
+    // (NotReady may be seen before the probes fail: the IP is released first, then the dead holder loses it.)
+    const p = await waitPolicy('shop', 'db', (x) => !x.status?.assignments?.some((y) => y.egressIP === '192.0.2.102') &&
+      /no healthy gateway node can hold/.test(condition(x, 'Assigned')?.message ?? ''));
     assert.equal(condition(p, 'Assigned')?.status, 'False');
     assert.equal(condition(p, 'Assigned')?.reason, 'PartiallyAssigned');
     assert.match(condition(p, 'Assigned')?.message ?? '', /no healthy gateway node can hold 192\.0\.2\.102/);
