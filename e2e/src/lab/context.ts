@@ -24,6 +24,13 @@ export interface LabOptions {
   agentArgs?: string[];
   managerArgs?: string[];
   prefix?: string;
+  /**
+   * Cloud mode (issue 13, cloud.ts): moto as the EC2 API, the router and the LAN obey it instead of
+   * ARP, the managers run with --cloud-provider aws. Implies the overlay (pod addresses never on the LAN).
+   */
+  cloud?: boolean;
+  /** Cloud mode: the gateways' instance type (default t3.micro: room for one egress IP each). */
+  cloudGatewayType?: string;
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }

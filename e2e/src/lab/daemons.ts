@@ -29,6 +29,8 @@ export class LabDaemons {
   readonly agents = new Map<number, Daemon>();
   readonly managers = new Map<number, Daemon>();
   creds!: DaemonCredentials;
+  /** Cloud mode: the managers' extra flags and their environment (`env` assignments). */
+  cloud: { args: string[]; env: string[] } | undefined;
 
   constructor(private readonly ctx: LabContext) {}
 
@@ -103,9 +105,12 @@ export class LabDaemons {
         '--kubeconfig', this.creds.managerKubeconfig,
         '--identity', `manager-${m}`,
         '--http-addr', '0.0.0.0:9320',
+        ...(this.cloud?.args ?? []),
         ...(this.ctx.opts.managerArgs ?? []),
       ]);
-      d = this.ctx.daemon(`manager-${m}`, this.ctx.names.managerNs(m), cmd, args);
+      d = this.cloud
+        ? this.ctx.daemon(`manager-${m}`, this.ctx.names.managerNs(m), 'env', [...this.cloud.env, cmd, ...args])
+        : this.ctx.daemon(`manager-${m}`, this.ctx.names.managerNs(m), cmd, args);
       this.managers.set(m, d);
     }
     d.start();

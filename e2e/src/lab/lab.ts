@@ -15,6 +15,7 @@ import { onProcessExit, type Daemon } from '../k8s/daemon.js';
 import { startCluster, type Cluster } from '../k8s/cluster.js';
 import * as A from './addressing.js';
 import { LabApi, type LabPod, type SeipView } from './api.js';
+import { LabCloud } from './cloud.js';
 import { LabContext, type LabOptions } from './context.js';
 import { AGENT_MAIN, LabDaemons, MANAGER_MAIN } from './daemons.js';
 import type { EchoEntry } from './echo-log.js';
@@ -37,6 +38,8 @@ export class Lab {
   readonly processes: LabDaemons;
   readonly api: LabApi;
   readonly observe: LabObserver;
+  /** Cloud mode only (`cloud: true`): moto, the VPC and its fabric. */
+  readonly cloud: LabCloud | undefined;
   private readonly ctx: LabContext;
   private removeExitHook: (() => void) | undefined;
   private tornDown = false;
@@ -47,12 +50,13 @@ export class Lab {
     this.processes = new LabDaemons(this.ctx);
     this.api = new LabApi(this.ctx, this.network);
     this.observe = new LabObserver(this.ctx, this.network, this.api);
+    this.cloud = opts.cloud ? new LabCloud(this.ctx) : undefined;
   }
 
   static async up(opts: LabOptions = {}): Promise<Lab> {
     const plan = planTopology({
       prefix: opts.prefix ?? randomPrefix(), nodes: opts.nodes ?? 3, managers: opts.managers ?? 2,
-      overlay: opts.overlay ?? false,
+      overlay: (opts.overlay ?? false) || (opts.cloud ?? false),
     });
     const lab = new Lab(plan, opts);
     try {
@@ -94,10 +98,17 @@ export class Lab {
     clusterP.catch(() => undefined);
     await this.network.build();
     this.processes.startEcho();
+    await this.cloud?.startMoto();
 
     this.attachCluster(await clusterP);
     this.processes.creds = await this.api.setUp();
-    await this.api.registerNodes(new Set(this.opts.gatewayNodes ?? this.nodeIndexes));
+    const gateways = new Set(this.opts.gatewayNodes ?? this.nodeIndexes);
+    await this.api.registerNodes(gateways);
+    if (this.cloud) {
+      await this.cloud.buildVpc(gateways, this.opts.cloudGatewayType ?? 't3.micro');
+      await this.cloud.startFabric();
+      this.processes.cloud = { args: this.cloud.managerArgs(), env: this.cloud.managerEnv() };
+    }
 
     await this.processes.waitEcho();
     await this.processes.checkApiFromNetns(this.names.nodeNs(1));
@@ -212,6 +223,7 @@ export class Lab {
     ctx.log('tearing down');
     // Daemons in lab namespaces die with a short grace; the netns sweep catches their children.
     await this.processes.stopAll();
+    this.cloud?.stop();
     ctx.kube?.close();
     const failed = this.network.destroySync();
     if (failed.length) ctx.log(`WARNING: could not delete: ${failed.join('; ')}`);
