@@ -14,6 +14,10 @@ export const POOL_PLURAL = 'egressippools';
 export const POOL_SINGULAR = 'egressippool';
 export const POOL_SHORT_NAME = 'eippool';
 
+/** Cluster-scoped, one per node, written by that node's agent: what it programmed. */
+export const SENODE_KIND = 'StaticEgressNode';
+export const SENODE_PLURAL = 'staticegressnodes';
+
 export const SYSTEM_NAMESPACE = 'static-egress-system';
 export const LEASE_NAME = 'static-egress-manager';
 /** The Secret (in SYSTEM_NAMESPACE) holding the key that signs the managers' agent probes; the agents mount it. */

@@ -155,3 +155,41 @@ export interface EgressIPAssignment {
   egressIP: string;
   node: string;
 }
+
+/**
+ * StaticEgressNode is written by the node agent of the node of the same name: what it has
+ * programmed in that node's kernel after its last successful sync. The manager reads it to set each
+ * StaticEgressIP's Programmed condition; `kubectl egress trace` reads it too.
+ */
+export interface StaticEgressNode {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ObjectMeta;
+  status?: StaticEgressNodeStatus;
+}
+
+/** StaticEgressNodeList is a list of StaticEgressNode. */
+export interface StaticEgressNodeList {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ListMeta;
+  items: StaticEgressNode[];
+}
+
+/** StaticEgressNodeStatus is what the agent programmed. */
+export interface StaticEgressNodeStatus {
+  /** Egress IPs this node holds as a gateway (address on the uplink, SNAT in place). */
+  gatewayIPs?: string[];
+  /** Redirects this node programmed as a director, by egress IP. */
+  directed?: StaticEgressNodeStatusDirected[];
+  /** True while the agent has fenced itself (no manager contact) and holds no egress IP. */
+  fenced?: boolean;
+  /** When the agent last changed this status. */
+  updateTime?: string;
+}
+
+export interface StaticEgressNodeStatusDirected {
+  egressIP: string;
+  /** Pod IPs of this node steered to egressIP. */
+  podIPs?: string[];
+}

@@ -1,13 +1,14 @@
 // The commands of `kubectl egress`: each reads what it needs, then prints through render.ts.
 import {
-  authorizeEgressIPs, keyOf, nodeAddressesOf, parsePolicy, parsePool, podInfoFromPod, serviceInfoFromService, splitKey,
+  authorizeEgressIPs, nodeAddressesOf, parsePolicy, parsePool, podInfoFromPod, serviceInfoFromService, splitKey,
   type Policy, type StaticEgressIP,
 } from '@static-egress/crds';
-import { CliError, Exit, optional, type ClusterReader, type NodeReportObject } from './read.js';
+import { parseNodeReports } from '../controller/programmed.js';
+import { CliError, Exit, optional, type ClusterReader } from './read.js';
 import {
   computeNodeRows, renderExplain, renderNodes, renderObjects, renderPools, renderStatusTable, renderTrace, type NodeAgentSummary, type OutputFormat,
 } from './render.js';
-import { computeTrace, TraceError, type NodeReport } from './trace.js';
+import { computeTrace, TraceError } from './trace.js';
 
 export interface Scope {
   /** undefined with -A */
@@ -64,7 +65,7 @@ export async function traceCommand(r: ClusterReader, podRef: string, destination
       pod: podInfoFromPod(pod), destination, policies, services: services.map(serviceInfoFromService),
       ...(authorization ? { authorization } : {}),
       ...(o.clusterCIDRs ? { clusterCIDRs: o.clusterCIDRs } : {}),
-      ...(reports ? { reports: reportsByNode(reports) } : {}),
+      ...(reports ? { reports: parseNodeReports(reports) } : {}),
     });
   } catch (err) {
     if (err instanceof TraceError) throw new CliError(err.message, Exit.Usage);
@@ -102,11 +103,4 @@ async function authorizationIfReadable(r: ClusterReader, own: Policy[]) {
   const auth = authorizeEgressIPs(policies, parsedPools, labels, addresses);
   for (const key of auth.keys()) if (!ownKeys.has(key)) auth.delete(key);
   return auth;
-}
-
-function reportsByNode(objects: readonly NodeReportObject[]): Map<string, NodeReport> {
-  return new Map(objects.map((o) => [keyOf(o), {
-    gatewayIPs: o.status?.gatewayIPs ?? [],
-    directed: (o.status?.directed ?? []).map((d) => ({ egressIP: d.egressIP, podIPs: d.podIPs ?? [] })),
-  }]));
 }

@@ -1,7 +1,7 @@
 // The API reads of `kubectl egress`, and what their failures mean to the person who typed it.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import {
-  GROUP, POOL_PLURAL, SEIP_PLURAL, VERSION, type EgressIPPool, type StaticEgressIP,
+  GROUP, POOL_PLURAL, SEIP_PLURAL, SENODE_PLURAL, VERSION, type EgressIPPool, type StaticEgressIP, type StaticEgressNode,
 } from '@static-egress/crds';
 
 /** Exit codes (documented in `kubectl egress --help`). */
@@ -24,7 +24,7 @@ export class CliError extends Error {
   }
 }
 
-export const NODE_REPORT_PLURAL = 'staticegressnodes';
+const NODE_REPORT_PLURAL = SENODE_PLURAL;
 
 /** What the API said, as an error that tells the user what to do. */
 export function explainApiError(err: unknown, what: string): CliError {
@@ -44,17 +44,25 @@ export async function optional<T>(read: Promise<T>): Promise<T | undefined> {
   try {
     return await read;
   } catch (err) {
+    if (err instanceof CliError && (err.exitCode === Exit.Forbidden || err.exitCode === Exit.NotFound)) return undefined;
     const code = (err as { code?: number }).code;
     if (code === 403 || code === 404 || code === 401) return undefined;
     throw err;
   }
 }
 
-async function must<T>(read: Promise<T>, what: string): Promise<T> {
-  try {
-    return await read;
-  } catch (err) {
-    throw explainApiError(err, what);
+/** One read; 429 (the apiserver asks to slow down, e.g. a CRD still starting) is retried twice. */
+async function must<T>(read: () => Promise<T>, what: string): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if ((err as { code?: number }).code === 429 && attempt < 3) {
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+        continue;
+      }
+      throw explainApiError(err, what);
+    }
   }
 }
 
@@ -69,51 +77,43 @@ export class ClusterReader {
   /** Policies of `namespace`, or of every namespace when it is undefined. */
   async policies(namespace: string | undefined): Promise<StaticEgressIP[]> {
     const where = namespace === undefined ? 'in any namespace' : `in namespace ${namespace}`;
-    const read = namespace === undefined
+    const read = () => namespace === undefined
       ? this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: SEIP_PLURAL })
       : this.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: SEIP_PLURAL, namespace });
     return ((await must(read, `list staticegressips ${where}`)) as { items: StaticEgressIP[] }).items;
   }
 
   async policy(namespace: string, name: string): Promise<StaticEgressIP> {
-    const read = this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: SEIP_PLURAL, namespace, name });
+    const read = () => this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: SEIP_PLURAL, namespace, name });
     return (await must(read, `staticegressip ${namespace}/${name}`)) as StaticEgressIP;
   }
 
   async pools(): Promise<EgressIPPool[]> {
-    const read = this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: POOL_PLURAL });
+    const read = () => this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: POOL_PLURAL });
     return ((await must(read, 'list egressippools')) as { items: EgressIPPool[] }).items;
   }
 
   async nodes(): Promise<V1Node[]> {
-    return (await must(this.core.listNode(), 'list nodes')).items;
+    return (await must(() => this.core.listNode(), 'list nodes')).items;
   }
 
   async pod(namespace: string, name: string): Promise<V1Pod> {
-    return must(this.core.readNamespacedPod({ namespace, name }), `pod ${namespace}/${name}`);
+    return must(() => this.core.readNamespacedPod({ namespace, name }), `pod ${namespace}/${name}`);
   }
 
   async services(namespace: string) {
-    return (await must(this.core.listNamespacedService({ namespace }), `list services in namespace ${namespace}`)).items;
+    return (await must(() => this.core.listNamespacedService({ namespace }), `list services in namespace ${namespace}`)).items;
   }
 
   async namespaces() {
-    return (await must(this.core.listNamespace(), 'list namespaces')).items;
+    return (await must(() => this.core.listNamespace(), 'list namespaces')).items;
   }
 
   /** The agents' per-node reports (StaticEgressNode objects). */
   async nodeReports(): Promise<NodeReportObject[]> {
-    const read = this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: NODE_REPORT_PLURAL });
+    const read = () => this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: NODE_REPORT_PLURAL });
     return ((await must(read, `list ${NODE_REPORT_PLURAL}`)) as { items: NodeReportObject[] }).items;
   }
 }
 
-/** The fields of a StaticEgressNode the CLI reads. */
-export interface NodeReportObject {
-  metadata?: { name?: string };
-  status?: {
-    fenced?: boolean;
-    gatewayIPs?: string[];
-    directed?: { egressIP: string; podIPs?: string[] }[];
-  };
-}
+export type NodeReportObject = StaticEgressNode;

@@ -5,14 +5,9 @@ import {
   cidrContainsIP, comparePolicyAge, parseCIDR, parseIP, pinEgressIP, policySelectsPod,
   type AuthorizedIP, type PodInfo, type Policy, type ServiceInfo,
 } from '@static-egress/crds';
+import type { NodeReport } from '../controller/programmed.js';
 
-/** What one node's agent reports it has programmed (its StaticEgressNode status). */
-export interface NodeReport {
-  /** Egress IPs this node holds as a gateway (on its uplink, with SNAT). */
-  gatewayIPs: readonly string[];
-  /** Redirects this node programmed as a director: pod IPs steered to each egress IP. */
-  directed: readonly { egressIP: string; podIPs: readonly string[] }[];
-}
+export type { NodeReport };
 
 export interface TraceInput {
   pod: PodInfo;

@@ -18,6 +18,7 @@ import type { CloudView } from '../cloud/sync.js';
 import type { ProbeTarget } from '../health/prober.js';
 import type { PolicyRef } from './kube-writer.js';
 import { computePoolStatus, poolStatusChanged } from './pool-status.js';
+import { computeProgrammedByPolicy, type NodeReport, type ProgrammedCondition } from './programmed.js';
 import { computeInvalidPolicyStatus, computePolicyStatus, type PodConflict, type PolicyEvent } from './status.js';
 
 /** What a leader carries from one pass to the next. A new leader starts from `emptyMemory`. */
@@ -49,6 +50,8 @@ export interface PassSettings {
    * and capacity, and status names only nodes whose interface holds the IP (cloud/plan.ts).
    */
   cloud?: CloudView;
+  /** The agents' StaticEgressNode reports by node: each policy's Programmed condition is set from them. */
+  reports?: ReadonlyMap<string, NodeReport>;
 }
 
 /** A policy's status to write (absent: unchanged) and the Events to record after it. */
@@ -115,7 +118,7 @@ export function computeManagerPass(
     releasing.set(ip, had && had.node === node ? had : { node, since: now });
   }
   return {
-    statuses: policyWrites(view, result, health, new Date(now)),
+    statuses: policyWrites(view, result, health, new Date(now), settings.reports && computeProgrammedByPolicy(view, result.assignments, settings.reports)),
     poolStatuses: poolWrites(view, result),
     memory: { previous: desired.assignments, releasing },
     ...(releasing.size > 0 && settings.releaseGraceMs !== undefined ? { requeueAfter: settings.releaseGraceMs } : {}),
@@ -188,7 +191,9 @@ function releasingNow(
   return out;
 }
 
-function policyWrites(view: ClusterView, result: AssignResult, health: ProbeHealth, now: Date): PolicyWrite[] {
+function policyWrites(
+  view: ClusterView, result: AssignResult, health: ProbeHealth, now: Date, programmed: ReadonlyMap<string, ProgrammedCondition> | undefined,
+): PolicyWrite[] {
   const out: PolicyWrite[] = [];
   const add = (ref: PolicyRef, res: { status: StaticEgressIPStatus; changed: boolean; events: PolicyEvent[] }) => {
     if (res.changed || res.events.length) out.push({ ref, ...(res.changed ? { status: res.status } : {}), events: res.events });
@@ -205,6 +210,7 @@ function policyWrites(view: ClusterView, result: AssignResult, health: ProbeHeal
       moves: result.moves.filter((m) => m.policyKey === p.key),
       podConflicts: podConflicts.get(p.key) ?? [],
       nodeProblems,
+      ...(programmed?.has(p.key) ? { programmed: programmed.get(p.key)! } : {}),
       now,
     });
     add({ namespace: p.namespace, name: p.name, uid: p.uid }, res);

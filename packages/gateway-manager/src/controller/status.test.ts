@@ -147,4 +147,18 @@ describe('computePolicyStatus', () => {
     assert.equal(again.changed, false);
     assert.deepEqual(again.events, []);
   });
+
+  it('sets Programmed when the agents\' reports are read, and carries it over when they are not', () => {
+    const programmed = { status: 'False' as const, reason: 'NotProgrammed', message: 'gateway n2 does not hold 192.0.2.101 yet' };
+    const first = computePolicyStatus(input({ programmed }));
+    assert.deepEqual({ ...cond(first.status, 'Programmed'), lastTransitionTime: undefined },
+      { type: 'Programmed', ...programmed, observedGeneration: 3, lastTransitionTime: undefined });
+    const carried = computePolicyStatus(input({ current: first.status, now: T1 }));
+    assert.equal(cond(carried.status, 'Programmed')?.message, programmed.message);
+    assert.equal(carried.changed, false);
+    const fixed = computePolicyStatus(input({ current: first.status, now: T1, programmed: { status: 'True', reason: 'Programmed', message: 'ok' } }));
+    assert.equal(cond(fixed.status, 'Programmed')?.status, 'True');
+    assert.equal(fixed.status.conditions?.filter((c) => c.type === 'Programmed').length, 1);
+    assert.equal(fixed.changed, true);
+  });
 });

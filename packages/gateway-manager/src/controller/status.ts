@@ -41,6 +41,8 @@ export interface PolicyStatusInput {
   podConflicts: readonly PodConflict[];
   /** Unhealthy reasons by node, for failover messages. */
   nodeProblems?: ReadonlyMap<string, string>;
+  /** Programmed from the agents' reports (programmed.ts); absent: the condition is carried over. */
+  programmed?: { status: 'True' | 'False' | 'Unknown'; reason: string; message: string };
   now: Date;
 }
 
@@ -51,7 +53,7 @@ export interface PolicyStatusResult {
   events: PolicyEvent[];
 }
 
-/** The condition types this manager owns; others (Programmed) are carried over untouched. */
+/** The condition types this manager always owns; Programmed too when the agents' reports are read. */
 const OWNED: readonly string[] = [ConditionType.Ready, ConditionType.Assigned, ConditionType.Conflict];
 
 const PROBLEM_EVENT: Record<string, string> = {
@@ -96,7 +98,8 @@ export function computePolicyStatus(input: PolicyStatusInput): PolicyStatusResul
       ? { type: ConditionType.Ready, status: 'False', reason: assignedCond.reason, message: assignedCond.message }
       : { type: ConditionType.Ready, status: 'True', reason: Reason.Ready, message: 'every egress IP is authorized and held by a gateway node' };
 
-  const status = buildStatus(policy.generation, current, assigned, [readyCond, assignedCond, conflictCond], input.now);
+  const owned = [readyCond, assignedCond, conflictCond, ...(input.programmed ? [{ type: ConditionType.Programmed, ...input.programmed }] : [])];
+  const status = buildStatus(policy.generation, current, assigned, owned, input.now);
 
   const events: PolicyEvent[] = [];
   const oldText = (current?.conditions ?? []).map((c) => c.message).join('\n');
@@ -260,7 +263,7 @@ function buildStatus(
     const lastTransitionTime = prev && prev.status === c.status ? prev.lastTransitionTime : stamp;
     return { ...c, observedGeneration: generation, lastTransitionTime: String(lastTransitionTime) };
   });
-  for (const c of current?.conditions ?? []) if (!OWNED.includes(c.type)) conditions.push(c);
+  for (const c of current?.conditions ?? []) if (!OWNED.includes(c.type) && !owned.some((o) => o.type === c.type)) conditions.push(c);
   return { observedGeneration: generation, assignments, nodes: computeStatusNodes(assignments), conditions };
 }
 

@@ -36,6 +36,12 @@ const checks: Check[] = [
   { who: AGENT, verb: 'patch', resource: 'nodes', allowed: false },
   { who: AGENT, verb: 'get', resource: 'secrets', namespace: SYSTEM_NS, allowed: false },
   { who: AGENT, verb: 'list', resource: 'endpointslices.discovery.k8s.io', allowed: false },
+  // its node's report (StaticEgressNode), which the manager only reads
+  { who: AGENT, verb: 'create', resource: 'staticegressnodes.staticegress.io', allowed: true },
+  { who: AGENT, verb: 'patch', resource: 'staticegressnodes.staticegress.io', subresource: 'status', allowed: true },
+  { who: AGENT, verb: 'delete', resource: 'staticegressnodes.staticegress.io', allowed: false },
+  { who: MANAGER, verb: 'watch', resource: 'staticegressnodes.staticegress.io', allowed: true },
+  { who: MANAGER, verb: 'patch', resource: 'staticegressnodes.staticegress.io', subresource: 'status', allowed: false },
   // manager: reads the same, writes status only, Events anywhere, its Lease in its namespace only
   ...[SEIP, POOL, 'pods', 'nodes', 'services', 'namespaces']
     .map((resource) => ({ who: MANAGER, verb: 'watch', resource, allowed: true })),
