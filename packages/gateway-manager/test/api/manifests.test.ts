@@ -30,7 +30,10 @@ const checks: Check[] = [
   { who: AGENT, verb: 'patch', resource: SEIP, subresource: 'status', namespace: 'default', allowed: false },
   { who: AGENT, verb: 'update', resource: SEIP, subresource: 'status', namespace: 'default', allowed: false },
   { who: AGENT, verb: 'update', resource: SEIP, namespace: 'default', allowed: false },
-  { who: AGENT, verb: 'create', resource: 'events', namespace: 'default', allowed: false },
+  // one Event on its Node (Events of cluster-scoped objects live in default) when its kernel state
+  // keeps being damaged (issue 12); nothing else, and not through events.k8s.io
+  { who: AGENT, verb: 'create', resource: 'events', namespace: 'default', allowed: true },
+  { who: AGENT, verb: 'patch', resource: 'events', namespace: 'default', allowed: false },
   { who: AGENT, verb: 'create', resource: 'events.events.k8s.io', namespace: 'default', allowed: false },
   { who: AGENT, verb: 'create', resource: 'leases.coordination.k8s.io', namespace: SYSTEM_NS, allowed: false },
   { who: AGENT, verb: 'patch', resource: 'nodes', allowed: false },
