@@ -5,11 +5,14 @@
 // nodes 2–4 are gateways (setup.ts); the VXLAN data path gets a lab of its own. Every figure's
 // baseline is measured in the same run; see BENCHMARKS.md for what each one means. Everything happens
 // inside the lab's namespaces; each lab is torn down in `finally` (and by its own exit/SIGINT hook).
+import { execa } from 'execa';
 import { Lab } from '../../e2e/src/lab/lab.js';
+import { startClientBehindPolicy } from '../../e2e/src/scenario.js';
 import { Background } from '../lib/lab-helpers.js';
 import { LAB_BENCH_TOOLS, describeMissingTools } from '../lib/tools.js';
 import { figure, type BenchOptions, type BenchResult, type Figure } from '../lib/types.js';
 import { GATEWAYS, say, type Sizes } from './common.js';
+import { CLOUD_GATEWAYS, cloudFailover } from './cloud-failover.js';
 import { dataPath } from './datapath.js';
 import { failover } from './failover.js';
 import { podCreated } from './pod-created.js';
@@ -67,8 +70,34 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       met: false, details: { error: (err as Error).message } }));
   } finally {
     bg.killAllSync();
-    process.off('exit', killBg);
     await vx?.down();
   }
+  figures.push(...await cloudSection(figures, bg, sizes));
+  process.off('exit', killBg);
   return { name: 'lab', figures, artifacts };
+}
+
+/** Cloud mode (issue 13): its own lab (moto as the EC2 API), failover only, beside the L2 figure. */
+async function cloudSection(l2: Figure[], bg: Background, sizes: Sizes): Promise<Figure[]> {
+  if ((await execa('sh', ['-c', 'command -v "${MOTO_SERVER:-moto_server}"'], { reject: false })).exitCode !== 0) {
+    say('cloud failover skipped: moto_server missing (pip install \'moto[server]==5.2.5\')');
+    return [];
+  }
+  let lab: Lab | undefined;
+  const t = Date.now();
+  try {
+    say('failover, cloud mode ...');
+    lab = await Lab.up({ nodes: 3, managers: 2, gatewayNodes: CLOUD_GATEWAYS, cloud: true });
+    await startClientBehindPolicy(lab);
+    const l2gap = (q: string): number | undefined => l2.find((f) => f.name.startsWith(`failover gap ${q}`))?.value;
+    return await cloudFailover(lab, sizes, { p50: l2gap('p50'), p99: l2gap('p99') });
+  } catch (err) {
+    say(`failover, cloud mode FAILED: ${(err as Error).stack ?? String(err)}`);
+    return [figure({ name: 'cloud failover: failed', unit: '', value: Number.NaN, baseline: { name: 'n/a', value: Number.NaN },
+      met: false, details: { error: (err as Error).message } })];
+  } finally {
+    bg.killAllSync();
+    await lab?.down();
+    say(`failover, cloud mode done in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  }
 }
