@@ -7,11 +7,12 @@
 import assert from 'node:assert/strict';
 import { GATEWAY_LABEL } from '@static-egress/crds';
 import {
-  ADMITTED_LABEL, EGRESS_IP, EGRESS_IP_2, loseGatewayUnderProbe, nodeIPs, sawAny, startClientBehindPolicy, useLab, waitFor,
-  type Lab, type LabPod,
+  ADMITTED_LABEL, EGRESS_IP, EGRESS_IP_2, loseGatewayUnderProbe, loseNode, nodeIPs, sawAny, sleep, startClientBehindPolicy, useLab,
+  waitFor, waitMoved, type Lab, type LabPod,
 } from '../src/scenario.js';
 import type { LabCloud } from '../src/lab/cloud.js';
 import { inNetns, tryInNetns } from '../src/lab/exec.js';
+import * as O from '../src/lab/objects.js';
 
 const EGRESS_IP_3 = '192.0.2.102';
 /** In the VPC (zone b's subnet) but in no lab node's subnet. */
@@ -124,4 +125,98 @@ describe('cloud mode (AWS via moto): the lab as a VPC', function () {
     assert.ok(r.record.replies.some(([, t, src]) => t > movedAt && src === EGRESS_IP), 'traffic resumed after the move');
     assert.equal(await lab.sourceIPSeen(client), EGRESS_IP);
   });
+
+  it('EC2 API outage during a move: CloudPending + EgressIPCloudError, nothing leaves, then one unassign + one assign', async () => {
+    const lab = h.lab;
+    const holder = await restoreLostGateway(lab);
+    const watch = watchTwoEnis(EGRESS_IP);
+    const since = Date.now();
+    const running = lab.startProbe(client, { mode: 'udp', intervalMs: 5 });
+    let stopped = false;
+    try {
+      await sleep(1_000);
+      await cutEc2(lab, true);
+      const cutAt = Date.now();
+      await loseNode(lab, lab.nodeIndex(holder));
+      await waitPending(lab, holder);
+      await sleep(3_000); // the outage lasts: nothing moves, nothing leaves
+      assert.equal(await cloudHolder(EGRESS_IP), holder, 'no EC2 write reached moto while the API was down');
+      assert.deepEqual(cloud().calls(cutAt), [], 'the proxy saw no write while the API was down');
+      await cutEc2(lab, false);
+      const back = Date.now();
+      const next = await waitMoved(lab, EGRESS_IP, holder, 60_000);
+      console.log(`      EC2 back; ${EGRESS_IP} on ${next} after ${Date.now() - back} ms`);
+      await sleep(2_000);
+      const calls = cloud().calls(cutAt);
+      assert.deepEqual(calls.map((c) => c.action).sort(), ['AssignPrivateIpAddresses', 'UnassignPrivateIpAddresses'], JSON.stringify(calls));
+      assert.ok(calls.every((c) => c.status === 200), JSON.stringify(calls));
+      assert.equal(await cloudHolder(EGRESS_IP), next);
+      stopped = true;
+      const r = await running.stopAndAnalyze(EGRESS_IP);
+      assert.ok(r.record.replies.some(([, t, src]) => t > back && src === EGRESS_IP), 'traffic resumed after the API came back');
+      assert.equal(r.wrongReplies, 0, `replies with another source: ${JSON.stringify(r.wrongSources)}`);
+    } finally {
+      await cutEc2(lab, false);
+      watch.stop();
+      if (!stopped) await running.stop().catch(() => undefined);
+    }
+    assert.deepEqual(watch.seen, [], `${EGRESS_IP} on two ENIs at once`);
+    assert.deepEqual(sawAny(lab, since, nodeIPs(lab)), [], 'the external server saw a node address');
+    assert.equal(await lab.sourceIPSeen(client), EGRESS_IP);
+  });
+
+  /** The gateway the previous test lost comes back (link, then agent); resolves the node now holding EGRESS_IP. */
+  async function restoreLostGateway(lab: Lab): Promise<string> {
+    const holder = (await cloudHolder(EGRESS_IP))!;
+    for (const i of [2, 3].filter((x) => lab.nodeName(x) !== holder)) {
+      await lab.restoreNode(i); // the VPC delivers nothing to its stale address: no ENI of its holds it
+      lab.startAgent(i);
+      await lab.waitAgentsHealthy([i], 60_000);
+      await waitFor(`${lab.nodeName(i)} to drop its stale ${EGRESS_IP}`, async () =>
+        ((await lab.holders()).get(EGRESS_IP) ?? []).join() === holder, 30_000, 250);
+    }
+    await sleep(3_000); // the managers probe it healthy again
+    return holder;
+  }
+
+  /** Cuts (or restores) every manager's way to EC2: TCP to the relay port is reset in its namespace. */
+  async function cutEc2(lab: Lab, cut: boolean): Promise<void> {
+    for (let m = 1; m <= lab.plan.managers; m++) {
+      const ns = lab.names.managerNs(m);
+      await tryInNetns(ns, 'nft', ['delete', 'table', 'inet', 'ec2-outage']);
+      if (cut) {
+        await inNetns(ns, 'nft', ['-f', '-'], 'table inet ec2-outage {\n  chain out {\n    type filter hook output priority 0; policy accept;\n' +
+          '    tcp dport 5000 reject with tcp reset\n  }\n}\n');
+      }
+    }
+  }
+
+  /** Until the policy is Assigned=False CloudPending (the new holder named) and an EgressIPCloudError Event is out. */
+  async function waitPending(lab: Lab, holder: string): Promise<void> {
+    const c = await waitFor('shop/db-access Assigned=False CloudPending', async () => {
+      const x = (await lab.getPolicy('shop', 'db-access'))?.status?.conditions?.find((y) => y.type === 'Assigned');
+      return x?.status === 'False' && x.reason === 'CloudPending' ? x : undefined;
+    }, 30_000, 200);
+    console.log(`      Assigned=False ${c.reason}: ${c.message}`);
+    const ev = await waitFor('an EgressIPCloudError Event', async () => {
+      const list = await lab.kube.get<{ items: { reason: string; message: string; involvedObject: { name: string } }[] }>(O.paths.events('shop'));
+      return list.items.find((e) => e.reason === 'EgressIPCloudError' && e.involvedObject.name === 'db-access');
+    }, 30_000, 300);
+    console.log(`      Event ${ev.reason}: ${ev.message}`);
+    assert.ok(!ev.message.includes(`moved to ${holder}`), ev.message);
+  }
+
+  /** Polls moto every 200 ms; `seen` lists every moment `ip` was on more than one ENI. */
+  function watchTwoEnis(ip: string): { seen: string[]; stop: () => void } {
+    const seen: string[] = [];
+    let on = true;
+    void (async () => {
+      while (on) {
+        const hs = await cloud().holders(ip).catch(() => []);
+        if (hs.length > 1) seen.push(hs.join(', '));
+        await sleep(200);
+      }
+    })();
+    return { seen, stop: () => { on = false; } };
+  }
 });
