@@ -8,7 +8,7 @@ import { sleep, waitFor, type Lab } from '../../e2e/src/lab/lab.js';
 import { outage, sliceRecord, type ProbeRecord } from '../lib/probe-math.js';
 import { summarize } from '../lib/stats.js';
 import { figure, type Figure } from '../lib/types.js';
-import { EIP_FAILOVER, r1, say, type Sizes } from './common.js';
+import { EIP_FAILOVER, loseHolder, r1, say, type Sizes } from './common.js';
 
 export const CLOUD_GATEWAYS = [2, 3];
 
@@ -54,19 +54,7 @@ export async function cloudFailover(lab: Lab, s: Sizes, l2: { p50?: number; p99?
 
 /** Gateway loss, then the node restored: its link, then its agent (which drops the stale address). */
 async function loseAndRestore(lab: Lab, k: number, n: number): Promise<Trial> {
-  const held = (await lab.holders()).get(EIP_FAILOVER) ?? [];
-  if (held.length !== 1) throw new Error(`${EIP_FAILOVER} held by ${JSON.stringify(held)} before trial ${k + 1}`);
-  const oldNode = held[0]!;
-  const x = lab.nodeIndex(oldNode);
-  const fault = Date.now();
-  await lab.cutNode(x);
-  await lab.killAgent(x, 'SIGKILL');
-  const newNode = await waitFor(`${EIP_FAILOVER} to move off ${oldNode}`, async () => {
-    const h = ((await lab.holders()).get(EIP_FAILOVER) ?? []).filter((m) => m !== oldNode);
-    return h.length === 1 ? h[0] : undefined;
-  }, 30_000, 250);
-  await sleep(1_000);
-  const end = Date.now();
+  const { fault, end, oldNode, newNode, x } = await loseHolder(lab, EIP_FAILOVER, k);
   await lab.restoreNode(x); // the VPC delivers nothing to its stale address: no ENI of its holds it
   lab.startAgent(x);
   await lab.waitAgentsHealthy([x], 60_000);

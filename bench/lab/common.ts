@@ -1,6 +1,7 @@
 // What the lab benchmark's scenarios share: the addresses and sizes, the log readers that split a
 // figure into phases, and `must` (a command in a lab namespace that has to succeed).
-import type { Lab, LabPod } from '../../e2e/src/lab/lab.js';
+import { sleep, type Lab, type LabPod } from '../../e2e/src/lab/lab.js';
+import { loseNode, waitMoved } from '../../e2e/src/scenario.js';
 import { mergeLogs, parseDaemonLog, type LogEntry } from '../lib/daemon-logs.js';
 import { readLog, run as runIn } from '../lib/lab-helpers.js';
 
@@ -34,4 +35,21 @@ export function agentLog(lab: Lab, node: string): LogEntry[] {
 }
 export function mapValues<T extends object>(o: T, f: (v: number) => number): Record<string, number> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v as number)]));
+}
+
+/**
+ * The gateway-loss step of both failover benches: the one holder of `ip` is lost (link cut, agent
+ * SIGKILLed) and `ip` is seen on another node; polled gently (every 250 ms): the measurement comes
+ * from the probe and the logs, not from here. The caller restores the node.
+ */
+export async function loseHolder(lab: Lab, ip: string, trial: number): Promise<{ fault: number; end: number; oldNode: string; newNode: string; x: number }> {
+  const held = (await lab.holders()).get(ip) ?? [];
+  if (held.length !== 1) throw new Error(`${ip} held by ${JSON.stringify(held)} before trial ${trial + 1}`);
+  const oldNode = held[0]!;
+  const x = lab.nodeIndex(oldNode);
+  const fault = Date.now();
+  await loseNode(lab, x);
+  const newNode = await waitMoved(lab, ip, oldNode, 30_000, 250);
+  await sleep(1_000);
+  return { fault, end: Date.now(), oldNode, newNode, x };
 }

@@ -10,7 +10,7 @@ import { outage, sendInterval, sliceRecord, toTimeline, type ProbeRecord } from 
 import { summarize } from '../lib/stats.js';
 import { renderTimelineSvg } from '../lib/svg.js';
 import { figure, type Figure } from '../lib/types.js';
-import { EIP_FAILOVER, GATEWAYS, HAND_IP, agentLog, managerLog, mapValues, must, r1, say, type Env, type Sizes } from './common.js';
+import { EIP_FAILOVER, GATEWAYS, HAND_IP, agentLog, loseHolder, managerLog, mapValues, must, r1, say, type Env, type Sizes } from './common.js';
 
 interface FailoverTrial { fault: number; end: number; oldNode: string; newNode: string }
 type TrialRow = ReturnType<typeof analyzeTrial>;
@@ -84,20 +84,7 @@ async function gatewayLossTrials(lab: Lab, env: Env, s: Sizes): Promise<{ trials
   await sleep(1_500);
   const trials: FailoverTrial[] = [];
   for (let k = 0; k < s.failover; k++) {
-    const held = (await lab.holders()).get(EIP_FAILOVER) ?? [];
-    if (held.length !== 1) throw new Error(`${EIP_FAILOVER} held by ${JSON.stringify(held)} before trial ${k + 1}`);
-    const oldNode = held[0]!;
-    const x = lab.nodeIndex(oldNode);
-    const fault = Date.now();
-    await lab.cutNode(x);
-    await lab.killAgent(x, 'SIGKILL');
-    // Polled gently (every 250 ms): the measurement comes from the probe and the logs, not from here.
-    const newNode = await waitFor(`${EIP_FAILOVER} to move off ${oldNode}`, async () => {
-      const h = ((await lab.holders()).get(EIP_FAILOVER) ?? []).filter((n) => n !== oldNode);
-      return h.length === 1 ? h[0] : undefined;
-    }, 30_000, 250);
-    await sleep(1_000);
-    const end = Date.now();
+    const { fault, end, oldNode, newNode, x } = await loseHolder(lab, EIP_FAILOVER, k);
     trials.push({ fault, end, oldNode, newNode });
     // Restore: the agent first (it reaches the API through its relay, not the LAN, and removes the
     // stale address), then the link, then wait for the manager to see the node healthy again.

@@ -79,12 +79,12 @@ export async function loseNode(lab: Lab, i: number): Promise<void> {
 }
 
 /** Waits until `ip` is held (status and kernel) by a node other than `notOn`; resolves that node. */
-export async function waitMoved(lab: Lab, ip: string, notOn: string, timeoutMs = 60_000): Promise<string> {
+export async function waitMoved(lab: Lab, ip: string, notOn: string, timeoutMs = 60_000, everyMs = 50): Promise<string> {
   return waitFor(`${ip} to move away from ${notOn}`, async () => {
     const held = (await lab.holders()).get(ip) ?? [];
     const live = held.filter((n) => n !== notOn);
     return live.length === 1 ? live[0] : undefined;
-  }, timeoutMs, 50);
+  }, timeoutMs, everyMs);
 }
 
 export function nodeIPs(lab: Lab): string[] {

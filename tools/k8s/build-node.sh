@@ -15,6 +15,8 @@ CACHE="${STATIC_EGRESS_CACHE:-$HOME/.cache/static-egress}"
 BIN="$CACHE/node-$K8S_VERSION-flannel-$FLANNEL_VERSION/bin"
 NICE=(nice -n 10) # two shared cores
 log() { echo "[node-build] $*" >&2; }
+# shellcheck source=gomod.sh
+source "$(dirname "$0")/gomod.sh"
 
 missing_debs() {
   local miss=()
@@ -70,16 +72,7 @@ if [[ ! -x "$BIN/kubelet" || ! -x "$BIN/kube-controller-manager" || ! -x "$BIN/k
   cd "$WORK"
   if [[ ! -f go.sum ]]; then
     log "resolving k8s.io/kubernetes@$K8S_VERSION"
-    modfile=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')
-    staging_v="v0.${K8S_VERSION#v1.}"
-    {
-      echo "module static-egress.local/k8snodebuild"; echo; grep -m1 '^go ' "$modfile"; echo
-      echo "require k8s.io/kubernetes $K8S_VERSION"; echo
-      echo "replace ("
-      awk '/^replace \(/{r=1;next} r&&/^\)/{r=0} r&&$1 ~ /^k8s.io\//{print $1}' "$modfile" | sort -u |
-        while read -r m; do echo "	$m => $m $staging_v"; done
-      echo ")"
-    } > go.mod
+    write_k8s_gomod static-egress.local/k8snodebuild
     cat > tools.go <<'GO'
 //go:build tools
 

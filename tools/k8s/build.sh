@@ -9,6 +9,8 @@ ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 CACHE="${STATIC_EGRESS_CACHE:-$HOME/.cache/static-egress}"
 BIN="$CACHE/k8s-$K8S_VERSION-etcd-$ETCD_VERSION/bin"
 log() { echo "[k8s-build] $*" >&2; }
+# shellcheck source=gomod.sh
+source "$(dirname "$0")/gomod.sh"
 if [[ -x "$BIN/kube-apiserver" && -x "$BIN/kubectl" && -x "$BIN/etcd" ]]; then
   echo "$BIN"; exit 0
 fi
@@ -18,21 +20,11 @@ mkdir -p "$BIN"
 WORK="$CACHE/build-$K8S_VERSION"
 mkdir -p "$WORK/k8s" "$WORK/etcd"
 export GOFLAGS=-mod=mod
-staging_v="v0.${K8S_VERSION#v1.}"
 
 if [[ ! -x "$BIN/kube-apiserver" || ! -x "$BIN/kubectl" ]]; then
   log "resolving k8s.io/kubernetes@$K8S_VERSION"
-  modfile=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')
   cd "$WORK/k8s"
-  goline=$(grep -m1 '^go ' "$modfile")
-  {
-    echo "module static-egress.local/k8sbuild"; echo; echo "$goline"; echo
-    echo "require k8s.io/kubernetes $K8S_VERSION"; echo
-    echo "replace ("
-    awk '/^replace \(/{r=1;next} r&&/^\)/{r=0} r&&$1 ~ /^k8s.io\//{print $1}' "$modfile" | sort -u |
-      while read -r m; do echo "	$m => $m $staging_v"; done
-    echo ")"
-  } > go.mod
+  write_k8s_gomod static-egress.local/k8sbuild
   cat > tools.go <<'GO'
 //go:build tools
 

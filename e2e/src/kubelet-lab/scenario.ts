@@ -77,3 +77,9 @@ export async function uninstall(lab: KubeletLab): Promise<string[]> {
   }, 120_000, 1000);
   return (await Promise.all(lab.nodes.map(async (n) => ourTraces(await readKernel(n), [EGRESS_IP])))).flat();
 }
+
+/** After uninstall: the pod on `node` egresses with its node's own address again. */
+export async function waitNodeEgress(lab: KubeletLab, node: number): Promise<void> {
+  const t = Date.now();
+  await waitFor('the client pod egressing with its node IP again', () => lab.echoLog(t).some((e) => e.src === A.nodeIP(node)), 60_000, 500);
+}

@@ -11,8 +11,7 @@
 import assert from 'node:assert/strict';
 import { KubeletLab } from '../../src/kubelet-lab/index.js';
 import { analyzeProbeWindow } from '../../src/kubelet-lab/probe.js';
-import { applyEgress, EGRESS_IP, IMAGE, install, NS, uninstall, waitRollouts } from '../../src/kubelet-lab/scenario.js';
-import * as A from '../../src/lab/addressing.js';
+import { applyEgress, EGRESS_IP, IMAGE, install, NS, uninstall, waitNodeEgress, waitRollouts } from '../../src/kubelet-lab/scenario.js';
 import { summarizeEchoLog } from '../../src/lab/echo-log.js';
 import { waitFor } from '../../src/lab/lab.js';
 
@@ -115,8 +114,6 @@ describe('deploy: install, upgrade, drain, uninstall on real kubelets (flannel h
     const traces = await uninstall(lab);
     figures.uninstallResidue = String(traces.length);
     assert.deepEqual(traces, [], 'uninstall residue');
-    const t = Date.now();
-    await waitFor('the client pod egressing with its node IP again', () =>
-      lab.echoLog(t).some((e) => e.src === A.nodeIP(PROBE_NODE)), 60_000, 500);
+    await waitNodeEgress(lab, PROBE_NODE);
   });
 });

@@ -5,9 +5,7 @@
 // nothing of ours, and the pod egresses normally again. node-1 is the gateway, node-2 runs the pod.
 import assert from 'node:assert/strict';
 import { KubeletLab } from '../../src/kubelet-lab/index.js';
-import { applyEgress, EGRESS_IP, install, uninstall } from '../../src/kubelet-lab/scenario.js';
-import * as A from '../../src/lab/addressing.js';
-import { waitFor } from '../../src/lab/lab.js';
+import { applyEgress, EGRESS_IP, install, uninstall, waitNodeEgress } from '../../src/kubelet-lab/scenario.js';
 
 const PROBE_NODE = 2;
 const figures: Record<string, string> = {};
@@ -45,8 +43,6 @@ describe('deploy: install, egress, uninstall on real kubelets (flannel vxlan, ag
     const traces = await uninstall(lab);
     figures.uninstallResidue = String(traces.length);
     assert.deepEqual(traces, [], 'uninstall residue');
-    const t = Date.now();
-    await waitFor('the client pod egressing with its node IP again', () =>
-      lab.echoLog(t).some((e) => e.src === A.nodeIP(PROBE_NODE)), 60_000, 500);
+    await waitNodeEgress(lab, PROBE_NODE);
   });
 });

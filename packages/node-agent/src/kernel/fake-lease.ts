@@ -24,8 +24,7 @@ export class FakeLeaseTable implements LeaseTable {
   async renew(ips: readonly string[], ms: number): Promise<string[]> {
     this.must();
     const lapsed = ips.filter((ip) => !this.running(ip));
-    if (!lapsed.length) for (const ip of ips) this.until.set(ip, this.clock.now() + ms);
-    else for (const ip of ips) if (this.running(ip)) this.until.set(ip, this.clock.now() + ms);
+    for (const ip of ips) if (this.running(ip)) this.until.set(ip, this.clock.now() + ms);
     return lapsed;
   }
 

@@ -22,31 +22,24 @@ export function leaseNames(ipsetPrefix: string): LeaseNames {
   return { table: `${ipsetPrefix}_lease` };
 }
 
-const FAMILIES = ['arp'] as const;
-
 /**
- * Creates the tables, sets and guard rules if missing and replaces `owned`, never touching
- * `leased` (an `nft -f` batch: applied whole or not at all). The guard chains are flushed and
- * re-filled, so a damaged rule heals; the sets keep their elements.
+ * Creates the table, sets and guard rule if missing and replaces `owned`, never touching `leased`
+ * (an `nft -f` batch: applied whole or not at all). The guard chain is flushed and re-filled, so a
+ * damaged rule heals; the sets keep their elements.
  */
 export function renderLeaseSetup(n: LeaseNames, owned: readonly string[]): string {
-  const lines: string[] = [];
-  for (const f of FAMILIES) {
-    lines.push(
-      `add table ${f} ${n.table}`,
-      `add set ${f} ${n.table} owned { type ipv4_addr; }`,
-      `add set ${f} ${n.table} leased { type ipv4_addr; flags timeout; }`,
-      `flush set ${f} ${n.table} owned`,
-    );
-    if (owned.length) lines.push(`add element ${f} ${n.table} owned { ${owned.join(', ')} }`);
-  }
-  // ARP: replies, requests and announcements the kernel makes with an owned sender address.
-  lines.push(
-    `add chain arp ${n.table} output { type filter hook output priority 0; policy accept; }`,
-    `flush chain arp ${n.table} output`,
-    `add rule arp ${n.table} output arp saddr ip @owned arp saddr ip != @leased drop`,
+  const t = `arp ${n.table}`;
+  return lines(
+    `add table ${t}`,
+    `add set ${t} owned { type ipv4_addr; }`,
+    `add set ${t} leased { type ipv4_addr; flags timeout; }`,
+    `flush set ${t} owned`,
+    ...(owned.length ? [`add element ${t} owned { ${owned.join(', ')} }`] : []),
+    // replies, requests and announcements the kernel makes with an owned sender address
+    `add chain ${t} output { type filter hook output priority 0; policy accept; }`,
+    `flush chain ${t} output`,
+    `add rule ${t} output arp saddr ip @owned arp saddr ip != @leased drop`,
   );
-  return lines.join('\n') + '\n';
 }
 
 /**
@@ -55,16 +48,7 @@ export function renderLeaseSetup(n: LeaseNames, owned: readonly string[]): strin
  */
 export function renderLeaseClaim(n: LeaseNames, ips: readonly string[], ms: number): string {
   if (!ips.length) return '';
-  const els = ips.map((ip) => `${ip} timeout ${Math.max(1, Math.round(ms))}ms`).join(', ');
-  const lines: string[] = [];
-  for (const f of FAMILIES) {
-    lines.push(
-      `add element ${f} ${n.table} leased { ${els} }`,
-      `delete element ${f} ${n.table} leased { ${ips.join(', ')} }`,
-      `add element ${f} ${n.table} leased { ${els} }`,
-    );
-  }
-  return lines.join('\n') + '\n';
+  return lines(addLeased(n, ips, ms), deleteLeased(n, ips), addLeased(n, ips, ms));
 }
 
 /**
@@ -74,30 +58,23 @@ export function renderLeaseClaim(n: LeaseNames, ips: readonly string[], ms: numb
  */
 export function renderLeaseRenew(n: LeaseNames, ips: readonly string[], ms: number): string {
   if (!ips.length) return '';
-  const els = ips.map((ip) => `${ip} timeout ${Math.max(1, Math.round(ms))}ms`).join(', ');
-  const lines: string[] = [];
-  for (const f of FAMILIES) {
-    lines.push(`delete element ${f} ${n.table} leased { ${ips.join(', ')} }`, `add element ${f} ${n.table} leased { ${els} }`);
-  }
-  return lines.join('\n') + '\n';
+  return lines(deleteLeased(n, ips), addLeased(n, ips, ms));
 }
 
 /** Ends the leases at once (release, fence); an IP without a lease is not an error. */
 export function renderLeaseEnd(n: LeaseNames, ips: readonly string[]): string {
   if (!ips.length) return '';
-  const lines: string[] = [];
-  for (const f of FAMILIES) {
-    lines.push(
-      `add element ${f} ${n.table} leased { ${ips.map((ip) => `${ip} timeout 1ms`).join(', ')} }`,
-      `delete element ${f} ${n.table} leased { ${ips.join(', ')} }`,
-    );
-  }
-  return lines.join('\n') + '\n';
+  return lines(addLeased(n, ips, 1), deleteLeased(n, ips));
 }
 
-/** Removes both tables (cleanup); absent tables are not an error. */
+const lines = (...ls: string[]): string => ls.join('\n') + '\n';
+const addLeased = (n: LeaseNames, ips: readonly string[], ms: number): string =>
+  `add element arp ${n.table} leased { ${ips.map((ip) => `${ip} timeout ${Math.max(1, Math.round(ms))}ms`).join(', ')} }`;
+const deleteLeased = (n: LeaseNames, ips: readonly string[]): string => `delete element arp ${n.table} leased { ${ips.join(', ')} }`;
+
+/** Removes the table (cleanup); an absent table is not an error. */
 export function renderLeaseRemove(n: LeaseNames): string {
-  return FAMILIES.flatMap((f) => [`add table ${f} ${n.table}`, `delete table ${f} ${n.table}`]).join('\n') + '\n';
+  return lines(`add table arp ${n.table}`, `delete table arp ${n.table}`);
 }
 
 export interface LeaseTablesView {
