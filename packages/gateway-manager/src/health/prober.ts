@@ -68,8 +68,8 @@ interface TargetState {
   held?: ReadonlySet<string>;
   /** Start of the current run of refused probes. */
   refusedSince?: number;
-  /** Until when the node's lease may still let it announce its IPs. */
-  leaseUntil?: number;
+  /** A refused connection since the last good answer: the agent restarts (and may stretch its lease). */
+  restarting?: boolean;
   /** When the last probe that could renew the lease was sent (the lease counts from there). */
   lastRenewSentAt?: number;
   /** How long after a renewing probe is sent the agent's lease may run (its lease + late tolerance). */
@@ -179,7 +179,7 @@ export class NodeProber {
       st.lastOkAt = now;
       st.restartLeaseMs = res.restartLeaseMs;
       st.leaseMs = res.leaseMs;
-      st.leaseUntil = res.leaseMs === undefined ? undefined : now + res.leaseMs;
+      st.restarting = false;
       if (res.egressIPs) {
         st.held = new Set(res.egressIPs);
         this.opts.onHeld?.(node, st.held);
@@ -191,10 +191,7 @@ export class NodeProber {
       return;
     }
     this.opts.onFailure?.(node);
-    if (res.refused && st.lastOkAt !== undefined && st.restartLeaseMs !== undefined) {
-      // the agent is restarting and may have stretched its lease to cover the restart
-      st.leaseUntil = Math.max(st.leaseUntil ?? 0, st.lastOkAt + st.restartLeaseMs);
-    }
+    if (res.refused) st.restarting = true;
     if (res.refused && this.opts.refusedGraceMs) {
       st.refusedSince ??= now;
       if (now - st.refusedSince < this.opts.refusedGraceMs) return; // the agent is restarting; the node forwards
@@ -202,12 +199,18 @@ export class NodeProber {
       st.refusedSince = undefined;
     }
     st.failures++;
-    // Never before the lease has run out: until then the lost node may still answer ARP for its IPs.
-    // Probes sent after the last answer may have reached it and renewed the lease.
-    if (st.leaseMs !== undefined && st.lastRenewSentAt !== undefined) {
-      st.leaseUntil = Math.max(st.leaseUntil ?? 0, st.lastRenewSentAt + st.leaseMs);
-    }
     this.judge(node, st);
+  }
+
+  /**
+   * Until when the node's lease may still let it announce its IPs (undefined: it reports none). Probes
+   * sent after the last answer may have reached it and renewed the lease; an agent seen restarting
+   * may have stretched it to its restart lease.
+   */
+  private leaseEnd(st: TargetState): number | undefined {
+    if (st.leaseMs === undefined || st.lastOkAt === undefined) return undefined;
+    const fromRenewal = Math.max(st.lastOkAt, st.lastRenewSentAt ?? 0) + st.leaseMs;
+    return st.restarting && st.restartLeaseMs !== undefined ? Math.max(fromRenewal, st.lastOkAt + st.restartLeaseMs) : fromRenewal;
   }
 
   /** Down once the threshold is reached and the lease has run out; if only the lease runs, look again when it ends. */
@@ -215,7 +218,9 @@ export class NodeProber {
     const { clock } = this.opts;
     clock.clearTimeout(st.leaseTimer);
     if (st.failures < this.opts.failureThreshold || st.healthy === false || st.epoch < 0) return;
-    const endsIn = st.leaseUntil === undefined ? 0 : st.leaseUntil + (this.opts.leaseMarginMs ?? 25) - clock.now();
+    // never before the lease has run out: until then the lost node may still answer ARP for its IPs
+    const end = this.leaseEnd(st);
+    const endsIn = end === undefined ? 0 : end + (this.opts.leaseMarginMs ?? 25) - clock.now();
     if (endsIn > 0) {
       st.leaseTimer = clock.setTimeout(() => this.judge(node, st), endsIn);
       return;
