@@ -32,6 +32,7 @@ export class FakeLeaseTable implements LeaseTable {
     for (const ip of ips) this.until.delete(ip);
   }
 
+  /** IPs whose lease runs now (for tests; the product reads them through read()). */
   async leased(): Promise<Set<string>> {
     return new Set([...this.until.keys()].filter((ip) => this.running(ip)));
   }

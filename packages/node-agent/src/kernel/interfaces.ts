@@ -90,8 +90,6 @@ export interface LeaseTable {
   renew(ips: readonly string[], ms: number): Promise<string[]>;
   /** Ends leases now; an IP without one is ignored. */
   end(ips: readonly string[]): Promise<void>;
-  /** IPs whose lease runs now. */
-  leased(): Promise<Set<string>>;
   /** The guard's state: in place (tables, sets, rules), the owned IPs, the running leases. */
   read(): Promise<{ guard: boolean; owned: Set<string>; leased: Set<string> }>;
   /** Removes the guard altogether (cleanup). */

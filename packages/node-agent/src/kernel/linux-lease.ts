@@ -42,10 +42,6 @@ export class LinuxLeaseTable implements LeaseTable {
     return parseLeaseTables(r.exitCode === 0 ? r.stdout : '');
   }
 
-  async leased(): Promise<Set<string>> {
-    return (await this.read()).leased;
-  }
-
   remove(): Promise<void> {
     return this.must(renderLeaseRemove(this.names), 'lease removal');
   }

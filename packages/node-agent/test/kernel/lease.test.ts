@@ -44,7 +44,7 @@ describe('kernel lease (nftables, real namespaces)', function () {
     assert.ok((await arpReplies(EGRESS)) >= 1);
     assert.equal(await arpReplies(OTHER), 0, 'the other owned IP is still silent');
     assert.ok((await arpReplies('192.0.2.11')) >= 1, 'the node address is not ours to guard');
-    assert.deepEqual([...(await lease.leased())], [EGRESS]);
+    assert.deepEqual([...((await lease.read()).leased)], [EGRESS]);
   });
 
   it('setup again (a resync) keeps running leases and heals a deleted guard rule', async () => {
@@ -61,7 +61,7 @@ describe('kernel lease (nftables, real namespaces)', function () {
     await sleep(700);
     assert.equal(await arpReplies(EGRESS), 0, 'silent once the lease ran out, with no agent involved');
     assert.deepEqual(await lease.renew([EGRESS, OTHER], 10_000), [EGRESS, OTHER]);
-    assert.equal((await lease.leased()).size, 0);
+    assert.equal(((await lease.read()).leased).size, 0);
   });
 
   it('an unleased IP is never the sender of an ARP request either; a leased one resolves and sends', async () => {
