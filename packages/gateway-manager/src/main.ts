@@ -38,6 +38,9 @@ import { ensureProbeKey, kubeSecretStore } from './health/probe-key.js';
 import { NodeProber, httpProbe } from './health/prober.js';
 import { clearLeaderGauges, createManagerMetrics, type ManagerMetrics } from './metrics.js';
 
+/** How long a self-fenced gateway may take its IPs back (it announces nothing meanwhile) before they move. */
+const FENCED_GRACE_MS = 2_000;
+
 interface Config {
   kubeconfig?: string;
   identity: string;
@@ -186,6 +189,8 @@ async function main(): Promise<void> {
       timeoutMs: cfg.probeTimeoutMs,
       failureThreshold: cfg.probeFailureThreshold,
       refusedGraceMs: cfg.agentRestartGraceMs,
+      // a gateway that missed the probes for its lease (a leader change) fences, then takes its IPs back
+      fencedGraceMs: FENCED_GRACE_MS,
       authenticate: (node, { renew }) => ({ [PROBE_AUTH_HEADER]: signProbe(probeKey, node, Date.now(), { renew }) }),
       onChange: (node, healthy) => {
         logger.info({ node, healthy }, healthy ? 'gateway agent healthy' : 'gateway agent unhealthy');

@@ -188,7 +188,7 @@ describe('httpProbe', () => {
       reply = { status: 200, type: 'application/json', body: '{"status":"ok","egressIPs":["192.0.2.100"],"fenced":false}' };
       assert.deepEqual(await probe(), { ok: true, egressIPs: ['192.0.2.100'] });
       reply = { status: 200, type: 'application/json', body: '{"status":"ok","egressIPs":[],"fenced":true}' };
-      assert.deepEqual(await probe(), { ok: false });
+      assert.deepEqual(await probe(), { ok: false, fenced: true });
       reply = { status: 200, type: 'text/plain', body: 'ok' };
       assert.deepEqual(await probe(), { ok: true });
       reply = { status: 503, type: 'application/json', body: '{}' };
@@ -263,6 +263,30 @@ describe('NodeProber: leases (issue 14 §4: one IP on one node, ever)', () => {
     assert.deepEqual(changes, ['0:n1=true'], 'the restart lease (to t=2000, +25) is still running');
     await clock.advanceAsync(1);
     assert.deepEqual(changes, ['0:n1=true', '2025:n1=false']);
+    prober.stop();
+  });
+});
+
+describe('NodeProber: a self-fenced gateway', () => {
+  it('is given the grace to take its IPs back (a leader change), then counts as failing', async () => {
+    const clock = new FakeClock(0);
+    const agents = fakeAgents();
+    const changes: string[] = [];
+    const prober = new NodeProber({
+      clock, fetch: agents.fetch, port: 9310, intervalMs: 100, timeoutMs: 200, failureThreshold: 3, fencedGraceMs: 1000,
+      onChange: (node, healthy) => changes.push(`${clock.now()}:${node}=${healthy}`),
+    });
+    agents.answers.set('192.0.2.11', { ok: true });
+    prober.setTargets([{ node: 'n1', address: '192.0.2.11' }]);
+    await clock.advanceAsync(0);
+    agents.answers.set('192.0.2.11', { ok: false, fenced: true });
+    await clock.advanceAsync(500);
+    agents.answers.set('192.0.2.11', { ok: true }); // confirmed by the API: holds its IPs again
+    await clock.advanceAsync(100);
+    assert.deepEqual(changes, ['0:n1=true'], 'a short fence moves nothing');
+    agents.answers.set('192.0.2.11', { ok: false, fenced: true });
+    await clock.advanceAsync(1300);
+    assert.deepEqual(changes, ['0:n1=true', '1900:n1=false'], 'fenced past the grace: 3 failures after it');
     prober.stop();
   });
 });

@@ -23,6 +23,8 @@ export interface ProbeResponse {
    */
   leaseMs?: number;
   restartLeaseMs?: number;
+  /** The agent answered but says it is self-fenced (holds nothing until the API confirms it again). */
+  fenced?: boolean;
 }
 
 /** One HTTP GET; must settle (or be aborted through `signal`). */
@@ -47,6 +49,12 @@ export interface NodeProberOptions {
    */
   refusedGraceMs?: number;
   /**
+   * How long a self-fenced answer does not count toward the threshold: a gateway that missed the
+   * managers' probes for its lease (a leader change takes seconds) fences, then takes its IPs back
+   * once the API confirms them; it announces nothing meanwhile, so waiting is safe. Default 0.
+   */
+  fencedGraceMs?: number;
+  /**
    * Headers that authenticate this manager's probe of `node` (controller-kit probe-auth); `renew`
    * says whether the probe may renew the node's lease: only while its last probe did not fail.
    */
@@ -68,6 +76,8 @@ interface TargetState {
   held?: ReadonlySet<string>;
   /** Start of the current run of refused probes. */
   refusedSince?: number;
+  /** Start of the current run of self-fenced answers. */
+  fencedSince?: number;
   /** A refused connection since the last good answer: the agent restarts (and may stretch its lease). */
   restarting?: boolean;
   /** When the last probe that could renew the lease was sent (the lease counts from there). */
@@ -176,6 +186,7 @@ export class NodeProber {
       this.opts.clock.clearTimeout(st.leaseTimer);
       st.failures = 0;
       st.refusedSince = undefined;
+      st.fencedSince = undefined;
       st.lastOkAt = now;
       st.restartLeaseMs = res.restartLeaseMs;
       st.leaseMs = res.leaseMs;
@@ -192,6 +203,12 @@ export class NodeProber {
     }
     this.opts.onFailure?.(node);
     if (res.refused) st.restarting = true;
+    if (res.fenced && this.opts.fencedGraceMs) {
+      st.fencedSince ??= now;
+      if (now - st.fencedSince < this.opts.fencedGraceMs) return; // it takes back what the API confirms
+    } else {
+      st.fencedSince = undefined;
+    }
     if (res.refused && this.opts.refusedGraceMs) {
       st.refusedSince ??= now;
       if (now - st.refusedSince < this.opts.refusedGraceMs) return; // the agent is restarting; the node forwards
@@ -257,7 +274,7 @@ export const httpProbe: ProbeFetch = async (url, signal, headers) => {
   if ((res.headers.get('content-type') ?? '').includes('json')) {
     try {
       const body = JSON.parse(text) as { egressIPs?: unknown; fenced?: unknown; leaseMs?: unknown; restartLeaseMs?: unknown };
-      if (body.fenced === true) return { ok: false };
+      if (body.fenced === true) return { ok: false, fenced: true };
       return {
         ok: true,
         ...(Array.isArray(body.egressIPs) ? { egressIPs: body.egressIPs.filter((x): x is string => typeof x === 'string') } : {}),
