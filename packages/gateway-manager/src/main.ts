@@ -34,6 +34,7 @@ import { Controller, type ControllerOptions } from './controller/controller.js';
 
 type ControllerCloud = NonNullable<ControllerOptions['cloud']>;
 import { KubeEventRecorder, KubeStatusWriter } from './controller/kube-writer.js';
+import { createNodeReportInformer } from './controller/report-source.js';
 import { ensureProbeKey, kubeSecretStore } from './health/probe-key.js';
 import { NodeProber, httpProbe } from './health/prober.js';
 import { clearLeaderGauges, createManagerMetrics, type ManagerMetrics } from './metrics.js';
@@ -155,6 +156,8 @@ async function main(): Promise<void> {
   const sources = createClusterSources(kc, logger, registry);
   const informers = Object.values(sources) as Informer<never>[];
   for (const inf of informers) inf.start();
+  const reports = createNodeReportInformer(kc, logger, registry); // not in readyz: an install without the CRD still runs
+  reports.start();
 
   const http = await startHttpServer({
     host: cfg.httpHost,
@@ -171,6 +174,9 @@ async function main(): Promise<void> {
   // the control plane). Nothing moves meanwhile, since no controller runs.
   let controller: Controller | undefined;
   let prober: NodeProber | undefined;
+  // an agent reported, or the reports became readable: Programmed may flip
+  reports.on('change', () => controller?.healthChanged());
+  void waitForCacheSync([reports], 3_600_000).then(() => controller?.healthChanged(), () => undefined);
   const stopController = async () => {
     const c = controller;
     controller = undefined;
@@ -220,6 +226,7 @@ async function main(): Promise<void> {
         clock: realClock,
         logger,
         metrics,
+        reports,
         releaseGraceMs: cfg.releaseGraceMs,
         ...(cloud ? { cloud } : {}),
       });
@@ -249,7 +256,7 @@ async function main(): Promise<void> {
       ['controller', stopController],
       ['prober', stopProbing],
       ['lease', () => elector.release()],
-      ['informers', () => Promise.all(informers.map((i) => i.stop()))],
+      ['informers', () => Promise.all([...informers, reports].map((i) => i.stop()))],
       ['http', () => http.close()],
     ],
   });

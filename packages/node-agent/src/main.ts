@@ -18,6 +18,7 @@ import { SelfFencing } from './fencing/self-fencing.js';
 import { createLinuxKernel } from './kernel/linux.js';
 import { selectIptablesBackend } from './kernel/iptables-backend.js';
 import { createAgentMetrics } from './metrics.js';
+import { computeNodeReport, KubeNodeReporter } from './report/node-report.js';
 import { readEgressCounters } from './reconcile/counters.js';
 import { NodeSyncer } from './reconcile/syncer.js';
 import { DamageHealer } from './reconcile/damage-watch.js';
@@ -53,9 +54,11 @@ async function main(): Promise<void> {
   const settings = { nodeName: cfg.nodeName, mode: cfg.mode, clusterCIDRs: cfg.clusterCIDRs, ranges: cfg.ranges };
   const badObjects = new BadObjectReporter(logger);
   const damage: { healer?: DamageHealer } = {}; // once the uplink is known
+  const reporter = new KubeNodeReporter(kc, cfg.nodeName, () => sources.nodes.get(cfg.nodeName)?.metadata?.uid, logger);
   const agent = new Agent({
     clock, logger, metrics, fencing, resyncIntervalMs: cfg.resyncIntervalMs, leaseMs: cfg.fenceAfterMs,
     onHealed: (kinds) => damage.healer?.healed(kinds),
+    onSynced: (state, fenced) => reporter.publish(computeNodeReport(state, fenced)),
     inputs: (extra) => {
       const { input, bad } = computeAgentInputs(snapshotOf(sources), settings, extra);
       badObjects.report(bad);

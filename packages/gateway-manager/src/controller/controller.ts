@@ -2,7 +2,7 @@
 // (controller-kit's BoundedFrequencyRunner coalesces them and retries failures); one sync
 // parses the caches into the cluster view, runs the pure pass (pass.ts), and executes it: the status
 // of each policy whose status changed, the Events for what really changed, the pools' status.
-import { parseClusterView } from '@static-egress/crds';
+import { parseClusterView, type StaticEgressNode } from '@static-egress/crds';
 import {
   BadObjectReporter, BoundedFrequencyRunner, silentLogger, snapshotOf, type ClusterSources, type Clock, type Informer, type Logger,
 } from '@static-egress/controller-kit';
@@ -11,6 +11,7 @@ import type { CloudSync } from '../cloud/sync.js';
 import type { ProbeTarget } from '../health/prober.js';
 import type { ManagerMetrics } from '../metrics.js';
 import { computeManagerGauges, type ManagerGauges } from './gauges.js';
+import { parseNodeReports } from './programmed.js';
 import type { EventRecorder, StatusWriter } from './kube-writer.js';
 import {
   computeManagerPass, computeProbeTargets, emptyMemory, type ManagerMemory, type ManagerPass, type PassSettings, type PolicyWrite, type ProbeHealth,
@@ -42,6 +43,8 @@ export interface ControllerOptions {
    * pass makes the cloud calls before the status that names the new node (cloud/plan.ts).
    */
   cloud?: { sync: CloudSync; annotator: NodeAnnotator };
+  /** The agents' StaticEgressNode reports; once synced, each policy's Programmed is set from them. */
+  reports?: { hasSynced(): boolean; list(): readonly StaticEgressNode[] };
 }
 
 export class Controller {
@@ -110,6 +113,7 @@ export class Controller {
     prober.setTargets(targets);
     const health = readHealth(prober, targets);
     const settings: PassSettings = this.opts.releaseGraceMs === undefined ? {} : { releaseGraceMs: this.opts.releaseGraceMs };
+    if (this.opts.reports?.hasSynced()) settings.reports = parseNodeReports(this.opts.reports.list());
     const cloud = this.opts.cloud;
     if (cloud) settings.cloud = await cloud.sync.observe(view.nodes.filter((n) => !n.deleted).map((n) => ({ name: n.name, ...(n.providerID ? { providerID: n.providerID } : {}) })));
     let pass = computeManagerPass(view, this.memory, health, now, settings);

@@ -33,6 +33,8 @@ export interface AgentOptions {
   retryMs?: number;
   /** The kernel lease a claim takes (issue 14); absent: the kernel has no lease table. */
   leaseMs?: number;
+  /** After each successful sync: what the kernel now holds (the StaticEgressNode report). */
+  onSynced?: (state: NodeState, fenced: boolean) => void;
   /** A full sync found our kernel state damaged and repaired it (by kind). */
   onHealed?: (healed: SyncResult['healed']) => void;
 }
@@ -117,6 +119,7 @@ export class Agent {
       this.o.fencing.observe(state.gateway.map((g) => g.egressIP));
       this.synced = true;
       this.record(state, result, since, t0);
+      this.o.onSynced?.(state, fenced);
     } catch (err) {
       this.needFull = true;
       dp.syncer.requestFull();
