@@ -128,6 +128,8 @@ async function main(): Promise<void> {
       ...(cfg.cleanupOnExit ? [['cleanup', () => syncer.cleanup()] as const]
         // the data path stays: its leases are stretched over the restart the manager waits out
         : [['restart lease', () => lease.stretchForRestart()] as const]),
+      // Programmed turns False naming this node until an agent runs here again
+      ['report', () => reporter.stop({ cleaned: cfg.cleanupOnExit, timeoutMs: 2_000 })],
       ['http', () => http.close()],
       ['kernel', () => kernel.close()],
     ],

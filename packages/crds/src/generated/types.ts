@@ -184,6 +184,12 @@ export interface StaticEgressNodeStatus {
   directed?: StaticEgressNodeStatusDirected[];
   /** True while the agent has fenced itself (no manager contact) and holds no egress IP. */
   fenced?: boolean;
+  /**
+   * True once the agent stopped (SIGTERM: a restart, a drain, an uninstall). Its kernel state is
+   * left in place for its successor, but nothing maintains it until an agent runs again and
+   * reports.
+   */
+  stopped?: boolean;
   /** When the agent last changed this status. */
   updateTime?: string;
 }

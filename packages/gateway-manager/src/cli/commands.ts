@@ -41,7 +41,7 @@ export async function poolsCommand(r: ClusterReader, output: OutputFormat): Prom
 export async function nodesCommand(r: ClusterReader, output: OutputFormat): Promise<string> {
   const [nodes, pools, policies, reports] = await Promise.all([r.nodes(), r.pools(), r.policies(undefined), optional(r.nodeReports())]);
   const agents = reports && new Map<string, NodeAgentSummary>(reports.map((o) => [o.metadata?.name ?? '', {
-    fenced: o.status?.fenced === true, gatewayIPs: o.status?.gatewayIPs ?? [],
+    fenced: o.status?.fenced === true, stopped: o.status?.stopped === true, gatewayIPs: o.status?.gatewayIPs ?? [],
   }]));
   const rows = computeNodeRows(nodes, pools, policies, agents);
   return output === 'json' || output === 'yaml' ? renderObjects(rows, output) : renderNodes(rows);

@@ -62,7 +62,7 @@ describe('egressctl', () => {
   it('nodes lists gateway nodes with held IPs, capacity (annotation lowers it) and the agent report', () => {
     const rows = computeNodeRows(
       [node('gw-1', 'z1'), node('gw-2', 'z2', { annotations: { 'staticegress.io/max-egress-ips': '2' } }), { metadata: { name: 'worker' } }],
-      [pool], [policy], new Map([['gw-1', { fenced: false, gatewayIPs: ['192.0.2.100'] }]]),
+      [pool], [policy], new Map([['gw-1', { fenced: false, stopped: false, gatewayIPs: ['192.0.2.100'] }]]),
     );
     assert.equal(renderNodes(rows), [
       'NAME  ZONE  HEALTH  HELD  CAPACITY  AGENT      EGRESS IPS',

@@ -76,6 +76,7 @@ export function renderPools(pools: readonly EgressIPPool[], policies: readonly S
 
 export interface NodeAgentSummary {
   fenced: boolean;
+  stopped: boolean;
   gatewayIPs: readonly string[];
 }
 
@@ -109,7 +110,7 @@ export function computeNodeRows(
     rows.push({
       name: info.name, zone: info.labels[ZONE_LABEL] ?? '-', health: nodeHealth(info), held: ips.length,
       capacity: info.annotations[MAX_IPS_ANNOTATION] !== undefined && Number.isInteger(annotation) && annotation >= 0 ? Math.min(annotation, poolMax) : poolMax,
-      agent: agents === undefined ? 'unknown' : !agent ? 'no report' : agent.fenced ? 'fenced' : `holds ${agent.gatewayIPs.length}`,
+      agent: agents === undefined ? 'unknown' : !agent ? 'no report' : agent.stopped ? 'stopped' : agent.fenced ? 'fenced' : `holds ${agent.gatewayIPs.length}`,
       egressIPs: ips,
     });
   }

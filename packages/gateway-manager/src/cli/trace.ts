@@ -147,5 +147,7 @@ function checkReports(
   if (!gw) parts.push(`gateway ${gateway}: no report`);
   else parts.push(`gateway ${gateway}: ${gw.gatewayIPs.includes(ip) ? `holds ${ip}` : `does not hold ${ip}`}`);
   if (gw && !gw.gatewayIPs.includes(ip)) missing ??= `${gateway} does not hold ${ip}`;
+  const stopped = [...new Set([pod.nodeName!, gateway])].filter((n) => reports.get(n)?.stopped);
+  if (stopped.length > 0) parts.push(`agent stopped on ${stopped.join(', ')}: its last report may be out of date`);
   return { text: parts.join('; '), ...(missing ? { missing } : {}) };
 }

@@ -52,6 +52,17 @@ describe('computeProgrammed', () => {
     assert.match(c.message, /node n1 has no rule for pod shop\/a to 192\.0\.2\.10[01] yet/);
   });
 
+  it('False naming a node whose agent stopped, though its report still lists the rules', () => {
+    const r = fullReports();
+    r.set('n1', { ...r.get('n1')!, stopped: true });
+    const c = computeProgrammed(input(r));
+    assert.equal(c.status, 'False');
+    assert.match(c.message, /the agent on node n1 \(pod shop\/[ab]\) is stopped/);
+    r.set('n1', { ...r.get('n1')!, stopped: false });
+    r.set('gw-1', { ...r.get('gw-1')!, stopped: true });
+    assert.match(computeProgrammed(input(r)).message, /the agent on gateway gw-1 is stopped/);
+  });
+
   it('Unknown without reports; False when nothing is held', () => {
     assert.equal(computeProgrammed(input(undefined)).status, 'Unknown');
     const none = computeProgrammed({ ...input(fullReports()), policy: { assignments: new Map() } });

@@ -9,6 +9,8 @@ export interface NodeReport {
   gatewayIPs: readonly string[];
   /** Redirects this node programmed as a director: pod IPs steered to each egress IP. */
   directed: readonly { egressIP: string; podIPs: readonly string[] }[];
+  /** The agent stopped: its kernel state stays, but nothing maintains it. */
+  stopped?: boolean;
 }
 
 export interface ProgrammedInput {
@@ -39,6 +41,7 @@ export function computeProgrammed(input: ProgrammedInput): ProgrammedCondition {
     const node = input.policy.assignments.get(ip)!;
     const r = reports.get(node);
     if (!r) missing.push(`gateway ${node} has not reported`);
+    else if (r.stopped) missing.push(`the agent on gateway ${node} is stopped`);
     else if (!r.gatewayIPs.includes(ip)) missing.push(`gateway ${node} does not hold ${ip} yet`);
   }
   const directors = new Set<string>();
@@ -49,6 +52,7 @@ export function computeProgrammed(input: ProgrammedInput): ProgrammedCondition {
     directors.add(pod.nodeName);
     const r = reports.get(pod.nodeName);
     if (!r) missing.push(`node ${pod.nodeName} (pod ${pod.key}) has not reported`);
+    else if (r.stopped) missing.push(`the agent on node ${pod.nodeName} (pod ${pod.key}) is stopped`);
     else if (!r.directed.some((d) => d.egressIP === ip && d.podIPs.includes(pod.podIP!))) {
       missing.push(`node ${pod.nodeName} has no rule for pod ${pod.key} to ${ip} yet`);
     }
@@ -88,5 +92,6 @@ export function parseNodeReports(objects: readonly StaticEgressNode[]): Map<stri
   return new Map(objects.map((o) => [o.metadata?.name ?? '', {
     gatewayIPs: o.status?.gatewayIPs ?? [],
     directed: (o.status?.directed ?? []).map((d) => ({ egressIP: d.egressIP, podIPs: d.podIPs ?? [] })),
+    ...(o.status?.stopped ? { stopped: true } : {}),
   }]));
 }

@@ -47,11 +47,17 @@ describe('Programmed from the agents\' reports', function () {
     assert.match(notReported.message, /gateway gw-1 has not reported/);
 
     const reporter = new KubeNodeReporter(agentKc, 'gw-1', () => undefined, createLogger('test'));
-    reporter.publish({ gatewayIPs: ['192.0.2.100'], directed: [], fenced: false });
+    reporter.publish({ gatewayIPs: ['192.0.2.100'], directed: [], fenced: false, stopped: false });
     const ok = await waitFor('Programmed=True', async () => { const p = await programmed(); return p?.status === 'True' && p; });
     assert.equal(ok.reason, 'Programmed');
 
-    reporter.publish({ gatewayIPs: [], directed: [], fenced: true });
+    await reporter.stop({ cleaned: false, timeoutMs: 10_000 }); // what an agent writes on SIGTERM
+    const stopped = await waitFor('Programmed=False (stopped)', async () => { const p = await programmed(); return p?.status === 'False' && p; });
+    assert.match(stopped.message, /the agent on gateway gw-1 is stopped/);
+    reporter.publish({ gatewayIPs: ['192.0.2.100'], directed: [], fenced: false, stopped: false }); // its successor's first sync
+    await waitFor('Programmed=True again', async () => { const p = await programmed(); return p?.status === 'True' && p; });
+
+    reporter.publish({ gatewayIPs: [], directed: [], fenced: true, stopped: false });
     const lost = await waitFor('Programmed=False', async () => { const p = await programmed(); return p?.status === 'False' && p; });
     assert.equal(lost.reason, 'NotProgrammed');
     assert.match(lost.message, /gateway gw-1 does not hold 192\.0\.2\.100 yet/);

@@ -11,7 +11,8 @@ describe('computeNodeReport', () => {
       gatewayIPs: ['192.0.2.102'],
       directed: [{ egressIP: '192.0.2.100', podIPs: ['203.0.113.34'] }],
       fenced: false,
+      stopped: false,
     });
-    assert.deepEqual(computeNodeReport({ addresses: [], director: [] }, true), { gatewayIPs: [], directed: [], fenced: true });
+    assert.deepEqual(computeNodeReport({ addresses: [], director: [] }, true), { gatewayIPs: [], directed: [], fenced: true, stopped: false });
   });
 });

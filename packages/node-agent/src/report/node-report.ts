@@ -8,7 +8,7 @@ import {
 import type { Logger } from '@static-egress/controller-kit';
 import type { NodeState } from '../desired/types.js';
 
-export type NodeReportStatus = Required<Pick<StaticEgressNodeStatus, 'gatewayIPs' | 'directed' | 'fenced'>>;
+export type NodeReportStatus = Required<Pick<StaticEgressNodeStatus, 'gatewayIPs' | 'directed' | 'fenced' | 'stopped'>>;
 
 /** Pure: what `state` programs. A director entry whose route is unreachable steers nothing out. */
 export function computeNodeReport(state: Pick<NodeState, 'addresses' | 'director'>, fenced: boolean): NodeReportStatus {
@@ -16,6 +16,7 @@ export function computeNodeReport(state: Pick<NodeState, 'addresses' | 'director
     gatewayIPs: [...state.addresses],
     directed: state.director.filter((d) => d.route.kind !== 'unreachable').map((d) => ({ egressIP: d.egressIP, podIPs: [...d.podIPs] })),
     fenced,
+    stopped: false,
   };
 }
 
@@ -25,6 +26,7 @@ export class KubeNodeReporter {
   private inFlight: Promise<void> | undefined;
   private pending: NodeReportStatus | undefined;
   private lastError: string | undefined;
+  private latest: NodeReportStatus = { gatewayIPs: [], directed: [], fenced: false, stopped: false };
 
   constructor(kc: KubeConfig, private readonly nodeName: string, private readonly nodeUID: () => string | undefined, private readonly logger: Logger) {
     this.api = kc.makeApiClient(CustomObjectsApi);
@@ -32,9 +34,23 @@ export class KubeNodeReporter {
 
   /** Publishes `report` unless it is what was last written; one write at a time, the latest wins. */
   publish(report: NodeReportStatus): void {
+    this.latest = report;
     if (JSON.stringify(report) === this.lastWritten) return;
     this.pending = report;
     this.inFlight ??= this.drain().finally(() => { this.inFlight = undefined; });
+  }
+
+  /**
+   * On shutdown: the last report, marked stopped (`cleaned`: the data path was removed, so nothing is
+   * programmed any more). Waits for the write, at most `timeoutMs`; a failure is only logged.
+   */
+  async stop(opts: { cleaned: boolean; timeoutMs: number }): Promise<void> {
+    const last = opts.cleaned ? { gatewayIPs: [], directed: [], fenced: this.latest.fenced } : this.latest;
+    this.publish({ ...last, stopped: true });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, opts.timeoutMs); });
+    await Promise.race([this.inFlight ?? Promise.resolve(), timeout]);
+    clearTimeout(timer);
   }
 
   private async drain(): Promise<void> {
