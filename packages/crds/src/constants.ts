@@ -31,6 +31,18 @@ export const MAX_IPS_ANNOTATION = `${GROUP}/max-egress-ips`;
 export const AGENT_HEALTH_PORT = 9310;
 export const MANAGER_HTTP_PORT = 9320;
 
+/**
+ * Namespace opt-in IPAM (docs/namespace-ipam.md): the pool a namespace asks for egress IPs from, the
+ * IPs it asks for (optional, one per zone of the pool), and the allocation the manager wrote back.
+ */
+export const NAMESPACE_POOL_ANNOTATION = `${GROUP}/pool`;
+export const NAMESPACE_EGRESS_IPS_ANNOTATION = `${GROUP}/egress-ips`;
+export const NAMESPACE_ALLOCATED_IPS_ANNOTATION = `${GROUP}/allocated-ips`;
+/** The StaticEgressIP the manager keeps in an opted-in namespace; it carries MANAGED_BY_LABEL. */
+export const NAMESPACE_POLICY_NAME = 'namespace-egress';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'static-egress';
+
 export const METRICS_PREFIX = 'static_egress_';
 /** Field manager used in server-side apply / status patches. */
 export const FIELD_MANAGER = 'static-egress';
@@ -44,6 +56,8 @@ export const MAX_POOL_CIDRS = 32;
 export const MAX_POOL_RESERVED = 256;
 export const MAX_IPS_PER_NODE = 1024;
 
+/** A pool's spec.topologyKey when absent: the node label that names a node's zone. */
+export const DEFAULT_TOPOLOGY_KEY = 'topology.kubernetes.io/zone';
 export const ConditionType = {
   Ready: 'Ready',
   Assigned: 'Assigned',
@@ -106,3 +120,7 @@ export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 /** Event reporting component name. */
 export const EVENT_SOURCE_MANAGER = 'static-egress-manager';
 export const EVENT_SOURCE_AGENT = 'static-egress-agent';
+  // namespace opt-in IPAM (on the Namespace)
+  EgressIPNamespaceAllocated: 'EgressIPNamespaceAllocated',
+  EgressIPNamespaceReleased: 'EgressIPNamespaceReleased',
+  EgressIPNamespaceInvalid: 'EgressIPNamespaceInvalid',

@@ -14,6 +14,7 @@ export type {
   IPProblem,
   Labels,
   PodInfo,
+export { computeZonePreference, nodeInZone, poolZones, topologyKeyOf, zoneOfIPIn, type ZoneView } from './zones.js';
   PodSelection,
   Policy,
   Pool,

@@ -87,7 +87,7 @@ describe('parsePolicy / parsePool', () => {
 
   it('parses a pool with defaults', () => {
     const p = parsePool({ metadata: { name: 'lan' }, spec: { cidrs: [{ cidr: '192.0.2.96/27' }] } });
-    assert.deepEqual(p, { name: 'lan', cidrs: [{ cidr: '192.0.2.96/27', reserved: [] }], maxIPsPerNode: 8 });
+    assert.deepEqual(p, { name: 'lan', cidrs: [{ cidr: '192.0.2.96/27', reserved: [] }], maxIPsPerNode: 8, topologyKey: 'topology.kubernetes.io/zone' });
   });
 
   it('keeps pool selectors and maxIPsPerNode', () => {

@@ -4,6 +4,7 @@
 import {
   DEFAULT_DESTINATION_CIDRS,
   DEFAULT_MAX_IPS_PER_NODE,
+  DEFAULT_TOPOLOGY_KEY,
   MAX_EGRESS_IPS,
   MAX_IPS_PER_NODE,
   MAX_POLICY_CIDRS,
@@ -18,6 +19,7 @@ import type { LabelSelector, LabelSelectorRequirement, Policy, Pool, PoolCIDR } 
 
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
 
 type Fail = (field: string, detail: string) => never;
@@ -144,8 +146,12 @@ export function parsePool(obj: EgressIPPool): Pool {
     for (const r of reserved) {
       if (!cidrContainsIP(pc, r)) fail(`${f}.reserved`, `every reserved address must be inside its cidr: ${r} is not in ${pc.text}`);
     }
-    cidrs.push({ cidr: pc.text, reserved });
+    const zone = e.zone === undefined ? undefined : parseZone(e.zone, `${f}.zone`, fail);
+    cidrs.push({ cidr: pc.text, reserved, ...(zone === undefined ? {} : { zone }) });
   });
+  if (cidrs.some((c) => c.zone === undefined) && cidrs.some((c) => c.zone !== undefined)) {
+    fail('spec.cidrs', 'either every entry has a zone or none does (put zone-free ranges in a pool of their own)');
+  }
   for (let i = 0; i < parsed.length; i++) {
     for (let j = i + 1; j < parsed.length; j++) {
       if (cidrsOverlap(parsed[i]!, parsed[j]!)) {
@@ -162,10 +168,24 @@ export function parsePool(obj: EgressIPPool): Pool {
     }
     maxIPsPerNode = m as number;
   }
-  const pool: Pool = { name: name as string, cidrs, maxIPsPerNode };
+  let topologyKey = DEFAULT_TOPOLOGY_KEY;
+  if (s.topologyKey !== undefined) {
+    if (typeof s.topologyKey !== 'string' || s.topologyKey.length > 317 || !LABEL_KEY.test(s.topologyKey)) {
+      fail('spec.topologyKey', `must be a label key such as topology.kubernetes.io/zone, got ${JSON.stringify(s.topologyKey)}`);
+    }
+    topologyKey = s.topologyKey as string;
+  }
+  const pool: Pool = { name: name as string, cidrs, maxIPsPerNode, topologyKey };
   if (s.namespaceSelector !== undefined) pool.namespaceSelector = parseSelector(s.namespaceSelector, 'spec.namespaceSelector', fail);
   if (s.nodeSelector !== undefined) pool.nodeSelector = parseSelector(s.nodeSelector, 'spec.nodeSelector', fail);
   return pool;
+}
+
+function parseZone(v: unknown, field: string, fail: Fail): string {
+  if (typeof v !== 'string' || v === '' || v.length > 63 || !LABEL_VALUE.test(v)) {
+    fail(field, `must be a non-empty label value (at most 63 characters) such as zone-a, got ${JSON.stringify(v)}`);
+  }
+  return v as string;
 }
 
 function parseIPList(

@@ -17,8 +17,21 @@ export function stableHash32(s: string): number {
   return h >>> 0;
 }
 
-/** The egress IP a pod leaves with. Throws on an empty list (a caller bug: no IP, no pinning). */
-export function pinEgressIP(podUID: string, ips: readonly string[]): string {
+/**
+ * The egress IP a pod leaves with. With `prefer` (an IP whose gateway is in the pod's zone, see
+ * zones.ts) the pod pins among the preferred IPs when it has any, and among all of them otherwise, so
+ * a pod whose zone holds none of them keeps exactly the pin it had without zones. Throws on an empty
+ * list (a caller bug: no IP, no pinning).
+ */
+export function pinEgressIP(podUID: string, ips: readonly string[], prefer?: (ip: string) => boolean): string {
+  if (prefer) {
+    const near = ips.filter(prefer);
+    if (near.length > 0) return rendezvous(podUID, near);
+  }
+  return rendezvous(podUID, ips);
+}
+
+function rendezvous(podUID: string, ips: readonly string[]): string {
   let best: string | undefined;
   let bestScore = -1;
   for (const ip of ips) {

@@ -40,6 +40,8 @@ export interface Pool {
   /** Absent admits every node. */
   nodeSelector?: LabelSelector;
   /** Defaults to 8. */
+  /** The topology value its addresses are held in (nodes labelled topologyKey=zone); all or no cidrs of a pool have one. */
+  zone?: string;
   maxIPsPerNode: number;
 }
 
@@ -52,6 +54,8 @@ export interface PodInfo {
   uid: string;
   labels: Labels;
   /** spec.nodeName; absent or '' while the pod is unscheduled. */
+  /** The node label naming a node's zone; absent means DEFAULT_TOPOLOGY_KEY (parsePool always sets it). */
+  topologyKey?: string;
   nodeName?: string;
   /** status.podIP (the IPv4 one when dual-stack). */
   podIP?: string;

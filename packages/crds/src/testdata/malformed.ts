@@ -138,6 +138,29 @@ export const malformedObjects: MalformedCase[] = [
     object: pool('bad-pool-ns-value', { cidrs: lan, namespaceSelector: { matchLabels: { team: 'not valid' } } }),
     expectField: 'spec.namespaceSelector.matchLabels',
   },
+  // zones (issue 9)
+  { name: 'pool cidr with an empty zone', object: pool('bad-pool-zone-empty', { cidrs: [{ cidr: '192.0.2.96/27', zone: '' }] }), expectField: 'spec.cidrs[0].zone' },
+  {
+    name: 'pool cidr zone that is not a label value',
+    object: pool('bad-pool-zone-value', { cidrs: [{ cidr: '192.0.2.96/27', zone: 'zone a' }] }),
+    expectField: 'spec.cidrs[0].zone',
+  },
+  {
+    name: 'pool cidr zone longer than 63 characters',
+    object: pool('bad-pool-zone-long', { cidrs: [{ cidr: '192.0.2.96/27', zone: 'z'.repeat(64) }] }),
+    expectField: 'spec.cidrs[0].zone',
+  },
+  {
+    name: 'pool with a zone on some cidrs only',
+    object: pool('bad-pool-zone-some', { cidrs: [{ cidr: '192.0.2.96/28', zone: 'zone-a' }, { cidr: '192.0.2.112/28' }] }),
+    expectField: 'spec.cidrs',
+  },
+  { name: 'pool topologyKey that is empty', object: pool('bad-pool-topo-empty', { cidrs: lan, topologyKey: '' }), expectField: 'spec.topologyKey' },
+  {
+    name: 'pool topologyKey that is not a label key',
+    object: pool('bad-pool-topo-key', { cidrs: lan, topologyKey: 'not a/label/key' }),
+    expectField: 'spec.topologyKey',
+  },
 ];
 
 export const wellFormedObjects: ObjectCase[] = [
@@ -169,6 +192,17 @@ export const wellFormedObjects: ObjectCase[] = [
       namespaceSelector: { matchLabels: { egress: 'allowed' } },
       nodeSelector: { matchLabels: { 'staticegress.io/gateway': '' }, matchExpressions: [{ key: 'zone', operator: 'Exists' }] },
       maxIPsPerNode: 4,
+    }),
+  },
+  {
+    name: 'pool with zones',
+    object: pool('valid-pool-zones', {
+      cidrs: [
+        { cidr: '192.0.2.96/28', zone: 'zone-a' },
+        { cidr: '192.0.2.112/28', zone: 'zone-b' },
+        { cidr: '198.51.100.128/25', zone: 'zone-a' },
+      ],
+      topologyKey: 'example.com/rack',
     }),
   },
 ];

@@ -14,7 +14,9 @@
 // Cost (bench/manager-assign.ts: 10,000 policies × 3 IPs over 1,000 nodes in ≤ 100 ms): every
 // address is parsed once, every selector is matched once per node, a kept assignment costs O(1),
 // and a new one O(log nodes) from its pool's least-loaded queue.
-import { cidrContainsIP, comparePolicyAge, matchesSelector, parseCIDR, sortByIP, splitKey, type CIDR } from '@static-egress/crds';
+import {
+  cidrContainsIP, comparePolicyAge, matchesSelector, nodeInZone, parseCIDR, sortByIP, splitKey, topologyKeyOf, zoneOfIPIn, type CIDR,
+} from '@static-egress/crds';
 import { LeastLoaded } from './least-loaded.js';
 import type { AssignInput, AssignNode, AssignPool, AssignResult, MoveKind, UnassignedReason } from './types.js';
 
@@ -23,6 +25,7 @@ export type * from './types.js';
 /** A node as this pass sees it. */
 interface NodeView {
   readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
   /** Position in name order: "least loaded" breaks ties by name. */
   readonly index: number;
   /** The capacity annotation; Infinity when absent or malformed. */
@@ -44,6 +47,8 @@ interface WantedIP {
   readonly ip: string;
   readonly policy: PolicyPlacement;
   readonly pool: AssignPool;
+  /** Zones: only nodes labelled pool.topologyKey=zone may hold it. */
+  readonly zone: string | undefined;
 }
 
 interface PolicyPlacement {
@@ -80,7 +85,7 @@ function viewNodes(input: AssignInput): Map<string, NodeView> {
     const cloudCap = input.cloud === undefined ? Infinity : Math.max(0, cloud?.capacity ?? 0);
     const admittedBy = alive && n.ready && !n.cordoned ? pools.filter((p) => matchesSelector(n.labels, p.nodeSelector)) : [];
     out.set(n.name, {
-      name: n.name, index: out.size, alive, probed: health === true, load: 0, poolLoad: new Map(),
+      name: n.name, labels: n.labels, index: out.size, alive, probed: health === true, load: 0, poolLoad: new Map(),
       cap: Math.min(Number.isInteger(cap) && cap >= 0 ? cap : Infinity, cloudCap),
       pools: new Set(admittedBy.map((p) => p.name)),
       subnets: input.cloud === undefined ? undefined : parseSubnets(cloud?.subnets ?? [], subnetTexts),
@@ -106,6 +111,8 @@ function wantedIPs(input: AssignInput): Map<string, WantedIP> {
     .sort((a, b) => comparePolicyAge(a.age, b.age))
     .map(({ p }) => p);
   const placements = new Map<string, PolicyPlacement>();
+  const zoneOf = new Map<string, (ip: string) => string | undefined>();
+  for (const p of pools.values()) if (p.cidrs?.some((c) => c.zone !== undefined)) zoneOf.set(p.name, zoneOfIPIn({ cidrs: p.cidrs }));
   const out = new Map<string, WantedIP>();
   for (const p of policies) {
     for (const { ip, pool: poolName } of p.ips.length > 1 ? sortByIP(p.ips, (e) => e.ip) : p.ips) {
@@ -113,7 +120,7 @@ function wantedIPs(input: AssignInput): Map<string, WantedIP> {
       if (pool === undefined || out.has(ip)) continue;
       let policy = placements.get(p.key);
       if (policy === undefined) placements.set(p.key, (policy = { key: p.key, nodes: [] }));
-      out.set(ip, { ip, policy, pool });
+      out.set(ip, { ip, policy, pool, zone: zoneOf.get(poolName)?.(ip) });
     }
   }
   return out;
@@ -136,7 +143,9 @@ class Pass {
   keep(w: WantedIP): boolean {
     const holder = this.input.previous.get(w.ip);
     const n = holder === undefined ? undefined : this.nodes.get(holder);
-    if (n === undefined || !n.pools.has(w.pool.name) || !fits(n, w.ip) || !this.hasRoom(n, w.pool) || this.holdsPolicy(n, w)) return false;
+    if (n === undefined || !n.pools.has(w.pool.name) || !inZone(n, w) || !fits(n, w.ip) || !this.hasRoom(n, w.pool) || this.holdsPolicy(n, w)) {
+      return false;
+    }
     this.place(w, n);
     return true;
   }
@@ -159,7 +168,7 @@ class Pass {
     }
     const to = this.leastLoaded(w);
     if (to === undefined) {
-      this.result.unassigned.push({ ip, policyKey, reason: this.whyNoNode(w) });
+      this.result.unassigned.push({ ip, policyKey, reason: this.whyNoNode(w), ...(w.zone === undefined ? {} : { zone: w.zone }) });
       if (prev !== undefined) this.result.moves.push({ ip, policyKey, from: prev, kind: 'failover' });
       return;
     }
@@ -183,7 +192,7 @@ class Pass {
 
   /** The least-loaded node (then by name) that may claim w and holds no IP of its policy yet. */
   private leastLoaded(w: WantedIP): NodeView | undefined {
-    const queue = this.queueOf(w.pool, this.subnetOf(w.ip));
+    const queue = this.queueOf(w, this.subnetOf(w.ip));
     const samePolicy: NodeView[] = [];
     let n: NodeView | undefined;
     while ((n = queue.pop()) !== undefined) {
@@ -196,15 +205,16 @@ class Pass {
   }
 
   /**
-   * The nodes that may claim IPs of `pool` (in cloud mode, of `pool` in `subnet`: subnets of one
+   * The nodes that may claim IPs of w's pool and zone (in cloud mode, in `subnet` too: subnets of one
    * network do not overlap, so an IP lies in one at most).
    */
-  private queueOf(pool: AssignPool, subnet: CIDR | undefined): LeastLoaded<NodeView> {
-    const key = subnet === undefined ? pool.name : `${pool.name} ${subnet.text}`;
+  private queueOf(w: WantedIP, subnet: CIDR | undefined): LeastLoaded<NodeView> {
+    const { pool } = w;
+    const key = queueKey(pool, w.zone, subnet);
     let q = this.queues.get(key);
     if (q === undefined) {
       const claimants = [...this.nodes.values()].filter(
-        (n) => n.probed && n.pools.has(pool.name) && this.hasRoom(n, pool) && (n.subnets === undefined || n.subnets.includes(subnet!)),
+        (n) => n.probed && n.pools.has(pool.name) && inZone(n, w) && this.hasRoom(n, pool) && (n.subnets === undefined || n.subnets.includes(subnet!)),
       );
       this.queues.set(key, (q = new LeastLoaded(claimants)));
     }
@@ -223,7 +233,7 @@ class Pass {
     if (this.input.cloud === undefined) return 'NoGatewayAvailable';
     const inSubnet = [...this.nodes.values()].filter((n) => fits(n, w.ip));
     if (inSubnet.length === 0) return 'NoSubnet';
-    const couldClaim = inSubnet.some((n) => n.probed && n.pools.has(w.pool.name) && !this.holdsPolicy(n, w));
+    const couldClaim = inSubnet.some((n) => n.probed && n.pools.has(w.pool.name) && inZone(n, w) && !this.holdsPolicy(n, w));
     return couldClaim ? 'NoCapacity' : 'NoGatewayAvailable';
   }
 
@@ -233,8 +243,8 @@ class Pass {
     n.poolLoad.set(w.pool.name, (n.poolLoad.get(w.pool.name) ?? 0) + 1);
     w.policy.nodes.push(n);
     // back in line at its new load (an older entry is stale)
-    if (n.subnets === undefined) this.queues.get(w.pool.name)?.push(n);
-    else for (const c of n.subnets) this.queues.get(`${w.pool.name} ${c.text}`)?.push(n);
+    if (n.subnets === undefined) this.queues.get(queueKey(w.pool, w.zone, undefined))?.push(n);
+    else for (const c of n.subnets) this.queues.get(queueKey(w.pool, w.zone, c))?.push(n);
   }
 
   private hasRoom(n: NodeView, pool: AssignPool): boolean {
@@ -252,6 +262,16 @@ class Pass {
 
 /** Queue key of an IP outside every node subnet: no node is in it. */
 const NO_SUBNET: CIDR = { family: 4, text: 'none', network: -1, prefix: 32 };
+
+/** A pool's IPs of one zone (one cloud subnet) share a queue; a node is in at most one zone of a pool. */
+function queueKey(pool: AssignPool, zone: string | undefined, subnet: CIDR | undefined): string {
+  return `${pool.name}${zone === undefined ? '' : ` zone=${zone}`}${subnet === undefined ? '' : ` ${subnet.text}`}`;
+}
+
+/** Zones: the node's label under the pool's topologyKey is the IP's zone (always, for an IP without one). */
+function inZone(n: NodeView, w: WantedIP): boolean {
+  return nodeInZone(n.labels, topologyKeyOf(w.pool), w.zone);
+}
 
 /** Whether the node's interface can hold ip (always, without a cloud). */
 function fits(n: NodeView, ip: string): boolean {

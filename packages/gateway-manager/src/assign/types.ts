@@ -14,6 +14,10 @@ export interface AssignPool {
   name: string;
   nodeSelector?: LabelSelector;
   maxIPsPerNode: number;
+  /** Zones (issue 9): an IP of a cidr with a zone goes only to nodes whose label topologyKey equals it. */
+  cidrs?: readonly { cidr: string; zone?: string }[];
+  /** Default DEFAULT_TOPOLOGY_KEY. */
+  topologyKey?: string;
 }
 
 export interface AssignNode {
@@ -72,6 +76,8 @@ export interface Unassigned {
   node?: string;
   /** For CloudPending: the cloud API's last error, if a call failed. */
   error?: string;
+  /** The IP's zone when its pool has zones: only nodes of that zone may hold it. */
+  zone?: string;
 }
 
 export type MoveKind =

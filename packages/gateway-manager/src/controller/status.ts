@@ -156,9 +156,11 @@ function assignedCondition(usable: string[], assigned: EgressIPAssignment[], una
   const draining = unassigned.filter((u) => u.reason === 'Draining');
   const noGateway = unassigned.filter((u) => u.reason === 'NoGatewayAvailable');
   if (noGateway.length) {
+    const zoned = noGateway.filter((u) => u.zone !== undefined);
     parts.push(
       `no healthy gateway node can hold ${noGateway.map((u) => u.ip).join(', ')}: a gateway must match the pool's nodeSelector, ` +
-        'be Ready and schedulable, answer the agent health probe, have capacity left and not hold another IP of this policy',
+        'be Ready and schedulable, answer the agent health probe, have capacity left and not hold another IP of this policy' +
+        (zoned.length ? `, and be in the IP's zone (${zoned.map((u) => `${u.ip} in zone ${u.zone}`).join(', ')})` : ''),
     );
   }
   if (draining.length) {
