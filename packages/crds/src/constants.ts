@@ -25,12 +25,6 @@ export const PROBE_KEY_SECRET = 'static-egress-probe-key';
 
 /** Node label a pool's nodeSelector usually selects gateway nodes by. */
 export const GATEWAY_LABEL = `${GROUP}/gateway`;
-/** Node annotation that lowers a pool's maxIPsPerNode for that node (cloud capacity). */
-export const MAX_IPS_ANNOTATION = `${GROUP}/max-egress-ips`;
-
-export const AGENT_HEALTH_PORT = 9310;
-export const MANAGER_HTTP_PORT = 9320;
-
 /**
  * Namespace opt-in IPAM (docs/namespace-ipam.md): the pool a namespace asks for egress IPs from, the
  * IPs it asks for (optional, one per zone of the pool), and the allocation the manager wrote back.
@@ -43,6 +37,12 @@ export const NAMESPACE_POLICY_NAME = 'namespace-egress';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'static-egress';
 
+/** Node annotation that lowers a pool's maxIPsPerNode for that node (cloud capacity). */
+export const MAX_IPS_ANNOTATION = `${GROUP}/max-egress-ips`;
+
+export const AGENT_HEALTH_PORT = 9310;
+export const MANAGER_HTTP_PORT = 9320;
+
 export const METRICS_PREFIX = 'static_egress_';
 /** Field manager used in server-side apply / status patches. */
 export const FIELD_MANAGER = 'static-egress';
@@ -50,14 +50,14 @@ export const FIELD_MANAGER = 'static-egress';
 /** Defaults the CRD schema applies; parse* applies them too for objects not from the apiserver. */
 export const DEFAULT_DESTINATION_CIDRS: readonly string[] = ['0.0.0.0/0'];
 export const DEFAULT_MAX_IPS_PER_NODE = 8;
+/** A pool's spec.topologyKey when absent: the node label that names a node's zone. */
+export const DEFAULT_TOPOLOGY_KEY = 'topology.kubernetes.io/zone';
 export const MAX_EGRESS_IPS = 16;
 export const MAX_POLICY_CIDRS = 64;
 export const MAX_POOL_CIDRS = 32;
 export const MAX_POOL_RESERVED = 256;
 export const MAX_IPS_PER_NODE = 1024;
 
-/** A pool's spec.topologyKey when absent: the node label that names a node's zone. */
-export const DEFAULT_TOPOLOGY_KEY = 'topology.kubernetes.io/zone';
 export const ConditionType = {
   Ready: 'Ready',
   Assigned: 'Assigned',
@@ -114,13 +114,13 @@ export const EventReason = {
   EgressIPNoCapacity: 'EgressIPNoCapacity',
   EgressIPNoSubnet: 'EgressIPNoSubnet',
   EgressIPCloudError: 'EgressIPCloudError',
+  // namespace opt-in IPAM (on the Namespace)
+  EgressIPNamespaceAllocated: 'EgressIPNamespaceAllocated',
+  EgressIPNamespaceReleased: 'EgressIPNamespaceReleased',
+  EgressIPNamespaceInvalid: 'EgressIPNamespaceInvalid',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 
 /** Event reporting component name. */
 export const EVENT_SOURCE_MANAGER = 'static-egress-manager';
 export const EVENT_SOURCE_AGENT = 'static-egress-agent';
-  // namespace opt-in IPAM (on the Namespace)
-  EgressIPNamespaceAllocated: 'EgressIPNamespaceAllocated',
-  EgressIPNamespaceReleased: 'EgressIPNamespaceReleased',
-  EgressIPNamespaceInvalid: 'EgressIPNamespaceInvalid',

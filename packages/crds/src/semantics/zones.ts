@@ -3,7 +3,7 @@
 // in its own node's zone (pinEgressIP's `prefer`). Pure.
 import { DEFAULT_TOPOLOGY_KEY } from '../constants.js';
 import { cidrContainsIP, parseCIDRv4, type ParsedCIDR } from '../ip/index.js';
-import type { AuthorizedIP, Labels, Policy, Pool } from './types.js';
+import type { AuthorizedIP, Labels, Pool } from './types.js';
 
 export function topologyKeyOf(pool: Pick<Pool, 'topologyKey'>): string {
   return pool.topologyKey ?? DEFAULT_TOPOLOGY_KEY;
@@ -32,7 +32,7 @@ export function nodeInZone(labels: Labels, topologyKey: string, zone: string | u
 export interface ZoneView {
   nodes: readonly { name: string; labels: Labels }[];
   pools: readonly Pool[];
-  policies: readonly Pick<Policy, 'key' | 'assignments'>[];
+  policies: readonly { key: string; assignments: ReadonlyMap<string, string> }[];
   authorization: ReadonlyMap<string, readonly AuthorizedIP[]>;
 }
 

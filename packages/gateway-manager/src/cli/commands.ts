@@ -1,6 +1,6 @@
 // The commands of `kubectl egress`: each reads what it needs, then prints through render.ts.
 import {
-  authorizeEgressIPs, nodeAddressesOf, parsePolicy, parsePool, podInfoFromPod, serviceInfoFromService, splitKey,
+  authorizeEgressIPs, computeZonePreference, nodeAddressesOf, parseNode, parsePolicy, parsePool, podInfoFromPod, serviceInfoFromService, splitKey,
   type Policy, type StaticEgressIP,
 } from '@static-egress/crds';
 import { parseNodeReports } from '../controller/programmed.js';
@@ -58,12 +58,12 @@ export async function traceCommand(r: ClusterReader, podRef: string, destination
   const { namespace, name } = podRef.includes('/') ? splitKey(podRef) : { namespace: o.namespace, name: podRef };
   const [pod, objects, services] = await Promise.all([r.pod(namespace, name), r.policies(namespace), r.services(namespace)]);
   const policies = parseAll(objects);
-  const [authorization, reports] = await Promise.all([authorizationIfReadable(r, policies), optional(r.nodeReports())]);
+  const [readable, reports] = await Promise.all([authorizationIfReadable(r, policies), optional(r.nodeReports())]);
   let result;
   try {
     result = computeTrace({
       pod: podInfoFromPod(pod), destination, policies, services: services.map(serviceInfoFromService),
-      ...(authorization ? { authorization } : {}),
+      ...(readable ? { authorization: readable.authorization, nearIPs: readable.nearIPs } : {}),
       ...(o.clusterCIDRs ? { clusterCIDRs: o.clusterCIDRs } : {}),
       ...(reports ? { reports: parseNodeReports(reports) } : {}),
     });
@@ -101,6 +101,7 @@ async function authorizationIfReadable(r: ClusterReader, own: Policy[]) {
   const addresses = new Set(nodes.flatMap((n) => nodeAddressesOf(n).addresses));
   const parsedPools = pools.flatMap((p) => { try { return [parsePool(p)]; } catch { return []; } });
   const auth = authorizeEgressIPs(policies, parsedPools, labels, addresses);
+  const nearIPs = computeZonePreference({ nodes: nodes.map(parseNode), pools: parsedPools, policies, authorization: auth });
   for (const key of auth.keys()) if (!ownKeys.has(key)) auth.delete(key);
-  return auth;
+  return { authorization: auth, nearIPs };
 }

@@ -19,6 +19,8 @@ export interface TraceInput {
   authorization?: ReadonlyMap<string, readonly AuthorizedIP[]>;
   /** Pod and service CIDRs (the agents' --cluster-cidrs), when known. */
   clusterCIDRs?: readonly string[];
+  /** Zones: the IPs held in a pod node's zone (computeZonePreference), when nodes and pools could be read. */
+  nearIPs?: (podNode: string | undefined) => ((ip: string) => boolean) | undefined;
   /** node name → its agent's report, for the nodes that could be read. */
   reports?: ReadonlyMap<string, NodeReport>;
 }
@@ -65,8 +67,11 @@ function traceEgressIP(input: TraceInput, policy: Policy, steps: [string, string
   }
   const held = authorized.usable.filter((ip) => policy.assignments.has(ip));
   const pinSet = held.length > 0 ? held : authorized.usable;
-  const ip = pinEgressIP(pod.uid, pinSet);
-  steps.push(['egress IP', `${ip}: the pod UID's hash picks it among the ${held.length > 0 ? 'held' : 'authorized (none held)'} IPs ${pinSet.join(', ')}`]);
+  const near = input.nearIPs?.(pod.nodeName);
+  const inZone = near ? pinSet.filter(near) : [];
+  const ip = pinEgressIP(pod.uid, pinSet, near);
+  const among = inZone.length > 0 ? `IPs held in the zone of ${pod.nodeName} ${inZone.join(', ')}` : `${held.length > 0 ? 'held' : 'authorized (none held)'} IPs ${pinSet.join(', ')}`;
+  steps.push(['egress IP', `${ip}: the pod UID's hash picks it among the ${among}`]);
   const gateway = policy.assignments.get(ip);
   if (!gateway) return done('dropped', `dropped: no gateway holds ${ip} (fail-closed)`, { egressIP: ip });
   steps.push(['gateway', `${gateway} holds ${ip} (status.assignments)`]);

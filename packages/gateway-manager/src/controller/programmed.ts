@@ -1,7 +1,7 @@
 // The Programmed condition of a policy, from what the agents report they programmed: True when each
 // held egress IP is on its gateway and every node running the policy's pods redirects them to the
 // IP they are pinned to; False naming the first node that has not. Pure.
-import { pinEgressIP, Reason, type ClusterView, type PodInfo, type Policy, type StaticEgressNode } from '@static-egress/crds';
+import { computeZonePreference, pinEgressIP, Reason, type ClusterView, type PodInfo, type Policy, type StaticEgressNode } from '@static-egress/crds';
 
 /** What one node's agent reports it has programmed (its StaticEgressNode status). */
 export interface NodeReport {
@@ -21,6 +21,8 @@ export interface ProgrammedInput {
   pods: readonly PodInfo[];
   /** node → its report; undefined when no report can be read (agents too old, CRD missing). */
   reports: ReadonlyMap<string, NodeReport> | undefined;
+  /** Zones: the IPs held in a pod node's zone (computeZonePreference), as the agents pin. */
+  nearIPs?: (podNode: string) => ((ip: string) => boolean) | undefined;
 }
 
 export interface ProgrammedCondition {
@@ -47,7 +49,7 @@ export function computeProgrammed(input: ProgrammedInput): ProgrammedCondition {
   const directors = new Set<string>();
   for (const pod of input.pods) {
     if (!pod.podIP || !pod.nodeName) continue;
-    const ip = pinEgressIP(pod.uid, held);
+    const ip = pinEgressIP(pod.uid, held, input.nearIPs?.(pod.nodeName));
     if (input.policy.assignments.get(ip) === pod.nodeName) continue; // its own gateway: SNAT only
     directors.add(pod.nodeName);
     const r = reports.get(pod.nodeName);
@@ -69,7 +71,7 @@ export function computeProgrammed(input: ProgrammedInput): ProgrammedCondition {
 
 /** Programmed for every valid policy of the view, on the pass's assignments. */
 export function computeProgrammedByPolicy(
-  view: Pick<ClusterView, 'policies' | 'pods' | 'selection' | 'authorization'>,
+  view: Pick<ClusterView, 'policies' | 'pods' | 'selection' | 'authorization' | 'nodes' | 'pools'>,
   assignments: ReadonlyMap<string, string>,
   reports: ReadonlyMap<string, NodeReport>,
 ): Map<string, ProgrammedCondition> {
@@ -79,10 +81,11 @@ export function computeProgrammedByPolicy(
     if (owner !== undefined) podsOf.set(owner, [...(podsOf.get(owner) ?? []), pod]);
   }
   const out = new Map<string, ProgrammedCondition>();
+  const nearIPs = computeZonePreference({ ...view, policies: view.policies.map((p) => ({ key: p.key, assignments })) });
   for (const p of view.policies) {
     const authorized = (view.authorization.get(p.key) ?? []).filter((a) => !a.problem).map((a) => a.ip);
     const held = new Map(authorized.flatMap((ip) => (assignments.has(ip) ? [[ip, assignments.get(ip)!] as const] : [])));
-    out.set(p.key, computeProgrammed({ policy: { assignments: held }, authorized, pods: podsOf.get(p.key) ?? [], reports }));
+    out.set(p.key, computeProgrammed({ policy: { assignments: held }, authorized, pods: podsOf.get(p.key) ?? [], reports, nearIPs }));
   }
   return out;
 }

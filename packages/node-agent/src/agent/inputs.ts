@@ -1,7 +1,7 @@
 // From the parsed cluster view (parseClusterView, shared with the manager, so the two never
 // disagree on a rule) to computeNodeState's input. Pure.
 import type { V1Node } from '@kubernetes/client-node';
-import { nodeAddressesOf, parseClusterView, pinEgressIP, type BadObject, type ClusterSnapshot } from '@static-egress/crds';
+import { computeZonePreference, nodeAddressesOf, parseClusterView, pinEgressIP, type BadObject, type ClusterSnapshot } from '@static-egress/crds';
 import type { Mode, NodeStateInput, OwnedRanges } from '../desired/types.js';
 
 export interface AgentSettings {
@@ -38,7 +38,7 @@ export function computeAgentInputs(snap: ClusterSnapshot, s: AgentSettings, extr
       nodeName: s.nodeName, nodeIP, mode: s.mode, policies: view.policies,
       authorizedIPs, selection,
       pods: view.pods.filter((p) => p.nodeName && p.podIP).map((p) => ({ key: p.key, uid: p.uid, nodeName: p.nodeName!, podIP: p.podIP! })),
-      nodes, clusterCIDRs: s.clusterCIDRs, ranges: s.ranges, pin: pinEgressIP,
+      nodes, clusterCIDRs: s.clusterCIDRs, ranges: s.ranges, pin: pinEgressIP, nearIPs: computeZonePreference(view),
       ...(extra.previousSlots ? { previousSlots: extra.previousSlots } : {}),
       ...(extra.fenced ? { fenced: true } : {}),
       ...(extra.holdOnly ? { holdOnly: extra.holdOnly } : {}),

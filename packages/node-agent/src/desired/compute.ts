@@ -38,7 +38,7 @@ function planPolicies(input: NodeStateInput): PolicyPlan[] {
     const pk = input.selection.get(pod.key);
     const plan = pk === undefined ? undefined : byKey.get(pk);
     if (!plan) continue;
-    plan.pods.push({ uid: pod.uid, nodeName: pod.nodeName, podIP: pod.podIP, pinned: input.pin(pod.uid, plan.pinSet) });
+    plan.pods.push({ uid: pod.uid, nodeName: pod.nodeName, podIP: pod.podIP, pinned: input.pin(pod.uid, plan.pinSet, input.nearIPs?.(pod.nodeName)) });
   }
   return [...byKey.values()];
 }

@@ -45,8 +45,10 @@ export interface NodeStateInput {
   nodes: ReadonlyMap<string, string>;
   clusterCIDRs: string[];
   ranges: OwnedRanges;
-  /** pin a pod to one of the policy's IPs (crds pinEgressIP) */
-  pin: (podUID: string, ips: string[]) => string;
+  /** pin a pod to one of the policy's IPs (crds pinEgressIP), among the `prefer`red ones when any */
+  pin: (podUID: string, ips: string[], prefer?: (ip: string) => boolean) => string;
+  /** zones (issue 9): the IPs held in the zone of a pod's node (crds computeZonePreference); absent: no preference */
+  nearIPs?: (podNode: string) => ((ip: string) => boolean) | undefined;
   /** egress IP → slot from the previous state, so marks/tables stay put while keys come and go */
   previousSlots?: ReadonlyMap<string, number>;
   /** self-fenced: hold no egress addresses */
