@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@static-egress/controller-kit';
 import { explainCommand, nodesCommand, poolsCommand, statusCommand, traceCommand, type Scope } from './commands.js';
+import { registerConvert } from './convert/command.js';
 import { CliError, ClusterReader, Exit } from './read.js';
 import type { OutputFormat } from './render.js';
 
@@ -12,7 +13,7 @@ const EXIT_CODES = `
 Exit codes:
   0  done (trace: the packet leaves, with an egress IP or the node IP)
   1  the API server could not be reached, or an unexpected error
-  2  bad command line
+  2  bad command line (convert: an input cannot be read or converted)
   3  the object was not found
   4  not allowed: your account may not read it (the message names what)
   5  trace: the packet is dropped (no gateway holds its egress IP) or not programmed yet`;
@@ -23,11 +24,14 @@ Examples:
   kubectl egress trace shop/web-1 198.51.100.10
                                             which address web-1 leaves with, and why
   kubectl egress status -A -o wide          is everything programmed?
-  kubectl egress pools                      how full are my pools?`;
+  kubectl egress pools                      how full are my pools?
+  kubectl egress convert -f old-egress.yaml convert another system's objects (see convert --help)`;
 
 export interface CliIO {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** The whole of stdin, for `convert -f -` (process.stdin when absent). */
+  stdin?: () => Promise<string>;
   /** Builds the API reader (tests pass their own kubeconfig). */
   connect?: (kubeconfig: string | undefined, context: string | undefined) => { reader: ClusterReader; namespace: string };
 }
@@ -94,6 +98,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       io.out(`${r.text}\n`);
       setExit(r.code);
     });
+  registerConvert(program, io);
   for (const cmd of program.commands) cmd.showHelpAfterError(`(run: kubectl egress ${cmd.name()} --help)`).configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
   return program;
 }

@@ -1,0 +1,144 @@
+// egressip-ipam-operator (redhatcop.redhat.io/v1alpha1 EgressIPAM: cidrAssignments per topology
+// value, topologyLabel, nodeSelector) + the Namespace annotations that opt in (…/egressipam) and name
+// the namespace's addresses (…/egressips) → pools per zone and one StaticEgressIP per namespace. Pure.
+import { cidrContainsIP, mustParseCIDRv4, parseIPv4, type EgressIPPool, type LabelSelector, type StaticEgressIP } from '@static-egress/crds';
+import {
+  ConvertError, cidrOf, describe, dnsName, empty, ipv4OrSkip, isRecord, namespacesSelector, policy, pool,
+  provenance, requireName, selectorOf, sortIPs, sourceOf, type Converted, type NamespaceInfo, type SourceObject,
+} from './common.js';
+
+/** The operator's API group; the issue spells it redhat-cop.io, which is accepted too. */
+export const IPAM_GROUPS = ['redhatcop.redhat.io', 'redhat-cop.io'];
+export const IPAM_ANNOTATION = 'egressip-ipam-operator.redhat-cop.io/egressipam';
+export const IPS_ANNOTATION = 'egressip-ipam-operator.redhat-cop.io/egressips';
+/** Name of the StaticEgressIP written for an opted-in namespace. */
+export const IPAM_POLICY_NAME = 'egressip-ipam';
+
+interface Assignment { zone: string; cidr: string; reserved: string[] }
+export interface ParsedIPAM {
+  name: string;
+  topologyLabel: string;
+  nodeSelector: LabelSelector | undefined;
+  assignments: Assignment[];
+  from: string;
+  object: string;
+}
+
+export function convertEgressIPAM(inputs: readonly SourceObject[], namespaces: readonly NamespaceInfo[]): Converted {
+  const out = empty();
+  const ipams = new Map<string, ParsedIPAM>();
+  for (const s of inputs) {
+    try {
+      const ipam = parseIPAM(s, out);
+      if (ipam) ipams.set(ipam.name, ipam);
+    } catch (err) {
+      if (!(err instanceof ConvertError)) throw err;
+      out.errors.push(err.message);
+    }
+  }
+  const optedIn = namespaces.filter((n) => n.annotations[IPAM_ANNOTATION] !== undefined);
+  for (const ipam of ipams.values()) {
+    const members = optedIn.filter((n) => n.annotations[IPAM_ANNOTATION] === ipam.name).map((n) => n.name);
+    if (members.length === 0) {
+      out.warnings.push({ object: ipam.object, message: 'no Namespace of the input opts in (annotation ' + IPAM_ANNOTATION + '): its pools admit no namespace until you set their namespaceSelector' });
+    }
+    out.objects.push(...poolsForZones(ipam, members));
+    if (ipam.assignments.length > 1) {
+      out.warnings.push({ object: ipam.object, message: 'a pod is pinned to one of its namespace\'s addresses by hash, not to the address of its own zone (zone preference is not in this schema yet)' });
+    }
+  }
+  for (const n of optedIn) {
+    const ipam = ipams.get(n.annotations[IPAM_ANNOTATION]!);
+    if (!ipam) {
+      out.warnings.push({ object: `Namespace ${n.name}`, message: `opts in to EgressIPAM ${n.annotations[IPAM_ANNOTATION]}, which is not in the input: add it to convert this namespace` });
+      continue;
+    }
+    try {
+      const r = namespaceOptIn(n, ipam);
+      if (r.policy) out.objects.push(r.policy);
+      if (r.warning) out.warnings.push({ object: `Namespace ${n.name}`, message: r.warning });
+    } catch (err) {
+      if (!(err instanceof ConvertError)) throw err;
+      out.errors.push(err.message);
+    }
+  }
+  return out;
+}
+
+function parseIPAM(s: SourceObject, out: Converted): ParsedIPAM | undefined {
+  const name = requireName(s);
+  const spec = isRecord(s.obj.spec) ? s.obj.spec : undefined;
+  if (!spec) throw new ConvertError(sourceOf(s), 'spec', 'required');
+  if (typeof spec.topologyLabel !== 'string' || spec.topologyLabel === '') throw new ConvertError(sourceOf(s), 'spec.topologyLabel', 'required');
+  const raw = spec.cidrAssignments ?? [];
+  if (!Array.isArray(raw)) throw new ConvertError(sourceOf(s), 'spec.cidrAssignments', 'must be a list of {labelValue, CIDR, reservedIPs}');
+  const assignments = raw.map((a: unknown, i: number) => parseAssignment(s, `spec.cidrAssignments[${i}]`, a, out));
+  if (assignments.length === 0) {
+    out.warnings.push({ object: describe(s.obj), message: 'no cidrAssignments (the operator discovers cloud subnets itself): nothing converted; write a pool with your subnets' });
+    return undefined;
+  }
+  return {
+    name, topologyLabel: spec.topologyLabel, nodeSelector: selectorOf(s, 'spec.nodeSelector', spec.nodeSelector),
+    assignments, from: provenance(s), object: describe(s.obj),
+  };
+}
+
+function parseAssignment(s: SourceObject, f: string, a: unknown, out: Converted): Assignment {
+  if (!isRecord(a)) throw new ConvertError(sourceOf(s), f, 'must be an object {labelValue, CIDR, reservedIPs}');
+  if (typeof a.labelValue !== 'string') throw new ConvertError(sourceOf(s), `${f}.labelValue`, 'required');
+  const c = cidrOf(s, `${f}.CIDR`, a.CIDR);
+  if (c.family === 6) throw new ConvertError(sourceOf(s), `${f}.CIDR`, `${String(a.CIDR)} is IPv6: only IPv4 egress is supported`);
+  if (c.masked) out.warnings.push({ object: describe(s.obj), message: `${f}.CIDR ${String(a.CIDR)} has host bits set: converted to the network ${c.text}` });
+  const parsed = mustParseCIDRv4(c.text);
+  const reserved: string[] = [];
+  (Array.isArray(a.reservedIPs) ? a.reservedIPs : a.reservedIPs === undefined ? [] : [a.reservedIPs]).forEach((r: unknown, j: number) => {
+    const ip = ipv4OrSkip(s, `${f}.reservedIPs[${j}]`, r);
+    if (ip && cidrContainsIP(parsed, ip)) reserved.push(ip);
+    else out.warnings.push({ object: describe(s.obj), message: `${f}.reservedIPs[${j}] ${String(r)} is not in ${c.text}: dropped (it reserved nothing there either)` });
+  });
+  return { zone: a.labelValue, cidr: c.text, reserved: sortIPs([...new Set(reserved)]) };
+}
+
+/**
+ * The pools of one EgressIPAM in today's schema: one per cidrAssignment, held only by the nodes of
+ * its zone (the IPAM's nodeSelector plus topologyLabel=labelValue). The one place to switch once pool
+ * CIDRs carry a zone (issue 9, point 2): it then returns one pool with zone-tagged CIDRs.
+ */
+export function poolsForZones(ipam: ParsedIPAM, namespaces: readonly string[]): EgressIPPool[] {
+  return ipam.assignments.map((a, i) => pool(ipam.assignments.length === 1 ? ipam.name : dnsName(ipam.name, a.zone || `zone-${i + 1}`), ipam.from, {
+    cidrs: [a.reserved.length ? { cidr: a.cidr, reserved: a.reserved } : { cidr: a.cidr }],
+    namespaceSelector: namespacesSelector(namespaces),
+    nodeSelector: {
+      ...ipam.nodeSelector,
+      matchLabels: { ...ipam.nodeSelector?.matchLabels, [ipam.topologyLabel]: a.zone },
+    },
+  }));
+}
+
+/**
+ * A namespace that opted in, in today's schema: a StaticEgressIP with the addresses it names (one
+ * per cidrAssignment, in order). Without them there is nothing to write yet: the one place to switch
+ * once namespaces can opt in to a pool by annotation (issue 9, point 3).
+ */
+export function namespaceOptIn(n: NamespaceInfo, ipam: ParsedIPAM): { policy?: StaticEgressIP; warning?: string } {
+  const listed = n.annotations[IPS_ANNOTATION];
+  if (listed === undefined || listed.trim() === '') {
+    return { warning: `opts in to EgressIPAM ${ipam.name} without naming its addresses (${IPS_ANNOTATION}), and namespace opt-in IPAM is not in this schema yet: no StaticEgressIP written. Name one address per CIDR (${ipam.assignments.map((a) => a.cidr).join(', ')}) in that annotation, or copy the ones the operator assigned` };
+  }
+  const src = `${n.file}: Namespace ${n.name}`;
+  const field = `metadata.annotations[${IPS_ANNOTATION}]`;
+  const ips = listed.split(',').map((raw) => {
+    const ip = parseIPv4(raw.trim());
+    if (!ip) throw new ConvertError(src, field, `${JSON.stringify(raw)} is not an IPv4 address (IP1,IP2,... one per CIDR)`);
+    return ip;
+  });
+  if (ips.length !== ipam.assignments.length) {
+    throw new ConvertError(src, field, `names ${ips.length} addresses, EgressIPAM ${ipam.name} has ${ipam.assignments.length} CIDRs: one address per CIDR, in order`);
+  }
+  ipam.assignments.forEach((a, i) => {
+    if (!cidrContainsIP(mustParseCIDRv4(a.cidr), ips[i]!)) {
+      throw new ConvertError(src, field, `${ips[i]} is not in ${a.cidr} (cidrAssignment ${i} of EgressIPAM ${ipam.name})`);
+    }
+  });
+  return { policy: policy(n.name, IPAM_POLICY_NAME, `v1 Namespace ${n.name} (${IPAM_ANNOTATION}=${ipam.name})`, { egressIPs: ips }) };
+}
