@@ -86,7 +86,7 @@ describe('NodeSyncer', () => {
     const restores = k.ipset.restores + k.iptables.restores;
     const input = fixtureInput();
     const more = want({ pods: [...input.pods, { key: 'shop/web-9', uid: 'u-web-9', nodeName: 'n1', podIP: '203.0.113.40' }],
-      selection: new Map([...input.selection, ['shop/web-9', 'shop/db']]) });
+      selection: new Map([...input.selection, ['shop/web-9', ['shop/db']]]) });
     const r = await s.sync(more);
     assert.equal(r.changed.ipsets, 2); // its director set and its policy's leak-guard set
     assert.equal(k.ipset.restores + k.iptables.restores, restores);
@@ -101,6 +101,37 @@ describe('NodeSyncer', () => {
     assert.deepEqual(k.vxlan.state.fdb, [{ mac: '0e:5e:c0:00:02:0c', dst: '192.0.2.12', via: 'eth0' }]);
     await s.sync(want({ mode: 'direct' }));
     assert.equal(k.vxlan.state.device, null);
+  });
+
+  it('a set restore runs on while routes and rules are written; nothing that uses sets starts before it ends', async () => {
+    const restore = k.ipset.restore.bind(k.ipset);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const seenWhilePending: string[] = [];
+    k.ipset.restore = async (text) => {
+      await gate;
+      return restore(text);
+    };
+    const syncing = s.sync(want());
+    // the sync reaches past the restore: routes and rules are written while it is held
+    for (let i = 0; i < 1000 && k.rules.rules.length < 2; i++) await new Promise((r) => setImmediate(r));
+    seenWhilePending.push(`routes ${k.routes.routes.length}`, `iptables ${k.iptables.restores}`, `sets ${k.ipset.sets.size}`);
+    release();
+    await syncing;
+    assert.deepEqual(seenWhilePending, ['routes 2', 'iptables 0', 'sets 0']);
+    assert.equal(k.iptables.restores, 1);
+    assert.equal(k.ipset.sets.size, 5);
+  });
+
+  it('a failed set restore fails the sync before any iptables restore, and the next sync re-reads', async () => {
+    const restore = k.ipset.restore.bind(k.ipset);
+    k.ipset.restore = async () => { throw new Error('boom'); };
+    await assert.rejects(s.sync(want()), /boom/);
+    assert.equal(k.iptables.restores, 0);
+    k.ipset.restore = restore;
+    const r = await s.sync(want());
+    assert.equal(r.full, true);
+    assert.equal(k.ipset.sets.size, 5);
   });
 
   it('after a failed apply the next sync re-reads the kernel', async () => {

@@ -38,6 +38,13 @@ const PHASE: Record<OperationKind, Phase> = {
   'route-replace': 'netlink', 'route-del': 'netlink', 'rule-add': 'netlink', 'rule-del': 'netlink',
 };
 
+/**
+ * What may run while an `ipset restore` is still in the kernel: writes that touch no set, which the
+ * plan orders before the iptables rules (and every other set operation) anyway. plan/safety.ts orders
+ * none of them against a set's creation or growth.
+ */
+const BESIDE_SETS: ReadonlySet<OperationKind> = new Set(['route-replace', 'rule-add', 'guard-apply']);
+
 /** Our objects in the kernel: sets and chains by prefix, rules and routes in our ranges, the uplink's /32s, the tunnel. */
 export async function readKernelView(kernel: Kernel, cfg: SyncConfig): Promise<KernelView> {
   const { ranges, render } = cfg;
@@ -142,18 +149,45 @@ export class NodeSyncer {
     this.held = new Set();
   }
 
-  /** Runs the operations in order, keeping `held` current; returns the addresses newly added. */
+  /**
+   * Runs the operations in order, keeping `held` current; returns the addresses newly added. One
+   * overlap: an `ipset restore` keeps running while the routes, rules and egress guard that follow it
+   * are written (none of them touches a set; see BESIDE_SETS), and any other operation waits for it.
+   * A full apply after a reboot spends most of its restore asleep in the kernel (each 64th new set
+   * grows the namespace's set index behind an RCU grace period), so this hides the netlink work.
+   */
   private async execute(ops: readonly Operation[], phases?: Record<Phase, number>): Promise<string[]> {
     const added: string[] = [];
-    for (const o of ops) {
-      const t0 = performance.now();
-      try {
-        added.push(...await this.run(o, added));
-      } finally {
-        if (phases) phases[PHASE[o.op]] += performance.now() - t0;
+    let sets: Promise<unknown> | null = null;
+    try {
+      for (const o of ops) {
+        if (sets && !BESIDE_SETS.has(o.op)) {
+          await sets;
+          sets = null;
+        }
+        const step = this.timed(o, added, phases);
+        if (o.op !== 'ipset-restore') {
+          added.push(...await step);
+          continue;
+        }
+        void step.catch(() => {}); // handled from now on (not an unhandled rejection), thrown where awaited
+        sets = step;
       }
+      if (sets) await sets;
+    } finally {
+      // never leave a restore running into the next sync's kernel read; its error was thrown above
+      await sets?.catch(() => {});
     }
     return added;
+  }
+
+  private async timed(o: Operation, added: readonly string[], phases?: Record<Phase, number>): Promise<string[]> {
+    const t0 = performance.now();
+    try {
+      return await this.run(o, added);
+    } finally {
+      if (phases) phases[PHASE[o.op]] += performance.now() - t0;
+    }
   }
 
   private need<T>(x: T | undefined): T {
