@@ -28,6 +28,12 @@ export interface EgressIPPoolSpec {
   /** Address ranges of this pool. Entries must not overlap. */
   cidrs: EgressIPPoolCIDR[];
   /**
+   * The node label whose value is a node's zone: an address of a cidr with a zone is held only by
+   * nodes with that value, and a pod prefers an egress IP held in its own node's zone.
+   * @default "topology.kubernetes.io/zone"
+   */
+  topologyKey?: string;
+  /**
    * Namespaces whose StaticEgressIPs may use this pool's addresses. Absent or empty admits every
    * namespace.
    */
@@ -48,6 +54,12 @@ export interface EgressIPPoolSpec {
 export interface EgressIPPoolCIDR {
   /** An IPv4 network, such as 192.0.2.96/27. */
   cidr: string;
+  /**
+   * The topology value (a zone) of this range: its addresses are held only by nodes whose label
+   * spec.topologyKey has this value. Either every entry has one or none does. Several entries may
+   * name the same zone.
+   */
+  zone?: string;
   /** Addresses of the cidr that must never be handed out (router, broadcast, ...). */
   reserved?: string[];
 }
@@ -118,12 +130,6 @@ export interface StaticEgressIPSpec {
   /**
    * Selects pods of this namespace by label (a metav1.LabelSelector). Mutually exclusive with
    * serviceName. When both are absent, every pod of the namespace is selected; an empty selector
-  /**
-   * The node label whose value is a node's zone: an address of a cidr with a zone is held only by
-   * nodes with that value, and a pod prefers an egress IP held in its own node's zone.
-   * @default "topology.kubernetes.io/zone"
-   */
-  topologyKey?: string;
    * also selects every pod.
    */
   podSelector?: LabelSelector;
@@ -145,12 +151,6 @@ export interface StaticEgressIPSpec {
 /** StaticEgressIPStatus is written by the gateway manager. */
 export interface StaticEgressIPStatus {
   /** The metadata.generation the status was computed from. */
-  /**
-   * The topology value (a zone) of this range: its addresses are held only by nodes whose label
-   * spec.topologyKey has this value. Either every entry has one or none does. Several entries may
-   * name the same zone.
-   */
-  zone?: string;
   observedGeneration?: number;
   /** The gateway node currently holding each egress IP. Unassigned IPs are absent. */
   assignments?: EgressIPAssignment[];

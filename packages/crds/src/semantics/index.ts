@@ -8,13 +8,13 @@ export { pinEgressIP, stableHash32 } from './pin.js';
 export { isSelectablePod, policySelectsPod, selectPods } from './select-pods.js';
 export { computeStatusNodes } from './status.js';
 export { matchesSelector, matchesServiceSelector } from './selector.js';
+export { computeZonePreference, nodeInZone, poolZones, topologyKeyOf, zoneOfIPIn, type ZoneView } from './zones.js';
 export { parseClusterView, parseNode, type BadObject, type ClusterSnapshot, type ClusterView, type NodeInfo } from './view.js';
 export type {
   AuthorizedIP,
   IPProblem,
   Labels,
   PodInfo,
-export { computeZonePreference, nodeInZone, poolZones, topologyKeyOf, zoneOfIPIn, type ZoneView } from './zones.js';
   PodSelection,
   Policy,
   Pool,

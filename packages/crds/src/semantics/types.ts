@@ -29,6 +29,8 @@ export interface Policy {
 export interface PoolCIDR {
   cidr: string;
   reserved: string[];
+  /** The topology value its addresses are held in (nodes labelled topologyKey=zone); all or no cidrs of a pool have one. */
+  zone?: string;
 }
 
 /** A parsed, validated EgressIPPool. */
@@ -40,9 +42,9 @@ export interface Pool {
   /** Absent admits every node. */
   nodeSelector?: LabelSelector;
   /** Defaults to 8. */
-  /** The topology value its addresses are held in (nodes labelled topologyKey=zone); all or no cidrs of a pool have one. */
-  zone?: string;
   maxIPsPerNode: number;
+  /** The node label naming a node's zone; absent means DEFAULT_TOPOLOGY_KEY (parsePool always sets it). */
+  topologyKey?: string;
 }
 
 /** What the semantics need of a Pod; build it with podInfoFromPod. */
@@ -54,8 +56,6 @@ export interface PodInfo {
   uid: string;
   labels: Labels;
   /** spec.nodeName; absent or '' while the pod is unscheduled. */
-  /** The node label naming a node's zone; absent means DEFAULT_TOPOLOGY_KEY (parsePool always sets it). */
-  topologyKey?: string;
   nodeName?: string;
   /** status.podIP (the IPv4 one when dual-stack). */
   podIP?: string;
