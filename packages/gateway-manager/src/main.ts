@@ -204,6 +204,8 @@ async function main(): Promise<void> {
         controller?.healthChanged();
       },
       onFailure: (node) => metrics.probeFailures.inc({ node }),
+      // a planned move's old holder reports the IP gone: hand it over now, not at the release requeue
+      onHeld: (node, held) => controller?.heldReported(node, held),
     }));
   const elector = new LeaderElector({
     kc,

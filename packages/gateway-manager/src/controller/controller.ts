@@ -12,6 +12,7 @@ import type { ProbeTarget } from '../health/prober.js';
 import type { ManagerMetrics } from '../metrics.js';
 import { computeManagerGauges, type ManagerGauges } from './gauges.js';
 import { parseNodeReports } from './programmed.js';
+import { computeReleaseObserved } from './release-watch.js';
 import type { EventRecorder, StatusWriter } from './kube-writer.js';
 import {
   computeManagerPass, computeProbeTargets, emptyMemory, type ManagerMemory, type ManagerPass, type PassSettings, type PolicyWrite, type ProbeHealth,
@@ -86,6 +87,11 @@ export class Controller {
   /** A probe verdict flipped: re-assign now rather than at the next resync. */
   healthChanged(): void {
     this.runner.run();
+  }
+
+  /** A probe's report of what the node holds: a release this leader waits for is done, so hand the IP over now. */
+  heldReported(node: string, held: ReadonlySet<string>): void {
+    if (computeReleaseObserved(this.memory, node, held)) this.runner.run();
   }
 
   /** One full pass. Exposed for tests; normally run by the runner. */
