@@ -66,6 +66,7 @@ describe('convert: what each system means, carried over', () => {
     assert.deepEqual(keys.sort(), ['project1/egress-group2', 'project1/egress-project1', 'shop/egress-group1', 'shop/egress-group2']);
     const group1 = parsePolicy(c.objects.find((o) => o.metadata?.name === 'egress-group1' && o.kind === 'StaticEgressIP') as StaticEgressIP);
     assert.deepEqual(group1.podSelector, { matchLabels: { app: 'web' } });
+    assert.ok(c.warnings.some((w) => w.object === 'Namespace project1' && /egress-group2, egress-project1/.test(w.message)));
   });
 
   it('OpenShift SDN: a manual placement becomes a pool held by that node only', () => {
@@ -181,6 +182,8 @@ describe('kubectl egress convert', () => {
     for (const f of ['openshift-sdn-automatic.input.json', 'egressip-ipam.input.yaml']) copyFileSync(join(TESTDATA, f), join(tmp, f));
     writeFileSync(join(tmp, 'notes.txt'), 'not a manifest');
     const dir = await run(['convert', '-f', tmp]);
+    const ns = await run(['convert', '-n', 'shop', '-f', join(TESTDATA, 'kube-static-egress-ip.input.yaml')]);
+    assert.match(ns.out, /name: eip\n {2}namespace: shop\n/, 'an input without a namespace goes to -n');
     rmSync(tmp, { recursive: true });
     assert.equal(dir.code, 0, dir.err);
     assert.match(dir.out, /# WARNING: /);

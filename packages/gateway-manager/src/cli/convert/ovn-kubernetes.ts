@@ -42,7 +42,24 @@ export function convertOVNEgressIP(inputs: readonly SourceObject[], namespaces: 
       out.errors.push(err.message);
     }
   }
+  warnSharedNamespaces(out);
   return out;
+}
+
+/** OVN leaves a pod selected by two EgressIPs undefined; here the older policy wins. Say so. */
+function warnSharedNamespaces(out: Converted): void {
+  const byNamespace = new Map<string, string[]>();
+  for (const o of out.objects) {
+    if (o.kind !== 'StaticEgressIP' || !o.metadata?.namespace) continue;
+    byNamespace.set(o.metadata.namespace, [...(byNamespace.get(o.metadata.namespace) ?? []), o.metadata.name ?? '']);
+  }
+  for (const [ns, names] of byNamespace) {
+    if (names.length < 2) continue;
+    out.warnings.push({
+      object: `Namespace ${ns}`,
+      message: `selected by several EgressIPs (${names.join(', ')}): a pod both podSelectors pick uses the older StaticEgressIP only`,
+    });
+  }
 }
 
 function parseEgressIP(s: SourceObject, out: Converted): ParsedEgressIP {
