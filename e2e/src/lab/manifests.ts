@@ -98,7 +98,7 @@ function standInRbac(agentSA: string, managerSA: string): string {
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: managerSA, namespace: ns } },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'lab-stand-in-agent' },
       rules: [
-        { apiGroups: ['staticegress.io'], resources: ['staticegressips', 'egressippools'], verbs: read },
+        { apiGroups: ['staticegress.io'], resources: ['staticegressips', 'clusterstaticegressips', 'egressippools'], verbs: read },
         { apiGroups: [''], resources: ['pods', 'nodes', 'services', 'namespaces'], verbs: read },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: read },
@@ -106,8 +106,8 @@ function standInRbac(agentSA: string, managerSA: string): string {
       ] },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'lab-stand-in-manager' },
       rules: [
-        { apiGroups: ['staticegress.io'], resources: ['staticegressips', 'egressippools'], verbs: read },
-        { apiGroups: ['staticegress.io'], resources: ['staticegressips/status', 'egressippools/status'], verbs: ['get', 'patch', 'update'] },
+        { apiGroups: ['staticegress.io'], resources: ['staticegressips', 'clusterstaticegressips', 'egressippools'], verbs: read },
+        { apiGroups: ['staticegress.io'], resources: ['staticegressips/status', 'clusterstaticegressips/status', 'egressippools/status'], verbs: ['get', 'patch', 'update'] },
         { apiGroups: [''], resources: ['pods', 'nodes', 'services', 'namespaces'], verbs: read },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: [...read, 'create', 'update', 'patch'] },

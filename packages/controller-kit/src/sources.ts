@@ -3,7 +3,9 @@
 import {
   CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type V1Namespace, type V1Node, type V1Pod, type V1Service,
 } from '@kubernetes/client-node';
-import { GROUP, POOL_PLURAL, SEIP_PLURAL, VERSION, type ClusterSnapshot, type EgressIPPool, type StaticEgressIP } from '@static-egress/crds';
+import {
+  CSEIP_PLURAL, GROUP, POOL_PLURAL, SEIP_PLURAL, VERSION, type ClusterSnapshot, type ClusterStaticEgressIP, type EgressIPPool, type StaticEgressIP,
+} from '@static-egress/crds';
 import type { Registry } from 'prom-client';
 import { createInformer, type Informer } from './informer.js';
 import type { Logger } from './logger.js';
@@ -11,6 +13,7 @@ import { createInformerMetrics } from './metrics.js';
 
 export interface ClusterSources {
   policies: Informer<StaticEgressIP>;
+  clusterPolicies: Informer<ClusterStaticEgressIP>;
   pools: Informer<EgressIPPool>;
   nodes: Informer<V1Node>;
   pods: Informer<V1Pod>;
@@ -27,6 +30,9 @@ export function createClusterSources(kc: KubeConfig, logger: Logger, registry?: 
   const common = (name: string) => ({ kc, name, logger, ...(registry ? { metrics: createInformerMetrics(registry, name) } : {}) });
   return {
     policies: createInformer<StaticEgressIP>({ ...common(SEIP_PLURAL), path: crPath(SEIP_PLURAL), listFn: listCR<StaticEgressIP>(SEIP_PLURAL) }),
+    clusterPolicies: createInformer<ClusterStaticEgressIP>({
+      ...common(CSEIP_PLURAL), path: crPath(CSEIP_PLURAL), listFn: listCR<ClusterStaticEgressIP>(CSEIP_PLURAL),
+    }),
     pools: createInformer<EgressIPPool>({ ...common(POOL_PLURAL), path: crPath(POOL_PLURAL), listFn: listCR<EgressIPPool>(POOL_PLURAL) }),
     nodes: createInformer({ ...common('nodes'), path: '/api/v1/nodes', listFn: () => core.listNode() }),
     pods: createInformer({ ...common('pods'), path: '/api/v1/pods', listFn: () => core.listPodForAllNamespaces() }),
@@ -38,7 +44,7 @@ export function createClusterSources(kc: KubeConfig, logger: Logger, registry?: 
 /** The caches' contents now, for parseClusterView. */
 export function snapshotOf(s: ClusterSources): ClusterSnapshot {
   return {
-    policies: s.policies.list(), pools: s.pools.list(), pods: s.pods.list(), nodes: s.nodes.list(),
+    policies: s.policies.list(), clusterPolicies: s.clusterPolicies.list(), pools: s.pools.list(), pods: s.pods.list(), nodes: s.nodes.list(),
     services: s.services.list(), namespaces: s.namespaces.list(),
   };
 }

@@ -9,6 +9,12 @@ export const SEIP_PLURAL = 'staticegressips';
 export const SEIP_SINGULAR = 'staticegressip';
 export const SEIP_SHORT_NAME = 'seip';
 
+/** Cluster-scoped policy (issue 9): namespaceSelector + podSelector, written by cluster admins only. */
+export const CSEIP_KIND = 'ClusterStaticEgressIP';
+export const CSEIP_PLURAL = 'clusterstaticegressips';
+export const CSEIP_SINGULAR = 'clusterstaticegressip';
+export const CSEIP_SHORT_NAME = 'cseip';
+
 export const POOL_KIND = 'EgressIPPool';
 export const POOL_PLURAL = 'egressippools';
 export const POOL_SINGULAR = 'egressippool';

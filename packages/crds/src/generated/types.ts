@@ -3,6 +3,97 @@
 import type { V1ListMeta, V1ObjectMeta } from '@kubernetes/client-node';
 
 /**
+ * ClusterStaticEgressIP makes the selected pods of every namespace its namespaceSelector selects
+ * leave the cluster with one of the listed egress IPs when they talk to the destination CIDRs. Each
+ * egress IP must be in an EgressIPPool that admits every selected namespace. A StaticEgressIP of
+ * the pod's own namespace takes precedence at the same destination specificity.
+ */
+export interface ClusterStaticEgressIP {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ObjectMeta;
+  spec: ClusterStaticEgressIPSpec;
+  status?: ClusterStaticEgressIPStatus;
+}
+
+/** ClusterStaticEgressIPList is a list of ClusterStaticEgressIP. */
+export interface ClusterStaticEgressIPList {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ListMeta;
+  items: ClusterStaticEgressIP[];
+}
+
+/** ClusterStaticEgressIPSpec is the desired egress behaviour. */
+export interface ClusterStaticEgressIPSpec {
+  /**
+   * Source IPv4 addresses for the selected pods' traffic. Each is held by a different gateway node
+   * at a time; each pod is pinned to one of them by a stable hash.
+   */
+  egressIPs: string[];
+  /**
+   * Selects namespaces by label (a metav1.LabelSelector). Required; an empty selector selects every
+   * namespace.
+   */
+  namespaceSelector: LabelSelector;
+  /**
+   * Selects pods of the selected namespaces by label (a metav1.LabelSelector). Absent or empty
+   * selects every pod of those namespaces.
+   */
+  podSelector?: LabelSelector;
+  /**
+   * Destinations whose traffic uses the egress IPs. Defaults to 0.0.0.0/0. The cluster's pod and
+   * service CIDRs are always excluded.
+   * @default ["0.0.0.0/0"]
+   */
+  destinationCIDRs?: string[];
+  /** Destinations inside destinationCIDRs that keep the node's address. */
+  excludedCIDRs?: string[];
+}
+
+export interface LabelSelector {
+  /** Labels that must all be present with these values. */
+  matchLabels?: { [key: string]: string };
+  /** Requirements that must all hold. */
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values?: string[];
+}
+
+/** ClusterStaticEgressIPStatus is written by the gateway manager. */
+export interface ClusterStaticEgressIPStatus {
+  /** The metadata.generation the status was computed from. */
+  observedGeneration?: number;
+  /** The gateway node currently holding each egress IP. Unassigned IPs are absent. */
+  assignments?: EgressIPAssignment[];
+  /**
+   * The nodes of assignments, in the same order (a node appears once). Written for `kubectl get`,
+   * which cannot list every element of assignments in a column.
+   */
+  nodes?: string[];
+  /** Ready, Assigned, Programmed and Conflict, in the metav1.Condition shape. */
+  conditions?: Condition[];
+}
+
+export interface EgressIPAssignment {
+  egressIP: string;
+  node: string;
+}
+
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
+/**
  * EgressIPPool is owned by the cluster admin. It says which egress IPs exist, which namespaces may
  * claim them and which nodes may hold them. An egress IP of a StaticEgressIP is honoured only if a
  * pool contains it and admits the policy's namespace.
@@ -64,19 +155,6 @@ export interface EgressIPPoolCIDR {
   reserved?: string[];
 }
 
-export interface LabelSelector {
-  /** Labels that must all be present with these values. */
-  matchLabels?: { [key: string]: string };
-  /** Requirements that must all hold. */
-  matchExpressions?: LabelSelectorRequirement[];
-}
-
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
-  values?: string[];
-}
-
 /** EgressIPPoolStatus is written by the gateway manager. */
 export interface EgressIPPoolStatus {
   observedGeneration?: number;
@@ -88,15 +166,6 @@ export interface EgressIPPoolStatus {
   assigned?: number;
   /** Conditions in the metav1.Condition shape. */
   conditions?: Condition[];
-}
-
-export interface Condition {
-  type: string;
-  status: "True" | "False" | "Unknown";
-  observedGeneration?: number;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
 }
 
 /**
@@ -161,11 +230,6 @@ export interface StaticEgressIPStatus {
   nodes?: string[];
   /** Ready, Assigned, Programmed and Conflict, in the metav1.Condition shape. */
   conditions?: Condition[];
-}
-
-export interface EgressIPAssignment {
-  egressIP: string;
-  node: string;
 }
 
 /**

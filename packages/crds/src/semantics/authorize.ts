@@ -1,6 +1,7 @@
 import { Reason } from '../constants.js';
 import { comparePolicyAge } from './age.js';
 import { cidrContainsIP, mustParseCIDRv4, type ParsedCIDR } from '../ip/index.js';
+import { describePolicy } from './parse-cluster.js';
 import { matchesSelector } from './selector.js';
 import type { AuthorizedIP, Labels, Policy, Pool } from './types.js';
 
@@ -12,7 +13,8 @@ interface PreparedPool {
 /**
  * Decides, for every egress IP of every policy, whether it may be assigned. In this order:
  * 1. it must be in a pool's cidr, not reserved there, and the pool must admit the policy's
- *    namespace (IPNotAuthorized);
+ *    namespace — for a ClusterStaticEgressIP, every namespace its namespaceSelector selects, so an
+ *    IP of a pool only ever carries traffic of namespaces that pool admits (IPNotAuthorized);
  * 2. it must not be a node's address (IPIsNodeAddress);
  * 3. among the policies for which 1 and 2 hold, the oldest keeps it (IPConflict for the others).
  * An unauthorized claim never blocks an authorized one, so a tenant cannot hold another tenant's
@@ -35,12 +37,12 @@ export function authorizeEgressIPs(
   const owner = new Map<string, Policy>();
   const result = new Map<string, AuthorizedIP[]>();
   for (const policy of ordered) {
-    const labels = namespaceLabels.get(policy.namespace) ?? {};
+    const namespaces = claimingNamespaces(policy, namespaceLabels);
     const entries: AuthorizedIP[] = [];
     for (const ip of new Set(policy.egressIPs)) {
-      const pool = findPool(prepared, ip, labels);
+      const pool = findPool(prepared, ip, namespaces);
       if (!pool) {
-        entries.push({ ip, problem: notAuthorized(prepared, ip, policy.namespace) });
+        entries.push({ ip, problem: notAuthorized(prepared, ip, policy, namespaces) });
         continue;
       }
       if (nodeAddresses.has(ip)) {
@@ -61,7 +63,7 @@ export function authorizeEgressIPs(
           pool,
           problem: {
             reason: Reason.IPConflict,
-            message: `egress IP ${ip} is already claimed by the older StaticEgressIP ${holder.key}; the older policy keeps it`,
+            message: `egress IP ${ip} is already claimed by the older ${describePolicy(holder)}; the older policy keeps it`,
           },
         });
         continue;
@@ -74,20 +76,43 @@ export function authorizeEgressIPs(
   return result;
 }
 
-function findPool(pools: readonly PreparedPool[], ip: string, nsLabels: Labels): string | undefined {
+/** The namespaces (name → labels) a pool must admit for `policy`: its own, or every one it selects. */
+function claimingNamespaces(policy: Policy, namespaceLabels: ReadonlyMap<string, Labels>): [string, Labels][] {
+  if (policy.scope !== 'Cluster') return [[policy.namespace, namespaceLabels.get(policy.namespace) ?? {}]];
+  return [...namespaceLabels].filter(([, labels]) => matchesSelector(labels, policy.namespaceSelector)).sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+function admitsAll(pool: Pool, namespaces: readonly [string, Labels][]): boolean {
+  return namespaces.every(([, labels]) => matchesSelector(labels, pool.namespaceSelector));
+}
+
+function findPool(pools: readonly PreparedPool[], ip: string, namespaces: readonly [string, Labels][]): string | undefined {
   for (const p of pools) {
-    if (!matchesSelector(nsLabels, p.pool.namespaceSelector)) continue;
+    if (!admitsAll(p.pool, namespaces)) continue;
     if (p.cidrs.some((c) => cidrContainsIP(c.parsed, ip) && !c.reserved.has(ip))) return p.pool.name;
   }
   return undefined;
 }
 
 /** Says why, without naming pools the namespace may not see beyond what helps fix it. */
-function notAuthorized(pools: readonly PreparedPool[], ip: string, namespace: string): { reason: string; message: string } {
+function notAuthorized(
+  pools: readonly PreparedPool[], ip: string, policy: Policy, namespaces: readonly [string, Labels][],
+): { reason: string; message: string } {
   const reservedIn = pools.find((p) => p.cidrs.some((c) => cidrContainsIP(c.parsed, ip) && c.reserved.has(ip)));
-  const inAny = pools.some((p) => p.cidrs.some((c) => cidrContainsIP(c.parsed, ip) && !c.reserved.has(ip)));
-  let message = `egress IP ${ip} is not in any EgressIPPool that admits namespace ${namespace}`;
+  const containing = pools.filter((p) => p.cidrs.some((c) => cidrContainsIP(c.parsed, ip) && !c.reserved.has(ip)));
+  const inAny = containing.length > 0;
+  const namespace = policy.scope === 'Cluster' ? describeNotAdmitted(containing, namespaces) : `namespace ${policy.namespace}`;
+  let message = `egress IP ${ip} is not in any EgressIPPool that admits ${namespace}`;
   if (reservedIn && !inAny) message = `egress IP ${ip} is reserved in EgressIPPool ${reservedIn.pool.name} and cannot be used`;
-  else if (!inAny) message = `egress IP ${ip} is not in any EgressIPPool; ask the cluster admin to add it to a pool that admits namespace ${namespace}`;
+  else if (!inAny) message = `egress IP ${ip} is not in any EgressIPPool; ask the cluster admin to add it to a pool that admits ${namespace}`;
   return { reason: Reason.IPNotAuthorized, message };
+}
+
+/** For a cluster policy: the first selected namespaces that no pool containing the IP admits. */
+function describeNotAdmitted(containing: readonly PreparedPool[], namespaces: readonly [string, Labels][]): string {
+  const first = containing[0];
+  if (!first) return 'every namespace it selects';
+  const refused = namespaces.filter(([, labels]) => !matchesSelector(labels, first.pool.namespaceSelector)).map(([n]) => n);
+  const shown = refused.slice(0, 3).join(', ') + (refused.length > 3 ? ` and ${refused.length - 3} more` : '');
+  return `every namespace it selects (EgressIPPool ${first.pool.name} does not admit ${shown})`;
 }

@@ -4,6 +4,8 @@ export { nodeAddressesOf, podInfoFromPod, serviceInfoFromService, type NodeAddre
 export { ParseError } from './errors.js';
 export { keyOf, objectKey, podKey, policyKey, splitKey } from './keys.js';
 export { parsePolicy, parsePool, parseSelector, timestampMs } from './parse.js';
+export { describePolicy, isClusterPolicy, parseClusterPolicy } from './parse-cluster.js';
+export { comparePolicyPrecedence } from './precedence.js';
 export { pinEgressIP, stableHash32 } from './pin.js';
 export { isSelectablePod, policySelectsPod, selectPods } from './select-pods.js';
 export { computeStatusNodes } from './status.js';
@@ -17,6 +19,7 @@ export type {
   PodInfo,
   PodSelection,
   Policy,
+  PolicyScope,
   Pool,
   PoolCIDR,
   ServiceInfo,

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { malformedObjects, wellFormedObjects } from '../testdata/malformed.js';
-import type { EgressIPPool, StaticEgressIP } from '../generated/types.js';
+import type { ClusterStaticEgressIP, EgressIPPool, StaticEgressIP } from '../generated/types.js';
 import { ParseError } from './errors.js';
+import { parseClusterPolicy } from './parse-cluster.js';
 import { parsePolicy, parsePool } from './parse.js';
 
 function parseAny(o: Record<string, unknown>): unknown {
+  if (o.kind === 'ClusterStaticEgressIP') return parseClusterPolicy(o as unknown as ClusterStaticEgressIP);
   return o.kind === 'EgressIPPool' ? parsePool(o as unknown as EgressIPPool) : parsePolicy(o as unknown as StaticEgressIP);
 }
 

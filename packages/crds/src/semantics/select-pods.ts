@@ -1,7 +1,7 @@
-import { comparePolicyAge } from './age.js';
 import { objectKey } from './keys.js';
+import { comparePolicyPrecedence } from './precedence.js';
 import { matchesSelector, matchesServiceSelector } from './selector.js';
-import type { PodInfo, PodSelection, Policy, ServiceInfo } from './types.js';
+import type { Labels, PodInfo, PodSelection, Policy, ServiceInfo } from './types.js';
 
 /** A pod the data path can act on: scheduled, addressed, running on the pod network. */
 export function isSelectablePod(pod: PodInfo): boolean {
@@ -14,12 +14,20 @@ export function isSelectablePod(pod: PodInfo): boolean {
   );
 }
 
-/** Whether `policy` selects `pod`, ignoring other policies. */
+/**
+ * Whether `policy` selects `pod`, ignoring other policies. A ClusterStaticEgressIP selects pods of
+ * the namespaces its namespaceSelector matches (by `namespaceLabels`; a namespace not in it has no
+ * labels), by podSelector.
+ */
 export function policySelectsPod(
   policy: Policy,
   pod: PodInfo,
   services: ReadonlyMap<string, ServiceInfo> | readonly ServiceInfo[],
+  namespaceLabels: ReadonlyMap<string, Labels> = new Map(),
 ): boolean {
+  if (policy.scope === 'Cluster') {
+    return matchesSelector(namespaceLabels.get(pod.namespace) ?? {}, policy.namespaceSelector) && matchesSelector(pod.labels, policy.podSelector);
+  }
   if (pod.namespace !== policy.namespace) return false;
   if (policy.serviceName !== undefined) {
     const svc = Array.isArray(services)
@@ -32,27 +40,33 @@ export function policySelectsPod(
 
 /**
  * Which policy owns each selectable pod. A policy selects pods of its own namespace by
- * podSelector, by the selector of the Service named serviceName, or (neither) all of them. When
- * several select a pod the oldest wins (comparePolicyAge); the others are listed as losers.
- * Pods no policy selects are absent. Keys are PodInfo.key.
+ * podSelector, by the selector of the Service named serviceName, or (neither) all of them; a
+ * ClusterStaticEgressIP those of the namespaces it selects. When several select a pod the first by
+ * comparePolicyPrecedence wins (the pod's own namespace's policies, then the oldest); the others are
+ * listed as losers. Pods no policy selects are absent. Keys are PodInfo.key.
  */
 export function selectPods(
   policies: readonly Policy[],
   pods: readonly PodInfo[],
   services: readonly ServiceInfo[],
+  namespaceLabels: ReadonlyMap<string, Labels> = new Map(),
 ): Map<string, PodSelection> {
   const svcByKey = new Map(services.map((s) => [objectKey(s.namespace, s.name), s]));
   const byNamespace = new Map<string, Policy[]>();
-  for (const p of [...policies].sort(comparePolicyAge)) {
+  // Sorted by precedence, cluster policies last: appending them to every namespace's list keeps it sorted.
+  const sorted = [...policies].sort(comparePolicyPrecedence);
+  const cluster = sorted.filter((p) => p.scope === 'Cluster');
+  for (const p of sorted) {
+    if (p.scope === 'Cluster') continue;
     const list = byNamespace.get(p.namespace) ?? [];
     list.push(p);
     byNamespace.set(p.namespace, list);
   }
   const out = new Map<string, PodSelection>();
   for (const pod of pods) {
-    const candidates = byNamespace.get(pod.namespace);
-    if (!candidates || !isSelectablePod(pod)) continue;
-    const matching = candidates.filter((p) => policySelectsPod(p, pod, svcByKey));
+    const candidates = [...(byNamespace.get(pod.namespace) ?? []), ...cluster];
+    if (candidates.length === 0 || !isSelectablePod(pod)) continue;
+    const matching = candidates.filter((p) => policySelectsPod(p, pod, svcByKey, namespaceLabels));
     if (matching.length === 0) continue;
     out.set(pod.key, { policyKey: matching[0]!.key, losers: matching.slice(1).map((p) => p.key) });
   }

@@ -5,10 +5,21 @@ export type { LabelSelector, LabelSelectorRequirement };
 
 export type Labels = Readonly<Record<string, string>>;
 
-/** A parsed, validated StaticEgressIP. Addresses and CIDRs are in canonical text form. */
+/** Namespaced: a StaticEgressIP; Cluster: a ClusterStaticEgressIP (issue 9). */
+export type PolicyScope = 'Namespaced' | 'Cluster';
+
+/**
+ * A parsed, validated StaticEgressIP or ClusterStaticEgressIP. Addresses and CIDRs are in canonical
+ * text form.
+ */
 export interface Policy {
-  /** `namespace/name` (see policyKey). */
+  /** `namespace/name`, or `name` for a ClusterStaticEgressIP (see policyKey): the two never collide. */
   key: string;
+  /** Absent means Namespaced (parsePolicy); parseClusterPolicy sets 'Cluster'. */
+  scope?: PolicyScope;
+  /** Cluster scope only: the namespaces whose pods podSelector picks from (required there). */
+  namespaceSelector?: LabelSelector;
+  /** '' for a ClusterStaticEgressIP. */
   namespace: string;
   name: string;
   uid: string;

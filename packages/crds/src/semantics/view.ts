@@ -2,12 +2,13 @@
 // semantics' inputs. The manager and the agent build it with this one function, so they agree on
 // which objects are valid, which IPs are authorized and which pods each policy owns. Pure.
 import type { V1Namespace, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
-import { POOL_KIND, SEIP_KIND } from '../constants.js';
-import type { EgressIPPool, StaticEgressIP } from '../generated/types.js';
+import { CSEIP_KIND, POOL_KIND, SEIP_KIND } from '../constants.js';
+import type { ClusterStaticEgressIP, EgressIPPool, StaticEgressIP } from '../generated/types.js';
 import { authorizeEgressIPs } from './authorize.js';
 import { nodeAddressesOf, podInfoFromPod, serviceInfoFromService } from './convert.js';
 import { ParseError } from './errors.js';
 import { keyOf } from './keys.js';
+import { parseClusterPolicy } from './parse-cluster.js';
 import { parsePolicy, parsePool } from './parse.js';
 import { selectPods } from './select-pods.js';
 import type { AuthorizedIP, Labels, PodInfo, PodSelection, Policy, Pool } from './types.js';
@@ -15,6 +16,8 @@ import type { AuthorizedIP, Labels, PodInfo, PodSelection, Policy, Pool } from '
 /** The informer caches' contents (objects from the cache are never mutated). */
 export interface ClusterSnapshot {
   policies: readonly StaticEgressIP[];
+  /** ClusterStaticEgressIPs (issue 9); absent reads as none. */
+  clusterPolicies?: readonly ClusterStaticEgressIP[];
   pools: readonly EgressIPPool[];
   pods: readonly V1Pod[];
   nodes: readonly V1Node[];
@@ -44,15 +47,16 @@ export interface NodeInfo {
 /** An object that does not parse; both daemons skip it and report it the same way. */
 export type BadObject =
   | { kind: typeof SEIP_KIND; key: string; message: string; object: StaticEgressIP }
+  | { kind: typeof CSEIP_KIND; key: string; message: string; object: ClusterStaticEgressIP }
   | { kind: typeof POOL_KIND; key: string; message: string; object: EgressIPPool };
 
 export interface ClusterView {
-  /** Valid policies, in cache order. */
+  /** Valid policies, in cache order: the StaticEgressIPs, then the ClusterStaticEgressIPs (scope 'Cluster'). */
   policies: Policy[];
   /** Valid pools, in cache order. */
   pools: Pool[];
   /** The objects behind `policies` and `pools` by key (their current status), and the bad ones. */
-  policyObjects: ReadonlyMap<string, StaticEgressIP>;
+  policyObjects: ReadonlyMap<string, StaticEgressIP | ClusterStaticEgressIP>;
   poolObjects: ReadonlyMap<string, EgressIPPool>;
   nodes: NodeInfo[];
   /** Every address of every node: an egress IP must be none of them. */
@@ -86,12 +90,19 @@ export function parseNode(node: V1Node): NodeInfo {
 export function parseClusterView(snap: ClusterSnapshot): ClusterView {
   const bad: BadObject[] = [];
   const policies: Policy[] = [];
-  const policyObjects = new Map<string, StaticEgressIP>();
+  const policyObjects = new Map<string, StaticEgressIP | ClusterStaticEgressIP>();
   for (const object of snap.policies) {
     const key = keyOf(object);
     policyObjects.set(key, object);
     const message = tryParse(() => policies.push(parsePolicy(object)));
     if (message !== undefined) bad.push({ kind: SEIP_KIND, key, message, object });
+  }
+  // Their keys are bare names, a namespaced policy's always hold a '/': the two never collide.
+  for (const object of snap.clusterPolicies ?? []) {
+    const key = keyOf(object);
+    policyObjects.set(key, object);
+    const message = tryParse(() => policies.push(parseClusterPolicy(object)));
+    if (message !== undefined) bad.push({ kind: CSEIP_KIND, key, message, object });
   }
   const pools: Pool[] = [];
   const poolObjects = new Map<string, EgressIPPool>();
@@ -115,7 +126,7 @@ export function parseClusterView(snap: ClusterSnapshot): ClusterView {
     namespaceLabels,
     authorization: authorizeEgressIPs(policies, pools, namespaceLabels, nodeAddresses),
     pods,
-    selection: selectPods(policies, pods, snap.services.map(serviceInfoFromService)),
+    selection: selectPods(policies, pods, snap.services.map(serviceInfoFromService), namespaceLabels),
     bad,
   };
 }

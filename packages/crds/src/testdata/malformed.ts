@@ -1,7 +1,7 @@
 // Objects the CRD schema must reject, each with the field path the error has to name, and objects
 // it must accept. Used twice: by the api suite against the real apiserver (test/api) and by the
 // parser's unit test, so the schema and parsePolicy/parsePool reject the same things.
-import { API_VERSION, POOL_KIND, SEIP_KIND } from '../constants.js';
+import { API_VERSION, CSEIP_KIND, POOL_KIND, SEIP_KIND } from '../constants.js';
 
 export interface ObjectCase {
   name: string;
@@ -18,6 +18,11 @@ export const TESTDATA_NAMESPACE = 'shop';
 
 function seip(name: string, spec: unknown): Record<string, unknown> {
   return { apiVersion: API_VERSION, kind: SEIP_KIND, metadata: { name, namespace: TESTDATA_NAMESPACE }, spec };
+}
+
+/** A ClusterStaticEgressIP (cluster-scoped, issue 9). */
+function cseip(name: string, spec: unknown): Record<string, unknown> {
+  return { apiVersion: API_VERSION, kind: CSEIP_KIND, metadata: { name }, spec };
 }
 
 function pool(name: string, spec: unknown): Record<string, unknown> {
@@ -161,6 +166,31 @@ export const malformedObjects: MalformedCase[] = [
     object: pool('bad-pool-topo-key', { cidrs: lan, topologyKey: 'not a/label/key' }),
     expectField: 'spec.topologyKey',
   },
+
+  // ClusterStaticEgressIP: its own fields, and the shared ones checked by the same rules as seip's
+  { name: 'cseip without namespaceSelector', object: cseip('bad-c-no-ns', { egressIPs: [ip] }), expectField: 'spec.namespaceSelector' },
+  {
+    name: 'cseip with serviceName (a Service is namespaced)',
+    object: cseip('bad-c-svc', { egressIPs: [ip], namespaceSelector: {}, serviceName: 'frontend' }),
+    expectField: 'spec.serviceName',
+  },
+  {
+    name: 'cseip namespaceSelector In without values',
+    object: cseip('bad-c-ns-in', { egressIPs: [ip], namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'In' }] } }),
+    expectField: 'spec.namespaceSelector.matchExpressions[0].values',
+  },
+  {
+    name: 'cseip podSelector with an unknown operator',
+    object: cseip('bad-c-pod-op', { egressIPs: [ip], namespaceSelector: {}, podSelector: { matchExpressions: [{ key: 'app', operator: 'Equals', values: ['a'] }] } }),
+    expectField: 'spec.podSelector.matchExpressions[0].operator',
+  },
+  { name: 'cseip without egressIPs', object: cseip('bad-c-no-ips', { namespaceSelector: {} }), expectField: 'spec.egressIPs' },
+  { name: 'cseip egress IP that is not an IP', object: cseip('bad-c-ip', { egressIPs: ['192.0.2.300'], namespaceSelector: {} }), expectField: 'spec.egressIPs[0]' },
+  {
+    name: 'cseip destination CIDR with host bits set',
+    object: cseip('bad-c-dst', { egressIPs: [ip], namespaceSelector: {}, destinationCIDRs: ['198.51.100.7/24'] }),
+    expectField: 'spec.destinationCIDRs[0]',
+  },
 ];
 
 export const wellFormedObjects: ObjectCase[] = [
@@ -182,6 +212,17 @@ export const wellFormedObjects: ObjectCase[] = [
   },
   { name: 'seip with serviceName', object: seip('valid-service', { egressIPs: ['192.0.2.102'], serviceName: 'frontend' }) },
   { name: 'minimal pool', object: pool('valid-pool-minimal', { cidrs: [{ cidr: '203.0.113.0/28' }] }) },
+  { name: 'minimal cseip (every namespace)', object: cseip('valid-c-minimal', { egressIPs: [ip], namespaceSelector: {} }) },
+  {
+    name: 'full cseip',
+    object: cseip('valid-c-full', {
+      egressIPs: [ip, '192.0.2.101'],
+      namespaceSelector: { matchLabels: { egress: 'corp' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['dev'] }] },
+      podSelector: { matchLabels: { app: 'web' } },
+      destinationCIDRs: ['198.51.100.0/24'],
+      excludedCIDRs: ['198.51.100.7/32'],
+    }),
+  },
   {
     name: 'full pool',
     object: pool('valid-pool-full', {

@@ -20,7 +20,7 @@ function fakeInformer() {
 
 function setup() {
   const clock = new FakeClock(0);
-  const informers = { policies: fakeInformer(), pools: fakeInformer(), nodes: fakeInformer(), pods: fakeInformer(), services: fakeInformer(), namespaces: fakeInformer() };
+  const informers = { policies: fakeInformer(), clusterPolicies: fakeInformer(), pools: fakeInformer(), nodes: fakeInformer(), pods: fakeInformer(), services: fakeInformer(), namespaces: fakeInformer() };
   const passes: number[] = [];
   const probe = { fail: false };
   const health: HealthSource = {
@@ -74,7 +74,7 @@ describe('Controller run loop', () => {
     const { clock, informers, passes, controller, handlers } = setup();
     controller.start();
     await clock.advanceAsync(0);
-    assert.equal(handlers(), 6);
+    assert.equal(handlers(), Object.keys(informers).length, 'one handler per informer');
     await controller.stop();
     assert.equal(handlers(), 0);
     informers.policies.change();

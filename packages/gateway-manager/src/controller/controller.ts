@@ -145,12 +145,12 @@ export class Controller {
   private async write({ ref, status, events }: PolicyWrite): Promise<void> {
     if (status) await this.opts.status.applyPolicyStatus(ref, status);
     for (const ev of events) {
-      this.logger.info({ policy: `${ref.namespace}/${ref.name}`, reason: ev.reason, type: ev.type }, ev.message);
+      this.logger.info({ policy: ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name, reason: ev.reason, type: ev.type }, ev.message);
       try {
         await this.opts.events.applyEvent(ref, ev);
       } catch (err) {
         // An Event is a courtesy; losing one must not block status.
-        this.logger.warn({ policy: `${ref.namespace}/${ref.name}`, err: describe(err) }, 'could not record Event');
+        this.logger.warn({ policy: ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name, err: describe(err) }, 'could not record Event');
       }
     }
   }

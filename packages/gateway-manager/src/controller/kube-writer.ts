@@ -9,6 +9,8 @@ import {
 } from '@kubernetes/client-node';
 import {
   API_VERSION,
+  CSEIP_KIND,
+  CSEIP_PLURAL,
   EVENT_SOURCE_MANAGER,
   FIELD_MANAGER,
   GROUP,
@@ -22,6 +24,7 @@ import {
 import type { PolicyEvent } from './status.js';
 
 export interface PolicyRef {
+  /** '' for a ClusterStaticEgressIP (its status is cluster-scoped; its Events go to `default`). */
   namespace: string;
   name: string;
   uid: string;
@@ -46,19 +49,11 @@ export class KubeStatusWriter implements StatusWriter {
   }
 
   async applyPolicyStatus(ref: PolicyRef, status: StaticEgressIPStatus): Promise<void> {
+    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    const common = { group: GROUP, version: VERSION, name: ref.name, body: { status }, fieldManager: FIELD_MANAGER };
     try {
-      await this.api.patchNamespacedCustomObjectStatus(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace: ref.namespace,
-        plural: SEIP_PLURAL,
-        name: ref.name,
-        body: { status },
-        fieldManager: FIELD_MANAGER,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+      if (ref.namespace === '') await this.api.patchClusterCustomObjectStatus({ ...common, plural: CSEIP_PLURAL }, merge);
+      else await this.api.patchNamespacedCustomObjectStatus({ ...common, namespace: ref.namespace, plural: SEIP_PLURAL }, merge);
     } catch (err) {
       // Deleted meanwhile: nothing to report on; the informer's delete triggers the next sync.
       if ((err as { code?: number }).code !== 404) throw err;
@@ -86,12 +81,17 @@ export class KubeEventRecorder implements EventRecorder {
 
   async applyEvent(ref: PolicyRef, event: PolicyEvent): Promise<void> {
     const t = new Date(this.now());
+    // Events about a cluster-scoped object live in `default`, as the apiserver's own do.
+    const cluster = ref.namespace === '';
+    const namespace = cluster ? 'default' : ref.namespace;
     const body: CoreV1Event = {
       metadata: {
         name: `${ref.name}.${t.getTime().toString(16)}${(this.seq++ % 4096).toString(16).padStart(3, '0')}`,
-        namespace: ref.namespace,
+        namespace,
       },
-      involvedObject: { apiVersion: API_VERSION, kind: SEIP_KIND, namespace: ref.namespace, name: ref.name, uid: ref.uid },
+      involvedObject: {
+        apiVersion: API_VERSION, kind: cluster ? CSEIP_KIND : SEIP_KIND, ...(cluster ? {} : { namespace: ref.namespace }), name: ref.name, uid: ref.uid,
+      },
       reason: event.reason,
       message: event.message.slice(0, 1024),
       type: event.type,
@@ -102,6 +102,6 @@ export class KubeEventRecorder implements EventRecorder {
       lastTimestamp: t,
       count: 1,
     };
-    await this.api.createNamespacedEvent({ namespace: ref.namespace, body });
+    await this.api.createNamespacedEvent({ namespace, body });
   }
 }

@@ -216,7 +216,7 @@ function policyWrites(
     add({ namespace: p.namespace, name: p.name, uid: p.uid }, res);
   }
   for (const b of view.bad) {
-    if (b.kind !== 'StaticEgressIP') continue;
+    if (b.kind !== 'StaticEgressIP' && b.kind !== 'ClusterStaticEgressIP') continue;
     const meta = b.object.metadata;
     const res = computeInvalidPolicyStatus({ generation: meta?.generation ?? 0, current: b.object.status, message: b.message, now });
     add({ namespace: meta?.namespace ?? '', name: meta?.name ?? '', uid: meta?.uid ?? '' }, res);

@@ -13,6 +13,12 @@ const AGENT = `system:serviceaccount:${SYSTEM_NS}:static-egress-agent`;
 const MANAGER = `system:serviceaccount:${SYSTEM_NS}:static-egress-manager`;
 const SEIP = 'staticegressips.staticegress.io';
 const POOL = 'egressippools.staticegress.io';
+const CSEIP = 'clusterstaticegressips.staticegress.io';
+/**
+ * A namespace admin of team-a: bound there to the built-in admin ClusterRole and to what aggregation
+ * adds to it (static-egress-edit + static-egress-view; no controller-manager aggregates here).
+ */
+const TENANT = 'system:serviceaccount:team-a:tenant-admin';
 
 interface Check {
   who: string;
@@ -70,6 +76,20 @@ const checks: Check[] = [
   { who: MANAGER, verb: 'patch', resource: 'nodes', allowed: false },
   { who: MANAGER, verb: 'patch', resource: 'pods', namespace: 'default', allowed: false },
   { who: MANAGER, verb: 'get', resource: 'secrets', namespace: SYSTEM_NS, allowed: false },
+  // ClusterStaticEgressIPs (issue 9): both daemons read them, the manager writes their status only
+  ...['list', 'watch', 'get'].flatMap((verb) => [AGENT, MANAGER].map((who) => ({ who, verb, resource: CSEIP, allowed: true }))),
+  { who: MANAGER, verb: 'patch', resource: CSEIP, subresource: 'status', allowed: true },
+  { who: MANAGER, verb: 'patch', resource: CSEIP, allowed: false },
+  { who: MANAGER, verb: 'create', resource: CSEIP, allowed: false },
+  { who: AGENT, verb: 'patch', resource: CSEIP, subresource: 'status', allowed: false },
+  { who: AGENT, verb: 'create', resource: CSEIP, allowed: false },
+  // a namespace admin edits its StaticEgressIPs, never a ClusterStaticEgressIP (nor through aggregation)
+  { who: TENANT, verb: 'create', resource: SEIP, namespace: 'team-a', allowed: true },
+  { who: TENANT, verb: 'create', resource: CSEIP, allowed: false },
+  { who: TENANT, verb: 'create', resource: CSEIP, namespace: 'team-a', allowed: false },
+  { who: TENANT, verb: 'patch', resource: CSEIP, allowed: false },
+  { who: TENANT, verb: 'delete', resource: CSEIP, allowed: false },
+  { who: TENANT, verb: 'patch', resource: CSEIP, subresource: 'status', allowed: false },
 ];
 
 function describeCheck(c: Check): string {
@@ -160,6 +180,27 @@ describe('manifests', () => {
     });
 
     describe('RBAC (kubectl auth can-i)', () => {
+      before(async () => {
+        await k8s.cluster.ensureNamespace('team-a');
+        const binding = (role: string) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `tenant-${role}`, namespace: 'team-a' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ kind: 'ServiceAccount', name: 'tenant-admin', namespace: 'team-a' }] });
+        const docs = ['admin', 'static-egress-edit', 'static-egress-view'].map((r) => stringify(binding(r)));
+        await k8s.cluster.kubectl(['apply', '-f', '-'], { input: docs.join('---\n') });
+      });
+
+      it('no role that aggregates into edit or admin grants a write on ClusterStaticEgressIPs', () => {
+        const roles = rendered.filter((o) => o.kind === 'ClusterRole') as { metadata: { name: string; labels?: Record<string, string> };
+          rules: { resources?: string[]; verbs: string[] }[] }[];
+        const aggregated = roles.filter((r) => ['edit', 'admin'].some((to) => r.metadata.labels?.[`rbac.authorization.k8s.io/aggregate-to-${to}`] === 'true'));
+        assert.ok(aggregated.some((r) => r.metadata.name === 'static-egress-edit'), 'static-egress-edit aggregates into edit/admin');
+        for (const r of aggregated) {
+          for (const rule of r.rules) {
+            if (!(rule.resources ?? []).some((x) => x.startsWith('clusterstaticegressips') || x === '*')) continue;
+            assert.deepEqual([...rule.verbs].sort(), ['get', 'list', 'watch'], `${r.metadata.name} grants ${rule.verbs.join(',')} on ${rule.resources?.join(',')}`);
+          }
+        }
+      });
+
       for (const check of checks) {
         it(describeCheck(check), async () => {
           assert.equal(await canI(k8s.cluster, check), check.allowed);
