@@ -79,7 +79,8 @@ export interface ManagerPass {
  * before its health is read: it forgets the verdicts of nodes it no longer probes.
  */
 export function computeProbeTargets(view: Pick<ClusterView, 'nodes' | 'pools'>, memory: ManagerMemory): ProbeTarget[] {
-  const holders = new Set(memory.previous?.values() ?? []);
+  // a node still releasing an IP stays probed (no longer a gateway, say): its report confirms the release
+  const holders = new Set([...memory.previous?.values() ?? [], ...[...memory.releasing.values()].map((r) => r.node)]);
   return view.nodes
     .filter((n) => n.internalIP && !n.deleted && (holders.has(n.name) || view.pools.some((p) => matchesSelector(n.labels, p.nodeSelector))))
     .map((n) => ({ node: n.name, address: n.internalIP! }));
