@@ -18,6 +18,7 @@ const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<Benc
   'agent-programming': () => import('./agent-programming.js'),
   'kernel-damage': () => import('./kernel-damage.js'), // issue 12: exposure per damage type, wrong-source packets
   'lab': () => import('./lab/index.js'), // failover, data path (direct + vxlan), policy created, pod created
+  'planned': () => import('./lab/planned-run.js'), // issue 16 §3: planned moves beside the node-loss failover, own lab (also a section of 'lab')
 };
 
 const results: BenchResult[] = [];

@@ -15,6 +15,7 @@ import { GATEWAYS, say, type Sizes } from './common.js';
 import { CLOUD_GATEWAYS, cloudFailover } from './cloud-failover.js';
 import { dataPath } from './datapath.js';
 import { failover } from './failover.js';
+import { plannedMoves } from './planned-move.js';
 import { podCreated } from './pod-created.js';
 import { policyCreated } from './policy-created.js';
 import { setUp, setUpVxlan } from './setup.js';
@@ -37,6 +38,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     const sections: [string, () => Promise<Figure[]>][] = [
       ['data path', () => dataPath(lab!, env, bg, sizes)],
       ['failover', () => failover(lab!, env, bg, sizes, opts.resultsDir, artifacts)],
+      ['planned moves', () => plannedMoves(lab!, env, sizes)],
       ['policy created', () => policyCreated(lab!, env, bg, sizes)],
       ['pod created', () => podCreated(lab!, bg, sizes)],
     ];
