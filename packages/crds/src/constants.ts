@@ -81,6 +81,8 @@ export const Reason = {
   IPNotAuthorized: 'IPNotAuthorized',
   IPConflict: 'IPConflict',
   IPIsNodeAddress: 'IPIsNodeAddress',
+  /** The network or broadcast address of a pool's IPv4 CIDR (issue 9 point 6): never usable. */
+  IPNotUsable: 'IPNotUsable',
   // problems with pods (selectPods)
   PodConflict: 'PodConflict',
   NoConflict: 'NoConflict',
@@ -108,6 +110,7 @@ export const EventReason = {
   EgressIPNotAuthorized: 'EgressIPNotAuthorized',
   EgressIPConflict: 'EgressIPConflict',
   EgressIPIsNodeAddress: 'EgressIPIsNodeAddress',
+  EgressIPNotUsable: 'EgressIPNotUsable',
   EgressIPPodConflict: 'EgressIPPodConflict',
   EgressIPAssigned: 'EgressIPAssigned',
   EgressIPMoved: 'EgressIPMoved',

@@ -84,6 +84,29 @@ export function networkOf(a: IPAddress, prefix: number): IPAddress {
   return { family: 6, value: a.value & ~host };
 }
 
+/**
+ * Which end of an IPv4 CIDR `ip` is: its network or its broadcast address, which no host may use
+ * (Antrea and the egressip-ipam-operator exclude them too). Undefined for any other address, for
+ * /31 and /32 (RFC 3021: every address is a host) and for IPv6 (no broadcast).
+ */
+export function ipv4NetworkOrBroadcast(c: CIDR, ip: string): 'network' | 'broadcast' | undefined {
+  if (c.family !== 4 || c.prefix > 30) return undefined;
+  const a = parseIP(ip);
+  if (a?.family !== 4) return undefined;
+  if (a.value === c.network) return 'network';
+  return a.value === cidrLastIPv4(c) ? 'broadcast' : undefined;
+}
+
+/** How many addresses of a CIDR a host may use: all but an IPv4 CIDR's network and broadcast. */
+export function cidrHostCount(c: CIDR): bigint {
+  const all = 1n << BigInt(BITS[c.family] - c.prefix);
+  return c.family === 4 && c.prefix <= 30 ? all - 2n : all;
+}
+
+function cidrLastIPv4(c: IPv4CIDR): number {
+  return (c.network + 2 ** (32 - c.prefix) - 1) >>> 0;
+}
+
 /** The network address of a CIDR. */
 export function cidrAddress(c: CIDR): IPAddress {
   return c.family === 4 ? { family: 4, value: c.network } : { family: 6, value: c.network };

@@ -5,5 +5,8 @@ export {
   parseIPv6Address, sortByIP,
 } from './address.js';
 export type { IPAddress, IPFamily, IPv4Address, IPv6Address } from './address.js';
-export { cidrAddress, cidrContainsIP, cidrNetwork, cidrsOverlap, mustParseCIDRv4, networkOf, parseCIDR, parseCIDRv4 } from './cidr.js';
+export {
+  cidrAddress, cidrContainsIP, cidrHostCount, cidrNetwork, cidrsOverlap, ipv4NetworkOrBroadcast, mustParseCIDRv4, networkOf,
+  parseCIDR, parseCIDRv4,
+} from './cidr.js';
 export type { CIDR, CIDRResult, IPv4CIDR, IPv6CIDR, ParsedCIDR } from './cidr.js';

@@ -20,7 +20,7 @@ function policy(namespace: string, name: string, egressIPs: string[], createdAt 
 
 const lan: Pool = {
   name: 'lan',
-  cidrs: [{ cidr: '192.0.2.96/27', reserved: ['192.0.2.96', '192.0.2.127'] }],
+  cidrs: [{ cidr: '192.0.2.96/27', reserved: ['192.0.2.96', '192.0.2.126', '192.0.2.127'] }],
   namespaceSelector: { matchLabels: { egress: 'allowed' } },
   maxIPsPerNode: 8,
 };
@@ -55,7 +55,7 @@ describe('authorizeEgressIPs', () => {
   });
 
   it('refuses a reserved IP', () => {
-    const r = authorizeEgressIPs([policy('shop', 'db', ['192.0.2.96'])], [lan], nsLabels, new Set());
+    const r = authorizeEgressIPs([policy('shop', 'db', ['192.0.2.126'])], [lan], nsLabels, new Set());
     const [e] = r.get('shop/db')!;
     assert.equal(e!.problem!.reason, Reason.IPNotAuthorized);
     assert.match(e!.problem!.message, /reserved in EgressIPPool lan/);

@@ -1,6 +1,6 @@
 import { Reason } from '../constants.js';
 import { comparePolicyAge } from './age.js';
-import { cidrContainsIP, mustParseCIDRv4, type ParsedCIDR } from '../ip/index.js';
+import { cidrContainsIP, ipv4NetworkOrBroadcast, mustParseCIDRv4, type ParsedCIDR } from '../ip/index.js';
 import { describePolicy } from './parse-cluster.js';
 import { matchesSelector } from './selector.js';
 import type { AuthorizedIP, Labels, Policy, Pool } from './types.js';
@@ -14,7 +14,8 @@ interface PreparedPool {
  * Decides, for every egress IP of every policy, whether it may be assigned. In this order:
  * 1. it must be in a pool's cidr, not reserved there, and the pool must admit the policy's
  *    namespace — for a ClusterStaticEgressIP, every namespace its namespaceSelector selects, so an
- *    IP of a pool only ever carries traffic of namespaces that pool admits (IPNotAuthorized);
+ *    IP of a pool only ever carries traffic of namespaces that pool admits (IPNotAuthorized); the
+ *    network and broadcast addresses of the cidr are never usable (IPNotUsable; not for /31, /32);
  * 2. it must not be a node's address (IPIsNodeAddress);
  * 3. among the policies for which 1 and 2 hold, the oldest keeps it (IPConflict for the others).
  * An unauthorized claim never blocks an authorized one, so a tenant cannot hold another tenant's
@@ -42,7 +43,7 @@ export function authorizeEgressIPs(
     for (const ip of new Set(policy.egressIPs)) {
       const pool = findPool(prepared, ip, namespaces);
       if (!pool) {
-        entries.push({ ip, problem: notAuthorized(prepared, ip, policy, namespaces) });
+        entries.push({ ip, problem: notUsable(prepared, ip, namespaces) ?? notAuthorized(prepared, ip, policy, namespaces) });
         continue;
       }
       if (nodeAddresses.has(ip)) {
@@ -89,7 +90,26 @@ function admitsAll(pool: Pool, namespaces: readonly [string, Labels][]): boolean
 function findPool(pools: readonly PreparedPool[], ip: string, namespaces: readonly [string, Labels][]): string | undefined {
   for (const p of pools) {
     if (!admitsAll(p.pool, namespaces)) continue;
-    if (p.cidrs.some((c) => cidrContainsIP(c.parsed, ip) && !c.reserved.has(ip))) return p.pool.name;
+    if (p.cidrs.some((c) => cidrContainsIP(c.parsed, ip) && !c.reserved.has(ip) && !ipv4NetworkOrBroadcast(c.parsed, ip))) return p.pool.name;
+  }
+  return undefined;
+}
+
+/** An IP that a pool admitting the namespaces holds only as a cidr's network or broadcast address. */
+function notUsable(
+  pools: readonly PreparedPool[], ip: string, namespaces: readonly [string, Labels][],
+): { reason: string; message: string } | undefined {
+  for (const p of pools) {
+    if (!admitsAll(p.pool, namespaces)) continue;
+    for (const c of p.cidrs) {
+      const end = ipv4NetworkOrBroadcast(c.parsed, ip);
+      if (!end) continue;
+      return {
+        reason: Reason.IPNotUsable,
+        message: `egress IP ${ip} is the ${end} address of ${c.parsed.text} in EgressIPPool ${p.pool.name}; ` +
+          'the network and broadcast addresses of a CIDR are never usable: choose a host address of the pool',
+      };
+    }
   }
   return undefined;
 }

@@ -19,8 +19,8 @@ describe('computeManagerGauges', () => {
     };
     const g = computeManagerGauges(parseClusterView(snap), new Map([['192.0.2.97', 'n1']]));
     assert.deepEqual(g.pools, [
-      { pool: 'a', capacity: 3, allocated: 2, held: 1 },
-      { pool: 'b', capacity: 8, allocated: 0, held: 0 },
+      { pool: 'a', capacity: 2, allocated: 2, held: 1 }, // .97 and .98: .96 is the network, .99 the broadcast
+      { pool: 'b', capacity: 6, allocated: 0, held: 0 },
     ]);
     assert.deepEqual(g.nodes, [
       { node: 'n1', held: 1, capacity: 6 },

@@ -123,7 +123,7 @@ const cases: Case[] = [
   {
     name: 'first pass: assigns, writes status and the pool status, with an Assigned Event',
     given: () => ({ snap: cluster(), memory: emptyMemory, health: healthy(cluster()) }),
-    want: { assignments: { [IP]: 'n1' }, writes: ['db'], events: ['db EgressIPAssigned'], pools: ['lan 1/1 of 32'], requeueAfter: undefined },
+    want: { assignments: { [IP]: 'n1' }, writes: ['db'], events: ['db EgressIPAssigned'], pools: ['lan 1/1 of 30'], requeueAfter: undefined },
   },
   {
     name: 'settled: nothing to write, nothing to say',
@@ -185,7 +185,7 @@ const cases: Case[] = [
       const { snap, memory } = settle(cluster());
       return { snap, memory, health: healthy(snap, {}, ['n1', 'n2']) };
     },
-    want: { assignments: {}, writes: ['db'], events: ['db EgressIPNoGateway'], pools: ['lan 1/0 of 32'] },
+    want: { assignments: {}, writes: ['db'], events: ['db EgressIPNoGateway'], pools: ['lan 1/0 of 30'] },
   },
   {
     name: 'an agent reporting an IP it was not given (from before a leader change) holds it up until it lets go',
@@ -198,7 +198,7 @@ const cases: Case[] = [
       const snap = cluster({ policies: [policy('db', [IP], '2026-01-01T00:00:00Z'), policy('late', [IP], '2026-01-02T00:00:00Z', 'api')] });
       return { snap, memory: emptyMemory, health: healthy(snap) };
     },
-    want: { assignments: { [IP]: 'n1' }, writes: ['db', 'late'], events: ['db EgressIPAssigned', 'late EgressIPConflict'], pools: ['lan 1/1 of 32'] },
+    want: { assignments: { [IP]: 'n1' }, writes: ['db', 'late'], events: ['db EgressIPAssigned', 'late EgressIPConflict'], pools: ['lan 1/1 of 30'] },
   },
   {
     name: 'conflict: a pod selected by two policies stays with the older; the younger gets PodConflict',
@@ -209,7 +209,7 @@ const cases: Case[] = [
     want: {
       assignments: { [IP]: 'n1', '192.0.2.101': 'n2' },
       events: ['db EgressIPAssigned', 'late EgressIPPodConflict', 'late EgressIPAssigned'],
-      pools: ['lan 2/2 of 32'],
+      pools: ['lan 2/2 of 30'],
     },
   },
   {

@@ -3,10 +3,18 @@ import type { AuthorizedIP } from '@static-egress/crds';
 import { computePoolStatus, poolCapacity, poolStatusChanged } from './pool-status.js';
 
 describe('pool status', () => {
-  it('capacity: all addresses of the cidrs minus the reserved ones inside them', () => {
-    assert.equal(poolCapacity({ cidrs: [{ cidr: '192.0.2.96/27', reserved: ['192.0.2.96'] }] }), 31);
-    assert.equal(poolCapacity({ cidrs: [{ cidr: '192.0.2.100/32', reserved: [] }, { cidr: '198.51.100.0/24', reserved: ['198.51.100.0', '198.51.100.255', '198.51.100.255'] }] }), 1 + 254);
-    assert.equal(poolCapacity({ cidrs: [{ cidr: '0.0.0.0/0', reserved: [] }] }), 2 ** 31 - 1, 'clamped to the int32 the schema allows');
+  it('capacity: the host addresses of the cidrs minus the reserved ones among them', () => {
+    const cases: [cidrs: { cidr: string; reserved: string[] }[], want: number, why: string][] = [
+      [[{ cidr: '192.0.2.0/24', reserved: [] }], 254, 'network .0 and broadcast .255 are not usable'],
+      [[{ cidr: '192.0.2.96/27', reserved: ['192.0.2.96'] }], 30, 'reserving the network address changes nothing'],
+      [[{ cidr: '192.0.2.96/27', reserved: ['192.0.2.100', '192.0.2.127'] }], 29, 'one host reserved; the broadcast was never usable'],
+      [[{ cidr: '198.51.100.0/24', reserved: ['198.51.100.0', '198.51.100.255', '198.51.100.255'] }], 254, 'reserved ends are not counted twice'],
+      [[{ cidr: '192.0.2.100/32', reserved: [] }, { cidr: '198.51.100.8/31', reserved: [] }], 1 + 2, '/32 and /31 have no network or broadcast (RFC 3021)'],
+      [[{ cidr: '192.0.2.100/32', reserved: ['192.0.2.100'] }], 0, 'a reserved /32 leaves nothing'],
+      [[{ cidr: '203.0.113.4/30', reserved: [] }], 2, '/30: two hosts'],
+      [[{ cidr: '0.0.0.0/0', reserved: [] }], 2 ** 31 - 1, 'clamped to the int32 the schema allows'],
+    ];
+    for (const [cidrs, want, why] of cases) assert.equal(poolCapacity({ cidrs }), want, why);
   });
 
   it('allocated: distinct authorized IPs of this pool; assigned: those a node holds', () => {
@@ -19,7 +27,7 @@ describe('pool status', () => {
       pool: { name: 'lan', cidrs: [{ cidr: '192.0.2.96/27', reserved: ['192.0.2.96'] }] }, generation: 3, authorization: auth,
       assignments: new Map([['192.0.2.100', 'node-2'], ['192.0.2.102', 'node-3']]),
     });
-    assert.deepEqual(s, { observedGeneration: 3, capacity: 31, allocated: 2, assigned: 1 });
+    assert.deepEqual(s, { observedGeneration: 3, capacity: 30, allocated: 2, assigned: 1 });
   });
 
   it('changed only when a field it writes differs', () => {

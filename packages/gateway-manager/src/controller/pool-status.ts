@@ -1,17 +1,22 @@
 // EgressIPPool status (the printer columns of `kubectl get eippool`): how many addresses the pool
 // has, how many authorized StaticEgressIPs claim, and how many a gateway node holds now. Pure.
-import { cidrContainsIP, parseCIDRv4, type AuthorizedIP, type EgressIPPoolStatus, type Pool } from '@static-egress/crds';
+import {
+  cidrContainsIP, cidrHostCount, ipv4NetworkOrBroadcast, parseCIDRv4, type AuthorizedIP, type EgressIPPoolStatus, type Pool,
+} from '@static-egress/crds';
 
 const INT32_MAX = 2 ** 31 - 1;
 
-/** Usable addresses: every address of every cidr, minus the reserved ones inside it. */
+/**
+ * Usable addresses: the host addresses of every cidr (not an IPv4 network's network or broadcast
+ * address, which no policy may claim), minus the reserved ones among them.
+ */
 export function poolCapacity(pool: Pick<Pool, 'cidrs'>): number {
   let n = 0;
   for (const c of pool.cidrs) {
     const parsed = parseCIDRv4(c.cidr);
     if (typeof parsed === 'string') continue;
-    const reserved = new Set(c.reserved.filter((ip) => cidrContainsIP(parsed, ip)));
-    n += 2 ** (32 - parsed.prefix) - reserved.size;
+    const reserved = new Set(c.reserved.filter((ip) => cidrContainsIP(parsed, ip) && !ipv4NetworkOrBroadcast(parsed, ip)));
+    n += Number(cidrHostCount(parsed)) - reserved.size;
   }
   return Math.min(n, INT32_MAX);
 }

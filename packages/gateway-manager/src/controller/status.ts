@@ -60,11 +60,12 @@ const PROBLEM_EVENT: Record<string, string> = {
   [Reason.IPNotAuthorized]: EventReason.EgressIPNotAuthorized,
   [Reason.IPConflict]: EventReason.EgressIPConflict,
   [Reason.IPIsNodeAddress]: EventReason.EgressIPIsNodeAddress,
+  [Reason.IPNotUsable]: EventReason.EgressIPNotUsable,
   [Reason.PodConflict]: EventReason.EgressIPPodConflict,
 };
 
 /** Ready=False reports the first problem in this order. */
-const PROBLEM_ORDER: readonly string[] = [Reason.IPNotAuthorized, Reason.IPIsNodeAddress, Reason.IPConflict];
+const PROBLEM_ORDER: readonly string[] = [Reason.IPNotAuthorized, Reason.IPNotUsable, Reason.IPIsNodeAddress, Reason.IPConflict];
 
 interface Problem {
   reason: string;
@@ -88,7 +89,8 @@ export function computePolicyStatus(input: PolicyStatusInput): PolicyStatusResul
     .sort((a, b) => compareIPs(a.egressIP, b.egressIP));
 
   const assignedCond = assignedCondition(usable, assigned, input.unassigned, ipProblems);
-  const conflicts = [...ipProblems.filter((p) => p.reason !== Reason.IPNotAuthorized), ...podProblems];
+  // Conflict is with other policies or nodes; a claim no pool authorizes is the policy's own problem.
+  const conflicts = [...ipProblems.filter((p) => p.reason !== Reason.IPNotAuthorized && p.reason !== Reason.IPNotUsable), ...podProblems];
   const conflictCond: Cond = conflicts.length
     ? { type: ConditionType.Conflict, status: 'True', reason: conflicts[0]!.reason, message: joinMessages(conflicts) }
     : { type: ConditionType.Conflict, status: 'False', reason: Reason.NoConflict, message: 'no conflicts with other policies or nodes' };
