@@ -20,7 +20,7 @@ export interface ConvertFlags {
 
 const EXAMPLES = `
 Reads: ${SUPPORTED_KINDS}.
-Prints EgressIPPools and StaticEgressIPs ready for kubectl apply; what cannot be carried over is
+Prints EgressIPPools, StaticEgressIPs and ClusterStaticEgressIPs ready for kubectl apply; what cannot be carried over is
 printed as "# WARNING:" comments and on stderr. Exit 0 when converted (even with warnings), 2 when
 an input cannot be read or converted (each problem names the file, the object and the field; nothing
 is printed then).
@@ -60,7 +60,7 @@ export async function convertCommand(flags: ConvertFlags, io: ConvertIO): Promis
 
 export function registerConvert(program: Command, io: ConvertIO): void {
   program.command('convert')
-    .description('convert the egress objects of kube-static-egress-ip, OVN-Kubernetes, OpenShift SDN and egressip-ipam-operator into EgressIPPools and StaticEgressIPs (offline)')
+    .description('convert the egress objects of kube-static-egress-ip, OVN-Kubernetes, OpenShift SDN and egressip-ipam-operator into EgressIPPools, StaticEgressIPs and ClusterStaticEgressIPs (offline)')
     .requiredOption('-f, --filename <path>', 'file, directory or - for stdin (YAML, several documents, or JSON; repeatable)', (v: string, acc?: string[]) => [...(acc ?? []), v])
     .option('-n, --namespace <ns>', 'namespace of namespaced inputs that name none', 'default')
     .addOption(new Option('-o, --output <format>', 'output format: yaml|json').choices(['yaml', 'json']).default('yaml'))

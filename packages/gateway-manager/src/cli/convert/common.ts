@@ -1,8 +1,8 @@
 // What every converter shares: the input object's identity, errors that name it, warnings, and the
 // builders of our two kinds. Pure.
 import {
-  API_VERSION, cidrNetwork, compareIPs, GROUP, parseCIDR, parseIP, parseIPv4, parseSelector, POOL_KIND, SEIP_KIND,
-  type EgressIPPool, type EgressIPPoolCIDR, type LabelSelector, type StaticEgressIP,
+  API_VERSION, cidrNetwork, compareIPs, CSEIP_KIND, GROUP, parseCIDR, parseIP, parseIPv4, parseSelector, POOL_KIND, SEIP_KIND,
+  type ClusterStaticEgressIP, type EgressIPPool, type EgressIPPoolCIDR, type LabelSelector, type StaticEgressIP,
 } from '@static-egress/crds';
 
 /** One input manifest, as read: a parsed YAML/JSON document and the file it came from. */
@@ -22,7 +22,7 @@ export interface NamespaceInfo {
   file: string;
 }
 
-export type OutputObject = StaticEgressIP | EgressIPPool;
+export type OutputObject = StaticEgressIP | ClusterStaticEgressIP | EgressIPPool;
 
 /** Something of the input that the output cannot carry; printed as `# WARNING:` and on stderr. */
 export interface Warning {
@@ -161,15 +161,34 @@ export function policy(
   };
 }
 
+/** A cluster-scoped policy; `namespaceSelector` undefined selects every namespace. */
+export function clusterPolicy(
+  name: string, from: string,
+  spec: { egressIPs: string[]; namespaceSelector: LabelSelector | undefined; podSelector?: LabelSelector },
+): ClusterStaticEgressIP {
+  return {
+    apiVersion: API_VERSION, kind: CSEIP_KIND,
+    metadata: { name, annotations: { [CONVERTED_FROM_ANNOTATION]: from } },
+    spec: {
+      egressIPs: spec.egressIPs,
+      namespaceSelector: spec.namespaceSelector ?? {},
+      ...(spec.podSelector ? { podSelector: spec.podSelector } : {}),
+    },
+  };
+}
+
 export function pool(
   name: string, from: string,
-  spec: { cidrs: EgressIPPoolCIDR[]; namespaceSelector?: LabelSelector; nodeSelector?: LabelSelector },
+  spec: { cidrs: EgressIPPoolCIDR[]; namespaceSelector?: LabelSelector; nodeSelector?: LabelSelector; topologyKey?: string },
 ): EgressIPPool {
   return {
     apiVersion: API_VERSION, kind: POOL_KIND,
     metadata: { name, annotations: { [CONVERTED_FROM_ANNOTATION]: from } },
     spec: {
-      cidrs: spec.cidrs.map((c) => (c.reserved?.length ? c : { cidr: c.cidr })),
+      cidrs: spec.cidrs.map((c) => ({
+        cidr: c.cidr, ...(c.zone !== undefined ? { zone: c.zone } : {}), ...(c.reserved?.length ? { reserved: c.reserved } : {}),
+      })),
+      ...(spec.topologyKey ? { topologyKey: spec.topologyKey } : {}),
       ...(spec.namespaceSelector ? { namespaceSelector: spec.namespaceSelector } : {}),
       ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
     },

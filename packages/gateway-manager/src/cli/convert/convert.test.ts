@@ -6,7 +6,9 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parsePolicy, parsePool, type EgressIPPool, type StaticEgressIP } from '@static-egress/crds';
+import {
+  matchesSelector, parseClusterPolicy, parsePolicy, parsePool, type ClusterStaticEgressIP, type EgressIPPool, type StaticEgressIP,
+} from '@static-egress/crds';
 import { parseAllDocuments } from 'yaml';
 import { runCli } from '../egressctl.js';
 import { convertManifests } from './convert.js';
@@ -22,7 +24,7 @@ function convertText(text: string) {
   return convertManifests(parseManifests(text, 'in.yaml'), { defaultNamespace: 'default' });
 }
 
-const byKind = (objects: readonly (StaticEgressIP | EgressIPPool)[], kind: string) => objects.filter((o) => o.kind === kind);
+const byKind = (objects: readonly (StaticEgressIP | ClusterStaticEgressIP | EgressIPPool)[], kind: string) => objects.filter((o) => o.kind === kind);
 
 describe('convert: golden, from each system\'s documented examples', () => {
   for (const input of readdirSync(TESTDATA).filter((f) => f.includes('.input.')).sort()) {
@@ -34,10 +36,11 @@ describe('convert: golden, from each system\'s documented examples', () => {
       if (process.env['UPDATE_GOLDEN'] || !existsSync(golden)) writeFileSync(golden, text);
       assert.equal(text, readFileSync(golden, 'utf8'));
       // What is printed is what applies: every document parses back and passes our parsers.
-      const docs = parseAllDocuments(text).map((d) => d.toJS() as StaticEgressIP | EgressIPPool);
+      const docs = parseAllDocuments(text).map((d) => d.toJS() as StaticEgressIP | ClusterStaticEgressIP | EgressIPPool);
       assert.equal(docs.length, c.objects.length);
       for (const d of docs) {
         if (d.kind === 'EgressIPPool') parsePool(d as EgressIPPool);
+        else if (d.kind === 'ClusterStaticEgressIP') parseClusterPolicy(d as ClusterStaticEgressIP);
         else parsePolicy(d as StaticEgressIP);
       }
     });
@@ -59,14 +62,28 @@ describe('convert: what each system means, carried over', () => {
     assert.deepEqual(pool.cidrs.map((x) => x.cidr), ['192.0.2.100/32', '192.0.2.101/32', '192.0.2.102/32', '192.0.2.103/32']);
   });
 
-  it('OVN: one StaticEgressIP per namespace the namespaceSelector picks, with the podSelector', () => {
+  it('OVN: one ClusterStaticEgressIP per EgressIP with its selectors; its pool admits what it selects', () => {
     const c = convertFile('ovn-egressip.input.yaml');
-    const keys = byKind(c.objects, 'StaticEgressIP').map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`);
-    // egress-group2 (environment NotIn [development]) picks project1 too: it has no environment label.
-    assert.deepEqual(keys.sort(), ['project1/egress-group2', 'project1/egress-project1', 'shop/egress-group1', 'shop/egress-group2']);
-    const group1 = parsePolicy(c.objects.find((o) => o.metadata?.name === 'egress-group1' && o.kind === 'StaticEgressIP') as StaticEgressIP);
+    assert.deepEqual(byKind(c.objects, 'StaticEgressIP'), []);
+    const cluster = byKind(c.objects, 'ClusterStaticEgressIP').map((o) => parseClusterPolicy(o as ClusterStaticEgressIP));
+    assert.deepEqual(cluster.map((p) => p.key), ['egress-group1', 'egress-group2', 'egress-project1']);
+    const group1 = cluster[0]!;
     assert.deepEqual(group1.podSelector, { matchLabels: { app: 'web' } });
+    assert.deepEqual(group1.namespaceSelector, { matchLabels: { env: 'prod' } });
+    for (const p of cluster) {
+      const pool = parsePool(c.objects.find((o) => o.metadata?.name === `ovn-${p.key}`) as EgressIPPool);
+      assert.deepEqual(pool.namespaceSelector, p.namespaceSelector, 'the pool admits every namespace the policy selects');
+      assert.deepEqual(pool.cidrs.map((x) => x.cidr), p.egressIPs.map((ip) => `${ip}/32`));
+    }
+    // egress-group2 (environment NotIn [development]) picks project1 too: it has no environment label.
+    assert.ok(matchesSelector({ env: 'qa' }, cluster[1]!.namespaceSelector));
     assert.ok(c.warnings.some((w) => w.object === 'Namespace project1' && /egress-group2, egress-project1/.test(w.message)));
+    assert.ok(!c.warnings.some((w) => /per selected namespace|no StaticEgressIP written/.test(w.message)));
+  });
+
+  it('OVN without Namespace objects in the input: the ClusterStaticEgressIP is written all the same', () => {
+    const c = convertFile('ovn-egressip-no-namespaces.input.yaml');
+    assert.deepEqual(byKind(c.objects, 'ClusterStaticEgressIP').map((o) => o.metadata?.name), ['egress-project1']);
   });
 
   it('OpenShift SDN: a manual placement becomes a pool held by that node only', () => {
@@ -86,11 +103,15 @@ describe('convert: what each system means, carried over', () => {
     assert.deepEqual(pools[0]!.namespaceSelector?.matchExpressions?.[0]?.values, ['project1', 'project2']);
   });
 
-  it('egressip-ipam-operator: a pool per zone, the namespace\'s named addresses in a StaticEgressIP', () => {
+  it('egressip-ipam-operator: one pool with a zone per CIDR, the namespace\'s named addresses in a StaticEgressIP', () => {
     const c = convertFile('egressip-ipam.input.yaml');
-    const zoneB = parsePool(c.objects.find((o) => o.metadata?.name === 'egressipam-aws-us-west-2b') as EgressIPPool);
-    assert.deepEqual(zoneB.cidrs, [{ cidr: '10.0.160.0/19', reserved: ['10.0.160.126'] }]);
-    assert.deepEqual(zoneB.nodeSelector?.matchLabels, { 'node-role.kubernetes.io/worker': '', 'failure-domain.beta.kubernetes.io/zone': 'us-west-2b' });
+    const pools = byKind(c.objects, 'EgressIPPool').map((o) => parsePool(o as EgressIPPool));
+    const aws = pools.find((p) => p.name === 'egressipam-aws')!;
+    assert.deepEqual(aws.cidrs.find((x) => x.zone === 'us-west-2b'), { cidr: '10.0.160.0/19', zone: 'us-west-2b', reserved: ['10.0.160.126'] });
+    assert.deepEqual(aws.cidrs.map((x) => x.zone), ['us-west-2a', 'us-west-2b', 'us-west-2c']);
+    assert.equal(aws.topologyKey, 'failure-domain.beta.kubernetes.io/zone', 'the IPAM\'s topologyLabel');
+    assert.deepEqual(aws.nodeSelector?.matchLabels, { 'node-role.kubernetes.io/worker': '' }, 'the zone is in the CIDRs, not the node selector');
+    assert.ok(!c.warnings.some((w) => /zone preference/.test(w.message)));
     const payments = parsePolicy(c.objects.find((o) => o.metadata?.namespace === 'payments') as StaticEgressIP);
     assert.deepEqual(payments.egressIPs, ['10.0.128.10', '10.0.160.10', '10.0.192.10']);
     assert.ok(c.warnings.some((w) => w.object === 'Namespace newcomer' && /without naming its addresses/.test(w.message)));

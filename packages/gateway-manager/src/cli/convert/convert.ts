@@ -1,7 +1,10 @@
 // The dispatcher of `kubectl egress convert`: each input object to its source system's converter,
 // then every result checked by the parsers both daemons use, so what is printed applies and works.
 // Pure.
-import { keyOf, parsePolicy, parsePool, POOL_KIND, type EgressIPPool, type StaticEgressIP } from '@static-egress/crds';
+import {
+  CSEIP_KIND, keyOf, parseClusterPolicy, parsePolicy, parsePool, POOL_KIND, type ClusterStaticEgressIP, type EgressIPPool,
+  type StaticEgressIP,
+} from '@static-egress/crds';
 import {
   CONVERTED_FROM_ANNOTATION, ConvertError, empty, isRecord, metaOf, NAMESPACE_NAME_LABEL, sourceOf,
   type Converted, type NamespaceInfo, type OutputObject, type SourceObject,
@@ -90,6 +93,7 @@ function validateOutput(objects: readonly OutputObject[]): string[] {
     seen.set(id, from);
     try {
       if (o.kind === POOL_KIND) parsePool(o as EgressIPPool);
+      else if (o.kind === CSEIP_KIND) parseClusterPolicy(o as ClusterStaticEgressIP);
       else parsePolicy(o as StaticEgressIP);
     } catch (err) {
       errors.push(`${from}: converts to an invalid ${id}: ${(err as Error).message}`);
@@ -98,8 +102,8 @@ function validateOutput(objects: readonly OutputObject[]): string[] {
   return errors;
 }
 
-/** Pools first (a policy's addresses are honoured once a pool holds them), each kind by name. */
+/** Pools first (a policy's addresses are honoured once a pool holds them), then cluster policies, each kind by name. */
 function sortOutput(objects: readonly OutputObject[]): OutputObject[] {
-  const rank = (o: OutputObject) => (o.kind === POOL_KIND ? 0 : 1);
+  const rank = (o: OutputObject) => (o.kind === POOL_KIND ? 0 : o.kind === CSEIP_KIND ? 1 : 2);
   return [...objects].sort((a, b) => rank(a) - rank(b) || keyOf(a).localeCompare(keyOf(b)));
 }

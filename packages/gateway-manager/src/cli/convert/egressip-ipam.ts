@@ -1,9 +1,12 @@
 // egressip-ipam-operator (redhatcop.redhat.io/v1alpha1 EgressIPAM: cidrAssignments per topology
 // value, topologyLabel, nodeSelector) + the Namespace annotations that opt in (…/egressipam) and name
-// the namespace's addresses (…/egressips) → pools per zone and one StaticEgressIP per namespace. Pure.
-import { cidrContainsIP, mustParseCIDRv4, parseIPv4, type EgressIPPool, type LabelSelector, type StaticEgressIP } from '@static-egress/crds';
+// the namespace's addresses (…/egressips) → one pool with a zone per CIDR and one StaticEgressIP per
+// namespace. Pure.
 import {
-  ConvertError, cidrOf, describe, dnsName, empty, ipv4OrSkip, isRecord, namespacesSelector, policy, pool,
+  cidrContainsIP, DEFAULT_TOPOLOGY_KEY, mustParseCIDRv4, parseIPv4, type EgressIPPool, type LabelSelector, type StaticEgressIP,
+} from '@static-egress/crds';
+import {
+  ConvertError, cidrOf, describe, empty, ipv4OrSkip, isRecord, namespacesSelector, policy, pool,
   provenance, requireName, selectorOf, sortIPs, sourceOf, type Converted, type NamespaceInfo, type SourceObject,
 } from './common.js';
 
@@ -43,9 +46,6 @@ export function convertEgressIPAM(inputs: readonly SourceObject[], namespaces: r
       out.warnings.push({ object: ipam.object, message: 'no Namespace of the input opts in (annotation ' + IPAM_ANNOTATION + '): its pools admit no namespace until you set their namespaceSelector' });
     }
     out.objects.push(...poolsForZones(ipam, members));
-    if (ipam.assignments.length > 1) {
-      out.warnings.push({ object: ipam.object, message: 'a pod is pinned to one of its namespace\'s addresses by hash, not to the address of its own zone (zone preference is not in this schema yet)' });
-    }
   }
   for (const n of optedIn) {
     const ipam = ipams.get(n.annotations[IPAM_ANNOTATION]!);
@@ -100,19 +100,17 @@ function parseAssignment(s: SourceObject, f: string, a: unknown, out: Converted)
 }
 
 /**
- * The pools of one EgressIPAM in today's schema: one per cidrAssignment, held only by the nodes of
- * its zone (the IPAM's nodeSelector plus topologyLabel=labelValue). The one place to switch once pool
- * CIDRs carry a zone (issue 9, point 2): it then returns one pool with zone-tagged CIDRs.
+ * The pool of one EgressIPAM: one CIDR per cidrAssignment, tagged with its zone under the pool's
+ * topologyKey (the IPAM's topologyLabel), so an address is held only by nodes of its zone and a pod
+ * prefers the address held in its own zone (issue 9, point 2); held by the IPAM's nodeSelector.
  */
 export function poolsForZones(ipam: ParsedIPAM, namespaces: readonly string[]): EgressIPPool[] {
-  return ipam.assignments.map((a, i) => pool(ipam.assignments.length === 1 ? ipam.name : dnsName(ipam.name, a.zone || `zone-${i + 1}`), ipam.from, {
-    cidrs: [a.reserved.length ? { cidr: a.cidr, reserved: a.reserved } : { cidr: a.cidr }],
+  return [pool(ipam.name, ipam.from, {
+    cidrs: ipam.assignments.map((a) => ({ cidr: a.cidr, zone: a.zone, ...(a.reserved.length ? { reserved: a.reserved } : {}) })),
+    ...(ipam.topologyLabel !== DEFAULT_TOPOLOGY_KEY ? { topologyKey: ipam.topologyLabel } : {}),
     namespaceSelector: namespacesSelector(namespaces),
-    nodeSelector: {
-      ...ipam.nodeSelector,
-      matchLabels: { ...ipam.nodeSelector?.matchLabels, [ipam.topologyLabel]: a.zone },
-    },
-  }));
+    ...(ipam.nodeSelector ? { nodeSelector: ipam.nodeSelector } : {}),
+  })];
 }
 
 /**

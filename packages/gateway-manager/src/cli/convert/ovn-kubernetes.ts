@@ -1,9 +1,10 @@
 // OVN-Kubernetes EgressIP (k8s.ovn.org/v1, cluster-scoped: egressIPs + namespaceSelector +
 // podSelector) → one pool per EgressIP (its addresses, admitting the namespaces its selector picks,
-// held by the nodes OVN would use: k8s.ovn.org/egress-assignable) and the policies. Pure.
-import { matchesSelector, type LabelSelector, type StaticEgressIP } from '@static-egress/crds';
+// held by the nodes OVN would use: k8s.ovn.org/egress-assignable) and one ClusterStaticEgressIP with
+// the same selectors. Pure.
+import { matchesSelector, type ClusterStaticEgressIP, type LabelSelector } from '@static-egress/crds';
 import {
-  ConvertError, describe, empty, hostCIDRs, ipv4OrSkip, isRecord, policy, pool, provenance, requireName,
+  clusterPolicy, ConvertError, describe, empty, hostCIDRs, ipv4OrSkip, isRecord, pool, provenance, requireName,
   selectorOf, sourceOf, stringList, type Converted, type NamespaceInfo, type SourceObject, type Warning,
 } from './common.js';
 
@@ -20,11 +21,12 @@ interface ParsedEgressIP {
 }
 
 /**
- * `namespaces` are the Namespace objects of the input, or undefined when it held none: the
- * namespaceSelector can then not be expanded (see expandClusterPolicy).
+ * `namespaces` are the Namespace objects of the input, or undefined when it held none; they are only
+ * read to warn about namespaces that several EgressIPs select.
  */
 export function convertOVNEgressIP(inputs: readonly SourceObject[], namespaces: readonly NamespaceInfo[] | undefined): Converted {
   const out = empty();
+  const converted: ParsedEgressIP[] = [];
   for (const s of inputs) {
     try {
       const e = parseEgressIP(s, out);
@@ -34,30 +36,28 @@ export function convertOVNEgressIP(inputs: readonly SourceObject[], namespaces: 
         ...(e.namespaceSelector ? { namespaceSelector: e.namespaceSelector } : {}),
         nodeSelector: { matchLabels: { [OVN_EGRESS_ASSIGNABLE]: '' } },
       }));
-      const expanded = expandClusterPolicy(e, namespaces);
-      out.objects.push(...expanded.objects);
-      out.warnings.push(...expanded.warnings.map((message) => ({ object: describe(s.obj), message })));
+      out.objects.push(expandClusterPolicy(e));
+      converted.push(e);
     } catch (err) {
       if (!(err instanceof ConvertError)) throw err;
       out.errors.push(err.message);
     }
   }
-  warnSharedNamespaces(out);
+  warnSharedNamespaces(converted, namespaces ?? [], out);
   return out;
 }
 
-/** OVN leaves a pod selected by two EgressIPs undefined; here the older policy wins. Say so. */
-function warnSharedNamespaces(out: Converted): void {
-  const byNamespace = new Map<string, string[]>();
-  for (const o of out.objects) {
-    if (o.kind !== 'StaticEgressIP' || !o.metadata?.namespace) continue;
-    byNamespace.set(o.metadata.namespace, [...(byNamespace.get(o.metadata.namespace) ?? []), o.metadata.name ?? '']);
-  }
-  for (const [ns, names] of byNamespace) {
+/**
+ * OVN leaves a pod selected by two EgressIPs undefined; here the older ClusterStaticEgressIP wins
+ * (both name every destination). Say so for the namespaces of the input that several select.
+ */
+function warnSharedNamespaces(converted: readonly ParsedEgressIP[], namespaces: readonly NamespaceInfo[], out: Converted): void {
+  for (const n of namespaces) {
+    const names = converted.filter((e) => matchesSelector(n.labels, e.namespaceSelector)).map((e) => e.name);
     if (names.length < 2) continue;
     out.warnings.push({
-      object: `Namespace ${ns}`,
-      message: `selected by several EgressIPs (${names.join(', ')}): a pod both podSelectors pick uses the older StaticEgressIP only`,
+      object: `Namespace ${n.name}`,
+      message: `selected by several EgressIPs (${names.join(', ')}): a pod both podSelectors pick uses the older ClusterStaticEgressIP only`,
     });
   }
 }
@@ -87,26 +87,12 @@ function ipv6Warning(s: SourceObject, ip: string): Warning {
 }
 
 /**
- * A cluster-scoped policy (namespaceSelector + podSelector) in today's schema: one namespaced
- * StaticEgressIP per namespace of the input that the selector picks. This is the one place to switch
- * once the cluster-scoped policy kind exists (issue 9, point 4): it then returns that one object.
+ * A cluster-scoped policy (namespaceSelector + podSelector) as the ClusterStaticEgressIP of the same
+ * name (issue 9, point 4): a namespace labelled later is covered without converting again. Its
+ * pool admits exactly the namespaces the selector picks, so every one of them authorizes its IPs.
  */
-export function expandClusterPolicy(
-  e: ParsedEgressIP, namespaces: readonly NamespaceInfo[] | undefined,
-): { objects: StaticEgressIP[]; warnings: string[] } {
-  if (!namespaces) {
-    return {
-      objects: [],
-      warnings: ['its namespaceSelector picks namespaces by label, and there is no cluster-scoped policy kind yet: ' +
-        'no StaticEgressIP written. Add the Namespace objects to the input (kubectl get namespaces -o yaml) to get one per selected namespace'],
-    };
-  }
-  const selected = namespaces.filter((n) => matchesSelector(n.labels, e.namespaceSelector)).map((n) => n.name).sort();
-  const objects = selected.map((ns) => policy(ns, e.name, e.from, {
-    egressIPs: e.egressIPs, ...(e.podSelector ? { podSelector: e.podSelector } : {}),
-  }));
-  const warnings = selected.length === 0
-    ? ['its namespaceSelector selects none of the namespaces of the input: no StaticEgressIP written']
-    : [`written as one StaticEgressIP per selected namespace (${selected.join(', ')}): a namespace labelled later is not covered until you convert again`];
-  return { objects, warnings };
+export function expandClusterPolicy(e: ParsedEgressIP): ClusterStaticEgressIP {
+  return clusterPolicy(e.name, e.from, {
+    egressIPs: e.egressIPs, namespaceSelector: e.namespaceSelector, ...(e.podSelector ? { podSelector: e.podSelector } : {}),
+  });
 }
