@@ -1,6 +1,7 @@
 // node-agent flags (docs/CONTRACTS.md). Pure: argv + env → Config, or FlagError (exit 2).
 import { FlagError, addrFlag, durationFlag, intFlag, parseFlags } from '@static-egress/controller-kit';
 import { AGENT_HEALTH_PORT, parseCIDRv4 } from '@static-egress/crds';
+import { AUDIT_FLAGS, parseAuditConfig, type AuditConfig } from './audit/config.js';
 import type { Mode, OwnedRanges } from './desired/types.js';
 import type { RenderConfig } from './render/types.js';
 
@@ -30,6 +31,8 @@ export interface AgentConfig {
   ranges: OwnedRanges;
   vxlanVNI: number;
   vxlanPort: number;
+  /** the egress audit log (docs/audit-log.md); off when absent */
+  audit?: AuditConfig;
 }
 
 const FLAGS = {
@@ -54,6 +57,7 @@ const FLAGS = {
   'lease-late-tolerance': { type: 'string' },
   'restart-lease': { type: 'string' },
   'probe-key-file': { type: 'string' },
+  ...AUDIT_FLAGS,
 } as const;
 
 function range(flag: string, text: string, min: number, max: number): [number, number] {
@@ -111,6 +115,8 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   if (v.kubeconfig !== undefined) cfg.kubeconfig = v.kubeconfig;
   if (v.uplink !== undefined) cfg.uplink = v.uplink;
   if (v['probe-key-file'] !== undefined) cfg.probeKeyFile = v['probe-key-file'];
+  const audit = parseAuditConfig(v);
+  if (audit) cfg.audit = audit;
   if (!cfg.probeKeyFile && !cleanup) {
     throw new FlagError('--probe-key-file: required: the key the managers sign their probes with (the mounted Secret static-egress-probe-key); without it no probe keeps this node\'s lease');
   }

@@ -6,6 +6,7 @@ import {
   startHttpServer, type Informer,
 } from '@static-egress/controller-kit';
 import { Agent } from './agent/agent.js';
+import { startLinuxAuditLog } from './audit/linux-audit.js';
 import { cleanupNode } from './agent/cleanup.js';
 import { apiConfirmHeld } from './agent/confirm.js';
 import { healthzRoute } from './agent/health.js';
@@ -115,6 +116,8 @@ async function main(): Promise<void> {
     onError: (e) => logger.warn({ err: e.message }, 'kernel change monitor'),
   });
   monitor.start();
+  // the egress audit log (issue 10 §5): off unless --audit-log
+  const audit = cfg.audit && await startLinuxAuditLog(cfg.audit, { clock, logger, node: cfg.nodeName, pods: sources.pods, held: () => agent.heldAddresses });
   logger.info({ uplink, nodeIP }, 'node-agent running');
 
   exitOnSignal({
@@ -123,6 +126,7 @@ async function main(): Promise<void> {
     fields: { cleanup: cfg.cleanupOnExit },
     steps: [
       ['monitor', () => { monitor.stop(); healer.stop(); }],
+      ['audit log', () => audit?.stop()],
       ['agent', () => agent.stop()],
       ['informers', () => Promise.all(informers.map((i) => i.stop()))],
       ...(cfg.cleanupOnExit ? [['cleanup', () => syncer.cleanup()] as const]
