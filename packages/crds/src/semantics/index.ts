@@ -1,6 +1,10 @@
 export { comparePolicyAge } from './age.js';
 export { authorizeEgressIPs } from './authorize.js';
 export { nodeAddressesOf, podInfoFromPod, serviceInfoFromService, type NodeAddresses } from './convert.js';
+export {
+  computeDestinationConflicts, computePodRoutes, computePodSelection, effectiveDestinations, excludedBy, resolveDestination,
+  type DestinationRoute, type RoutePolicy,
+} from './destinations.js';
 export { ParseError } from './errors.js';
 export { keyOf, objectKey, podKey, policyKey, splitKey } from './keys.js';
 export { parsePolicy, parsePool, parseSelector, timestampMs } from './parse.js';
@@ -14,6 +18,7 @@ export { computeZonePreference, nodeInZone, poolZones, topologyKeyOf, zoneOfIPIn
 export { parseClusterView, parseNode, type BadObject, type ClusterSnapshot, type ClusterView, type NodeInfo } from './view.js';
 export type {
   AuthorizedIP,
+  DestinationConflict,
   IPProblem,
   Labels,
   PodInfo,

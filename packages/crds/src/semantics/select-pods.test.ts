@@ -29,7 +29,7 @@ describe('selectPods', () => {
 
   it('selects by podSelector within the policy namespace only', () => {
     const r = selectPods([policy('shop', 'p', 1, { podSelector: { matchLabels: { app: 'web' } } })], [web, db, other], []);
-    assert.deepEqual([...r], [['shop/web-1', { policyKey: 'shop/p', losers: [] }]]);
+    assert.deepEqual([...r], [['shop/web-1', { policyKeys: ['shop/p'], conflicts: [] }]]);
   });
 
   it('selects every pod of the namespace when neither podSelector nor serviceName is set', () => {
@@ -66,7 +66,7 @@ describe('selectPods', () => {
     assert.deepEqual([...r.keys()], ['shop/running']);
   });
 
-  it('gives a pod selected by two policies to the older one and lists the losers', () => {
+  it('lists every policy of a pod, older first, and the younger ones on an identical destination as conflicts', () => {
     const old = policy('shop', 'old', 100, { podSelector: { matchLabels: { app: 'web' } } });
     const mid = policy('shop', 'mid', 200);
     const young = policy('shop', 'young', 300, { podSelector: {} });
@@ -75,13 +75,24 @@ describe('selectPods', () => {
       [old, young, mid],
     ]) {
       const r = selectPods(order, [web, db], []);
-      assert.deepEqual(r.get('shop/web-1'), { policyKey: 'shop/old', losers: ['shop/mid', 'shop/young'] });
-      assert.deepEqual(r.get('shop/db-1'), { policyKey: 'shop/mid', losers: ['shop/young'] });
+      assert.deepEqual(r.get('shop/web-1'), {
+        policyKeys: ['shop/old', 'shop/mid', 'shop/young'],
+        conflicts: [{ winner: 'shop/old', loser: 'shop/mid', cidr: '0.0.0.0/0' }, { winner: 'shop/old', loser: 'shop/young', cidr: '0.0.0.0/0' }],
+      });
+      assert.deepEqual(r.get('shop/db-1'), { policyKeys: ['shop/mid', 'shop/young'], conflicts: [{ winner: 'shop/mid', loser: 'shop/young', cidr: '0.0.0.0/0' }] });
     }
   });
 
   it('breaks equal ages by name', () => {
     const r = selectPods([policy('shop', 'b', 1), policy('shop', 'a', 1)], [web], []);
-    assert.deepEqual(r.get('shop/web-1'), { policyKey: 'shop/a', losers: ['shop/b'] });
+    assert.deepEqual(r.get('shop/web-1'), { policyKeys: ['shop/a', 'shop/b'], conflicts: [{ winner: 'shop/a', loser: 'shop/b', cidr: '0.0.0.0/0' }] });
+  });
+
+  it('per destination: policies of a pod with different destinations are no conflict', () => {
+    const broad = policy('shop', 'broad', 100);
+    const narrow = policy('shop', 'narrow', 200, { destinationCIDRs: ['198.51.100.0/24'] });
+    const same = policy('shop', 'same', 300, { destinationCIDRs: ['198.51.100.0/24', '203.0.113.0/24'] });
+    assert.deepEqual(selectPods([narrow, broad], [web], []).get('shop/web-1'), { policyKeys: ['shop/broad', 'shop/narrow'], conflicts: [] });
+    assert.deepEqual(selectPods([same, narrow, broad], [web], []).get('shop/web-1')?.conflicts, [{ winner: 'shop/narrow', loser: 'shop/same', cidr: '198.51.100.0/24' }]);
   });
 });

@@ -1,3 +1,4 @@
+import { computePodSelection } from './destinations.js';
 import { objectKey } from './keys.js';
 import { comparePolicyPrecedence } from './precedence.js';
 import { matchesSelector, matchesServiceSelector } from './selector.js';
@@ -41,9 +42,10 @@ export function policySelectsPod(
 /**
  * Which policy owns each selectable pod. A policy selects pods of its own namespace by
  * podSelector, by the selector of the Service named serviceName, or (neither) all of them; a
- * ClusterStaticEgressIP those of the namespaces it selects. When several select a pod the first by
- * comparePolicyPrecedence wins (the pod's own namespace's policies, then the oldest); the others are
- * listed as losers. Pods no policy selects are absent. Keys are PodInfo.key.
+ * ClusterStaticEgressIP those of the namespaces it selects. Several may select a pod: each packet
+ * uses the one resolveDestination picks (most specific destination, then comparePolicyPrecedence);
+ * computePodSelection lists them and their identical-prefix conflicts. Pods no policy selects are
+ * absent. Keys are PodInfo.key.
  */
 export function selectPods(
   policies: readonly Policy[],
@@ -68,7 +70,7 @@ export function selectPods(
     if (candidates.length === 0 || !isSelectablePod(pod)) continue;
     const matching = candidates.filter((p) => policySelectsPod(p, pod, svcByKey, namespaceLabels));
     if (matching.length === 0) continue;
-    out.set(pod.key, { policyKey: matching[0]!.key, losers: matching.slice(1).map((p) => p.key) });
+    out.set(pod.key, computePodSelection(matching));
   }
   return out;
 }

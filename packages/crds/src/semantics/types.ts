@@ -97,9 +97,19 @@ export interface AuthorizedIP {
   problem?: IPProblem;
 }
 
+/** A policy of a pod shadowed on an identical destination prefix by one that precedes it (destinations.ts). */
+export interface DestinationConflict {
+  /** The policy that applies on `cidr` (except where it excludes a destination). */
+  winner: string;
+  /** It gets a PodConflict condition naming the winner. */
+  loser: string;
+  cidr: string;
+}
+
+/** The policies that select a pod; which one a packet uses is resolveDestination's answer (destinations.ts). */
 export interface PodSelection {
-  /** The policy that owns the pod (the oldest that selects it). */
-  policyKey: string;
-  /** Younger policies that select the pod too; they get a PodConflict condition. */
-  losers: string[];
+  /** Every policy that selects the pod, by comparePolicyPrecedence (its first on a tie). */
+  policyKeys: string[];
+  /** Identical destination prefixes among them. */
+  conflicts: DestinationConflict[];
 }

@@ -44,7 +44,7 @@ describe('parseClusterView', () => {
     assert.deepEqual([...view.nodeAddresses], ['192.0.2.11']);
     assert.deepEqual(view.authorization.get('shop/db')?.map((a) => [a.ip, a.pool, a.problem?.reason]), [['192.0.2.100', 'lan', undefined]]);
     assert.equal(view.authorization.get('shop/late')?.[0]?.problem?.reason, 'IPIsNodeAddress');
-    assert.deepEqual([...view.selection], [['shop/web-1', { policyKey: 'shop/db', losers: ['shop/late'] }]]);
+    assert.deepEqual([...view.selection], [['shop/web-1', { policyKeys: ['shop/db', 'shop/late'], conflicts: [{ winner: 'shop/db', loser: 'shop/late', cidr: '0.0.0.0/0' }] }]]);
     assert.deepEqual(view.namespaceLabels.get('shop'), { team: 'a' });
   });
 });

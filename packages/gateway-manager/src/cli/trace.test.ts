@@ -77,11 +77,24 @@ describe('computeTrace', () => {
     assert.equal(d.verdict, `not programmed yet: node-1 does not redirect 203.0.113.34 to ${pinned}`);
   });
 
-  it('the oldest selecting policy applies and the younger ones are named', () => {
+  it('per destination: the most specific of the pod\'s policies applies, the others are named with why', () => {
     const young = policy('young', { egressIPs: ['192.0.2.110'] }, { '192.0.2.110': 'node-9' }, '2025-06-01T00:00:00Z');
     const r = computeTrace(input({}, [young, db]));
-    assert.match(r.steps[1]![1], /shop\/db selects it .*older than shop\/young/);
+    assert.match(r.steps[1]![1], /shop\/db selects it .*shop\/young select the pod too/);
+    assert.match(r.steps[2]![1], /198\.51\.100\.10 matches destinationCIDRs 198\.51\.100\.0\/24 of shop\/db, the most specific: shop\/young matches only 0\.0\.0\.0\/0/);
     assert.equal(r.gateway, holder);
+    // elsewhere, and where db excludes the destination, the younger, less specific policy applies
+    assert.equal(computeTrace(input({ destination: '8.8.8.8' }, [young, db])).verdict, 'leaves as 192.0.2.110 via node-9');
+    const excluded = computeTrace(input({ destination: '198.51.100.20' }, [young, db]));
+    assert.equal(excluded.verdict, 'leaves as 192.0.2.110 via node-9');
+    assert.match(excluded.steps[2]![1], /shop\/db excludes it \(198\.51\.100\.20\/32\)/);
+  });
+
+  it('per destination: on an identical prefix the older policy applies', () => {
+    const same = policy('same', { egressIPs: ['192.0.2.110'], destinationCIDRs: ['198.51.100.0/24'] }, { '192.0.2.110': 'node-9' }, '2024-06-01T00:00:00Z');
+    const r = computeTrace(input({}, [db, same]));
+    assert.equal(r.verdict, 'leaves as 192.0.2.110 via node-9');
+    assert.match(r.steps[2]![1], /shop\/db matches 198\.51\.100\.0\/24 too, but shop\/same takes precedence \(PodConflict\)/);
   });
 
   it('unauthorized IPs are not pinned to; with none usable the pod is not steered', () => {

@@ -2,7 +2,7 @@
 // IP it is pinned to, the gateway holding it, what the agents report they programmed, and a one-line
 // verdict. Pure: the CLI reads the objects and the agents' reports, this decides.
 import {
-  cidrContainsIP, comparePolicyAge, parseCIDR, parseIP, pinEgressIP, policySelectsPod,
+  cidrContainsIP, comparePolicyAge, computePodRoutes, excludedBy, parseCIDR, parseIP, pinEgressIP, policySelectsPod, resolveDestination,
   type AuthorizedIP, type PodInfo, type Policy, type ServiceInfo,
 } from '@static-egress/crds';
 import type { NodeReport } from '../controller/programmed.js';
@@ -47,15 +47,32 @@ export function computeTrace(input: TraceInput): TraceResult {
   const notSteered = unsteerable(pod);
   if (notSteered) return done('node-ip', `leaves with the node IP: ${notSteered}`);
   const selecting = input.policies.filter((p) => policySelectsPod(p, pod, input.services)).sort(comparePolicyAge);
-  const policy = selecting[0];
-  if (!policy) return done('node-ip', `leaves with the node IP: no policy in ${pod.namespace} selects ${pod.name}`);
-  steps.push(['policy', describeSelection(policy, selecting.slice(1))]);
+  if (selecting.length === 0) return done('node-ip', `leaves with the node IP: no policy in ${pod.namespace} selects ${pod.name}`);
+  // The same rule as the agents' kernel rules and the manager's PodConflict (crds destinations.ts).
+  const route = resolveDestination(selecting, destination);
+  const policy = selecting.find((p) => p.key === route?.policyKey) ?? selecting[0]!;
+  steps.push(['policy', describeSelection(policy, selecting.filter((p) => p !== policy))]);
   const cluster = (input.clusterCIDRs ?? []).find((c) => contains(c, destination));
   if (cluster) return done('in-cluster', `stays in the cluster: ${destination} is in the cluster CIDR ${cluster}`);
-  const miss = destinationMiss(policy, destination);
-  if (miss) return done('node-ip', `leaves with the node IP: ${miss}`);
-  steps.push(['destination', `${destination} matches destinationCIDRs ${policy.destinationCIDRs.join(', ')}`]);
+  if (!route) return done('node-ip', `leaves with the node IP: ${destinationMiss(selecting, destination)}`);
+  steps.push(['destination', describeRoute(selecting, policy, route.cidr, destination)]);
   return traceEgressIP(input, policy, steps);
+}
+
+/** Why `destination` uses `policy`: its most specific matching prefix, and what the pod's other policies offered. */
+function describeRoute(selecting: readonly Policy[], policy: Policy, cidr: string, destination: string): string {
+  const others = selecting.filter((p) => p !== policy).map((p) => {
+    const excluded = excludedBy(p, destination);
+    if (excluded) return `${p.key} excludes it (${excluded})`;
+    const match = computePodRoutes([p]).find((r) => contains(r.cidr, destination));
+    if (!match) return `${p.key} does not cover it`;
+    return match.prefix < prefixOf(cidr) ? `${p.key} matches only ${match.cidr}` : `${p.key} matches ${match.cidr} too, but ${policy.key} takes precedence (PodConflict)`;
+  });
+  return `${destination} matches destinationCIDRs ${cidr} of ${policy.key}${others.length ? `, the most specific: ${others.join('; ')}` : ''}`;
+}
+
+function prefixOf(cidr: string): number {
+  return Number(cidr.split('/')[1]);
 }
 
 function traceEgressIP(input: TraceInput, policy: Policy, steps: [string, string][]): TraceResult {
@@ -93,11 +110,11 @@ function unsteerable(pod: PodInfo): string | undefined {
   return undefined;
 }
 
-function describeSelection(policy: Policy, losers: readonly Policy[]): string {
+function describeSelection(policy: Policy, others: readonly Policy[]): string {
   const by = policy.serviceName !== undefined
     ? `the selector of Service ${policy.serviceName}`
     : policy.podSelector ? `podSelector ${describeSelector(policy.podSelector)}` : 'an empty podSelector (every pod)';
-  const also = losers.length ? `; it is older than ${losers.map((p) => p.key).join(', ')}, which select the pod too (PodConflict)` : '';
+  const also = others.length ? `; ${others.map((p) => p.key).join(', ')} select the pod too (each packet: the most specific destination, then the older policy)` : '';
   return `${policy.key} selects it by ${by}${also}`;
 }
 
@@ -112,13 +129,12 @@ function contains(cidr: string, ip: string): boolean {
   return typeof c === 'object' && cidrContainsIP(c, ip);
 }
 
-function destinationMiss(policy: Policy, destination: string): string | undefined {
-  const excluded = policy.excludedCIDRs.find((c) => contains(c, destination));
-  if (excluded) return `${policy.key} excludes ${destination} (excludedCIDRs ${excluded})`;
-  if (!policy.destinationCIDRs.some((c) => contains(c, destination))) {
-    return `no policy matches ${destination} (${policy.key} covers ${policy.destinationCIDRs.join(', ')})`;
-  }
-  return undefined;
+/** Why no policy of the pod applies to `destination`. */
+function destinationMiss(selecting: readonly Policy[], destination: string): string {
+  const excluded = selecting.map((p) => [p, excludedBy(p, destination)] as const).filter(([, c]) => c !== undefined);
+  if (excluded.length === selecting.length) return excluded.map(([p, c]) => `${p.key} excludes ${destination} (excludedCIDRs ${c})`).join('; ');
+  const parts = selecting.map((p) => excludedBy(p, destination) ? `${p.key} excludes it` : `${p.key} covers ${p.destinationCIDRs.join(', ')}`);
+  return `no policy matches ${destination} (${parts.join('; ')})`;
 }
 
 function authorizedIPs(input: TraceInput, policy: Policy): { usable: string[]; why: string } {

@@ -201,7 +201,7 @@ const cases: Case[] = [
     want: { assignments: { [IP]: 'n1' }, writes: ['db', 'late'], events: ['db EgressIPAssigned', 'late EgressIPConflict'], pools: ['lan 1/1 of 30'] },
   },
   {
-    name: 'conflict: a pod selected by two policies stays with the older; the younger gets PodConflict',
+    name: 'conflict: a pod selected by two policies with the same destination uses the older there; the younger gets PodConflict',
     given: () => {
       const snap = cluster({ policies: [policy('db', [IP], '2026-01-01T00:00:00Z'), policy('late', ['192.0.2.101'], '2026-01-02T00:00:00Z')] });
       return { snap, memory: emptyMemory, health: healthy(snap) };
@@ -211,6 +211,15 @@ const cases: Case[] = [
       events: ['db EgressIPAssigned', 'late EgressIPPodConflict', 'late EgressIPAssigned'],
       pools: ['lan 2/2 of 30'],
     },
+  },
+  {
+    name: 'per-destination: a pod selected by two policies with different destinations is no conflict (each applies to its own)',
+    given: () => {
+      const narrow = policy('late', ['192.0.2.101'], '2026-01-02T00:00:00Z');
+      const snap = cluster({ policies: [policy('db', [IP], '2026-01-01T00:00:00Z'), { ...narrow, spec: { ...narrow.spec, destinationCIDRs: ['198.51.100.0/24'] } }] });
+      return { snap, memory: emptyMemory, health: healthy(snap) };
+    },
+    want: { assignments: { [IP]: 'n1', '192.0.2.101': 'n2' }, events: ['db EgressIPAssigned', 'late EgressIPAssigned'] },
   },
   {
     name: 'an invalid policy gets the invalid-spec status and leaves the others alone',

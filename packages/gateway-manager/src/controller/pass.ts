@@ -246,21 +246,24 @@ function describeNodeProblems(nodes: readonly NodeInfo[], health: ReadonlyMap<st
   return m;
 }
 
-/** loser policy → the winners that keep its pods, with the pods. */
+/** loser policy → the policies that take its pods' traffic on identical destination prefixes, with the pods and prefixes. */
 function collectPodConflicts(selection: ReadonlyMap<string, PodSelection>): Map<string, PodConflict[]> {
-  const byLoser = new Map<string, Map<string, string[]>>();
+  const byLoser = new Map<string, Map<string, { pods: Set<string>; destinations: Set<string> }>>();
   for (const [pod, sel] of selection) {
-    for (const loser of sel.losers) {
-      const winners = byLoser.get(loser) ?? new Map<string, string[]>();
-      winners.set(sel.policyKey, [...(winners.get(sel.policyKey) ?? []), pod]);
-      byLoser.set(loser, winners);
+    for (const c of sel.conflicts) {
+      const winners = byLoser.get(c.loser) ?? new Map<string, { pods: Set<string>; destinations: Set<string> }>();
+      const w = winners.get(c.winner) ?? { pods: new Set<string>(), destinations: new Set<string>() };
+      w.pods.add(pod);
+      w.destinations.add(c.cidr);
+      winners.set(c.winner, w);
+      byLoser.set(c.loser, winners);
     }
   }
   const out = new Map<string, PodConflict[]>();
   for (const [loser, winners] of byLoser) {
     out.set(
       loser,
-      [...winners].sort(([a], [b]) => (a < b ? -1 : 1)).map(([winner, pods]) => ({ winner, pods: pods.sort() })),
+      [...winners].sort(([a], [b]) => (a < b ? -1 : 1)).map(([winner, w]) => ({ winner, pods: [...w.pods].sort(), destinations: [...w.destinations].sort() })),
     );
   }
   return out;

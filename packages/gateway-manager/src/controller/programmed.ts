@@ -77,8 +77,8 @@ export function computeProgrammedByPolicy(
 ): Map<string, ProgrammedCondition> {
   const podsOf = new Map<string, PodInfo[]>();
   for (const pod of view.pods) {
-    const owner = view.selection.get(pod.key)?.policyKey;
-    if (owner !== undefined) podsOf.set(owner, [...(podsOf.get(owner) ?? []), pod]);
+    // A pod of several policies (per-destination selection) is redirected by each of them.
+    for (const key of view.selection.get(pod.key)?.policyKeys ?? []) podsOf.set(key, [...(podsOf.get(key) ?? []), pod]);
   }
   const out = new Map<string, ProgrammedCondition>();
   const nearIPs = computeZonePreference({ ...view, policies: view.policies.map((p) => ({ key: p.key, assignments })) });

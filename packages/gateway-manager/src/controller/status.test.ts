@@ -99,14 +99,14 @@ describe('computePolicyStatus', () => {
     assert.deepEqual(again.events, []);
   });
 
-  it('reports pods kept by an older policy as a PodConflict without making the policy unready', () => {
-    const res = computePolicyStatus(input({ podConflicts: [{ winner: 'shop/old', pods: ['shop/web-1', 'shop/web-2'] }] }));
+  it('reports pods whose destination an older policy takes as a PodConflict without making the policy unready', () => {
+    const res = computePolicyStatus(input({ podConflicts: [{ winner: 'shop/old', pods: ['shop/web-1', 'shop/web-2'], destinations: ['0.0.0.0/0'] }] }));
     assert.equal(cond(res.status, 'Ready')?.status, 'True');
     const c = cond(res.status, 'Conflict');
     assert.equal(c?.reason, 'PodConflict');
-    assert.match(c!.message, /shop\/web-1, shop\/web-2 are also selected by the older StaticEgressIP shop\/old/);
+    assert.match(c!.message, /shop\/web-1, shop\/web-2 are also selected by shop\/old for the same destination 0\.0\.0\.0\/0, which takes precedence/);
     assert.ok(res.events.some((e) => e.reason === 'EgressIPPodConflict'));
-    const more = computePolicyStatus(input({ current: res.status, podConflicts: [{ winner: 'shop/old', pods: ['shop/web-1', 'shop/web-2', 'shop/web-3'] }] }));
+    const more = computePolicyStatus(input({ current: res.status, podConflicts: [{ winner: 'shop/old', pods: ['shop/web-1', 'shop/web-2', 'shop/web-3'], destinations: ['0.0.0.0/0'] }] }));
     assert.equal(more.changed, true);
     assert.deepEqual(more.events, [], 'the same conflict with one more pod is no new Event');
   });

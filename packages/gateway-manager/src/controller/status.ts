@@ -22,9 +22,11 @@ export interface PolicyEvent {
 }
 
 export interface PodConflict {
-  /** The older policy that keeps the pods. */
+  /** The policy that takes the pods' traffic to `destinations` (it precedes: namespaced, then older). */
   winner: string;
   pods: string[];
+  /** The destination prefixes both policies name (per-destination selection, issue 9). */
+  destinations: string[];
 }
 
 export interface PolicyStatusInput {
@@ -206,12 +208,13 @@ function cloudEvents(unassigned: readonly Unassigned[], oldText: string): Policy
 }
 
 function podConflictProblem(c: PodConflict): Problem {
-  const key = `also selected by the older StaticEgressIP ${c.winner}`;
+  const key = `also selected by ${c.winner} for the same destination ${c.destinations.join(', ')}`;
   const shown = c.pods.slice(0, 5).join(', ') + (c.pods.length > 5 ? `, … (${c.pods.length} in all)` : '');
   return {
     reason: Reason.PodConflict,
     key,
-    message: `pods ${shown} are ${key}, which keeps them; this policy does not apply to them`,
+    message: `pods ${shown} are ${key}, which takes precedence there (namespaced before cluster-wide, then older); ` +
+      'this policy does not apply to them on that destination',
   };
 }
 

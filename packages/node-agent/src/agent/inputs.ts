@@ -30,8 +30,8 @@ export function computeAgentInputs(snap: ClusterSnapshot, s: AgentSettings, extr
 
   const authorizedIPs = new Map<string, string[]>();
   for (const [key, ips] of view.authorization) authorizedIPs.set(key, ips.filter((x) => !x.problem).map((x) => x.ip));
-  const selection = new Map<string, string>();
-  for (const [podKey, sel] of view.selection) selection.set(podKey, sel.policyKey);
+  const selection = new Map<string, readonly string[]>();
+  for (const [podKey, sel] of view.selection) selection.set(podKey, sel.policyKeys);
 
   return {
     input: {

@@ -91,7 +91,7 @@ describe('computeNodeState', () => {
       many.policies.push({ key: `ns/p${i}`, egressIPs: [`192.0.2.${i % 250}`], destinationCIDRs: [], excludedCIDRs: [], assignments: new Map() });
       (many.authorizedIPs as Map<string, string[]>).set(`ns/p${i}`, [`192.0.2.${i % 250}`]);
       many.pods.push({ key: `ns/pod${i}`, uid: `u${i}`, nodeName: 'n2', podIP: `10.0.${i >> 8}.${i & 255}` });
-      (many.selection as Map<string, string>).set(`ns/pod${i}`, `ns/p${i}`);
+      (many.selection as Map<string, string[]>).set(`ns/pod${i}`, [`ns/p${i}`]);
     }
     const ids = computeNodeState(many).leakGuard.map((g) => g.id);
     assert.equal(new Set(ids).size, ids.length);

@@ -1,19 +1,17 @@
 // computeNodeState: the whole of this node's data path as data. Pure; no kernel, no API.
 import { createHash } from 'node:crypto';
-import { compareIPs } from '@static-egress/crds';
+import { compareIPs, computePodRoutes, effectiveDestinations } from '@static-egress/crds';
 import { allocateSlots, computeSlotLayout } from './alloc.js';
 import type {
   DirectorEntry, DirectorRoute, GatewayEntry, LeakGuardEntry, NodeState, NodeStateInput, PolicyView, VxlanPeer,
 } from './types.js';
-
-const DEFAULT_DST = ['0.0.0.0/0'];
 
 interface PolicyPlan {
   policy: PolicyView;
   authorized: string[];
   /** IPs pods are pinned over: the assigned authorized IPs, or all authorized ones when none is assigned */
   pinSet: string[];
-  /** pod keys selected by this policy with an IP */
+  /** pods selected by this policy (among others, maybe) with an IP */
   pods: { uid: string; nodeName: string; podIP: string; pinned: string }[];
 }
 
@@ -35,10 +33,11 @@ function planPolicies(input: NodeStateInput): PolicyPlan[] {
   }
   for (const pod of input.pods) {
     if (!pod.podIP) continue;
-    const pk = input.selection.get(pod.key);
-    const plan = pk === undefined ? undefined : byKey.get(pk);
-    if (!plan) continue;
-    plan.pods.push({ uid: pod.uid, nodeName: pod.nodeName, podIP: pod.podIP, pinned: input.pin(pod.uid, plan.pinSet, input.nearIPs?.(pod.nodeName)) });
+    // A pod of several policies is in each one's sets; the rule order picks one per destination.
+    for (const pk of input.selection.get(pod.key) ?? []) {
+      const plan = byKey.get(pk);
+      if (plan) plan.pods.push({ uid: pod.uid, nodeName: pod.nodeName, podIP: pod.podIP, pinned: input.pin(pod.uid, plan.pinSet, input.nearIPs?.(pod.nodeName)) });
+    }
   }
   return [...byKey.values()];
 }
@@ -104,7 +103,7 @@ export function computeNodeState(input: NodeStateInput): NodeState {
 
   for (const plan of plans) {
     const { policy } = plan;
-    const dst = policy.destinationCIDRs.length > 0 ? [...policy.destinationCIDRs] : [...DEFAULT_DST];
+    const dst = effectiveDestinations(policy);
     const excl = [...policy.excludedCIDRs];
     const held = plan.authorized.filter((ip) => policy.assignments.get(ip) === input.nodeName);
 
@@ -129,6 +128,8 @@ export function computeNodeState(input: NodeStateInput): NodeState {
   const { director, overflow } = placeInSlots(pendingDirector, input);
   director.sort((a, b) => compareIPs(a.egressIP, b.egressIP));
   gateway.sort((a, b) => compareIPs(a.egressIP, b.egressIP));
+  markClaims(gateway, director);
+  const present = new Set([...director, ...gateway, ...guards].map((e) => e.policyKey));
 
   return {
     mode: input.mode,
@@ -137,11 +138,22 @@ export function computeNodeState(input: NodeStateInput): NodeState {
     markMask: input.ranges.markMask >>> 0,
     director,
     gateway,
+    routes: computePodRoutes(plans.map((p) => p.policy).filter((p) => present.has(p.key))),
     addresses: input.fenced ? [] : sortIPs(gateway.map((g) => g.egressIP).filter((ip) => !input.holdOnly || input.holdOnly.has(ip))),
     leakGuard: withGuardIds(guards),
     vxlanPeers: [...peers.values()].sort((a, b) => compareIPs(a.ip, b.ip)),
     overflow: overflow.sort(),
   };
+}
+
+/**
+ * A gateway entry whose pods are redirected here too (for another policy, or another IP of its own
+ * policy) claims them where it takes precedence: a local pod that leaves through this node's own
+ * gateway must not keep a less specific policy's mark.
+ */
+function markClaims(gateway: GatewayEntry[], director: readonly DirectorEntry[]): void {
+  const redirected = new Set(director.flatMap((d) => d.podIPs));
+  for (const g of gateway) if (g.podIPs.some((ip) => redirected.has(ip))) g.claim = true;
 }
 
 const GUARD_ID_LEN = 10;

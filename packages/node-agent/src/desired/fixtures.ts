@@ -17,7 +17,7 @@ export function fixtureInput(over: Partial<NodeStateInput> = {}): NodeStateInput
   return {
     nodeName: 'n1', nodeIP: '192.0.2.11', mode: 'direct', policies,
     authorizedIPs: new Map([['shop/db', ['192.0.2.100', '192.0.2.101']], ['shop/api', ['192.0.2.102']], ['ops/dark', ['192.0.2.103']]]),
-    selection: new Map([['shop/web-1', 'shop/db'], ['shop/web-2', 'shop/db'], ['shop/web-3', 'shop/db'], ['shop/api-1', 'shop/api'], ['shop/api-2', 'shop/api'], ['ops/job-1', 'ops/dark']]),
+    selection: new Map([['shop/web-1', ['shop/db']], ['shop/web-2', ['shop/db']], ['shop/web-3', ['shop/db']], ['shop/api-1', ['shop/api']], ['shop/api-2', ['shop/api']], ['ops/job-1', ['ops/dark']]]),
     pods: [
       { key: 'shop/web-1', uid: 'u-web-1', nodeName: 'n1', podIP: '203.0.113.33' },
       { key: 'shop/web-2', uid: 'u-web-2', nodeName: 'n1', podIP: '203.0.113.34' },
@@ -34,4 +34,20 @@ export function fixtureInput(over: Partial<NodeStateInput> = {}): NodeStateInput
     pin: pinFirst,
     ...over,
   };
+}
+
+/**
+ * Per-destination selection (issue 9): db's web pods are selected by api too (older, everywhere,
+ * held here), so web-1 and web-2 leave through db's gateways to 198.51.100.0/24 (but .7, which db
+ * excludes) and through this node's own api SNAT everywhere else.
+ */
+export function perDestinationInput(over: Partial<NodeStateInput> = {}): NodeStateInput {
+  const base = fixtureInput();
+  const [db, api, dark] = base.policies;
+  const web = ['shop/web-1', 'shop/web-2', 'shop/web-3'];
+  return fixtureInput({
+    policies: [{ ...db!, createdAt: 2 }, { ...api!, createdAt: 1 }, dark!],
+    selection: new Map([...base.selection].map(([pod, keys]) => [pod, web.includes(pod) ? ['shop/api', 'shop/db'] : keys])),
+    ...over,
+  });
 }

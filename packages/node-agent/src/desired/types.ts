@@ -1,12 +1,16 @@
 // The agent's internal view of the cluster (inputs) and of this node's data path (outputs).
 // Inputs are the parsed forms from @static-egress/crds, narrowed to what the agent reads, so the
 // pure layers can be tested without the API types.
+import type { DestinationRoute, PolicyScope } from '@static-egress/crds';
 
 export type Mode = 'direct' | 'vxlan';
 
 /** The fields of crds' `Policy` the agent uses. */
 export interface PolicyView {
   key: string; // 'ns/name'
+  /** creationTimestamp, ms: orders policies on an identical destination prefix (absent: 0). */
+  createdAt?: number;
+  scope?: PolicyScope;
   egressIPs: string[];
   destinationCIDRs: string[];
   excludedCIDRs: string[];
@@ -38,8 +42,8 @@ export interface NodeStateInput {
   policies: PolicyView[];
   /** policy key → egress IPs that passed authorizeEgressIPs (no problem) */
   authorizedIPs: ReadonlyMap<string, readonly string[]>;
-  /** pod key → winning policy key (selectPods) */
-  selection: ReadonlyMap<string, string>;
+  /** pod key → the keys of every policy that selects it (selectPods); each packet uses one (resolveDestination) */
+  selection: ReadonlyMap<string, readonly string[]>;
   pods: PodView[];
   /** node name → node IP (InternalIP) */
   nodes: ReadonlyMap<string, string>;
@@ -83,6 +87,11 @@ export interface GatewayEntry {
   podIPs: string[]; // sorted
   destinationCIDRs: string[];
   excludedCIDRs: string[];
+  /**
+   * Some of its pods run here and are also redirected for another policy (or another IP of this
+   * one): the mark rules must clear the mark where this entry takes precedence.
+   */
+  claim?: boolean;
 }
 
 /**
@@ -112,6 +121,12 @@ export interface NodeState {
   markMask: number;
   director: DirectorEntry[]; // sorted by egressIP
   gateway: GatewayEntry[]; // sorted by egressIP
+  /**
+   * (prefix → policy) over the policies with an entry here, most specific first (crds
+   * computePodRoutes): the order of the per-destination rules, so each pod's packet meets its own
+   * policies' destinations in the order resolveDestination tries them.
+   */
+  routes: DestinationRoute[];
   /** policies whose pods this node must not forward unmarked (none where a gateway set covers them); sorted by id */
   leakGuard: LeakGuardEntry[];
   /** addresses to hold on the uplink (gateway egress IPs unless fenced) */

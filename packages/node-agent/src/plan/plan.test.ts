@@ -50,7 +50,7 @@ function pinMovesHere(): [RenderedState, RenderedState] {
 function podReplaced(): [RenderedState, RenderedState] {
   const input = fixtureInput();
   return [want(), want({ pods: [...input.pods.filter((p) => p.key !== 'shop/web-1'), { key: 'shop/web-9', uid: 'u-web-9', nodeName: 'n1', podIP: '203.0.113.40' }],
-    selection: new Map([...input.selection, ['shop/web-9', 'shop/db']]), policies: input.policies.slice(0, 2) })];
+    selection: new Map([...input.selection, ['shop/web-9', ['shop/db']]]), policies: input.policies.slice(0, 2) })];
 }
 
 const moves: Record<string, () => [RenderedState | null, RenderedState]> = {
@@ -59,7 +59,7 @@ const moves: Record<string, () => [RenderedState | null, RenderedState]> = {
   'pod-joins': () => {
     const input = fixtureInput();
     return [want(), want({ pods: [...input.pods, { key: 'shop/web-9', uid: 'u-web-9', nodeName: 'n1', podIP: '203.0.113.40' }],
-      selection: new Map([...input.selection, ['shop/web-9', 'shop/db']]) })];
+      selection: new Map([...input.selection, ['shop/web-9', ['shop/db']]]) })];
   },
   fenced: () => [want(), want({ fenced: true })],
   'policy-deleted': () => [want({ mode: 'vxlan' }), want({ mode: 'vxlan', policies: fixtureInput().policies.slice(0, 2) })],

@@ -142,7 +142,8 @@ function walk(ops: readonly Operation[], current: KernelView, desired: RenderedS
     for (const s of matchSets(o)) if (!sets.has(s)) out.push(`${at}: set ${s} used before it exists`);
     for (const l of o.op === 'iptables-restore' ? lines(o) : []) {
       const m = /--set-xmark (0x[0-9a-f]+)\//.exec(l);
-      if (m && !marks.has(Number(m[1]))) out.push(`${at}: mark ${m[1]} set before its rule exists (fail open)`);
+      // 0x0 is a gateway entry held here claiming its local pods (render/state.ts): no rule routes it.
+      if (m && Number(m[1]) !== 0 && !marks.has(Number(m[1]))) out.push(`${at}: mark ${m[1]} set before its rule exists (fail open)`);
     }
     if (o.op === 'route-replace') for (const r of o.routes) if (!r.dst) tables.add(r.table);
     if (o.op === 'rule-add') {

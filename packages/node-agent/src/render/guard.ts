@@ -7,15 +7,16 @@
 //    of our SKIP, our SKIP flushed) or that is not leaving through our route (our ip rule or route
 //    table gone: the main table would carry it un-NATed, with the pod IP); a mark whose route is
 //    `unreachable` never leaves;
-//  - gateway: a packet of a selected pod (by conntrack's original tuple, so it holds before and
-//    after NAT and needs none of our iptables sets) to the policy's destinations that leaves with
-//    any source but the egress IP (a MASQUERADE inserted ahead of our SNAT, nat flushed, members
-//    removed from our set).
+//  - gateway: an unmarked packet of a selected pod (by conntrack's original tuple, so it holds
+//    before and after NAT and needs none of our iptables sets) to the policy's destinations that
+//    leaves with any source but the egress IP (a MASQUERADE inserted ahead of our SNAT, nat
+//    flushed, members removed from our set).
 // The table is replaced whole in one `nft -f` transaction; a chain no packet enters holds one rule
 // whose comment is a hash of the text (`nft -j` shows rule comments, not table comments), so a read
 // tells whether the table is current. Pure text; kernel/linux-guard.ts applies it.
 import { createHash } from 'node:crypto';
 import type { NodeState } from '../desired/types.js';
+import { orderByRoute } from './order.js';
 import { canonicalCIDR, hex } from './state.js';
 import type { GuardIntent, RenderConfig } from './types.js';
 
@@ -49,14 +50,21 @@ function directorRules(state: NodeState, t: string): string[] {
   return lines;
 }
 
+// Per (entry, destination) in state.routes' order (order.ts), like the SNAT rules: a pod in the sets
+// of several policies is held to the egress IP of the one its packet resolves to. Where a later rule
+// shares pods with this one, a packet that leaves right is accepted here so the later rule never
+// sees it. Marked packets are the director rules' business (a pod redirected for another policy).
 function gatewayRules(state: NodeState, t: string): string[] {
   const cluster = state.clusterCIDRs.map(canonicalCIDR).filter((c) => c !== '0.0.0.0/0');
-  return state.gateway.filter((g) => g.podIPs.length && g.destinationCIDRs.length).map((g) => {
-    const dst = g.destinationCIDRs.map(canonicalCIDR);
+  const ordered = orderByRoute(state.routes, state.gateway.filter((g) => g.podIPs.length));
+  return ordered.flatMap(({ entry: g, cidr }, i) => {
     const not = [...cluster, ...g.excludedCIDRs.map(canonicalCIDR)];
-    const daddr = dst.includes('0.0.0.0/0') ? '' : ` ct original ip daddr ${anon(dst)}`;
+    const daddr = cidr === '0.0.0.0/0' ? '' : ` ct original ip daddr ${cidr}`;
     const except = not.length ? ` ct original ip daddr != ${anon(not)}` : '';
-    return `add rule ip ${t} out ct direction original ct original ip saddr ${anon(g.podIPs)}${daddr}${except} ip saddr != ${g.egressIP} drop`;
+    const match = `add rule ip ${t} out meta mark & ${hex(state.markMask)} == 0x0 ct direction original ct original ip saddr ${anon(g.podIPs)}${daddr}${except}`;
+    const pods = new Set(g.podIPs);
+    const shared = ordered.slice(i + 1).some((x) => x.entry.podIPs.some((ip) => pods.has(ip)));
+    return [`${match} ip saddr != ${g.egressIP} drop`, ...(shared ? [`${match} accept`] : [])];
   });
 }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeNodeState } from '../desired/compute.js';
-import { fixtureInput } from '../desired/fixtures.js';
+import { fixtureInput, perDestinationInput } from '../desired/fixtures.js';
 import { setNames } from './names.js';
 import { renderNetlinkIntents } from './netlink-text.js';
 import { emptyParsedIptables } from './parse.js';
@@ -33,4 +33,13 @@ describe('render (golden)', () => {
       golden(`${mode}.guard`, r.guard!.text);
     });
   }
+
+  // The rule order of issue 9: a pod in the sets of two policies; the mark rules from the least to
+  // the most specific route (api's claim clears db's mark only where db does not apply), the SNAT
+  // and FORWARD rules most specific first.
+  it('per-destination: one pod, two policies', () => {
+    const r = renderState(computeNodeState(perDestinationInput()), cfg);
+    golden('per-destination.iptables', renderIptablesRestore(r.iptables, r.jumps, emptyParsedIptables(), 'SEGRESS').text);
+    golden('per-destination.guard', r.guard!.text);
+  });
 });

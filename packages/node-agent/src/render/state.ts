@@ -2,6 +2,7 @@
 import { cidrNetwork } from '@static-egress/crds';
 import type { NodeState } from '../desired/types.js';
 import { renderGuard } from './guard.js';
+import { orderByRoute } from './order.js';
 import { chainNames, failClosedComment, leakGuardComment, setNames, vtepMAC } from './names.js';
 import type { IptablesChains, JumpSpec, RenderConfig, RenderedState, RouteIntent } from './types.js';
 
@@ -40,21 +41,29 @@ function clusterReturns(state: NodeState, chain: string): string[] {
 
 // mangle: mark a local selected pod's packets to its destinations, before routing. Replies of
 // connections made to the pod (conntrack REPLY direction) are not egress and keep their path.
+// A pod may be in the sets of several policies (per-destination selection): the rules run from the
+// least to the most preceding route (order.ts) and each sets the whole mark, so the last that
+// matches decides; a gateway entry held here claims its local pods by clearing the mark (they leave
+// through this node's own SNAT), and an excluded destination RETURNs, leaving the mark as it was.
 function renderMangle(state: NodeState, cfg: RenderConfig, n: ChainNames, s: SetNames): Map<string, string[]> {
   const mask = hex(state.markMask);
   const mangle = new Map<string, string[]>();
   const mark = [`-A ${n.mark} -m conntrack --ctdir REPLY -j RETURN`, ...clusterReturns(state, n.mark)];
-  for (const d of state.director) {
-    const set = s.director(d.egressIP);
-    const chain = n.markEntry(d.egressIP);
-    mark.push(`-A ${n.mark} -m set --match-set ${set} src -j ${chain}`);
-    const rules = d.excludedCIDRs.map((c) => `-A ${chain}${dstMatch(c)} -j RETURN`);
-    for (const c of d.destinationCIDRs) {
-      // A rule with no target only counts: the packets the unreachable route is about to drop.
-      if (d.route.kind === 'unreachable') rules.push(`-A ${chain}${dstMatch(c)} -m comment --comment ${failClosedComment(d.policyKey)}`);
-      rules.push(`-A ${chain}${dstMatch(c)} -j MARK --set-xmark ${hex(d.mark)}/${mask}`);
-    }
-    mangle.set(chain, rules);
+  const entryChain = (e: { egressIP: string; excludedCIDRs: string[] }, value: number) => {
+    const chain = n.markEntry(e.egressIP);
+    mangle.set(chain, [...e.excludedCIDRs.map((c) => `-A ${chain}${dstMatch(c)} -j RETURN`), `-A ${chain} -j MARK --set-xmark ${hex(value)}/${mask}`]);
+    return chain;
+  };
+  // Least preceding first; within one route the director entries (pods pinned to an IP of the policy held elsewhere) after its claims.
+  const rules = [
+    ...orderByRoute(state.routes, state.gateway.filter((g) => g.claim)).map((x) => ({ ...x, set: s.gateway(x.entry.egressIP), value: 0, after: 0 })),
+    ...orderByRoute(state.routes, state.director).map((x) => ({ ...x, set: s.director(x.entry.egressIP), value: x.entry.mark, after: 1 })),
+  ].sort((a, b) => b.rank - a.rank || a.after - b.after);
+  // (iptables-save prints -d before the set match)
+  for (const r of rules) mark.push(`-A ${n.mark}${dstMatch(r.cidr)} -m set --match-set ${r.set} src -j ${entryChain(r.entry, r.value)}`);
+  // A rule with no target only counts: the packets the unreachable route is about to drop.
+  for (const d of state.director.filter((x) => x.route.kind === 'unreachable')) {
+    mark.push(`-A ${n.mark} -m mark --mark ${hex(d.mark)}/${mask} -m comment --comment ${failClosedComment(d.policyKey)}`);
   }
   mangle.set(n.mark, mark);
   mangle.set(n.mss, state.mode === 'vxlan'
@@ -109,20 +118,21 @@ export function renderIptablesChains(state: NodeState, cfg: RenderConfig): Iptab
     fwd.push(`-A ${n.fwd} -m set --match-set ${set} dst -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
   }
   fwd.push(...clusterReturns(state, n.fwd));
-  for (const g of state.gateway) {
+  // Most specific destination first, then the preceding policy (order.ts); SNAT and ACCEPT end the
+  // walk, an excluded destination RETURNs to the next rule.
+  for (const { entry: g, cidr } of orderByRoute(state.routes, state.gateway)) {
     const set = s.gateway(g.egressIP);
+    snat.push(`-A ${n.snat}${dstMatch(cidr)} -m set --match-set ${set} src -j ${n.snatEntry(g.egressIP)}`);
+    fwd.push(`-A ${n.fwd}${dstMatch(cidr)} -m set --match-set ${set} src -j ${n.fwdEntry(g.egressIP)}`);
+  }
+  for (const g of state.gateway) {
     const sc = n.snatEntry(g.egressIP);
     const fc = n.fwdEntry(g.egressIP);
-    snat.push(`-A ${n.snat} -m set --match-set ${set} src -j ${sc}`);
-    fwd.push(`-A ${n.fwd} -m set --match-set ${set} src -j ${fc}`);
-    const excl = g.excludedCIDRs.map((c) => `${dstMatch(c)} -j RETURN`);
-    nat.set(sc, [...excl.map((r) => `-A ${sc}${r}`), ...g.destinationCIDRs.map((c) => `-A ${sc}${dstMatch(c)} -j SNAT --to-source ${g.egressIP}`)]);
+    nat.set(sc, [...g.excludedCIDRs.map((c) => `-A ${sc}${dstMatch(c)} -j RETURN`), `-A ${sc} -j SNAT --to-source ${g.egressIP}`]);
     filter.set(fc, [
-      ...excl.map((r) => `-A ${fc}${r}`),
-      ...g.destinationCIDRs.flatMap((c) => [
-        `-A ${fc}${dstMatch(c)} -m conntrack --ctstate INVALID -j DROP`,
-        `-A ${fc}${dstMatch(c)} -j ACCEPT`,
-      ]),
+      ...g.excludedCIDRs.map((c) => `-A ${fc}${dstMatch(c)} -j RETURN`),
+      `-A ${fc} -m conntrack --ctstate INVALID -j DROP`,
+      `-A ${fc} -j ACCEPT`,
     ]);
   }
   const guard = renderLeakGuard(state, n, s);

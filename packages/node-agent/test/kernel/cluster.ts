@@ -8,7 +8,8 @@ export const RANGES = { markMask: 0x00ff0000, tableMin: 5000, tableMax: 5999, pr
 
 export interface ClusterModel {
   policies: PolicyView[];
-  pods: (PodView & { policy?: string })[];
+  /** policy: the one policy selecting the pod; policies: several (per-destination selection) */
+  pods: (PodView & { policy?: string; policies?: string[] })[];
 }
 
 export class StateBuilder {
@@ -16,7 +17,7 @@ export class StateBuilder {
   constructor(readonly mode: Mode, readonly nodes: number) {}
 
   stateFor(node: number, model: ClusterModel): NodeState {
-    const selection = new Map(model.pods.filter((p) => p.policy).map((p) => [p.key, p.policy!]));
+    const selection = new Map(model.pods.map((p) => [p.key, p.policies ?? (p.policy ? [p.policy] : [])]));
     const state = computeNodeState({
       nodeName: `n${node}`, nodeIP: nodeIP(node), mode: this.mode, policies: model.policies,
       authorizedIPs: new Map(model.policies.map((p) => [p.key, p.egressIPs])),
