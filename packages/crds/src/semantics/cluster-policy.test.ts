@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { Reason } from '../constants.js';
 import type { ClusterStaticEgressIP, EgressIPPool, StaticEgressIP } from '../generated/types.js';
 import { authorizeEgressIPs } from './authorize.js';
+import { resolveDestination } from './destinations.js';
 import { comparePolicyPrecedence } from './precedence.js';
 import { policySelectsPod } from './select-pods.js';
 import type { Labels, PodInfo, Policy, Pool } from './types.js';
@@ -76,6 +77,17 @@ describe('ClusterStaticEgressIP semantics', () => {
     });
   });
 
+  describe('with per-destination selection', () => {
+    it('the more specific destination wins whatever the scope; scope only breaks a tie of the same prefix', () => {
+      const own = namespaced('team-a', 'mine', 9, { destinationCIDRs: ['0.0.0.0/0'] });
+      const corp = cluster('corp', 1, { destinationCIDRs: ['198.51.100.0/24'] });
+      assert.equal(resolveDestination([own, corp], '198.51.100.10')?.policyKey, 'corp', 'the cluster policy\'s /24 is more specific');
+      assert.equal(resolveDestination([own, corp], '203.0.113.9')?.policyKey, 'team-a/mine');
+      const tie = cluster('corp', 1, { destinationCIDRs: ['0.0.0.0/0'] });
+      assert.equal(resolveDestination([tie, own], '203.0.113.9')?.policyKey, 'team-a/mine', 'same prefix: the namespaced one, though younger');
+    });
+  });
+
   describe('authorizeEgressIPs', () => {
     const corpPool: Pool = { name: 'corp', cidrs: [{ cidr: '192.0.2.96/27', reserved: [] }], namespaceSelector: { matchLabels: { egress: 'corp' } }, maxIPsPerNode: 8 };
     const prodOnly: Pool = { name: 'prod', cidrs: [{ cidr: '198.51.100.0/28', reserved: [] }], namespaceSelector: { matchLabels: { tier: 'prod' } }, maxIPsPerNode: 8 };
@@ -136,7 +148,9 @@ describe('ClusterStaticEgressIP semantics', () => {
       assert.equal(view.policyObjects.get('team-a/corp')?.kind, 'StaticEgressIP');
       assert.deepEqual(view.authorization.get('corp'), [{ ip: '192.0.2.100', pool: 'lan' }]);
       // team-a's own policy precedes the older cluster policy there; team-b's pod is the cluster policy's; other's is nobody's.
-      assert.deepEqual(new Map([...view.selection].map(([pod, s]) => [pod, s.policyKey])), new Map([['team-a/w', 'team-a/corp'], ['team-b/w', 'corp']]));
+      assert.deepEqual(new Map([...view.selection].map(([pod, sel]) => [pod, sel.policyKeys[0]])), new Map([['team-a/w', 'team-a/corp'], ['team-b/w', 'corp']]));
+      assert.deepEqual(view.selection.get('team-a/w')?.policyKeys, ['team-a/corp', 'corp'], 'both select it, the namespaced one first');
+      assert.deepEqual(view.selection.get('team-a/w')?.conflicts, [{ winner: 'team-a/corp', loser: 'corp', cidr: '0.0.0.0/0' }]);
     });
   });
 });
