@@ -34,6 +34,8 @@ import { Controller, type ControllerOptions } from './controller/controller.js';
 
 type ControllerCloud = NonNullable<ControllerOptions['cloud']>;
 import { KubeEventRecorder, KubeStatusWriter } from './controller/kube-writer.js';
+import { KubeNamespaceIPAM } from './ipam/kube-namespaces.js';
+import { NamespaceIPAMSync } from './ipam/sync.js';
 import { createNodeReportInformer } from './controller/report-source.js';
 import { ensureProbeKey, kubeSecretStore } from './health/probe-key.js';
 import { NodeProber, httpProbe } from './health/prober.js';
@@ -229,6 +231,7 @@ async function main(): Promise<void> {
         logger,
         metrics,
         reports,
+        namespaceIPAM: new NamespaceIPAMSync(new KubeNamespaceIPAM(kc, cfg.identity), logger),
         releaseGraceMs: cfg.releaseGraceMs,
         ...(cloud ? { cloud } : {}),
       });

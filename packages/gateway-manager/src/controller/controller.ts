@@ -9,6 +9,7 @@ import {
 import type { NodeAnnotator } from '../cloud/node-annotator.js';
 import type { CloudSync } from '../cloud/sync.js';
 import type { ProbeTarget } from '../health/prober.js';
+import type { NamespaceIPAMSync } from '../ipam/sync.js';
 import type { ManagerMetrics } from '../metrics.js';
 import { computeManagerGauges, type ManagerGauges } from './gauges.js';
 import { parseNodeReports } from './programmed.js';
@@ -44,6 +45,8 @@ export interface ControllerOptions {
    * pass makes the cloud calls before the status that names the new node (cloud/plan.ts).
    */
   cloud?: { sync: CloudSync; annotator: NodeAnnotator };
+  /** Namespace opt-in IPAM (ipam/): each pass allocates and releases the opted-in namespaces' egress IPs. */
+  namespaceIPAM?: Pick<NamespaceIPAMSync, 'sync'>;
   /** The agents' StaticEgressNode reports; once synced, each policy's Programmed is set from them. */
   reports?: { hasSynced(): boolean; list(): readonly StaticEgressNode[] };
 }
@@ -135,6 +138,7 @@ export class Controller {
       ...pass.statuses.map((w) => this.write(w)),
       ...pass.poolStatuses.map((p) => this.opts.status.applyPoolStatus(p.name, p.status)),
       ...(pass.cloud?.annotations ?? []).map((a) => cloud!.annotator.applyEgressIPConfig(a.node, a.value)),
+      ...(this.opts.namespaceIPAM ? [this.opts.namespaceIPAM.sync(view, sources.namespaces.list())] : []),
     ]);
     this.recordMetrics(pass.counts, computeManagerGauges(view, pass.memory.previous ?? new Map()));
     const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
