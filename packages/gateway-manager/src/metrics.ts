@@ -8,6 +8,8 @@ export interface ManagerMetrics {
   failovers: Counter;
   probeFailures: Counter<'node'>;
   syncDuration: Histogram<'result'>;
+  /** From the first change a pass handles (watch event, probe verdict, release seen) to its status writes done. */
+  assignmentLatency: Histogram;
   isLeader: Gauge;
   /** Cloud mode: every cloud API call by action and result (EC2 calls per move in the benchmark). */
   cloudCalls: Counter<'action' | 'result'>;
@@ -40,6 +42,12 @@ export function createManagerMetrics(registry: Registry): ManagerMetrics {
       help: 'Time of one assignment sync (read caches, assign, write status and Events)',
       labelNames: ['result'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    assignmentLatency: new Histogram({
+      name: `${p}assignment_latency_seconds`,
+      help: 'From the first change a pass handles (API event, probe verdict, release observed) to its status written (passes that wrote status)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
     isLeader: new Gauge({ name: `${p}is_leader`, help: '1 while this manager holds the leader Lease', registers }),

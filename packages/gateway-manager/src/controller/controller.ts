@@ -59,6 +59,8 @@ export class Controller {
   private memory: ManagerMemory = emptyMemory;
   private badObjects: BadObjectReporter | undefined;
   private started = false;
+  /** When the first change not yet handled by a pass arrived (the assignment latency's start). */
+  private pendingSince: number | undefined;
 
   constructor(private readonly opts: ControllerOptions) {
     this.logger = opts.logger ?? silentLogger;
@@ -77,7 +79,7 @@ export class Controller {
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (const inf of Object.values(this.opts.sources) as Informer<never>[]) this.unsubscribe.push(inf.on('change', () => this.runner.run()));
+    for (const inf of Object.values(this.opts.sources) as Informer<never>[]) this.unsubscribe.push(inf.on('change', () => this.trigger()));
     this.runner.start();
   }
 
@@ -89,12 +91,17 @@ export class Controller {
 
   /** A probe verdict flipped: re-assign now rather than at the next resync. */
   healthChanged(): void {
-    this.runner.run();
+    this.trigger();
   }
 
   /** A probe's report of what the node holds: a release this leader waits for is done, so hand the IP over now. */
   heldReported(node: string, held: ReadonlySet<string>): void {
-    if (computeReleaseObserved(this.memory, node, held)) this.runner.run();
+    if (computeReleaseObserved(this.memory, node, held)) this.trigger();
+  }
+
+  private trigger(): void {
+    this.pendingSince ??= this.opts.clock.now();
+    this.runner.run();
   }
 
   /** One full pass. Exposed for tests; normally run by the runner. */
@@ -116,6 +123,8 @@ export class Controller {
   private async syncOnce(): Promise<void> {
     const { sources, health: prober, clock } = this.opts;
     const now = clock.now();
+    const since = this.pendingSince ?? now;
+    this.pendingSince = undefined;
     const view = parseClusterView(snapshotOf(sources));
     (this.badObjects ??= new BadObjectReporter(this.logger)).report(view.bad);
     const targets = computeProbeTargets(view, this.memory);
@@ -141,6 +150,7 @@ export class Controller {
       ...(this.opts.namespaceIPAM ? [this.opts.namespaceIPAM.sync(view, sources.namespaces.list())] : []),
     ]);
     this.recordMetrics(pass.counts, computeManagerGauges(view, pass.memory.previous ?? new Map()));
+    if (pass.statuses.length > 0) this.opts.metrics?.assignmentLatency.observe((clock.now() - since) / 1000);
     const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed.length) throw new Error(`${failed.length} writes failed: ${describe(failed[0]!.reason)}`);
     if (cloudFailures) throw new Error(`${cloudFailures} cloud calls failed (reported in status)`);

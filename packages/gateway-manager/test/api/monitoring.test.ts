@@ -93,6 +93,7 @@ describe('monitoring: promtool and a real scrape', function () {
       return /^static_egress_manager_pool_capacity_ips\{pool="lan"\} 30$/m.test(text) && text;
     }, 60_000, 200).catch((err: Error) => { throw new Error(`${err.message}\n${manager!.log().slice(-3000)}`); });
     assert.match(managerScrape, /^static_egress_manager_node_capacity_ips\{node="gw-1"\} 8$/m);
+    assert.match(managerScrape, /^static_egress_manager_assignment_latency_seconds_count [1-9]/m, 'the pass that wrote the status observed its latency');
     const r = await promtool(['check', 'metrics'], managerScrape);
     assert.ok(r.ok, r.out);
   });
