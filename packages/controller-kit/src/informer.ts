@@ -99,11 +99,6 @@ function isGone(err: unknown): boolean {
   return e?.statusCode === 410 || e?.code === 410;
 }
 
-function describe(err: unknown): string {
-  if (err instanceof Error) return err.message.split('\n')[0] ?? err.name;
-  return String(err);
-}
-
 /** Waits for every informer, rejecting with the names of those not synced in time. */
 export async function waitForCacheSync(
   informers: ReadonlyArray<Pick<Informer<KubernetesObject>, 'waitForSync'>>,
@@ -288,7 +283,7 @@ function createRestarter(o: RestarterOptions) {
       const delay = restartDelay(o.backoff, failures);
       failures++;
       o.logger.warn(
-        { informer: o.name, err: describe(err), gone: isGone(err), retryInMs: delay, synced: o.isSynced() },
+        { informer: o.name, err, gone: isGone(err), retryInMs: delay, synced: o.isSynced() },
         'list/watch failed; restarting',
       );
       restartTimer = o.clock.setTimeout(() => {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { flushMicrotasks } from './clock.js';
-import type { Logger } from './logger.js';
+import { serializeError, type Logger } from './logger.js';
 import { exitOnSignal } from './shutdown.js';
 
 function recordingLogger(lines: string[]): Logger {
-  const log = (level: string) => (obj: object, msg?: string) => lines.push(`${level} ${msg ?? ''} ${JSON.stringify(obj)}`);
+  // errors as the real logger writes them (serializeError)
+  const log = (level: string) => (obj: object, msg?: string) => lines.push(`${level} ${msg ?? ''} ${JSON.stringify(obj, (k, v: unknown) => (k === 'err' ? serializeError(v) : v))}`);
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
 

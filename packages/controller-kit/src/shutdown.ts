@@ -31,7 +31,7 @@ export function exitOnSignal(o: ShutdownOptions): (signal: string) => Promise<vo
         await run();
       } catch (err) {
         code = 1;
-        o.logger.error({ step: name, err: (err as Error)?.message ?? String(err) }, 'shutdown step failed');
+        o.logger.error({ step: name, err }, 'shutdown step failed');
       }
     }
     (o.exit ?? process.exit)(code);

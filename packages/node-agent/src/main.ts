@@ -35,8 +35,8 @@ async function main(): Promise<void> {
   logger.info({ backend: backend ?? 'as installed' }, 'iptables backend (kube-proxy wrapper rule)');
   const kernel = createLinuxKernel({
     ipsetPrefix: cfg.ipsetPrefix,
-    onGarpError: (e) => logger.error({ err: e.message }, 'arping failed'),
-    onNetlinkError: (e) => logger.error({ err: e.message }, 'netlink socket error (the sync in flight fails and a full resync follows)'),
+    onGarpError: (e) => logger.error({ err: e }, 'arping failed'),
+    onNetlinkError: (e) => logger.error({ err: e }, 'netlink socket error (the sync in flight fails and a full resync follows)'),
   });
   if (cfg.cleanup) {
     await cleanupNode(cfg, kernel).finally(() => kernel.close());
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     clock, table: kernel.lease!, held: () => agent.heldAddresses,
     settings: { leaseMs: cfg.fenceAfterMs, lateToleranceMs: cfg.leaseLateToleranceMs, restartLeaseMs: cfg.restartLeaseMs },
     onLapsed: (ips) => agent.leasesLapsed(ips),
-    onError: (e) => logger.error({ err: e.message }, 'could not renew the kernel lease'),
+    onError: (e) => logger.error({ err: e }, 'could not renew the kernel lease'),
   });
   const verifier = new ProbeVerifier({ key: loadProbeKey(cfg.probeKeyFile!), node: cfg.nodeName });
   const http = await startHttpServer({
@@ -108,12 +108,12 @@ async function main(): Promise<void> {
     heal: (reason) => agent.markDamaged(reason),
     alert: (kind, repeats) => {
       logger.error({ kind, repeats }, 'another program keeps damaging our kernel state: repairs back off');
-      nodeEvents.damageRepeated(kind, repeats).catch((e: Error) => logger.warn({ err: e.message }, 'could not record the damage Event'));
+      nodeEvents.damageRepeated(kind, repeats).catch((e: Error) => logger.warn({ err: e }, 'could not record the damage Event'));
     },
   });
   const monitor = new LinuxChangeMonitor({
     onLine: (source, line) => healer.onLine(source, line), pollMs: cfg.damagePollMs, legacyIptables: backend === 'legacy',
-    onError: (e) => logger.warn({ err: e.message }, 'kernel change monitor'),
+    onError: (e) => logger.warn({ err: e }, 'kernel change monitor'),
   });
   monitor.start();
   // the egress audit log (issue 10 §5): off unless --audit-log

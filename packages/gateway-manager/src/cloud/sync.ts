@@ -44,7 +44,7 @@ export class CloudSync {
         this.stale = false;
       } catch (err) {
         if (this.readAt === undefined) throw err;
-        this.opts.logger.warn({ err: describe(err) }, 'cloud: could not read the interfaces; using the last snapshot');
+        this.opts.logger.warn({ err }, 'cloud: could not read the interfaces; using the last snapshot');
       }
     }
     return this.view();
@@ -70,7 +70,7 @@ export class CloudSync {
         failed++;
         this.stale = true;
         this.errors.set(op.ip, `${this.opts.provider.name} ${op.kind} ${op.ip}: ${describe(err)}`);
-        this.opts.logger.warn({ op, err: describe(err) }, 'cloud call failed; retrying with backoff');
+        this.opts.logger.warn({ op, err }, 'cloud call failed; retrying with backoff');
       }
     }
     return failed;

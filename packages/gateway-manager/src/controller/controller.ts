@@ -71,7 +71,7 @@ export class Controller {
       retryBaseMs: 50,
       retryMaxMs: 10_000,
       pass: () => this.sync(),
-      onError: (err, failures, retryInMs) => this.logger.warn({ err: describe(err), failures, retryInMs }, 'sync failed; retrying with backoff'),
+      onError: (err, failures, retryInMs) => this.logger.warn({ err, failures, retryInMs }, 'sync failed; retrying with backoff'),
     });
   }
 
@@ -164,7 +164,7 @@ export class Controller {
         await this.opts.events.applyEvent(ref, ev);
       } catch (err) {
         // An Event is a courtesy; losing one must not block status.
-        this.logger.warn({ policy: ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name, err: describe(err) }, 'could not record Event');
+        this.logger.warn({ policy: ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name, err }, 'could not record Event');
       }
     }
   }

@@ -32,7 +32,7 @@ export class NamespaceIPAMSync {
       try {
         await this.writer.recordEvent(e);
       } catch (err) {
-        this.logger.warn({ namespace: e.namespace, reason: e.reason, err: String(err) }, 'could not record Event');
+        this.logger.warn({ namespace: e.namespace, reason: e.reason, err }, 'could not record Event');
       }
     }
   }

@@ -55,7 +55,7 @@ export class Agent {
       maxIntervalMs: o.resyncIntervalMs,
       retryBaseMs: o.retryMs ?? 500,
       pass: ({ resync }) => this.pass(resync),
-      onError: (err, failures) => o.logger.error({ err: (err as Error).message, failures }, 'sync failed; retrying with a full resync'),
+      onError: (err, failures) => o.logger.error({ err, failures }, 'sync failed; retrying with a full resync'),
     });
   }
 
@@ -146,7 +146,11 @@ export class Agent {
     m.entries.set({ role: 'gateway' }, state.gateway.length);
     m.overflow.set(state.overflow.length);
     const changed = Object.values(result.changed).some((n) => n > 0);
-    if (changed || result.full) this.o.logger.info({ full: result.full, changed: result.changed, ms: Math.round(performance.now() - t0) }, 'synced');
+    // info only when something changed: a periodic resync that finds nothing to do is debug, so a
+    // steady cluster's nodes log nothing
+    const fields = { full: result.full, changed: result.changed, ms: Math.round(performance.now() - t0) };
+    if (changed) this.o.logger.info(fields, 'synced');
+    else this.o.logger.debug(fields, 'synced');
   }
 
   /** A kernel lease ran out before its renewal: the model forgets it, and nothing is claimed until the API confirms. */

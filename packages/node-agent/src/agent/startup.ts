@@ -12,7 +12,7 @@ export async function waitForCaches(informers: Parameters<typeof waitForCacheSyn
       await waitForCacheSync(informers, 60_000);
       return;
     } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'waiting for informer caches');
+      logger.warn({ err }, 'waiting for informer caches');
     }
   }
 }

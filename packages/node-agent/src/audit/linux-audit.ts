@@ -20,10 +20,10 @@ export interface AuditDeps {
 export async function startLinuxAuditLog(cfg: AuditConfig, d: AuditDeps): Promise<{ stop: () => Promise<void> }> {
   await enableConntrackAccounting().then(
     (changed) => changed && d.logger.info({}, 'audit log: net.netfilter.nf_conntrack_acct set to 1 in the node\'s namespace (byte counts)'),
-    (e: Error) => d.logger.warn({ err: e.message },
+    (e: Error) => d.logger.warn({ err: e },
       'audit log: could not set net.netfilter.nf_conntrack_acct=1; end lines carry null bytes unless it is set on the node'));
   const sink = cfg.target === 'stdout' ? new StdoutAuditSink()
-    : new FileAuditSink(cfg.target, { now: () => d.clock.now(), onError: (e) => d.logger.error({ err: e.message }, 'audit log: write failed') });
+    : new FileAuditSink(cfg.target, { now: () => d.clock.now(), onError: (e) => d.logger.error({ err: e }, 'audit log: write failed') });
   // the pod index is rebuilt on the first event after a pod changed, not on every pod event
   let index: ReadonlyMap<string, PodRef> | undefined;
   const off = d.pods.on('change', () => { index = undefined; });
@@ -35,7 +35,7 @@ export async function startLinuxAuditLog(cfg: AuditConfig, d: AuditDeps): Promis
   });
   const events = new LinuxConntrackEvents({
     onLine: (l) => log.onLine(l),
-    onError: (e) => d.logger.warn({ err: e.message }, 'audit log: conntrack events'),
+    onError: (e) => d.logger.warn({ err: e }, 'audit log: conntrack events'),
   });
   events.start();
   d.logger.info({ target: cfg.target, ratePerSec: cfg.ratePerSec }, 'audit log on');

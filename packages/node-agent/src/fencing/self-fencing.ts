@@ -134,7 +134,7 @@ export class SelfFencing {
       }
       this.onChange();
     }, (err: Error) => {
-      this.o.logger.warn({ err: err.message, fenced: this.wasFenced }, 'could not confirm this node\'s egress IPs with the API server');
+      this.o.logger.warn({ err, fenced: this.wasFenced }, 'could not confirm this node\'s egress IPs with the API server');
     }).finally(() => {
       this.o.clock.clearTimeout(timer);
       this.confirming = false;
