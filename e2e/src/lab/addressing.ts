@@ -6,6 +6,8 @@ export const ROUTER_EXT_IP = '198.51.100.1';
 export const EXTERNAL_CIDR = '198.51.100.0/24';
 export const ECHO_IP = '198.51.100.10';
 export const ECHO_IP_2 = '198.51.100.20';
+/** A third destination (per-destination selection, issue 9). */
+export const ECHO_IP_3 = '198.51.100.30';
 export const ECHO_TCP_PORT = 8080;
 export const ECHO_UDP_PORT = 8081;
 /** TCP port whose connections stay open: every line is answered with "<source IP> <line>". */

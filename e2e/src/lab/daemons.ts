@@ -39,7 +39,7 @@ export class LabDaemons {
 
   startEcho(): void {
     const [cmd, args] = this.ctx.nodeScript(join(HERE, 'echo-server.ts'), ['--log', this.ctx.echoLogPath,
-      '--addrs', `${A.ECHO_IP},${A.ECHO_IP_2}`]);
+      '--addrs', `${A.ECHO_IP},${A.ECHO_IP_2},${A.ECHO_IP_3}`]);
     this.ctx.daemon('echo-server', this.ctx.names.externalNs, cmd, args).start();
   }
 
@@ -48,7 +48,7 @@ export class LabDaemons {
       const r = await tryInNetns(this.ctx.names.routerNs, 'socat', ['-T2', '-', `TCP:${A.ECHO_IP}:${A.ECHO_TCP_PORT}`]);
       return r.code === 0 && r.out.trim() === A.ROUTER_EXT_IP;
     }, 60_000, 300);
-    this.ctx.log(`echo server on ${A.ECHO_IP}/${A.ECHO_IP_2} (tcp ${A.ECHO_TCP_PORT}, udp ${A.ECHO_UDP_PORT}, ` +
+    this.ctx.log(`echo server on ${A.ECHO_IP}/${A.ECHO_IP_2}/${A.ECHO_IP_3} (tcp ${A.ECHO_TCP_PORT}, udp ${A.ECHO_UDP_PORT}, ` +
       `stream ${A.ECHO_STREAM_PORT}); record: ${this.ctx.echoLogPath}`);
   }
 

@@ -85,6 +85,7 @@ export function renderTopology(plan: TopologyPlan): Script[] {
     'link set lo up',
     `addr add ${A.ECHO_IP}/24 dev ${n.externalIf}`,
     `addr add ${A.ECHO_IP_2}/24 dev ${n.externalIf}`,
+    `addr add ${A.ECHO_IP_3}/24 dev ${n.externalIf}`,
     `link set ${n.externalIf} up`,
     `route add default via ${A.ROUTER_EXT_IP}`,
   ] });
