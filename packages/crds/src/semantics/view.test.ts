@@ -39,7 +39,7 @@ describe('parseClusterView', () => {
     assert.equal(view.poolObjects.get('lan')?.metadata?.name, 'lan');
   });
 
-  it('authorizes against every node address and selects pods for the oldest policy', () => {
+  it('authorizes against every node address and lists every policy selecting a pod, older first', () => {
     const view = parseClusterView(snapshot());
     assert.deepEqual([...view.nodeAddresses], ['192.0.2.11']);
     assert.deepEqual(view.authorization.get('shop/db')?.map((a) => [a.ip, a.pool, a.problem?.reason]), [['192.0.2.100', 'lan', undefined]]);

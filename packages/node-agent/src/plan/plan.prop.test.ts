@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { computeNodeState } from '../desired/compute.js';
-import { fixtureInput } from '../desired/fixtures.js';
+import { fixtureInput, perDestinationInput } from '../desired/fixtures.js';
 import type { NodeStateInput, PolicyView } from '../desired/types.js';
 import { createFakeKernel, type FakeKernel } from '../kernel/fake.js';
 import { NodeSyncer, readKernelView } from '../reconcile/syncer.js';
@@ -28,7 +28,9 @@ const stateArb: fc.Arbitrary<RenderedState> = fc.record({
   policies: fc.subarray([0, 1, 2], { minLength: 1 }),
   owners: fc.array(fc.constantFrom('n1', 'n2', 'n3', null), { minLength: IPS.length, maxLength: IPS.length }),
   pods: fc.array(fc.constantFrom('n1', 'n2', 'n3', null), { minLength: base.pods.length, maxLength: base.pods.length }),
-}).map(({ mode, fenced, policies, owners, pods }) => {
+  // per-destination selection (issue 9): the web pods in db's and api's sets
+  perDestination: fc.boolean(),
+}).map(({ mode, fenced, policies, owners, pods, perDestination }) => {
   const owner = new Map(IPS.map((ip, i) => [ip, owners[i]]));
   const over: Partial<NodeStateInput> = {
     mode, fenced,
@@ -38,7 +40,7 @@ const stateArb: fc.Arbitrary<RenderedState> = fc.record({
     }),
     pods: base.pods.flatMap((p, i) => (pods[i] ? [{ ...p, nodeName: pods[i]! }] : [])),
   };
-  return renderState(computeNodeState(fixtureInput(over)), render);
+  return renderState(computeNodeState((perDestination ? perDestinationInput : fixtureInput)(over)), render);
 });
 
 /** Hand damage: a flushed chain, a lost rule, route, address or member, a stray set of ours. */
