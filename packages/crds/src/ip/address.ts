@@ -155,6 +155,35 @@ export function isGlobalUnicastIPv4(ip: string): boolean {
   return !['loopback', 'linkLocal', 'multicast', 'broadcast'].includes(r);
 }
 
+/** The family of an address or of a CIDR's address part, or undefined when the text is neither. */
+export function ipFamilyOf(s: unknown): IPFamily | undefined {
+  if (typeof s !== 'string') return undefined;
+  const slash = s.indexOf('/');
+  return parseIP(slash < 0 ? s : s.slice(0, slash))?.family;
+}
+
+/** 'IPv4' or 'IPv6', for messages. */
+export function familyName(f: IPFamily): 'IPv4' | 'IPv6' {
+  return f === 4 ? 'IPv4' : 'IPv6';
+}
+
+const V6_LINK_LOCAL = 0xfe80n << 112n; // fe80::/10
+const V6_MULTICAST = 0xffn << 120n; // ff00::/8
+
+/**
+ * Go's IsGlobalUnicast (the CRDs' CEL isGlobalUnicast) for either family: not unspecified,
+ * loopback, link-local, multicast or (IPv4) broadcast. False for text that is no address.
+ */
+export function isGlobalUnicast(ip: string): boolean {
+  const a = parseIP(ip);
+  if (!a) return false;
+  if (a.family === 4) return isGlobalUnicastIPv4(ip);
+  const v = a.value;
+  if (v === 0n || v === 1n) return false;
+  if (v >> 118n === V6_LINK_LOCAL >> 118n) return false;
+  return v >> 120n !== V6_MULTICAST >> 120n;
+}
+
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -28,6 +28,9 @@ export type CIDRResult<C extends CIDR = IPv4CIDR> = C | 'invalid' | 'host-bits';
 const BITS = { 4: 32, 6: 128 } as const;
 const CIDR_TEXT = /^([^/]+)\/(0|[1-9][0-9]{0,2})$/;
 
+/** Every address of a family: a policy's default destination per family of its egress IPs. */
+export const ALL_ADDRESSES = { 4: '0.0.0.0/0', 6: '::/0' } as const;
+
 /** Parses a CIDR of either family; host bits must be zero. */
 export function parseCIDR(s: unknown): CIDRResult<CIDR> {
   const m = typeof s === 'string' ? CIDR_TEXT.exec(s) : null;
@@ -48,6 +51,13 @@ export function parseCIDRv4(s: unknown): CIDRResult {
 /** Parses an IPv4 CIDR known to be valid (from a parsed Policy/Pool). */
 export function mustParseCIDRv4(s: string): IPv4CIDR {
   const c = parseCIDRv4(s);
+  if (typeof c === 'string') throw new Error(`invalid CIDR ${s}`);
+  return c;
+}
+
+/** Parses a CIDR of either family known to be valid (from a parsed Policy/Pool). */
+export function mustParseCIDR(s: string): CIDR {
+  const c = parseCIDR(s);
   if (typeof c === 'string') throw new Error(`invalid CIDR ${s}`);
   return c;
 }
@@ -97,10 +107,24 @@ export function ipv4NetworkOrBroadcast(c: CIDR, ip: string): 'network' | 'broadc
   return a.value === cidrLastIPv4(c) ? 'broadcast' : undefined;
 }
 
-/** How many addresses of a CIDR a host may use: all but an IPv4 CIDR's network and broadcast. */
+/**
+ * Why `ip` is unusable in `c`: an IPv4 CIDR's network or broadcast address (ipv4NetworkOrBroadcast),
+ * or an IPv6 CIDR's first address, the subnet-router anycast address (RFC 4291 §2.6.1) that a
+ * forwarding Linux host holds as anycast for each of its prefixes — except /127 (RFC 6164) and
+ * /128. Undefined for any other address, and for one outside `c`.
+ */
+export function cidrUnusableEnd(c: CIDR, ip: string): 'network' | 'broadcast' | 'subnet-router anycast' | undefined {
+  if (c.family === 4) return ipv4NetworkOrBroadcast(c, ip);
+  if (c.prefix > 126) return undefined;
+  const a = parseIP(ip);
+  return a?.family === 6 && a.value === c.network ? 'subnet-router anycast' : undefined;
+}
+
+/** How many addresses of a CIDR a host may use: all but those cidrUnusableEnd names. */
 export function cidrHostCount(c: CIDR): bigint {
   const all = 1n << BigInt(BITS[c.family] - c.prefix);
-  return c.family === 4 && c.prefix <= 30 ? all - 2n : all;
+  if (c.family === 4) return c.prefix <= 30 ? all - 2n : all;
+  return c.prefix <= 126 ? all - 1n : all;
 }
 
 function cidrLastIPv4(c: IPv4CIDR): number {

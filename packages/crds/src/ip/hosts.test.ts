@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cidrHostCount, ipv4NetworkOrBroadcast, mustParseCIDRv4, parseCIDR, type CIDR } from './index.js';
+import { cidrHostCount, cidrUnusableEnd, ipv4NetworkOrBroadcast, mustParseCIDRv4, parseCIDR, type CIDR } from './index.js';
 
 describe('ip CIDR hosts (issue 9 point 6)', () => {
   const cases: [cidr: string, ip: string, want: 'network' | 'broadcast' | undefined][] = [
@@ -25,10 +25,20 @@ describe('ip CIDR hosts (issue 9 point 6)', () => {
     it(`${ip} in ${cidr}: ${want ?? 'a host'}`, () => assert.equal(ipv4NetworkOrBroadcast(mustParseCIDRv4(cidr), ip), want));
   }
 
-  it('IPv6 has no broadcast: no address is excluded', () => {
+  it('IPv6 has no broadcast; its subnet-router anycast address is unusable except in /127 and /128 (issue 11)', () => {
     const v6 = parseCIDR('2001:db8::/64') as CIDR;
     assert.equal(ipv4NetworkOrBroadcast(v6, '2001:db8::'), undefined);
-    assert.equal(cidrHostCount(v6), 1n << 64n);
+    assert.equal(cidrUnusableEnd(v6, '2001:db8::'), 'subnet-router anycast');
+    assert.equal(cidrUnusableEnd(v6, '2001:db8::1'), undefined);
+    assert.equal(cidrUnusableEnd(v6, '2001:db8::ffff:ffff:ffff:ffff'), undefined);
+    assert.equal(cidrUnusableEnd(v6, '192.0.2.0'), undefined);
+    assert.equal(cidrUnusableEnd(mustParseCIDRv4('192.0.2.0/24'), '192.0.2.255'), 'broadcast');
+    assert.equal(cidrHostCount(v6), (1n << 64n) - 1n);
+    assert.equal(cidrHostCount(parseCIDR('2001:db8::/126') as CIDR), 3n);
+    for (const c of ['2001:db8::/127', '2001:db8::/128']) {
+      assert.equal(cidrUnusableEnd(parseCIDR(c) as CIDR, '2001:db8::'), undefined, c);
+    }
+    assert.equal(cidrHostCount(parseCIDR('2001:db8::/127') as CIDR), 2n);
   });
 
   it('host count: all addresses but network and broadcast, except /31 and /32', () => {

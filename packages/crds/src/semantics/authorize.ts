@@ -1,13 +1,13 @@
 import { Reason } from '../constants.js';
 import { comparePolicyAge } from './age.js';
-import { cidrContainsIP, ipv4NetworkOrBroadcast, mustParseCIDRv4, type ParsedCIDR } from '../ip/index.js';
+import { cidrContainsIP, cidrUnusableEnd, mustParseCIDR, type CIDR } from '../ip/index.js';
 import { describePolicy } from './parse-cluster.js';
 import { matchesSelector } from './selector.js';
 import type { AuthorizedIP, Labels, Policy, Pool } from './types.js';
 
 interface PreparedPool {
   pool: Pool;
-  cidrs: { parsed: ParsedCIDR; reserved: Set<string> }[];
+  cidrs: { parsed: CIDR; reserved: Set<string> }[];
 }
 
 /**
@@ -15,7 +15,8 @@ interface PreparedPool {
  * 1. it must be in a pool's cidr, not reserved there, and the pool must admit the policy's
  *    namespace — for a ClusterStaticEgressIP, every namespace its namespaceSelector selects, so an
  *    IP of a pool only ever carries traffic of namespaces that pool admits (IPNotAuthorized); the
- *    network and broadcast addresses of the cidr are never usable (IPNotUsable; not for /31, /32);
+ *    network and broadcast addresses of an IPv4 cidr (not /31, /32) and the subnet-router anycast
+ *    address of an IPv6 one (not /127, /128) are never usable (IPNotUsable); never across families;
  * 2. it must not be a node's address (IPIsNodeAddress);
  * 3. among the policies for which 1 and 2 hold, the oldest keeps it (IPConflict for the others).
  * An unauthorized claim never blocks an authorized one, so a tenant cannot hold another tenant's
@@ -31,7 +32,7 @@ export function authorizeEgressIPs(
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((pool) => ({
       pool,
-      cidrs: pool.cidrs.map((c) => ({ parsed: mustParseCIDRv4(c.cidr), reserved: new Set(c.reserved) })),
+      cidrs: pool.cidrs.map((c) => ({ parsed: mustParseCIDR(c.cidr), reserved: new Set(c.reserved) })),
     }));
 
   const ordered = [...policies].sort(comparePolicyAge);
@@ -90,7 +91,7 @@ function admitsAll(pool: Pool, namespaces: readonly [string, Labels][]): boolean
 function findPool(pools: readonly PreparedPool[], ip: string, namespaces: readonly [string, Labels][]): string | undefined {
   for (const p of pools) {
     if (!admitsAll(p.pool, namespaces)) continue;
-    if (p.cidrs.some((c) => cidrContainsIP(c.parsed, ip) && !c.reserved.has(ip) && !ipv4NetworkOrBroadcast(c.parsed, ip))) return p.pool.name;
+    if (p.cidrs.some((c) => cidrContainsIP(c.parsed, ip) && !c.reserved.has(ip) && !cidrUnusableEnd(c.parsed, ip))) return p.pool.name;
   }
   return undefined;
 }
@@ -102,12 +103,12 @@ function notUsable(
   for (const p of pools) {
     if (!admitsAll(p.pool, namespaces)) continue;
     for (const c of p.cidrs) {
-      const end = ipv4NetworkOrBroadcast(c.parsed, ip);
+      const end = cidrUnusableEnd(c.parsed, ip);
       if (!end) continue;
       return {
         reason: Reason.IPNotUsable,
         message: `egress IP ${ip} is the ${end} address of ${c.parsed.text} in EgressIPPool ${p.pool.name}; ` +
-          'the network and broadcast addresses of a CIDR are never usable: choose a host address of the pool',
+          'the network and broadcast addresses of an IPv4 CIDR and the subnet-router anycast address of an IPv6 one are never usable: choose a host address of the pool',
       };
     }
   }

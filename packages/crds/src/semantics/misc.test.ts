@@ -63,8 +63,11 @@ describe('podInfoFromPod / serviceInfoFromService', () => {
       labels: { app: 'web' },
       nodeName: 'node-1',
       podIP: '203.0.113.40',
+      podIPs: ['fd00::5', '203.0.113.40'],
       phase: 'Running',
     });
+    const v6only = podInfoFromPod({ metadata: { name: 'p6', namespace: 'shop' }, status: { podIP: '2001:DB8::0:5' } });
+    assert.deepEqual([v6only.podIP, v6only.podIPs], [undefined, ['2001:db8::5']]); // issue 11: canonical, no IPv4 one
     const pending = podInfoFromPod({ metadata: { name: 'p', namespace: 'shop' }, spec: { containers: [], hostNetwork: true } });
     assert.equal(pending.nodeName, undefined);
     assert.equal(pending.podIP, undefined);

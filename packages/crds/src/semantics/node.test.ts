@@ -3,7 +3,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import { nodeAddressesOf } from './convert.js';
 
 describe('nodeAddressesOf', () => {
-  it('probes the first IPv4 InternalIP and counts every IPv4 address as the node\'s', () => {
+  it('probes the first IPv4 InternalIP and counts every address of both families as the node\'s', () => {
     const node: V1Node = {
       metadata: { name: 'n1' },
       status: {
@@ -15,9 +15,15 @@ describe('nodeAddressesOf', () => {
         ],
       },
     };
-    assert.deepEqual(nodeAddressesOf(node), { internalIP: '192.0.2.11', addresses: ['192.0.2.11', '198.51.100.50'] });
+    assert.deepEqual(nodeAddressesOf(node), {
+      internalIP: '192.0.2.11', internalIPv6: '2001:db8::1', addresses: ['2001:db8::1', '192.0.2.11', '198.51.100.50'],
+    });
   });
-  it('has no internal IP for a node without an IPv4 InternalIP', () => {
+  it('probes an IPv6-only node on its IPv6 InternalIP; addresses are canonical (issue 11)', () => {
+    const node: V1Node = { status: { addresses: [{ type: 'InternalIP', address: '2001:DB8:0::0a' }, { type: 'ExternalIP', address: '2001:db8:1::5' }] } };
+    assert.deepEqual(nodeAddressesOf(node), { internalIP: '2001:db8::a', internalIPv6: '2001:db8::a', addresses: ['2001:db8::a', '2001:db8:1::5'] });
+  });
+  it('has no internal IP for a node without an InternalIP', () => {
     assert.deepEqual(nodeAddressesOf({ status: { addresses: [{ type: 'ExternalIP', address: '198.51.100.50' }] } }), { addresses: ['198.51.100.50'] });
     assert.deepEqual(nodeAddressesOf(undefined), { addresses: [] });
   });

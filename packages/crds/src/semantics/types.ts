@@ -68,8 +68,13 @@ export interface PodInfo {
   labels: Labels;
   /** spec.nodeName; absent or '' while the pod is unscheduled. */
   nodeName?: string;
-  /** status.podIP (the IPv4 one when dual-stack). */
+  /** The pod's IPv4 address (of status.podIPs), kept for the IPv4 data path; absent on an IPv6-only pod. */
   podIP?: string;
+  /**
+   * Every address of status.podIPs (status.podIP when that list is empty), canonical text, in
+   * status order, so at most one per family; absent when the pod has none yet (issue 11).
+   */
+  podIPs?: string[];
   /** status.phase; Succeeded and Failed pods are never selected. */
   phase?: string;
   /** hostNetwork pods share the node's address and are never selected. */

@@ -36,9 +36,11 @@ export interface NodeInfo {
   cordoned: boolean;
   /** metadata.deletionTimestamp is set. */
   deleted: boolean;
-  /** The IPv4 InternalIP the agent is probed on and directors route to (first one), if any. */
+  /** The InternalIP the agent is probed on and directors route to: the first IPv4 one, else the first IPv6 one. */
   internalIP?: string;
-  /** Every IPv4 address of status.addresses (egress IPs must not be one). */
+  /** The first IPv6 InternalIP (issue 11). */
+  internalIPv6?: string;
+  /** Every address of status.addresses, both families (egress IPs must not be one). */
   addresses: string[];
   /** spec.providerID (cloud mode: which machine the node is). */
   providerID?: string;
@@ -73,7 +75,7 @@ export interface ClusterView {
 /** Reads a Node: NotReady, cordon and deletion as the manager and the agent both read them. */
 export function parseNode(node: V1Node): NodeInfo {
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-  const { internalIP, addresses } = nodeAddressesOf(node);
+  const { internalIP, internalIPv6, addresses } = nodeAddressesOf(node);
   return {
     name: node.metadata?.name ?? '',
     labels: node.metadata?.labels ?? {},
@@ -82,6 +84,7 @@ export function parseNode(node: V1Node): NodeInfo {
     cordoned: node.spec?.unschedulable === true,
     deleted: node.metadata?.deletionTimestamp !== undefined,
     ...(internalIP ? { internalIP } : {}),
+    ...(internalIPv6 ? { internalIPv6 } : {}),
     addresses,
     ...(node.spec?.providerID ? { providerID: node.spec.providerID } : {}),
   };

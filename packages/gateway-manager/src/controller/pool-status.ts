@@ -1,24 +1,26 @@
 // EgressIPPool status (the printer columns of `kubectl get eippool`): how many addresses the pool
 // has, how many authorized StaticEgressIPs claim, and how many a gateway node holds now. Pure.
 import {
-  cidrContainsIP, cidrHostCount, ipv4NetworkOrBroadcast, parseCIDRv4, type AuthorizedIP, type EgressIPPoolStatus, type Pool,
+  cidrContainsIP, cidrHostCount, cidrUnusableEnd, parseCIDR, type AuthorizedIP, type EgressIPPoolStatus, type Pool,
 } from '@static-egress/crds';
 
 const INT32_MAX = 2 ** 31 - 1;
 
 /**
- * Usable addresses: the host addresses of every cidr (not an IPv4 network's network or broadcast
- * address, which no policy may claim), minus the reserved ones among them.
+ * Usable addresses: the host addresses of every cidr of either family (not an IPv4 cidr's network
+ * or broadcast address, nor an IPv6 cidr's subnet-router anycast address, which no policy may
+ * claim), minus the reserved ones among them. Saturates at the int32 of status.capacity: an IPv6
+ * /64 alone has 2^64 addresses.
  */
 export function poolCapacity(pool: Pick<Pool, 'cidrs'>): number {
-  let n = 0;
+  let n = 0n;
   for (const c of pool.cidrs) {
-    const parsed = parseCIDRv4(c.cidr);
+    const parsed = parseCIDR(c.cidr);
     if (typeof parsed === 'string') continue;
-    const reserved = new Set(c.reserved.filter((ip) => cidrContainsIP(parsed, ip) && !ipv4NetworkOrBroadcast(parsed, ip)));
-    n += Number(cidrHostCount(parsed)) - reserved.size;
+    const reserved = new Set(c.reserved.filter((ip) => cidrContainsIP(parsed, ip) && !cidrUnusableEnd(parsed, ip)));
+    n += cidrHostCount(parsed) - BigInt(reserved.size);
   }
-  return Math.min(n, INT32_MAX);
+  return n > BigInt(INT32_MAX) ? INT32_MAX : Number(n);
 }
 
 export interface PoolStatusInput {
