@@ -68,6 +68,14 @@ describe('computeNamespaceAllocations', () => {
     assert.deepEqual(r.events.map((e) => [e.type, e.reason]), [['Normal', 'EgressIPNamespaceAllocated']]);
   });
 
+  it('a cache that lags its own write repeats the (idempotent) write, not the Event', () => {
+    const first = computeNamespaceAllocations(input({ namespaces: [ns('shop', { [POOL]: 'flat' })] }));
+    const again = computeNamespaceAllocations(input({ namespaces: [ns('shop', { [POOL]: 'flat' })], reported: first.reported }));
+    assert.deepEqual(again.actions, first.actions);
+    assert.equal(first.events.length, 1);
+    assert.deepEqual(again.events, []);
+  });
+
   it('one IP for a pool without zones; two namespaces never get the same address', () => {
     const r = computeNamespaceAllocations(input({ namespaces: [ns('b', { [POOL]: 'flat' }), ns('a', { [POOL]: 'flat' })] }));
     assert.deepEqual(r.actions, [
