@@ -51,3 +51,36 @@ export function perDestinationInput(over: Partial<NodeStateInput> = {}): NodeSta
     ...over,
   });
 }
+
+/** The fixture's pods' IPv6 addresses (dual stack, issue 11): 203.0.113.x → 2001:db8:70::x. */
+const v6Of = (ip: string) => `2001:db8:70::${ip.split('.')[3]}`;
+
+/**
+ * The fixture in a dual-stack cluster (issue 11): db and api hold an IPv6 egress IP beside each
+ * IPv4 one (db's to 2001:db8:0:51::/64 but ::7, api's everywhere), dark stays IPv4-only, so its
+ * pod's IPv6 traffic is left alone.
+ */
+export function dualStackInput(over: Partial<NodeStateInput> = {}): NodeStateInput & { nodeIP6: string; nodes6: Map<string, string> } {
+  const base = fixtureInput();
+  const [db, api, dark] = base.policies;
+  return {
+    ...fixtureInput({
+      policies: [
+        { ...db!, egressIPs: [...db!.egressIPs, '2001:db8:0:2::100', '2001:db8:0:2::101'],
+          destinationCIDRs: [...db!.destinationCIDRs, '2001:db8:0:51::/64'], excludedCIDRs: [...db!.excludedCIDRs, '2001:db8:0:51::7/128'],
+          assignments: new Map([...db!.assignments, ['2001:db8:0:2::100', 'n2'], ['2001:db8:0:2::101', 'n3']]) },
+        { ...api!, egressIPs: [...api!.egressIPs, '2001:db8:0:2::102'], assignments: new Map([...api!.assignments, ['2001:db8:0:2::102', 'n1']]) },
+        dark!,
+      ],
+      authorizedIPs: new Map([
+        ['shop/db', ['192.0.2.100', '192.0.2.101', '2001:db8:0:2::100', '2001:db8:0:2::101']],
+        ['shop/api', ['192.0.2.102', '2001:db8:0:2::102']], ['ops/dark', ['192.0.2.103']],
+      ]),
+      pods: base.pods.map((p) => (p.podIP ? { ...p, podIPs: [p.podIP, v6Of(p.podIP)] } : p)),
+      clusterCIDRs: ['203.0.113.0/24', '2001:db8:70::/48'],
+      ...over,
+    }),
+    nodeIP6: '2001:db8:0:2::11',
+    nodes6: new Map([['n1', '2001:db8:0:2::11'], ['n2', '2001:db8:0:2::12'], ['n3', '2001:db8:0:2::13']]),
+  };
+}

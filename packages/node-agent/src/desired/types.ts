@@ -24,6 +24,8 @@ export interface PodView {
   uid: string;
   nodeName: string;
   podIP?: string;
+  /** every family's address (status.podIPs); podIP is the first (desired/family.ts picks per family) */
+  podIPs?: string[];
 }
 
 /** Owned kernel ranges (DESIGN §1): one fwmark bit range, one table range, one rule-priority range. */
@@ -115,6 +117,8 @@ export interface VxlanPeer {
 }
 
 export interface NodeState {
+  /** the address family of every address and CIDR in it (desired/family.ts); absent: IPv4 */
+  family?: 6;
   mode: Mode;
   nodeIP: string;
   clusterCIDRs: string[];

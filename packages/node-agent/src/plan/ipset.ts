@@ -2,7 +2,7 @@
 import type { MemberChange } from '../kernel/interfaces.js';
 import type { IpsetSpec } from '../render/types.js';
 
-const SET_OPTIONS = 'family inet hashsize 1024 maxelem 1048576';
+const options = (set: IpsetSpec) => `family ${set.family ?? 'inet'} hashsize 1024 maxelem 1048576`;
 
 /** Up to this many member changes per set go in place; more are a whole new set swapped in. */
 export const IN_PLACE_LIMIT = 32;
@@ -15,7 +15,7 @@ function sameMembers(a: readonly string[], b: readonly string[]): boolean {
 }
 
 export function ipsetDiffers(want: IpsetSpec, have: IpsetSpec | undefined): boolean {
-  return !have || have.type !== want.type || !sameMembers(want.members, have.members);
+  return !have || have.type !== want.type || have.family !== want.family || !sameMembers(want.members, have.members);
 }
 
 /**
@@ -35,13 +35,13 @@ export function renderIpsetRestore(
     const tmp = tempName(set.name);
     if (current.has(tmp)) lines.push(`destroy ${tmp}`);
     if (!have) {
-      lines.push(`create ${set.name} ${set.type} ${SET_OPTIONS}`, ...set.members.map((m) => `add ${set.name} ${m}`));
+      lines.push(`create ${set.name} ${set.type} ${options(set)}`, ...set.members.map((m) => `add ${set.name} ${m}`));
       continue;
     }
     if (have.type !== set.type) lines.push(`destroy ${set.name}`);
-    lines.push(`create ${tmp} ${set.type} ${SET_OPTIONS}`);
+    lines.push(`create ${tmp} ${set.type} ${options(set)}`);
     for (const m of set.members) lines.push(`add ${tmp} ${m}`);
-    if (have.type !== set.type) lines.push(`create ${set.name} ${set.type} ${SET_OPTIONS}`);
+    if (have.type !== set.type) lines.push(`create ${set.name} ${set.type} ${options(set)}`);
     lines.push(`swap ${tmp} ${set.name}`, `destroy ${tmp}`);
   }
   return lines.length ? `${lines.join('\n')}\n` : '';

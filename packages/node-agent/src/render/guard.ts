@@ -17,10 +17,10 @@
 import { createHash } from 'node:crypto';
 import type { NodeState } from '../desired/types.js';
 import { orderByRoute } from './order.js';
-import { canonicalCIDR, hex } from './state.js';
+import { canonicalCIDR, hex, isEverywhere } from './state.js';
 import type { GuardIntent, RenderConfig } from './types.js';
 
-/** nftables table (ip family), e.g. `segress_guard`. */
+/** nftables table (of the `ip` family, or `ip6` for the IPv6 state), e.g. `segress_guard`. */
 export function guardTable(cfg: Pick<RenderConfig, 'ipsetPrefix'>): string {
   return `${cfg.ipsetPrefix}_guard`;
 }
@@ -30,7 +30,13 @@ export const GUARD_PRIORITY = 300;
 
 const anon = (xs: readonly string[]) => (xs.length === 1 ? xs[0]! : `{ ${xs.join(', ')} }`);
 
+/** The nftables words of the state's family: the table family and the address protocol. */
+function familyWords(state: Pick<NodeState, 'family'>): { table: string; ip: string } {
+  return state.family === 6 ? { table: 'ip6', ip: 'ip6' } : { table: 'ip', ip: 'ip' };
+}
+
 function directorRules(state: NodeState, t: string): string[] {
+  const ip = familyWords(state).ip;
   const lines: string[] = [];
   const verdicts: string[] = [];
   for (const d of state.director) {
@@ -41,12 +47,12 @@ function directorRules(state: NodeState, t: string): string[] {
     const chain = `d-${hex(d.mark).slice(2)}`;
     verdicts.push(`${hex(d.mark)} : jump ${chain}`);
     lines.push(
-      `add chain ip ${t} ${chain}`,
-      `add rule ip ${t} ${chain} ct status snat drop`,
-      `add rule ip ${t} ${chain} rt ip nexthop != ${d.route.via} drop`,
+      `add chain ${t} ${chain}`,
+      `add rule ${t} ${chain} ct status snat drop`,
+      `add rule ${t} ${chain} rt ${ip} nexthop != ${d.route.via} drop`,
     );
   }
-  if (verdicts.length) lines.push(`add rule ip ${t} out meta mark & ${hex(state.markMask)} vmap { ${verdicts.join(', ')} }`);
+  if (verdicts.length) lines.push(`add rule ${t} out meta mark & ${hex(state.markMask)} vmap { ${verdicts.join(', ')} }`);
   return lines;
 }
 
@@ -55,31 +61,33 @@ function directorRules(state: NodeState, t: string): string[] {
 // shares pods with this one, a packet that leaves right is accepted here so the later rule never
 // sees it. Marked packets are the director rules' business (a pod redirected for another policy).
 function gatewayRules(state: NodeState, t: string): string[] {
-  const cluster = state.clusterCIDRs.map(canonicalCIDR).filter((c) => c !== '0.0.0.0/0');
+  const ip = familyWords(state).ip;
+  const cluster = state.clusterCIDRs.map(canonicalCIDR).filter((c) => !isEverywhere(c));
   const ordered = orderByRoute(state.routes, state.gateway.filter((g) => g.podIPs.length));
   return ordered.flatMap(({ entry: g, cidr }, i) => {
     const not = [...cluster, ...g.excludedCIDRs.map(canonicalCIDR)];
-    const daddr = cidr === '0.0.0.0/0' ? '' : ` ct original ip daddr ${cidr}`;
-    const except = not.length ? ` ct original ip daddr != ${anon(not)}` : '';
-    const match = `add rule ip ${t} out meta mark & ${hex(state.markMask)} == 0x0 ct direction original ct original ip saddr ${anon(g.podIPs)}${daddr}${except}`;
+    const daddr = isEverywhere(cidr) ? '' : ` ct original ${ip} daddr ${cidr}`;
+    const except = not.length ? ` ct original ${ip} daddr != ${anon(not)}` : '';
+    const match = `add rule ${t} out meta mark & ${hex(state.markMask)} == 0x0 ct direction original ct original ${ip} saddr ${anon(g.podIPs)}${daddr}${except}`;
     const pods = new Set(g.podIPs);
     const shared = ordered.slice(i + 1).some((x) => x.entry.podIPs.some((ip) => pods.has(ip)));
-    return [`${match} ip saddr != ${g.egressIP} drop`, ...(shared ? [`${match} accept`] : [])];
+    return [`${match} ${ip} saddr != ${g.egressIP} drop`, ...(shared ? [`${match} accept`] : [])];
   });
 }
 
 /** The whole guard as one `nft -f` batch: the table is created, dropped and filled anew. */
 export function renderGuard(state: NodeState, cfg: Pick<RenderConfig, 'ipsetPrefix'>): GuardIntent {
-  const t = guardTable(cfg);
+  const name = guardTable(cfg);
+  const t = `${familyWords(state).table} ${name}`;
   const body = [
-    `add chain ip ${t} out { type filter hook postrouting priority ${GUARD_PRIORITY}; policy accept; }`,
+    `add chain ${t} out { type filter hook postrouting priority ${GUARD_PRIORITY}; policy accept; }`,
     ...directorRules(state, t),
     ...gatewayRules(state, t),
   ];
   const hash = createHash('sha256').update(body.join('\n')).digest('hex').slice(0, 16);
-  const table = `add table ip ${t}`;
-  const text = [table, `delete table ip ${t}`, table, ...body, `add chain ip ${t} ${HASH_CHAIN}`, `add rule ip ${t} ${HASH_CHAIN} counter comment "${hash}"`].join('\n') + '\n';
-  return { table: t, hash, rules: body.filter((l) => l.startsWith('add rule ')).length, text };
+  const table = `add table ${t}`;
+  const text = [table, `delete table ${t}`, table, ...body, `add chain ${t} ${HASH_CHAIN}`, `add rule ${t} ${HASH_CHAIN} counter comment "${hash}"`].join('\n') + '\n';
+  return { table: name, hash, rules: body.filter((l) => l.startsWith('add rule ')).length, text };
 }
 
 /** The chain that only carries the hash. */
@@ -94,7 +102,7 @@ export function parseGuardListing(json: string): { hash: string; rules: number }
 }
 
 /** Removes the guard (cleanup); the first add makes the delete safe when it is absent. */
-export function renderGuardRemove(cfg: Pick<RenderConfig, 'ipsetPrefix'>): string {
-  const t = guardTable(cfg);
-  return `add table ip ${t}\ndelete table ip ${t}\n`;
+export function renderGuardRemove(cfg: Pick<RenderConfig, 'ipsetPrefix'>, family: 'ip' | 'ip6' = 'ip'): string {
+  const t = `${family} ${guardTable(cfg)}`;
+  return `add table ${t}\ndelete table ${t}\n`;
 }

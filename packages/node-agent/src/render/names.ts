@@ -1,8 +1,19 @@
 // Names of the kernel objects we own, all derived from the configured prefixes.
-import { ipFromHex, ipToHex } from '@static-egress/crds';
+import { createHash } from 'node:crypto';
+import { ipFromHex, ipToHex, parseIP } from '@static-egress/crds';
 import type { RenderConfig } from './types.js';
 
 export const ipHex = ipToHex;
+
+/**
+ * An egress IP in an object name: its hex for IPv4 (8 digits, read back by hexIP); for IPv6, whose
+ * 32 digits do not fit a chain (28) or set (31) name, 12 hex digits of its hash (per-IP counters
+ * then go by the state's names, not by hexIP).
+ */
+export function ipTag(ip: string): string {
+  if (parseIP(ip)?.family !== 6) return ipHex(ip);
+  return createHash('sha256').update(ipHex(ip)).digest('hex').slice(0, 12);
+}
 
 /** The address in an object name written with ipHex; a name we did not write comes back as it is. */
 export function hexIP(hex: string): string {
@@ -16,16 +27,16 @@ export const chainNames = (c: Pick<RenderConfig, 'chainPrefix'>) => ({
   snat: `${c.chainPrefix}-SNAT`,
   fwd: `${c.chainPrefix}-FWD`,
   input: `${c.chainPrefix}-IN`,
-  markEntry: (ip: string) => `${c.chainPrefix}-M-${ipHex(ip).toUpperCase()}`,
-  snatEntry: (ip: string) => `${c.chainPrefix}-S-${ipHex(ip).toUpperCase()}`,
-  fwdEntry: (ip: string) => `${c.chainPrefix}-F-${ipHex(ip).toUpperCase()}`,
+  markEntry: (ip: string) => `${c.chainPrefix}-M-${ipTag(ip).toUpperCase()}`,
+  snatEntry: (ip: string) => `${c.chainPrefix}-S-${ipTag(ip).toUpperCase()}`,
+  fwdEntry: (ip: string) => `${c.chainPrefix}-F-${ipTag(ip).toUpperCase()}`,
   /** leak guard of one policy (by its LeakGuardEntry id) */
   guardEntry: (id: string) => `${c.chainPrefix}-L-${id.toUpperCase()}`,
 });
 
 export const setNames = (c: Pick<RenderConfig, 'ipsetPrefix'>) => ({
-  director: (ip: string) => `${c.ipsetPrefix}-d-${ipHex(ip)}`,
-  gateway: (ip: string) => `${c.ipsetPrefix}-g-${ipHex(ip)}`,
+  director: (ip: string) => `${c.ipsetPrefix}-d-${ipTag(ip)}`,
+  gateway: (ip: string) => `${c.ipsetPrefix}-g-${ipTag(ip)}`,
   /** every selected pod of one policy, cluster-wide (leak guard) */
   guard: (id: string) => `${c.ipsetPrefix}-p-${id}`,
   temp: (name: string) => `${name}-t`,

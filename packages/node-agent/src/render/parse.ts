@@ -78,7 +78,10 @@ export function parseIpsetSave(text: string, ipsetPrefix: string): Map<string, I
     const parts = line.trim().split(/\s+/);
     const name = parts[1];
     if (!name || !name.startsWith(`${ipsetPrefix}-`)) continue;
-    if (parts[0] === 'create') sets.set(name, { name, type: parts[2] as IpsetSpec['type'], members: [] });
+    if (parts[0] === 'create') {
+      const inet6 = parts[parts.indexOf('family') + 1] === 'inet6' && parts.includes('family');
+      sets.set(name, { name, type: parts[2] as IpsetSpec['type'], ...(inet6 ? { family: 'inet6' as const } : {}), members: [] });
+    }
     else if (parts[0] === 'add' && parts[2]) sets.get(name)?.members.push(parts[2]);
   }
   for (const s of sets.values()) s.members.sort();

@@ -4,7 +4,7 @@ import type { NodeState } from '../desired/types.js';
 import { renderGuard } from './guard.js';
 import { orderByRoute } from './order.js';
 import { chainNames, failClosedComment, leakGuardComment, setNames, vtepMAC } from './names.js';
-import type { IptablesChains, JumpSpec, RenderConfig, RenderedState, RouteIntent } from './types.js';
+import type { IpsetSpec, IptablesChains, JumpSpec, RenderConfig, RenderedState, RouteIntent } from './types.js';
 
 export function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
@@ -15,9 +15,19 @@ export function canonicalCIDR(cidr: string): string {
   return cidrNetwork(cidr);
 }
 
+/** 0.0.0.0/0 or ::/0: every destination, matched by no option at all. */
+export function isEverywhere(cidr: string): boolean {
+  return cidr.endsWith('/0');
+}
+
+/** The prefix length of one address of the state's family: /32, or /128 for IPv6. */
+export function hostPrefix(state: Pick<NodeState, 'family'>): number {
+  return state.family === 6 ? 128 : 32;
+}
+
 function dstMatch(cidr: string): string {
   const c = canonicalCIDR(cidr);
-  return c === '0.0.0.0/0' ? '' : ` -d ${c}`;
+  return isEverywhere(c) ? '' : ` -d ${c}`;
 }
 
 export function renderJumps(cfg: Pick<RenderConfig, 'chainPrefix'>): JumpSpec[] {
@@ -83,9 +93,10 @@ function renderLeakGuard(state: NodeState, n: ChainNames, s: SetNames): { fwd: s
   const chains = new Map<string, string[]>();
   if (state.leakGuard.length) {
     fwd.push(`-A ${n.fwd} -m conntrack --ctdir REPLY -j RETURN`);
-    // (iptables-save prints a /32 conntrack address without its prefix)
-    fwd.push(...state.clusterCIDRs.map((c) => canonicalCIDR(c)).filter((c) => c !== '0.0.0.0/0')
-      .map((c) => `-A ${n.fwd} -m conntrack --ctorigdst ${c.replace(/\/32$/, '')} -j RETURN`));
+    // (iptables-save prints a host's conntrack address without its prefix)
+    const host = `/${hostPrefix(state)}`;
+    fwd.push(...state.clusterCIDRs.map((c) => canonicalCIDR(c)).filter((c) => !isEverywhere(c))
+      .map((c) => `-A ${n.fwd} -m conntrack --ctorigdst ${c.endsWith(host) ? c.slice(0, -host.length) : c} -j RETURN`));
   }
   for (const g of state.leakGuard) {
     const lc = n.guardEntry(g.id);
@@ -144,7 +155,7 @@ export function renderIptablesChains(state: NodeState, cfg: RenderConfig): Iptab
   // retransmission that reaches a new gateway before the pod's next segment meets the gateway's own
   // TCP stack, which answers with a RST and kills a connection that would have survived the failover.
   // (Replies of SNATed flows are un-NATed to the pod before routing and never reach INPUT.)
-  filter.set(n.input, state.gateway.map((g) => `-A ${n.input} -d ${g.egressIP}/32 -j DROP`));
+  filter.set(n.input, state.gateway.map((g) => `-A ${n.input} -d ${g.egressIP}/${hostPrefix(state)} -j DROP`));
   return { mangle, nat, filter };
 }
 
@@ -160,12 +171,14 @@ export function renderRoutes(state: NodeState, cfg: RenderConfig): RouteIntent[]
 
 export function renderState(state: NodeState, cfg: RenderConfig): RenderedState {
   const s = setNames(cfg);
+  const set = (name: string, members: string[]): IpsetSpec => ({ name, type: 'hash:ip', ...(state.family === 6 ? { family: 'inet6' as const } : {}), members });
   const ipsets = [
-    ...state.director.map((d) => ({ name: s.director(d.egressIP), type: 'hash:ip' as const, members: d.podIPs })),
-    ...state.gateway.map((g) => ({ name: s.gateway(g.egressIP), type: 'hash:ip' as const, members: g.podIPs })),
-    ...state.leakGuard.map((g) => ({ name: s.guard(g.id), type: 'hash:ip' as const, members: g.podIPs })),
+    ...state.director.map((d) => set(s.director(d.egressIP), d.podIPs)),
+    ...state.gateway.map((g) => set(s.gateway(g.egressIP), g.podIPs)),
+    ...state.leakGuard.map((g) => set(s.guard(g.id), g.podIPs)),
   ].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const vxlan = state.mode === 'vxlan'
+  // The tunnel device and its peers belong to the IPv4 state (VXLAN over an IPv6 underlay: not yet).
+  const vxlan = state.mode === 'vxlan' && state.family !== 6
     ? {
         device: { name: cfg.vxlanDevice, vni: cfg.vxlanVNI, port: cfg.vxlanPort, local: state.nodeIP, uplink: cfg.uplink, mac: vtepMAC(state.nodeIP) },
         neighbors: state.vxlanPeers.map((p) => ({ ip: p.ip, mac: vtepMAC(p.ip) })),

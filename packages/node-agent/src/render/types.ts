@@ -15,6 +15,8 @@ export interface RenderConfig {
 export interface IpsetSpec {
   name: string;
   type: 'hash:ip' | 'hash:net';
+  /** absent: inet (IPv4) */
+  family?: 'inet6';
   members: string[]; // sorted, canonical (as `ipset save` prints them)
 }
 

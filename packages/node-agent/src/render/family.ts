@@ -1,0 +1,9 @@
+// The IPv6 state's render configuration (issue 11). ip6tables chains live apart from iptables'
+// (same names), but ipset names are one namespace for both families and nftables tables are per
+// family: the IPv6 sets take the prefix `<ipsetPrefix>6` (`segress6-d-…`), which the IPv4 state's
+// read (`segress-…`) never matches, and its guard and lease tables follow (`ip6 segress6_guard`).
+import type { RenderConfig } from './types.js';
+
+export function ipv6RenderConfig(cfg: RenderConfig): RenderConfig {
+  return { ...cfg, ipsetPrefix: `${cfg.ipsetPrefix}6` };
+}
