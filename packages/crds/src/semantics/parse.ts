@@ -149,9 +149,7 @@ export function parsePool(obj: EgressIPPool): Pool {
     const zone = e.zone === undefined ? undefined : parseZone(e.zone, `${f}.zone`, fail);
     cidrs.push({ cidr: pc.text, reserved, ...(zone === undefined ? {} : { zone }) });
   });
-  if (cidrs.some((c) => c.zone === undefined) && cidrs.some((c) => c.zone !== undefined)) {
-    fail('spec.cidrs', 'either every entry has a zone or none does (put zone-free ranges in a pool of their own)');
-  }
+  checkZonesAllOrNone(cidrs, fail);
   for (let i = 0; i < parsed.length; i++) {
     for (let j = i + 1; j < parsed.length; j++) {
       if (cidrsOverlap(parsed[i]!, parsed[j]!)) {
@@ -168,17 +166,25 @@ export function parsePool(obj: EgressIPPool): Pool {
     }
     maxIPsPerNode = m as number;
   }
-  let topologyKey = DEFAULT_TOPOLOGY_KEY;
-  if (s.topologyKey !== undefined) {
-    if (typeof s.topologyKey !== 'string' || s.topologyKey.length > 317 || !LABEL_KEY.test(s.topologyKey)) {
-      fail('spec.topologyKey', `must be a label key such as topology.kubernetes.io/zone, got ${JSON.stringify(s.topologyKey)}`);
-    }
-    topologyKey = s.topologyKey as string;
-  }
+  const topologyKey = s.topologyKey === undefined ? DEFAULT_TOPOLOGY_KEY : parseTopologyKey(s.topologyKey, fail);
   const pool: Pool = { name: name as string, cidrs, maxIPsPerNode, topologyKey };
   if (s.namespaceSelector !== undefined) pool.namespaceSelector = parseSelector(s.namespaceSelector, 'spec.namespaceSelector', fail);
   if (s.nodeSelector !== undefined) pool.nodeSelector = parseSelector(s.nodeSelector, 'spec.nodeSelector', fail);
   return pool;
+}
+
+function parseTopologyKey(v: unknown, fail: Fail): string {
+  if (typeof v !== 'string' || v.length > 317 || !LABEL_KEY.test(v)) {
+    fail('spec.topologyKey', `must be a label key such as topology.kubernetes.io/zone, got ${JSON.stringify(v)}`);
+  }
+  return v as string;
+}
+
+/** A zone-free range in a zoned pool would be ambiguous (where may it live? one IP per which zone?). */
+function checkZonesAllOrNone(cidrs: readonly PoolCIDR[], fail: Fail): void {
+  if (cidrs.some((c) => c.zone === undefined) && cidrs.some((c) => c.zone !== undefined)) {
+    fail('spec.cidrs', 'either every entry has a zone or none does (put zone-free ranges in a pool of their own)');
+  }
 }
 
 function parseZone(v: unknown, field: string, fail: Fail): string {
