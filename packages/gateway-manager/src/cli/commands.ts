@@ -1,7 +1,7 @@
 // The commands of `kubectl egress`: each reads what it needs, then prints through render.ts.
 import {
-  authorizeEgressIPs, computeZonePreference, nodeAddressesOf, parseNode, parsePolicy, parsePool, podInfoFromPod, serviceInfoFromService, splitKey,
-  type Policy, type StaticEgressIP,
+  authorizeEgressIPs, computeZonePreference, nodeAddressesOf, parseClusterPolicy, parseNode, parsePolicy, parsePool, podInfoFromPod,
+  serviceInfoFromService, splitKey, type ClusterStaticEgressIP, type Policy, type StaticEgressIP,
 } from '@static-egress/crds';
 import { parseNodeReports } from '../controller/programmed.js';
 import { CliError, Exit, optional, type ClusterReader } from './read.js';
@@ -16,18 +16,27 @@ export interface Scope {
   output: OutputFormat;
 }
 
+/** With -A, the ClusterStaticEgressIPs too (listed as cseip/NAME), or a note naming why they could not be read. */
 export async function statusCommand(r: ClusterReader, scope: Scope): Promise<string> {
-  const policies = await r.policies(scope.namespace);
-  if (scope.output === 'json' || scope.output === 'yaml') return renderObjects(policies, scope.output);
-  if (policies.length === 0) return `No StaticEgressIPs found${scope.namespace === undefined ? '' : ` in namespace ${scope.namespace}`}.`;
-  return renderStatusTable(policies, { allNamespaces: scope.namespace === undefined, wide: scope.output === 'wide' });
+  const all = scope.namespace === undefined;
+  const [policies, cluster] = await Promise.all([r.policies(scope.namespace), all ? readOrWhy(r.clusterPolicies()) : undefined]);
+  const objects = [...policies, ...(cluster && 'value' in cluster ? cluster.value : [])];
+  if (scope.output === 'json' || scope.output === 'yaml') return renderObjects(objects, scope.output);
+  const note = cluster && 'why' in cluster ? `\n(ClusterStaticEgressIPs not listed: ${cluster.why})` : '';
+  if (objects.length === 0) return `No StaticEgressIPs found${all ? '' : ` in namespace ${scope.namespace}`}.${note}`;
+  return `${renderStatusTable(objects, { allNamespaces: all, wide: scope.output === 'wide' })}${note}`;
 }
 
-/** `NAME` in the scope's namespace, or `NAMESPACE/NAME`. */
+/** `cseip/NAME` (or clusterstaticegressip/NAME) names a ClusterStaticEgressIP; checked before a namespace of that name. */
+const CLUSTER_REF = /^(cseip|clusterstaticegressips?)(\.staticegress\.io)?\/(.*)$/i;
+
+/** `NAME` in the scope's namespace, `NAMESPACE/NAME`, or `cseip/NAME`. */
 export async function explainCommand(r: ClusterReader, ref: string, scope: Scope): Promise<string> {
+  const cluster = CLUSTER_REF.exec(ref);
+  if (cluster && !cluster[3]) throw new CliError(`explain ${ref}: name the ClusterStaticEgressIP (cseip/NAME)`, Exit.Usage);
   const { namespace, name } = ref.includes('/') ? splitKey(ref) : { namespace: scope.namespace, name: ref };
-  if (!namespace) throw new CliError(`explain ${ref}: name the namespace (-n NAMESPACE or NAMESPACE/NAME)`, Exit.Usage);
-  const p = await r.policy(namespace, name);
+  if (!cluster && !namespace) throw new CliError(`explain ${ref}: name the namespace (-n NAMESPACE or NAMESPACE/NAME)`, Exit.Usage);
+  const p = cluster ? await r.clusterPolicy(cluster[3]!) : await r.policy(namespace!, name);
   return scope.output === 'json' || scope.output === 'yaml' ? renderObjects([p], scope.output) : renderExplain(p);
 }
 
@@ -56,13 +65,18 @@ export interface TraceOptions {
 /** The trace text and the exit code its verdict maps to. */
 export async function traceCommand(r: ClusterReader, podRef: string, destination: string, o: TraceOptions): Promise<{ text: string; code: number }> {
   const { namespace, name } = podRef.includes('/') ? splitKey(podRef) : { namespace: o.namespace, name: podRef };
-  const [pod, objects, services] = await Promise.all([r.pod(namespace, name), r.policies(namespace), r.services(namespace)]);
-  const policies = parseAll(objects);
-  const [readable, reports] = await Promise.all([authorizationIfReadable(r, policies), optional(r.nodeReports())]);
+  const [pod, objects, services, cluster, ns] = await Promise.all([
+    r.pod(namespace, name), r.policies(namespace), r.services(namespace), readOrWhy(r.clusterPolicies()), optional(r.namespace(namespace)),
+  ]);
+  const clusterPolicies = 'value' in cluster ? parseAllCluster(cluster.value) : [];
+  const policies = [...parseAll(objects), ...clusterPolicies];
+  const [readable, reports] = await Promise.all([authorizationIfReadable(r, policies, clusterPolicies), optional(r.nodeReports())]);
   let result;
   try {
     result = computeTrace({
       pod: podInfoFromPod(pod), destination, policies, services: services.map(serviceInfoFromService),
+      ...(ns ? { namespaceLabels: { ...(ns.metadata?.labels ?? {}) } } : {}),
+      ...('why' in cluster ? { clusterUnreadable: cluster.why } : {}),
       ...(readable ? { authorization: readable.authorization, nearIPs: readable.nearIPs } : {}),
       ...(o.clusterCIDRs ? { clusterCIDRs: o.clusterCIDRs } : {}),
       ...(reports ? { reports: parseNodeReports(reports) } : {}),
@@ -74,6 +88,26 @@ export async function traceCommand(r: ClusterReader, podRef: string, destination
   const code = result.outcome === 'dropped' || result.outcome === 'not-programmed' ? Exit.Dropped : Exit.OK;
   const text = o.output === 'json' || o.output === 'yaml' ? renderObjects([{ kind: 'Trace', ...result }], o.output) : renderTrace(result);
   return { text, code };
+}
+
+/** A read that may be refused (403) or absent (404, e.g. the CRD not installed yet): the value, or why not. */
+async function readOrWhy<T>(read: Promise<T>): Promise<{ value: T } | { why: string }> {
+  try {
+    return { value: await read };
+  } catch (err) {
+    if (err instanceof CliError && (err.exitCode === Exit.Forbidden || err.exitCode === Exit.NotFound)) return { why: err.message.replace(/ \(.*$/, '') };
+    throw err;
+  }
+}
+
+function parseAllCluster(objects: readonly ClusterStaticEgressIP[]): Policy[] {
+  return objects.flatMap((o) => {
+    try {
+      return [parseClusterPolicy(o)];
+    } catch {
+      return []; // as parseAll
+    }
+  });
 }
 
 function parseAll(objects: readonly StaticEgressIP[]): Policy[] {
@@ -90,12 +124,12 @@ function parseAll(objects: readonly StaticEgressIP[]): Policy[] {
  * The managers' authorization when the caller may read what it needs (every policy, the pools,
  * namespaces and nodes); a tenant cannot, and the trace then trusts the policy's status.
  */
-async function authorizationIfReadable(r: ClusterReader, own: Policy[]) {
+async function authorizationIfReadable(r: ClusterReader, own: Policy[], cluster: Policy[]) {
   const [all, pools, namespaces, nodes] = await Promise.all([
     optional(r.policies(undefined)), optional(r.pools()), optional(r.namespaces()), optional(r.nodes()),
   ]);
   if (!all || !pools || !namespaces || !nodes) return undefined;
-  const policies = parseAll(all);
+  const policies = [...parseAll(all), ...cluster];
   const ownKeys = new Set(own.map((p) => p.key));
   const labels = new Map(namespaces.map((n) => [n.metadata?.name ?? '', { ...(n.metadata?.labels ?? {}) }]));
   const addresses = new Set(nodes.flatMap((n) => nodeAddressesOf(n).addresses));

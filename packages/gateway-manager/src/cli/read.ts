@@ -1,7 +1,8 @@
 // The API reads of `kubectl egress`, and what their failures mean to the person who typed it.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import {
-  GROUP, POOL_PLURAL, SEIP_PLURAL, SENODE_PLURAL, VERSION, type EgressIPPool, type StaticEgressIP, type StaticEgressNode,
+  CSEIP_PLURAL, GROUP, POOL_PLURAL, SEIP_PLURAL, SENODE_PLURAL, VERSION,
+  type ClusterStaticEgressIP, type EgressIPPool, type StaticEgressIP, type StaticEgressNode,
 } from '@static-egress/crds';
 
 /** Exit codes (documented in `kubectl egress --help`). */
@@ -88,6 +89,17 @@ export class ClusterReader {
     return (await must(read, `staticegressip ${namespace}/${name}`)) as StaticEgressIP;
   }
 
+  /** Every ClusterStaticEgressIP (cluster-scoped: a tenant's namespace RoleBinding cannot grant it). */
+  async clusterPolicies(): Promise<ClusterStaticEgressIP[]> {
+    const read = () => this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: CSEIP_PLURAL });
+    return ((await must(read, `list ${CSEIP_PLURAL}`)) as { items: ClusterStaticEgressIP[] }).items;
+  }
+
+  async clusterPolicy(name: string): Promise<ClusterStaticEgressIP> {
+    const read = () => this.custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: CSEIP_PLURAL, name });
+    return (await must(read, `clusterstaticegressip ${name}`)) as ClusterStaticEgressIP;
+  }
+
   async pools(): Promise<EgressIPPool[]> {
     const read = () => this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: POOL_PLURAL });
     return ((await must(read, 'list egressippools')) as { items: EgressIPPool[] }).items;
@@ -103,6 +115,11 @@ export class ClusterReader {
 
   async services(namespace: string) {
     return (await must(() => this.core.listNamespacedService({ namespace }), `list services in namespace ${namespace}`)).items;
+  }
+
+  /** One Namespace (its labels decide which ClusterStaticEgressIPs select its pods). */
+  async namespace(name: string) {
+    return must(() => this.core.readNamespace({ name }), `namespace ${name}`);
   }
 
   async namespaces() {

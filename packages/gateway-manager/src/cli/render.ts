@@ -2,7 +2,7 @@
 import type { V1Node } from '@kubernetes/client-node';
 import {
   cidrContainsIP, keyOf, matchesSelector, MAX_IPS_ANNOTATION, parseCIDRv4, parseNode, parsePool,
-  type EgressIPPool, type StaticEgressIP,
+  type ClusterStaticEgressIP, type EgressIPPool, type StaticEgressIP,
 } from '@static-egress/crds';
 import { stringify } from 'yaml';
 import type { TraceResult } from './trace.js';
@@ -17,32 +17,55 @@ export function renderObjects(items: readonly object[], format: 'json' | 'yaml')
   return format === 'json' ? JSON.stringify(list, null, 2) : stringify(list).trimEnd();
 }
 
-function condition(p: StaticEgressIP, type: string) {
+/** Either kind of policy: a ClusterStaticEgressIP has no namespace and a namespaceSelector. */
+export type AnyPolicy = StaticEgressIP | ClusterStaticEgressIP;
+
+function condition(p: AnyPolicy, type: string) {
   return p.status?.conditions?.find((c) => c.type === type);
 }
 
-/** The `status` table: one row per egress IP; NAMESPACE only across namespaces, as kubectl does. */
+/** How status and explain name a policy: its name, or `cseip/NAME` for a ClusterStaticEgressIP (what `explain` takes). */
+function displayName(p: AnyPolicy): string {
+  return p.metadata?.namespace ? p.metadata.name ?? '' : `cseip/${p.metadata?.name ?? ''}`;
+}
+
+/**
+ * The `status` table: one row per egress IP; NAMESPACE only across namespaces, as kubectl does.
+ * ClusterStaticEgressIPs (with -A) follow the namespaced ones, NAMESPACE `-`, NAME `cseip/NAME`.
+ */
 export function renderStatusTable(
-  policies: readonly StaticEgressIP[], opts: { allNamespaces?: boolean; wide?: boolean } = {},
+  policies: readonly AnyPolicy[], opts: { allNamespaces?: boolean; wide?: boolean } = {},
 ): string {
   const head = ['NAME', 'EGRESS IP', 'NODE', 'READY', 'REASON'];
   if (opts.wide) head.push('ASSIGNED', 'PROGRAMMED', 'MESSAGE');
   const rows = [opts.allNamespaces ? ['NAMESPACE', ...head] : head];
-  for (const p of [...policies].sort((a, b) => keyOf(a).localeCompare(keyOf(b)))) {
+  const order = (p: AnyPolicy) => `${p.metadata?.namespace ? '0' : '1'}${keyOf(p)}`;
+  for (const p of [...policies].sort((a, b) => order(a).localeCompare(order(b)))) {
     const ready = condition(p, 'Ready');
     const held = new Map((p.status?.assignments ?? []).map((a) => [a.egressIP, a.node]));
     for (const ip of p.spec?.egressIPs ?? []) {
-      const row = [p.metadata?.name ?? '', ip, held.get(ip) ?? '<none>', ready?.status ?? 'Unknown', ready?.reason ?? ''];
+      const row = [displayName(p), ip, held.get(ip) ?? '<none>', ready?.status ?? 'Unknown', ready?.reason ?? ''];
       if (opts.wide) row.push(condition(p, 'Assigned')?.status ?? 'Unknown', condition(p, 'Programmed')?.status ?? 'Unknown', ready?.message ?? '');
-      rows.push(opts.allNamespaces ? [p.metadata?.namespace ?? '', ...row] : row);
+      rows.push(opts.allNamespaces ? [p.metadata?.namespace || '-', ...row] : row);
     }
   }
   return table(rows);
 }
 
+function describeSelectorText(sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined): string {
+  const parts = Object.entries(sel?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel?.matchExpressions ?? []) parts.push(`${e.key} ${e.operator}${e.values?.length ? ` (${e.values.join(',')})` : ''}`);
+  return parts.length ? parts.join(',') : '{} (all)';
+}
+
 /** The `explain` text. */
-export function renderExplain(p: StaticEgressIP): string {
-  const lines = [`${keyOf(p)}  (generation ${p.metadata?.generation ?? '?'}, observed ${p.status?.observedGeneration ?? '-'})`];
+export function renderExplain(p: AnyPolicy): string {
+  const head = p.metadata?.namespace ? keyOf(p) : `ClusterStaticEgressIP ${p.metadata?.name ?? ''}`;
+  const lines = [`${head}  (generation ${p.metadata?.generation ?? '?'}, observed ${p.status?.observedGeneration ?? '-'})`];
+  if ('namespaceSelector' in (p.spec ?? {})) {
+    const spec = p.spec as ClusterStaticEgressIP['spec'];
+    lines.push(`selects: namespaces ${describeSelectorText(spec.namespaceSelector)}, pods ${describeSelectorText(spec.podSelector)}`);
+  }
   lines.push(`egress IPs: ${(p.spec?.egressIPs ?? []).join(', ')}`);
   const held = (p.status?.assignments ?? []).map((a) => `${a.egressIP} on ${a.node}`);
   lines.push(`held: ${held.length ? held.join(', ') : 'none'}`);

@@ -94,7 +94,7 @@ describe('computeTrace', () => {
     const same = policy('same', { egressIPs: ['192.0.2.110'], destinationCIDRs: ['198.51.100.0/24'] }, { '192.0.2.110': 'node-9' }, '2024-06-01T00:00:00Z');
     const r = computeTrace(input({}, [db, same]));
     assert.equal(r.verdict, 'leaves as 192.0.2.110 via node-9');
-    assert.match(r.steps[2]![1], /shop\/db matches 198\.51\.100\.0\/24 too, but shop\/same takes precedence \(PodConflict\)/);
+    assert.match(r.steps[2]![1], /shop\/db matches 198\.51\.100\.0\/24 too, but shop\/same takes precedence \(older; PodConflict\)/);
   });
 
   it('unauthorized IPs are not pinned to; with none usable the pod is not steered', () => {

@@ -2,8 +2,8 @@
 // IP it is pinned to, the gateway holding it, what the agents report they programmed, and a one-line
 // verdict. Pure: the CLI reads the objects and the agents' reports, this decides.
 import {
-  cidrContainsIP, comparePolicyAge, computePodRoutes, excludedBy, parseCIDR, parseIP, pinEgressIP, policySelectsPod, resolveDestination,
-  type AuthorizedIP, type PodInfo, type Policy, type ServiceInfo,
+  cidrContainsIP, comparePolicyPrecedence, computePodRoutes, excludedBy, parseCIDR, parseIP, pinEgressIP, policySelectsPod, resolveDestination,
+  type AuthorizedIP, type Labels, type PodInfo, type Policy, type ServiceInfo,
 } from '@static-egress/crds';
 import type { NodeReport } from '../controller/programmed.js';
 
@@ -12,8 +12,12 @@ export type { NodeReport };
 export interface TraceInput {
   pod: PodInfo;
   destination: string;
-  /** The policies of the pod's namespace. */
+  /** The policies of the pod's namespace, and the ClusterStaticEgressIPs when they could be read. */
   policies: readonly Policy[];
+  /** The labels of the pod's Namespace (cluster policies select by them); absent: not readable. */
+  namespaceLabels?: Labels;
+  /** Why the ClusterStaticEgressIPs could not be read (e.g. a tenant may not list them); absent: read. */
+  clusterUnreadable?: string;
   services: readonly ServiceInfo[];
   /** authorizeEgressIPs' result when the pools could be read; else the status decides. */
   authorization?: ReadonlyMap<string, readonly AuthorizedIP[]>;
@@ -46,8 +50,14 @@ export function computeTrace(input: TraceInput): TraceResult {
   const done = (outcome: TraceOutcome, verdict: string, extra: Partial<TraceResult> = {}): TraceResult => ({ steps, verdict, outcome, ...extra });
   const notSteered = unsteerable(pod);
   if (notSteered) return done('node-ip', `leaves with the node IP: ${notSteered}`);
-  const selecting = input.policies.filter((p) => policySelectsPod(p, pod, input.services)).sort(comparePolicyAge);
-  if (selecting.length === 0) return done('node-ip', `leaves with the node IP: no policy in ${pod.namespace} selects ${pod.name}`);
+  const { candidates, note } = clusterCandidates(input);
+  if (note) steps.push(['cluster', note]);
+  const labels = new Map([[pod.namespace, input.namespaceLabels ?? {}]]);
+  const selecting = candidates.filter((p) => policySelectsPod(p, pod, input.services, labels)).sort(comparePolicyPrecedence);
+  if (selecting.length === 0) {
+    const nor = note === undefined && input.namespaceLabels ? ', nor does any ClusterStaticEgressIP' : '';
+    return done('node-ip', `leaves with the node IP: no policy in ${pod.namespace} selects ${pod.name}${nor}`);
+  }
   // The same rule as the agents' kernel rules and the manager's PodConflict (crds destinations.ts).
   const route = resolveDestination(selecting, destination);
   const policy = selecting.find((p) => p.key === route?.policyKey) ?? selecting[0]!;
@@ -63,12 +73,14 @@ export function computeTrace(input: TraceInput): TraceResult {
 function describeRoute(selecting: readonly Policy[], policy: Policy, cidr: string, destination: string): string {
   const others = selecting.filter((p) => p !== policy).map((p) => {
     const excluded = excludedBy(p, destination);
-    if (excluded) return `${p.key} excludes it (${excluded})`;
+    if (excluded) return `${name(p)} excludes it (${excluded})`;
     const match = computePodRoutes([p]).find((r) => contains(r.cidr, destination));
-    if (!match) return `${p.key} does not cover it`;
-    return match.prefix < prefixOf(cidr) ? `${p.key} matches only ${match.cidr}` : `${p.key} matches ${match.cidr} too, but ${policy.key} takes precedence (PodConflict)`;
+    if (!match) return `${name(p)} does not cover it`;
+    if (match.prefix < prefixOf(cidr)) return `${name(p)} matches only ${match.cidr}`;
+    const why = (p.scope === 'Cluster') === (policy.scope === 'Cluster') ? 'older' : 'the pod\'s own namespace before a cluster policy';
+    return `${name(p)} matches ${match.cidr} too, but ${name(policy)} takes precedence (${why}; PodConflict)`;
   });
-  return `${destination} matches destinationCIDRs ${cidr} of ${policy.key}${others.length ? `, the most specific: ${others.join('; ')}` : ''}`;
+  return `${destination} matches destinationCIDRs ${cidr} of ${name(policy)}${others.length ? `, the most specific: ${others.join('; ')}` : ''}`;
 }
 
 function prefixOf(cidr: string): number {
@@ -80,7 +92,7 @@ function traceEgressIP(input: TraceInput, policy: Policy, steps: [string, string
   const done = (outcome: TraceOutcome, verdict: string, extra: Partial<TraceResult> = {}): TraceResult => ({ steps, verdict, outcome, ...extra });
   const authorized = authorizedIPs(input, policy);
   if (authorized.usable.length === 0) {
-    return done('node-ip', `leaves with the node IP: ${policy.key} has no usable egress IP (${authorized.why || 'none authorized'})`);
+    return done('node-ip', `leaves with the node IP: ${name(policy)} has no usable egress IP (${authorized.why || 'none authorized'})`);
   }
   const held = authorized.usable.filter((ip) => policy.assignments.has(ip));
   const pinSet = held.length > 0 ? held : authorized.usable;
@@ -111,11 +123,41 @@ function unsteerable(pod: PodInfo): string | undefined {
 }
 
 function describeSelection(policy: Policy, others: readonly Policy[]): string {
-  const by = policy.serviceName !== undefined
+  let by = policy.serviceName !== undefined
     ? `the selector of Service ${policy.serviceName}`
     : policy.podSelector ? `podSelector ${describeSelector(policy.podSelector)}` : 'an empty podSelector (every pod)';
-  const also = others.length ? `; ${others.map((p) => p.key).join(', ')} select the pod too (each packet: the most specific destination, then the older policy)` : '';
-  return `${policy.key} selects it by ${by}${also}`;
+  if (policy.scope === 'Cluster') by = `namespaceSelector ${describeSelector(policy.namespaceSelector ?? {})} and ${by}`;
+  const also = others.length
+    ? `; ${others.map(name).join(', ')} select the pod too (each packet: the most specific destination, then the pod's own namespace's policy before a cluster policy, then the older)`
+    : '';
+  return `${name(policy)} selects it by ${by}${also}`;
+}
+
+/** How the trace names a policy: `namespace/name`, or `cseip/name` for a ClusterStaticEgressIP (as `status -A` lists it). */
+function name(p: Policy): string {
+  return p.scope === 'Cluster' ? `cseip/${p.key}` : p.key;
+}
+
+/**
+ * The policies that may select the pod, and what the trace could not take into account: without the
+ * Namespace's labels only a cluster policy selecting every namespace is certain to apply.
+ */
+function clusterCandidates(input: TraceInput): { candidates: Policy[]; note?: string } {
+  const ns = input.pod.namespace;
+  if (input.clusterUnreadable !== undefined) {
+    return {
+      candidates: input.policies.filter((p) => p.scope !== 'Cluster'),
+      note: `ClusterStaticEgressIPs not considered (${input.clusterUnreadable}): one may still select the pod, and then wins only a more specific destination than the StaticEgressIPs of ${ns} below`,
+    };
+  }
+  if (input.namespaceLabels) return { candidates: [...input.policies] };
+  const certain = (p: Policy) => p.scope !== 'Cluster'
+    || Object.keys(p.namespaceSelector?.matchLabels ?? {}).length + (p.namespaceSelector?.matchExpressions?.length ?? 0) === 0;
+  const unknown = input.policies.filter((p) => !certain(p));
+  return {
+    candidates: input.policies.filter(certain),
+    ...(unknown.length ? { note: `Namespace ${ns} not readable: could not tell whether ${unknown.map(name).join(', ')} select${unknown.length === 1 ? 's' : ''} its pods; left out` } : {}),
+  };
 }
 
 function describeSelector(sel: NonNullable<Policy['podSelector']>): string {
@@ -132,8 +174,8 @@ function contains(cidr: string, ip: string): boolean {
 /** Why no policy of the pod applies to `destination`. */
 function destinationMiss(selecting: readonly Policy[], destination: string): string {
   const excluded = selecting.map((p) => [p, excludedBy(p, destination)] as const).filter(([, c]) => c !== undefined);
-  if (excluded.length === selecting.length) return excluded.map(([p, c]) => `${p.key} excludes ${destination} (excludedCIDRs ${c})`).join('; ');
-  const parts = selecting.map((p) => excludedBy(p, destination) ? `${p.key} excludes it` : `${p.key} covers ${p.destinationCIDRs.join(', ')}`);
+  if (excluded.length === selecting.length) return excluded.map(([p, c]) => `${name(p)} excludes ${destination} (excludedCIDRs ${c})`).join('; ');
+  const parts = selecting.map((p) => excludedBy(p, destination) ? `${name(p)} excludes it` : `${name(p)} covers ${p.destinationCIDRs.join(', ')}`);
   return `no policy matches ${destination} (${parts.join('; ')})`;
 }
 
