@@ -22,8 +22,7 @@ export async function startLinuxAuditLog(cfg: AuditConfig, d: AuditDeps): Promis
     (changed) => changed && d.logger.info({}, 'audit log: net.netfilter.nf_conntrack_acct set to 1 in the node\'s namespace (byte counts)'),
     (e: Error) => d.logger.warn({ err: e },
       'audit log: could not set net.netfilter.nf_conntrack_acct=1; end lines carry null bytes unless it is set on the node'));
-  const sink = cfg.target === 'stdout' ? new StdoutAuditSink()
-    : new FileAuditSink(cfg.target, { now: () => d.clock.now(), onError: (e) => d.logger.error({ err: e }, 'audit log: write failed') });
+  const sink = cfg.target === 'stdout' ? new StdoutAuditSink() : openFileSink(cfg.target, d);
   // the pod index is rebuilt on the first event after a pod changed, not on every pod event
   let index: ReadonlyMap<string, PodRef> | undefined;
   const off = d.pods.on('change', () => { index = undefined; });
@@ -47,4 +46,12 @@ export async function startLinuxAuditLog(cfg: AuditConfig, d: AuditDeps): Promis
       sink.close();
     },
   };
+}
+
+function openFileSink(path: string, d: AuditDeps): FileAuditSink {
+  try {
+    return new FileAuditSink(path, { now: () => d.clock.now(), onError: (e) => d.logger.error({ err: e }, 'audit log: write failed') });
+  } catch (e) {
+    throw new Error(`--audit-log ${path}: cannot open it for appending (${(e as Error).message}); in a pod, mount a writable volume there (docs/audit-log.md)`);
+  }
 }
