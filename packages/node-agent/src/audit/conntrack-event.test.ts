@@ -46,6 +46,12 @@ describe('parseConntrackEvent', () => {
     assert.deepEqual(e?.reply, { src: '2001:db8:1::9', dst: '2001:db8::100', sport: 53, dport: 5, packets: 0, bytes: 0 });
   });
 
+  it('an IPv6 ICMP start as the tool prints it (captured: conntrack -E reports both families unless told)', () => {
+    const e = parseConntrackEvent('[1796016191.343300]\t    [NEW] ipv6     10 icmpv6   58 30 src=2001:db8::1 dst=2001:db8::1 type=128 code=0 ' +
+      'id=9588 [UNREPLIED] src=2001:db8::1 dst=2001:db8::1 type=129 code=0 id=9588 id=2780559895');
+    assert.deepEqual([e?.type, e?.family, e?.protocol, e?.id, e?.timeMs], ['new', 'ipv6', 'icmpv6', '2780559895', 1796016191343]);
+  });
+
   it('rejects lines it cannot read whole: no id, one tuple, a bad address or number, an [UPDATE]', () => {
     const ok = CAPTURED[0]!;
     for (const bad of [ok.replace(/ id=\d+$/, ''), ok.replace(/\[UNREPLIED\].*/, 'id=1'), ok.replace('203.0.113.34', '203.0.113.345'),
