@@ -16,6 +16,7 @@ const opts: BenchOptions = { quick: values.quick ?? false, resultsDir };
 const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchResult> }>> = {
   'manager-assign': () => import('./manager-assign.js'),
   'agent-programming': () => import('./agent-programming.js'),
+  'audit-log': () => import('./audit-log.js'), // issue 10 §5: events/s through the audit pipeline
   'kernel-damage': () => import('./kernel-damage.js'), // issue 12: exposure per damage type, wrong-source packets
   'lab': () => import('./lab/index.js'), // failover, data path (direct + vxlan), policy created, pod created
   'planned': () => import('./lab/planned-run.js'), // issue 16 §3: planned moves beside the node-loss failover, own lab (also a section of 'lab')
