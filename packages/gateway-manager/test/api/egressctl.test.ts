@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { GROUP, POOL_PLURAL, SEIP_PLURAL, VERSION } from '@static-egress/crds';
+import { CSEIP_PLURAL, GROUP, POOL_PLURAL, SEIP_PLURAL, VERSION } from '@static-egress/crds';
 import { stringify } from 'yaml';
 import { REPO_ROOT, useCluster, type Cluster } from '../../../../e2e/src/k8s/index.js';
 import { runCli } from '../../src/cli/egressctl.js';
@@ -112,5 +112,50 @@ describe('kubectl egress against a real apiserver', function () {
     const t = await cli(admin, ['trace', 'web-1', '198.51.100.10', '-n', NS]);
     assert.equal(t.code, 0, t.err);
     assert.match(t.out, /leaves as 192\.0\.2\.100 via gw-1/);
+  });
+
+  // After the tests above (mocha runs a nested describe last): a ClusterStaticEgressIP selecting shop
+  // by a Namespace label, more specific (one destination) than shop's web policy.
+  describe('with a ClusterStaticEgressIP (issue 9)', () => {
+    before(async () => {
+      const c = k8s.cluster;
+      await c.kubectl(['label', 'namespace', NS, 'tier=prod', '--overwrite']);
+      await c.kubeConfig().makeApiClient(CustomObjectsApi).createClusterCustomObject({ group: GROUP, version: VERSION, plural: CSEIP_PLURAL,
+        body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'ClusterStaticEgressIP', metadata: { name: 'prod-db' },
+          spec: { egressIPs: ['192.0.2.103'], namespaceSelector: { matchLabels: { tier: 'prod' } }, destinationCIDRs: ['198.51.100.20/32'] } } });
+      const status = { assignments: [{ egressIP: '192.0.2.103', node: 'gw-1' }], conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'set by test', lastTransitionTime: new Date().toISOString() }] };
+      await c.kubectl(['patch', CSEIP_PLURAL, 'prod-db', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+    });
+
+    it('an admin\'s trace sees it by the Namespace label and the daemons\' precedence: the more specific destination wins, elsewhere shop\'s policy', async () => {
+      const t = await cli(admin, ['trace', 'web-1', '198.51.100.20', '-n', NS]);
+      assert.equal(t.code, 0, t.err);
+      assert.match(t.out, /^policy +cseip\/prod-db selects it by namespaceSelector tier=prod/m);
+      assert.match(t.out, /verdict +leaves as 192\.0\.2\.103 via gw-1\n$/);
+      assert.match((await cli(admin, ['trace', 'web-1', '198.51.100.10', '-n', NS])).out, /verdict +leaves as 192\.0\.2\.100 via gw-1\n$/);
+      // batch-1 has no policy for 198.51.100.20 but its namespace's (dropped) batch covers 0.0.0.0/0: the /32 cluster policy wins there
+      assert.match((await cli(admin, ['trace', 'batch-1', '198.51.100.20', '-n', NS])).out, /verdict +leaves as 192\.0\.2\.103 via gw-1\n$/);
+    });
+
+    it('a tenant\'s trace does not crash: it says the cluster policies were not considered, and shop\'s policies decide', async () => {
+      const t = await cli(tenant, ['trace', 'web-1', '198.51.100.20', '-n', NS]);
+      assert.equal(t.code, 0, t.err);
+      assert.match(t.out, /^cluster +ClusterStaticEgressIPs not considered \(list clusterstaticegressips: forbidden/m);
+      assert.match(t.out, /verdict +leaves as 192\.0\.2\.100 via gw-1\n$/);
+    });
+
+    it('status -A lists it as cseip/NAME; explain cseip/NAME shows it; a tenant gets exit 4 for it', async () => {
+      const s = await cli(admin, ['status', '-A']);
+      assert.equal(s.code, 0, s.err);
+      assert.match(s.out, /^shop +web +192\.0\.2\.100 +gw-1 +True +Ready$/m);
+      assert.match(s.out, /^- +cseip\/prod-db +192\.0\.2\.103 +gw-1 +True +Ready\n$/m);
+      const e = await cli(admin, ['explain', 'cseip/prod-db']);
+      assert.equal(e.code, 0, e.err);
+      assert.match(e.out, /^ClusterStaticEgressIP prod-db .*\nselects: namespaces tier=prod, pods \{\} \(all\)\negress IPs: 192\.0\.2\.103\nheld: 192\.0\.2\.103 on gw-1/);
+      assert.equal((await cli(admin, ['explain', 'cseip/nope'])).code, 3);
+      const denied = await cli(tenant, ['explain', 'cseip/prod-db']);
+      assert.equal(denied.code, 4, denied.err);
+      assert.match(denied.err, /clusterstaticegressip prod-db: forbidden/);
+    });
   });
 });
