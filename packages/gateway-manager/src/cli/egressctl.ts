@@ -68,10 +68,10 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   program.command('status')
     .description('policies with each egress IP, the node holding it, and Ready')
     .option('-n, --namespace <ns>', 'namespace (default: the context\'s)')
-    .option('-A, --all-namespaces', 'every namespace (needs cluster-wide read)')
+    .option('-A, --all-namespaces', 'every namespace, and the ClusterStaticEgressIPs as cseip/NAME (needs cluster-wide read)')
     .addOption(outputOption(['wide', 'json', 'yaml']))
     .action(async (o) => { const c = api(); io.out(`${await statusCommand(c.reader, scopeOf(o, c.namespace))}\n`); });
-  program.command('explain').argument('<policy>', 'NAME (in -n) or NAMESPACE/NAME')
+  program.command('explain').argument('<policy>', 'NAME (in -n), NAMESPACE/NAME, or cseip/NAME for a ClusterStaticEgressIP')
     .description('one policy: its egress IPs, where they are held, and every condition with its message')
     .option('-n, --namespace <ns>', 'namespace (default: the context\'s)')
     .addOption(outputOption(['json', 'yaml']))
