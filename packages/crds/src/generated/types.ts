@@ -27,8 +27,10 @@ export interface ClusterStaticEgressIPList {
 /** ClusterStaticEgressIPSpec is the desired egress behaviour. */
 export interface ClusterStaticEgressIPSpec {
   /**
-   * Source IPv4 addresses for the selected pods' traffic. Each is held by a different gateway node
-   * at a time; each pod is pinned to one of them by a stable hash.
+   * Source addresses, IPv4 or IPv6, for the selected pods' traffic. Each family's traffic uses an
+   * egress IP of its own family; with egress IPs of one family only, the other family's traffic
+   * keeps the node's address. Each is held by a different gateway node at a time (per family); each
+   * pod is pinned to one of them by a stable hash. IPv6 in canonical form (2001:db8::1).
    */
   egressIPs: string[];
   /**
@@ -42,9 +44,9 @@ export interface ClusterStaticEgressIPSpec {
    */
   podSelector?: LabelSelector;
   /**
-   * Destinations whose traffic uses the egress IPs. Defaults to 0.0.0.0/0. The cluster's pod and
-   * service CIDRs are always excluded.
-   * @default ["0.0.0.0/0"]
+   * Destinations whose traffic uses the egress IPs, IPv4 or IPv6 (each of a family the policy has
+   * an egress IP of). Absent means everywhere for each family of the egress IPs: 0.0.0.0/0, ::/0 or
+   * both. The cluster's pod and service CIDRs are always excluded.
    */
   destinationCIDRs?: string[];
   /** Destinations inside destinationCIDRs that keep the node's address. */
@@ -143,7 +145,11 @@ export interface EgressIPPoolSpec {
 }
 
 export interface EgressIPPoolCIDR {
-  /** An IPv4 network, such as 192.0.2.96/27. */
+  /**
+   * An IPv4 or IPv6 network, such as 192.0.2.96/27 or 2001:db8::/64 (IPv6 in canonical form). Not
+   * usable: an IPv4 network's network and broadcast addresses (but for /31, /32), an IPv6 network's
+   * subnet-router anycast address (its first; but for /127, /128).
+   */
   cidr: string;
   /**
    * The topology value (a zone) of this range: its addresses are held only by nodes whose label
@@ -192,8 +198,10 @@ export interface StaticEgressIPList {
 /** StaticEgressIPSpec is the desired egress behaviour. */
 export interface StaticEgressIPSpec {
   /**
-   * Source IPv4 addresses for the selected pods' traffic. Each is held by a different gateway node
-   * at a time; each pod is pinned to one of them by a stable hash.
+   * Source addresses, IPv4 or IPv6, for the selected pods' traffic. Each family's traffic uses an
+   * egress IP of its own family; with egress IPs of one family only, the other family's traffic
+   * keeps the node's address. Each is held by a different gateway node at a time (per family); each
+   * pod is pinned to one of them by a stable hash. IPv6 in canonical form (2001:db8::1).
    */
   egressIPs: string[];
   /**
@@ -208,9 +216,9 @@ export interface StaticEgressIPSpec {
    */
   serviceName?: string;
   /**
-   * Destinations whose traffic uses the egress IPs. Defaults to 0.0.0.0/0. The cluster's pod and
-   * service CIDRs are always excluded.
-   * @default ["0.0.0.0/0"]
+   * Destinations whose traffic uses the egress IPs, IPv4 or IPv6 (each of a family the policy has
+   * an egress IP of). Absent means everywhere for each family of the egress IPs: 0.0.0.0/0, ::/0 or
+   * both. The cluster's pod and service CIDRs are always excluded.
    */
   destinationCIDRs?: string[];
   /** Destinations inside destinationCIDRs that keep the node's address. */

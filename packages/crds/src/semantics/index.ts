@@ -7,7 +7,7 @@ export {
 } from './destinations.js';
 export { ParseError } from './errors.js';
 export { keyOf, objectKey, podKey, policyKey, splitKey } from './keys.js';
-export { parsePolicy, parsePool, parseSelector, timestampMs } from './parse.js';
+export { familiesOf, parsePolicy, parsePool, parseSelector, timestampMs } from './parse.js';
 export { describePolicy, isClusterPolicy, parseClusterPolicy } from './parse-cluster.js';
 export { comparePolicyPrecedence } from './precedence.js';
 export { pinEgressIP, stableHash32 } from './pin.js';

@@ -25,6 +25,7 @@ describe('parsePolicy / parsePool', () => {
             assert.ok(err instanceof ParseError, String(err));
             assert.ok(err.field.startsWith(c.expectField), `field ${err.field} does not start with ${c.expectField}`);
             assert.ok(err.message.includes(c.expectField), err.message);
+            if (c.expectMessage) assert.match(err.message, c.expectMessage);
             return true;
           },
         );

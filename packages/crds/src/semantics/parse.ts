@@ -2,7 +2,6 @@
 // with the same field paths, so objects that did not come through the apiserver (tests, fixtures,
 // an older CRD still installed) cannot smuggle malformed values into the data path.
 import {
-  DEFAULT_DESTINATION_CIDRS,
   DEFAULT_MAX_IPS_PER_NODE,
   DEFAULT_TOPOLOGY_KEY,
   MAX_EGRESS_IPS,
@@ -13,7 +12,9 @@ import {
 } from '../constants.js';
 import type { EgressIPPool, StaticEgressIP } from '../generated/types.js';
 import { ParseError } from './errors.js';
-import { cidrContainsIP, cidrsOverlap, isGlobalUnicastIPv4, parseCIDRv4, parseIPv4, type ParsedCIDR } from '../ip/index.js';
+import {
+  ALL_ADDRESSES, canonicalIP, cidrContainsIP, cidrsOverlap, familyName, ipFamilyOf, isGlobalUnicast, parseCIDR, type CIDR, type IPFamily,
+} from '../ip/index.js';
 import { policyKey } from './keys.js';
 import type { LabelSelector, LabelSelectorRequirement, Policy, Pool, PoolCIDR } from './types.js';
 
@@ -76,10 +77,7 @@ export function parsePolicy(obj: StaticEgressIP): Policy {
     }
     serviceName = s.serviceName as string;
   }
-  const destinationCIDRs =
-    s.destinationCIDRs === undefined
-      ? [...DEFAULT_DESTINATION_CIDRS]
-      : parseCIDRList(s.destinationCIDRs, 'spec.destinationCIDRs', fail, 1);
+  const destinationCIDRs = parseDestinations(s.destinationCIDRs, egressIPs, fail);
   const excludedCIDRs =
     s.excludedCIDRs === undefined ? [] : parseCIDRList(s.excludedCIDRs, 'spec.excludedCIDRs', fail, 0);
 
@@ -88,7 +86,7 @@ export function parsePolicy(obj: StaticEgressIP): Policy {
   // Status is ours; a stale or odd entry is ignored rather than making the policy unusable.
   for (const a of Array.isArray(status.assignments) ? status.assignments : []) {
     if (!isObject(a)) continue;
-    const ip = parseIPv4(a.egressIP);
+    const ip = canonicalIP(a.egressIP);
     if (ip && typeof a.node === 'string' && a.node !== '') assignments.set(ip, a.node);
   }
 
@@ -126,25 +124,26 @@ export function parsePool(obj: EgressIPPool): Pool {
   const rawCIDRs = s.cidrs as unknown[];
   if (rawCIDRs.length === 0) fail('spec.cidrs', 'must have at least one entry');
   if (rawCIDRs.length > MAX_POOL_CIDRS) fail('spec.cidrs', `must have at most ${MAX_POOL_CIDRS} entries`);
-  const parsed: ParsedCIDR[] = [];
+  const parsed: CIDR[] = [];
   const cidrs: PoolCIDR[] = [];
   rawCIDRs.forEach((entry, i) => {
     const f = `spec.cidrs[${i}]`;
     if (!isObject(entry)) fail(f, 'must be an object {cidr, reserved}');
     const e = entry as Record<string, unknown>;
     if (e.cidr === undefined) fail(`${f}.cidr`, 'required');
-    const c = parseCIDRv4(e.cidr);
-    if (c === 'invalid') fail(`${f}.cidr`, `must be an IPv4 CIDR such as 192.0.2.96/27, got ${JSON.stringify(e.cidr)}`);
+    const c = parseCIDR(e.cidr);
+    if (c === 'invalid') fail(`${f}.cidr`, `must be an IPv4 or IPv6 CIDR such as 192.0.2.96/27 or 2001:db8::/64, got ${JSON.stringify(e.cidr)}`);
     if (c === 'host-bits') {
       fail(`${f}.cidr`, `must be a network address with the host bits zero, got ${JSON.stringify(e.cidr)}`);
     }
-    const pc = c as ParsedCIDR;
+    const pc = c as CIDR;
+    if (pc.text !== e.cidr) fail(`${f}.cidr`, `must be written in canonical form: ${pc.text}, not ${JSON.stringify(e.cidr)}`);
     if (parsed.some((p) => p.text === pc.text)) fail(f, `duplicate cidr ${pc.text}`);
     parsed.push(pc);
     const reserved =
       e.reserved === undefined ? [] : parseIPList(e.reserved, `${f}.reserved`, fail, { min: 0, max: MAX_POOL_RESERVED });
     for (const r of reserved) {
-      if (!cidrContainsIP(pc, r)) fail(`${f}.reserved`, `every reserved address must be inside its cidr: ${r} is not in ${pc.text}`);
+      if (!cidrContainsIP(pc, r)) fail(`${f}.reserved`, `every reserved address must be inside its cidr (and of its family): ${r} is not in ${pc.text}`);
     }
     const zone = e.zone === undefined ? undefined : parseZone(e.zone, `${f}.zone`, fail);
     cidrs.push({ cidr: pc.text, reserved, ...(zone === undefined ? {} : { zone }) });
@@ -201,17 +200,23 @@ function parseIPList(
   opts: { min: number; max: number; unicast?: boolean },
 ): string[] {
   if (v === undefined) fail(field, 'required');
-  if (!Array.isArray(v)) fail(field, 'must be a list of IPv4 addresses');
+  if (!Array.isArray(v)) fail(field, 'must be a list of IPv4 or IPv6 addresses');
   const list = v as unknown[];
   if (list.length < opts.min) fail(field, `must have at least ${opts.min} entr${opts.min === 1 ? 'y' : 'ies'}`);
   if (list.length > opts.max) fail(field, `must have at most ${opts.max} entries`);
   const out: string[] = [];
   list.forEach((raw, i) => {
-    const ip = parseIPv4(raw);
-    if (!ip) fail(`${field}[${i}]`, `must be an IPv4 address in dotted-quad form without leading zeros, got ${JSON.stringify(raw)}`);
-    if (opts.unicast && !isGlobalUnicastIPv4(ip!)) {
+    const ip = canonicalIP(raw);
+    if (!ip) {
+      fail(`${field}[${i}]`, 'must be an IPv4 address in dotted-quad form without leading zeros, such as 192.0.2.100, or an IPv6 ' +
+        `address without a zone and not IPv4-mapped, such as 2001:db8::100, got ${JSON.stringify(raw)}`);
+    }
+    if (opts.unicast && !isGlobalUnicast(ip!)) {
       fail(`${field}[${i}]`, `must be a unicast address (not unspecified, loopback, link-local, multicast or broadcast), got ${ip}`);
     }
+    // One text per address (as the CEL rule ip.isCanonical): 2001:0db8:0:0::1 is written 2001:db8::1,
+    // so the duplicate check below (and the apiserver's list-type set) sees every spelling.
+    if (ip !== raw) fail(`${field}[${i}]`, `must be written in canonical form: ${ip}, not ${JSON.stringify(raw)}`);
     if (out.includes(ip!)) fail(`${field}[${i}]`, `duplicate value ${ip}`);
     out.push(ip!);
   });
@@ -219,22 +224,46 @@ function parseIPList(
 }
 
 function parseCIDRList(v: unknown, field: string, fail: Fail, min: number): string[] {
-  if (!Array.isArray(v)) fail(field, 'must be a list of IPv4 CIDRs');
+  if (!Array.isArray(v)) fail(field, 'must be a list of IPv4 or IPv6 CIDRs');
   const list = v as unknown[];
   if (list.length < min) fail(field, `must have at least ${min} entry (omit it for the default)`);
   if (list.length > MAX_POLICY_CIDRS) fail(field, `must have at most ${MAX_POLICY_CIDRS} entries`);
   const out: string[] = [];
   list.forEach((raw, i) => {
-    const c = parseCIDRv4(raw);
-    if (c === 'invalid') fail(`${field}[${i}]`, `must be an IPv4 CIDR such as 198.51.100.0/24, got ${JSON.stringify(raw)}`);
+    const c = parseCIDR(raw);
+    if (c === 'invalid') fail(`${field}[${i}]`, `must be an IPv4 or IPv6 CIDR such as 198.51.100.0/24 or 2001:db8::/32, got ${JSON.stringify(raw)}`);
     if (c === 'host-bits') {
       fail(`${field}[${i}]`, `must be a network address with the host bits zero, got ${JSON.stringify(raw)}`);
     }
-    const text = (c as ParsedCIDR).text;
+    const text = (c as CIDR).text;
+    if (text !== raw) fail(`${field}[${i}]`, `must be written in canonical form: ${text}, not ${JSON.stringify(raw)}`);
     if (out.includes(text)) fail(`${field}[${i}]`, `duplicate value ${text}`);
     out.push(text);
   });
   return out;
+}
+
+/** The families of some addresses, IPv4 first. */
+export function familiesOf(ips: readonly string[]): IPFamily[] {
+  return ([4, 6] as const).filter((f) => ips.some((ip) => ipFamilyOf(ip) === f));
+}
+
+/**
+ * spec.destinationCIDRs, or by default every address of each family of the egress IPs (0.0.0.0/0,
+ * ::/0). A CIDR of a family the policy has no egress IP of could never take effect: refused.
+ */
+function parseDestinations(v: unknown, egressIPs: readonly string[], fail: Fail): string[] {
+  const families = familiesOf(egressIPs);
+  if (v === undefined) return families.map((f) => ALL_ADDRESSES[f]);
+  const cidrs = parseCIDRList(v, 'spec.destinationCIDRs', fail, 1);
+  cidrs.forEach((c, i) => {
+    const f = ipFamilyOf(c)!;
+    if (!families.includes(f)) {
+      fail(`spec.destinationCIDRs[${i}]`, `${c} is an ${familyName(f)} CIDR but spec.egressIPs holds no ${familyName(f)} address, so ` +
+        `it could never take effect: add an ${familyName(f)} egress IP, or remove the CIDR (${familyName(f)} traffic keeps the node's address)`);
+    }
+  });
+  return cidrs;
 }
 
 /** Validates a metav1.LabelSelector and returns a copy the caller may keep. */

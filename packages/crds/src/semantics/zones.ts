@@ -2,7 +2,7 @@
 // zone is held only by nodes of that zone (assign/), and a pod prefers an egress IP whose gateway is
 // in its own node's zone (pinEgressIP's `prefer`). Pure.
 import { DEFAULT_TOPOLOGY_KEY } from '../constants.js';
-import { cidrContainsIP, parseCIDRv4, type ParsedCIDR } from '../ip/index.js';
+import { cidrContainsIP, parseCIDR, type CIDR } from '../ip/index.js';
 import type { AuthorizedIP, Labels, Pool } from './types.js';
 
 export function topologyKeyOf(pool: Pick<Pool, 'topologyKey'>): string {
@@ -16,9 +16,9 @@ export function poolZones(pool: { cidrs: readonly { zone?: string }[] }): string
 
 /** ip → the zone of the pool's cidr containing it; undefined outside the pool or in a pool without zones. */
 export function zoneOfIPIn(pool: { cidrs: readonly { cidr: string; zone?: string }[] }): (ip: string) => string | undefined {
-  const zoned: { c: ParsedCIDR; zone: string }[] = [];
+  const zoned: { c: CIDR; zone: string }[] = [];
   for (const c of pool.cidrs) {
-    const parsed = parseCIDRv4(c.cidr);
+    const parsed = parseCIDR(c.cidr);
     if (c.zone !== undefined && typeof parsed !== 'string') zoned.push({ c: parsed, zone: c.zone });
   }
   return (ip) => zoned.find((z) => cidrContainsIP(z.c, ip))?.zone;

@@ -22,6 +22,7 @@ describe('CRD validation against the real apiserver', function () {
       const res = await k8s.cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify(c.object), reject: false });
       assert.notEqual(res.exitCode, 0, `accepted: ${JSON.stringify(c.object)}\n${res.stdout}`);
       assert.ok(res.stderr.includes(c.expectField), `message does not name ${c.expectField}: ${res.stderr}`);
+      if (c.expectMessage) assert.match(res.stderr, c.expectMessage);
     });
   }
 
