@@ -8,6 +8,9 @@
 // address (or the holder dies); only then does a later pass place the IP on another node. A dead
 // holder's IPs are claimed at once: the dead node fences itself (DESIGN §5).
 //
+// Dual-stack (issue 11): the spread rule holds per family — two egress IPs of one policy and one
+// family never share a node, an IPv4 and an IPv6 one may; capacity counts both families.
+//
 // Cloud mode (input.cloud) adds two limits: an IP goes only to a node whose interface subnet contains
 // it, and a node holds no more than its interface's capacity.
 //
@@ -15,7 +18,8 @@
 // address is parsed once, every selector is matched once per node, a kept assignment costs O(1),
 // and a new one O(log nodes) from its pool's least-loaded queue.
 import {
-  cidrContainsIP, comparePolicyAge, matchesSelector, nodeInZone, parseCIDR, sortByIP, splitKey, topologyKeyOf, zoneOfIPIn, type CIDR,
+  cidrContainsIP, comparePolicyAge, ipFamilyOf, matchesSelector, nodeInZone, parseCIDR, sortByIP, splitKey, topologyKeyOf, zoneOfIPIn,
+  type CIDR,
 } from '@static-egress/crds';
 import { LeastLoaded } from './least-loaded.js';
 import type { AssignInput, AssignNode, AssignPool, AssignResult, MoveKind, UnassignedReason } from './types.js';
@@ -51,9 +55,10 @@ interface WantedIP {
   readonly zone: string | undefined;
 }
 
+/** One family of one policy (issue 11): an IPv4 and an IPv6 egress IP of a policy may share a node. */
 interface PolicyPlacement {
   readonly key: string;
-  /** The nodes holding one of its IPs: never two on one node. */
+  /** The nodes holding one of its IPs of this family: never two on one node. */
   readonly nodes: NodeView[];
 }
 
@@ -118,8 +123,9 @@ function wantedIPs(input: AssignInput): Map<string, WantedIP> {
     for (const { ip, pool: poolName } of p.ips.length > 1 ? sortByIP(p.ips, (e) => e.ip) : p.ips) {
       const pool = pools.get(poolName);
       if (pool === undefined || out.has(ip)) continue;
-      let policy = placements.get(p.key);
-      if (policy === undefined) placements.set(p.key, (policy = { key: p.key, nodes: [] }));
+      const placementKey = `${p.key} ${ipFamilyOf(ip) ?? 4}`;
+      let policy = placements.get(placementKey);
+      if (policy === undefined) placements.set(placementKey, (policy = { key: p.key, nodes: [] }));
       out.set(ip, { ip, policy, pool, zone: zoneOf.get(poolName)?.(ip) });
     }
   }
