@@ -4,6 +4,8 @@
 import {
   compareIPs,
   computeStatusNodes,
+  familiesOf,
+  familyName,
   ConditionType,
   EventReason,
   Reason,
@@ -69,6 +71,17 @@ const PROBLEM_EVENT: Record<string, string> = {
 /** Ready=False reports the first problem in this order. */
 const PROBLEM_ORDER: readonly string[] = [Reason.IPNotAuthorized, Reason.IPNotUsable, Reason.IPIsNodeAddress, Reason.IPConflict];
 
+/**
+ * Issue 11: a policy with egress IPs of one family leaves the other family's traffic alone; Ready
+ * says so, so a dual-stack user is not surprised by pods leaving with the node's IPv6 address.
+ */
+function familyNote(authorization: readonly AuthorizedIP[]): string {
+  const families = familiesOf(authorization.map((a) => a.ip));
+  if (families.length !== 1) return '';
+  const other = familyName(families[0] === 4 ? 6 : 4);
+  return `; it has no ${other} egress IP, so the selected pods' ${other} traffic keeps the node's address`;
+}
+
 interface Problem {
   reason: string;
   message: string;
@@ -100,7 +113,7 @@ export function computePolicyStatus(input: PolicyStatusInput): PolicyStatusResul
     ? { type: ConditionType.Ready, status: 'False', reason: ipProblems[0]!.reason, message: joinMessages(ipProblems) }
     : assignedCond.status !== 'True'
       ? { type: ConditionType.Ready, status: 'False', reason: assignedCond.reason, message: assignedCond.message }
-      : { type: ConditionType.Ready, status: 'True', reason: Reason.Ready, message: 'every egress IP is authorized and held by a gateway node' };
+      : { type: ConditionType.Ready, status: 'True', reason: Reason.Ready, message: `every egress IP is authorized and held by a gateway node${familyNote(authorization)}` };
 
   const owned = [readyCond, assignedCond, conflictCond, ...(input.programmed ? [{ type: ConditionType.Programmed, ...input.programmed }] : [])];
   const status = buildStatus(policy.generation, current, assigned, owned, input.now);
