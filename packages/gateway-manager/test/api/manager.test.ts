@@ -160,7 +160,7 @@ describe('gateway-manager against a real apiserver', function () {
     await afterCreationSecond(await getPolicy(kc, 'shop', 'db'));
     await createPolicy(kc, 'shop', 'web-too', { egressIPs: ['192.0.2.105'], podSelector: { matchLabels: { app: 'web' } } });
     const p = await waitPolicy('shop', 'web-too', (x) => condition(x, 'Conflict')?.reason === 'PodConflict');
-    assert.match(condition(p, 'Conflict')?.message ?? '', /shop\/web-1 .*older StaticEgressIP shop\/db/);
+    assert.match(condition(p, 'Conflict')?.message ?? '', /shop\/web-1 are also selected by shop\/db for the same destination 0\.0\.0\.0\/0, which takes precedence/);
     const db = await getPolicy(kc, 'shop', 'db');
     assert.equal(condition(db, 'Conflict')?.status, 'False', 'the winner has no conflict');
     await waitEvent('shop', 'web-too', 'EgressIPPodConflict');
