@@ -34,7 +34,7 @@ const RENDER = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0',
 const DOC_IPS = ['192.0.2', '198.51.100', '203.0.113'].flatMap((n) => Array.from({ length: 256 }, (_, i) => `${n}.${i}`))
   // the uplink's own subnet address, broadcast, node IP and peer node IP are no gateways
   .filter((ip) => !['192.0.2.0', '192.0.2.255', '192.0.2.11', '192.0.2.12'].includes(ip));
-function docIP(i: number): string {
+export function docIP(i: number): string {
   return DOC_IPS[i]!;
 }
 
@@ -66,12 +66,17 @@ function baselineTexts(state: NodeState): { ipset: string; iptables: string; ip:
   const ipset: string[] = [];
   const mangle = ['*mangle', ':SEGRESS-MARK - [0:0]', '-A PREROUTING -j SEGRESS-MARK'];
   const ip: string[] = [];
+  const marks: { prefix: number; rule: string }[] = [];
   for (const d of state.director) {
     const set = `segress-d-${d.slot}`;
     ipset.push(`create ${set} hash:ip`, ...d.podIPs.map((m) => `add ${set} ${m}`));
-    mangle.push(`-A SEGRESS-MARK -m set --match-set ${set} src -d 198.51.100.0/24 -j MARK --set-xmark 0x${d.mark.toString(16)}/0x3ff0000`);
+    for (const cidr of d.destinationCIDRs) {
+      marks.push({ prefix: Number(cidr.split('/')[1]), rule: `-A SEGRESS-MARK -m set --match-set ${set} src -d ${cidr} -j MARK --set-xmark 0x${d.mark.toString(16)}/0x3ff0000` });
+    }
     ip.push(`rule add fwmark 0x${d.mark.toString(16)}/0x3ff0000 table ${d.table} priority ${d.priority}`, `route add default via ${d.egressIP} dev eth0 onlink table ${d.table}`);
   }
+  // per destination (issue 9): one mark rule per (set, prefix), least specific first: the last match (most specific) marks
+  mangle.push(...marks.sort((a, b) => a.prefix - b.prefix).map((m) => m.rule));
   mangle.push('COMMIT', '*nat', ':SEGRESS-SKIP - [0:0]', '-I POSTROUTING 1 -j SEGRESS-SKIP', '-A SEGRESS-SKIP -m mark ! --mark 0x0/0x3ff0000 -j ACCEPT', 'COMMIT');
   return { ipset: `${ipset.join('\n')}\n`, iptables: `${mangle.join('\n')}\n`, ip: `${ip.join('\n')}\n` };
 }
@@ -137,7 +142,7 @@ async function measureRSS(): Promise<{ rssMB: number; heapMB: number; peakRssMB:
 }
 
 /** What the kernel runs measured, each run appending to the lists. */
-interface KernelRuns {
+export interface KernelRuns {
   agentFull: number[];
   agentRender: number[];
   incr: number[];
@@ -155,7 +160,7 @@ interface KernelRuns {
 }
 
 /** The agent's syncer in a fresh namespace: a full apply from empty, then one pod added. */
-async function measureAgent(state: NodeState, withExtra: NodeState, k: KernelRuns): Promise<void> {
+export async function measureAgent(state: NodeState, withExtra: NodeState, k: KernelRuns): Promise<void> {
   await withNamespace(async (ns) => {
     const d = new Driver(ns);
     try {
@@ -178,7 +183,7 @@ async function measureAgent(state: NodeState, withExtra: NodeState, k: KernelRun
 }
 
 /** The hand-written minimal baseline in a fresh namespace: the same full apply, then the same one add. */
-async function measureBaseline(state: NodeState, withExtra: NodeState, k: KernelRuns): Promise<void> {
+export async function measureBaseline(state: NodeState, withExtra: NodeState, k: KernelRuns): Promise<void> {
   await withNamespace(async (ns) => {
     const t = baselineTexts(state);
     const exec = (cmd: string[], input: string) => execa('ip', ['netns', 'exec', ns, ...cmd], { input });

@@ -2,8 +2,12 @@
 // node loss (issue 5); assign 10,000 policies × 3 IPs over 1,000 nodes from nothing (issue 8), and
 // the same with the pool's cidrs in 3 zones, each IP held only in its zone (issue 9).
 // Baseline, same run: a naive round-robin over the same IPs that honours no invariant — the floor
-// cost of touching every IP once.
+// cost of touching every IP once. Per-destination policies (issue 9) never reach placement; they
+// change the pods' selection (selectPods, every pass of both daemons): 10,000 pods each selected by
+// 2–3 policies with different destinations, beside one policy each in the same run.
+import { selectPods } from '@static-egress/crds';
 import { assignEgressIPs, type AssignInput } from '@static-egress/gateway-manager/assign';
+import { selectionInput } from './lib/per-destination-inputs.js';
 import { figure, type BenchOptions, type BenchResult } from './lib/types.js';
 import { timeMedian } from './lib/stats.js';
 
@@ -63,6 +67,10 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const baselineLarge = await timeMedian(runs, () => roundRobin(large));
   const zoned = zonedInput(10_000, 3, 1_000);
   const fullZoned = await timeMedian(runs, () => assignEgressIPs(zoned));
+  const one = selectionInput(10_000, 10_000, 1);
+  const perDestination = selectionInput(10_000, 10_000, 'per-destination');
+  const selectOne = await timeMedian(runs, () => selectPods(one.policies, one.pods, []));
+  const selectPerDestination = await timeMedian(runs, () => selectPods(perDestination.policies, perDestination.pods, []));
   return {
     name: 'manager-assign',
     figures: [
@@ -74,6 +82,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
         baseline: { name: 'naive round-robin, same input', value: baselineLarge }, target: '≤ 100 ms', met: fullLarge <= 100 }),
       figure({ name: 'assign 10,000 policies × 3 IPs over 1,000 nodes, 3 zones', unit: 'ms', value: fullZoned,
         baseline: { name: 'naive round-robin, same input', value: baselineLarge }, target: '≤ 100 ms', met: fullZoned <= 100 }),
+      figure({ name: 'select 10,000 pods, each by 2–3 policies with different destinations (10,000 policies in 50 namespaces)', unit: 'ms', value: selectPerDestination,
+        baseline: { name: 'the same pods, one policy each', value: selectOne } }),
     ],
   };
 }

@@ -16,6 +16,7 @@ const opts: BenchOptions = { quick: values.quick ?? false, resultsDir };
 const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchResult> }>> = {
   'manager-assign': () => import('./manager-assign.js'),
   'agent-programming': () => import('./agent-programming.js'),
+  'agent-per-destination': () => import('./agent-per-destination.js'), // issue 9: full apply with per-destination policies and zones beside the existing shape
   'audit-log': () => import('./audit-log.js'), // issue 10 §5: events/s through the audit pipeline
   'kernel-damage': () => import('./kernel-damage.js'), // issue 12: exposure per damage type, wrong-source packets
   'lab': () => import('./lab/index.js'), // failover, data path (direct + vxlan), policy created, pod created
