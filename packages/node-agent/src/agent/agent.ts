@@ -5,6 +5,7 @@
 // (../fencing/) decides what the pass may hold.
 import { BoundedFrequencyRunner, type Clock, type Logger } from '@static-egress/controller-kit';
 import { computeNodeState, slotsOf, sortIPs } from '../desired/compute.js';
+import { familyInput, type IPv6Nodes } from '../desired/family.js';
 import type { NodeState, NodeStateInput } from '../desired/types.js';
 import type { SelfFencing } from '../fencing/self-fencing.js';
 import type { AgentMetrics } from '../metrics.js';
@@ -16,6 +17,8 @@ import type { RenderConfig } from '../render/types.js';
 export interface DataPlane {
   syncer: NodeSyncer;
   render: RenderConfig;
+  /** The IPv6 state's own syncer and names (dual stack, issue 11); absent: IPv6 traffic is left alone. */
+  v6?: { syncer: NodeSyncer; render: RenderConfig };
 }
 
 export interface AgentOptions {
@@ -24,7 +27,7 @@ export interface AgentOptions {
   metrics: AgentMetrics;
   fencing: SelfFencing;
   /** Builds computeNodeState's input from the caches; null while not ready (own Node unknown). */
-  inputs: (extra: { previousSlots?: ReadonlyMap<string, number>; fenced: boolean; holdOnly?: ReadonlySet<string> }) => NodeStateInput | null;
+  inputs: (extra: { previousSlots?: ReadonlyMap<string, number>; fenced: boolean; holdOnly?: ReadonlySet<string> }) => (NodeStateInput & IPv6Nodes) | null;
   /** A full resync runs this often. */
   resyncIntervalMs: number;
   /** Minimum time between two syncs (batches event storms). Default 50 ms. */
@@ -46,6 +49,8 @@ export class Agent {
   private dirtySince: number | null = null;
   private needFull = true;
   private last: NodeState | null = null;
+  /** the IPv6 state last synced (its slots stay put like the IPv4 ones) */
+  private last6: NodeState | null = null;
   synced = false;
 
   constructor(private readonly o: AgentOptions) {
@@ -109,14 +114,15 @@ export class Agent {
         this.o.logger.info({}, 'waiting for this node (and its InternalIP) to appear');
         return;
       }
-      const state = computeNodeState(input);
-      if (state.overflow.length) this.o.logger.error({ overflow: state.overflow }, 'no free mark/table slot for these egress IPs: widen --fwmark/--table-range/--rule-priority');
-      const lease = this.o.leaseMs === undefined ? undefined
-        : { guarded: guardedIPs(input.policies, dp.syncer.heldAddresses), claim, ms: this.o.leaseMs };
-      const result = await dp.syncer.sync(renderState(state, dp.render), { full: this.needFull, ...(lease ? { lease } : {}) });
+      // One state per family (desired/family.ts); an IPv6-only node's IPv4 state is empty (it cleans up).
+      const input4 = familyInput(input, 4) ?? { ...input, policies: [], pods: [] };
+      const state = computeNodeState(input4);
+      const result = await this.syncFamily(dp, state, input4, claim);
+      const state6 = dp.v6 ? await this.syncIPv6(dp.v6, input, claim) : null;
       this.needFull = false;
       this.last = state;
-      this.o.fencing.observe(state.gateway.map((g) => g.egressIP));
+      this.last6 = state6;
+      this.o.fencing.observe([...state.gateway, ...(state6?.gateway ?? [])].map((g) => g.egressIP));
       this.synced = true;
       this.record(state, result, since, t0);
       this.o.onSynced?.(state, fenced);
@@ -127,6 +133,23 @@ export class Agent {
       if (this.dirtySince === null) this.dirtySince = since;
       throw err;
     }
+  }
+
+  /** Renders and syncs one family's state; its lease guards the egress IPs of that family only. */
+  private async syncFamily(dp: Pick<DataPlane, 'syncer' | 'render'>, state: NodeState, input: NodeStateInput, claim: boolean): Promise<SyncResult> {
+    if (state.overflow.length) this.o.logger.error({ overflow: state.overflow }, 'no free mark/table slot for these egress IPs: widen --fwmark/--table-range/--rule-priority');
+    const lease = this.o.leaseMs === undefined ? undefined
+      : { guarded: guardedIPs(input.policies, dp.syncer.heldAddresses), claim, ms: this.o.leaseMs };
+    return dp.syncer.sync(renderState(state, dp.render), { full: this.needFull, ...(lease ? { lease } : {}) });
+  }
+
+  /** The IPv6 state (none where this node has no IPv6 address: an empty one then removes what there was). */
+  private async syncIPv6(v6: NonNullable<DataPlane['v6']>, input: NodeStateInput & IPv6Nodes, claim: boolean): Promise<NodeState> {
+    const previousSlots = this.last6 ? slotsOf(this.last6) : new Map<string, number>();
+    const in6 = familyInput({ ...input, previousSlots }, 6) ?? { ...input, nodeIP: '::', policies: [], pods: [], previousSlots };
+    const state6: NodeState = { family: 6, ...computeNodeState(in6) };
+    await this.syncFamily(v6, state6, in6, claim);
+    return state6;
   }
 
   private record(state: NodeState, result: SyncResult, since: number, t0: number): void {

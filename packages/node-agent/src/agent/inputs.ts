@@ -2,6 +2,7 @@
 // disagree on a rule) to computeNodeState's input. Pure.
 import type { V1Node } from '@kubernetes/client-node';
 import { computeZonePreference, nodeAddressesOf, parseClusterView, pinEgressIP, type BadObject, type ClusterSnapshot } from '@static-egress/crds';
+import type { IPv6Nodes } from '../desired/family.js';
 import type { Mode, NodeStateInput, OwnedRanges } from '../desired/types.js';
 
 export interface AgentSettings {
@@ -16,7 +17,8 @@ export function nodeInternalIP(node: V1Node | undefined): string | undefined {
 }
 
 export interface ComputedInputs {
-  input: NodeStateInput | null; // null until our own Node (and its IP) is known
+  /** null until our own Node (and its IP) is known; nodeIP is the IPv4 InternalIP, or the IPv6 one on an IPv6-only node */
+  input: (NodeStateInput & IPv6Nodes) | null;
   /** Objects skipped as invalid, for BadObjectReporter. */
   bad: BadObject[];
 }
@@ -24,8 +26,13 @@ export interface ComputedInputs {
 export function computeAgentInputs(snap: ClusterSnapshot, s: AgentSettings, extra: { previousSlots?: ReadonlyMap<string, number>; fenced?: boolean; holdOnly?: ReadonlySet<string> } = {}): ComputedInputs {
   const view = parseClusterView(snap);
   const nodes = new Map<string, string>();
-  for (const n of view.nodes) if (n.name && n.internalIP) nodes.set(n.name, n.internalIP);
+  const nodes6 = new Map<string, string>();
+  for (const n of view.nodes) {
+    if (n.name && n.internalIP) nodes.set(n.name, n.internalIP);
+    if (n.name && n.internalIPv6) nodes6.set(n.name, n.internalIPv6);
+  }
   const nodeIP = nodes.get(s.nodeName);
+  const nodeIP6 = nodes6.get(s.nodeName);
   if (!nodeIP) return { input: null, bad: view.bad };
 
   const authorizedIPs = new Map<string, string[]>();
@@ -37,8 +44,10 @@ export function computeAgentInputs(snap: ClusterSnapshot, s: AgentSettings, extr
     input: {
       nodeName: s.nodeName, nodeIP, mode: s.mode, policies: view.policies,
       authorizedIPs, selection,
-      pods: view.pods.filter((p) => p.nodeName && p.podIP).map((p) => ({ key: p.key, uid: p.uid, nodeName: p.nodeName!, podIP: p.podIP! })),
-      nodes, clusterCIDRs: s.clusterCIDRs, ranges: s.ranges, pin: pinEgressIP, nearIPs: computeZonePreference(view),
+      pods: view.pods.filter((p) => p.nodeName && (p.podIP || p.podIPs?.length)).map((p) => ({
+        key: p.key, uid: p.uid, nodeName: p.nodeName!, ...(p.podIP ? { podIP: p.podIP } : {}), ...(p.podIPs ? { podIPs: p.podIPs } : {}),
+      })),
+      nodes, ...(nodeIP6 ? { nodeIP6, nodes6 } : {}), clusterCIDRs: s.clusterCIDRs, ranges: s.ranges, pin: pinEgressIP, nearIPs: computeZonePreference(view),
       ...(extra.previousSlots ? { previousSlots: extra.previousSlots } : {}),
       ...(extra.fenced ? { fenced: true } : {}),
       ...(extra.holdOnly ? { holdOnly: extra.holdOnly } : {}),

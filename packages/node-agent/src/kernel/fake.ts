@@ -11,14 +11,14 @@ const BUILTINS: Record<string, string[]> = {
 };
 
 export class FakeIpset implements IpsetRestorer {
-  sets = new Map<string, { type: string; members: Set<string> }>();
+  sets = new Map<string, { type: string; family?: string; members: Set<string> }>();
   referenced: (name: string) => boolean = () => false;
   restores = 0;
 
   async save(): Promise<string> {
     const out: string[] = [];
     for (const [name, s] of [...this.sets].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      out.push(`create ${name} ${s.type} family inet hashsize 1024 maxelem 1048576`);
+      out.push(`create ${name} ${s.type} family ${s.family ?? 'inet'} hashsize 1024 maxelem 1048576`);
       for (const m of [...s.members].sort()) out.push(`add ${name} ${m}`);
     }
     return out.join('\n') + (out.length ? '\n' : '');
@@ -35,7 +35,7 @@ export class FakeIpset implements IpsetRestorer {
       switch (cmd) {
         case 'create':
           if (set) { if (!line.includes('-exist')) fail('set already exists'); break; }
-          this.sets.set(name, { type: arg ?? 'hash:ip', members: new Set() });
+          this.sets.set(name, { type: arg ?? 'hash:ip', ...(/ family inet6 /.test(line) ? { family: 'inet6' } : {}), members: new Set() });
           break;
         case 'add': if (!set) fail('no such set'); set!.members.add(arg!); break;
         case 'del': if (!set) fail('no such set'); set!.members.delete(arg!); break;
