@@ -1,7 +1,7 @@
 // What `kubectl egress` prints, from the objects it read. Pure.
 import type { V1Node } from '@kubernetes/client-node';
 import {
-  cidrContainsIP, keyOf, matchesSelector, MAX_IPS_ANNOTATION, parseCIDRv4, parseNode, parsePool,
+  cidrContainsIP, keyOf, matchesSelector, MAX_IPS_ANNOTATION, parseCIDR, parseNode, parsePool,
   type ClusterStaticEgressIP, type EgressIPPool, type StaticEgressIP,
 } from '@static-egress/crds';
 import { stringify } from 'yaml';
@@ -82,7 +82,7 @@ export function renderPools(pools: readonly EgressIPPool[], policies: readonly S
   const held = policies.flatMap((p) => p.status?.assignments ?? []);
   const rows = [['NAME', 'CAPACITY', 'ALLOCATED', 'HELD', 'USED', 'HELD PER ZONE']];
   for (const pool of [...pools].sort((a, b) => keyOf(a).localeCompare(keyOf(b)))) {
-    const cidrs = (pool.spec?.cidrs ?? []).map((c) => parseCIDRv4(c.cidr)).filter((c) => typeof c === 'object');
+    const cidrs = (pool.spec?.cidrs ?? []).map((c) => parseCIDR(c.cidr)).filter((c) => typeof c === 'object');
     const perZone = new Map<string, number>();
     for (const a of held) {
       if (!cidrs.some((c) => cidrContainsIP(c, a.egressIP))) continue;

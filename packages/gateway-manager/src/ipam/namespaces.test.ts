@@ -124,7 +124,7 @@ describe('computeNamespaceAllocations', () => {
     ['reserved', ns('shop', { [POOL]: 'zoned', [IPS]: '192.0.2.1,192.0.2.9' }), /192\.0\.2\.1 is reserved/],
     ['node address', ns('shop', { [POOL]: 'zoned', [IPS]: '192.0.2.2,192.0.2.9' }), /192\.0\.2\.2 is in use/],
     ['used by a policy', ns('shop', { [POOL]: 'zoned', [IPS]: '192.0.2.3,192.0.2.9' }), /192\.0\.2\.3 is in use/],
-    ['not an address', ns('shop', { [POOL]: 'zoned', [IPS]: '192.0.2.3,banana' }), /"banana" is not an IPv4 address/],
+    ['not an address', ns('shop', { [POOL]: 'zoned', [IPS]: '192.0.2.3,banana' }), /"banana" is not an IPv4 address or an IPv6 address in canonical form/],
   ];
   for (const [name, namespace, message] of bad) {
     it(`bad annotation (${name}): a Warning once, and the existing allocation is kept`, () => {

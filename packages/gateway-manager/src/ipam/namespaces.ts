@@ -1,13 +1,15 @@
 // Namespace opt-in IPAM (issue 9, the egressip-ipam-operator model; docs/namespace-ipam.md). A
 // Namespace annotated staticegress.io/pool=<pool>, and admitted by that pool, gets one egress IP per
-// zone of the pool (one for a pool without zones), or the IPs it names in staticegress.io/egress-ips.
+// zone of the pool (one for a pool without zones) and per family of that zone's cidrs (issue 11), or
+// the IPs it names in staticegress.io/egress-ips.
 // The allocation lives in the API as a StaticEgressIP the manager owns in that namespace (so it is
 // stable across restarts and leader changes, and every other part works on it unchanged) and is
 // written back onto the Namespace as staticegress.io/allocated-ips. Pure: the leader's executor
 // (kube-namespaces.ts) applies the actions and records the Events.
 import {
   MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAMESPACE_ALLOCATED_IPS_ANNOTATION, NAMESPACE_EGRESS_IPS_ANNOTATION, NAMESPACE_POLICY_NAME,
-  NAMESPACE_POOL_ANNOTATION, EventReason, matchesSelector, parseIPv4, poolZones, type Labels, type Pool, type StaticEgressIP,
+  NAMESPACE_POOL_ANNOTATION, EventReason, canonicalIP, compareIPs, familiesOf, familyName, ipFamilyOf, matchesSelector, poolZones,
+  type IPFamily, type Labels, type Pool, type PoolCIDR, type StaticEgressIP,
 } from '@static-egress/crds';
 import { checkPoolAddress, firstFreeAddress } from './free.js';
 
@@ -115,36 +117,54 @@ function decide(ns: NamespaceInfo, pool: Pool | undefined, want: string, object:
   // keep what it has while it is still valid (a leader change or a restart changes nothing)
   if (current.length > 0 && !('problem' in checkIPs(current, pool, zones, free))) return { ips: orderByZone(current, pool) };
   const ips: string[] = [];
-  for (const zone of zones.length ? zones : [undefined]) {
-    const cidrs = pool.cidrs.filter((c) => c.zone === zone);
+  for (const { zone, family, cidrs } of allocationGroups(pool, zones)) {
     const keep = current.find((ip) => free(ip) && !('problem' in checkPoolAddress(cidrs, ip)));
     const ip = keep ?? firstFreeAddress(cidrs, (x) => !free(x) || ips.includes(x));
-    if (ip === undefined) return { problem: `${at}: pool ${want} has no free address${zone === undefined ? '' : ` in zone ${zone}`}` };
+    if (ip === undefined) {
+      const where = [...(zone === undefined ? [] : [`zone ${zone}`]), ...(familiesOf(pool.cidrs.map((c) => c.cidr)).length > 1 ? [familyName(family)] : [])];
+      return { problem: `${at}: pool ${want} has no free address${where.length ? ` (${where.join(', ')})` : ''}` };
+    }
     ips.push(ip);
   }
   return { ips };
 }
 
+/**
+ * A namespace gets one egress IP per zone and family of its pool (issue 11: a dual-stack pool gives
+ * an IPv4 and an IPv6 one per zone), from that zone's cidrs of that family.
+ */
+function allocationGroups(pool: Pool, zones: readonly string[]): { zone: string | undefined; family: IPFamily; cidrs: PoolCIDR[] }[] {
+  return (zones.length ? zones : [undefined]).flatMap((zone) => {
+    const inZone = pool.cidrs.filter((c) => c.zone === zone);
+    return familiesOf(inZone.map((c) => c.cidr)).map((family) => ({ zone, family, cidrs: inZone.filter((c) => ipFamilyOf(c.cidr) === family) }));
+  });
+}
+
 function checkRequested(raw: string, pool: Pool, zones: string[], free: (ip: string) => boolean): Decision {
   const at = `${NAMESPACE_EGRESS_IPS_ANNOTATION}=${raw}`;
   const parts = raw.split(',').map((s) => s.trim());
-  const bad = parts.find((p) => parseIPv4(p) !== p);
-  if (bad !== undefined) return { problem: `${at}: ${JSON.stringify(bad)} is not an IPv4 address (a comma-separated list such as 192.0.2.10,192.0.2.40)` };
+  const bad = parts.find((p) => canonicalIP(p) !== p);
+  if (bad !== undefined) {
+    return { problem: `${at}: ${JSON.stringify(bad)} is not an IPv4 address or an IPv6 address in canonical form (a comma-separated list such as 192.0.2.10,2001:db8::10)` };
+  }
   const checked = checkIPs(parts, pool, zones, free);
   return 'problem' in checked ? { problem: `${at}: ${checked.problem}` } : { ips: orderByZone(parts, pool) };
 }
 
 /** One IP per zone (one in all without zones), each an address of the pool that may be handed out, and free. */
 function checkIPs(ips: string[], pool: Pool, zones: string[], free: (ip: string) => boolean): { ok: true } | { problem: string } {
-  const need = zones.length || 1;
-  const what = zones.length ? `one per zone of pool ${pool.name} (${zones.join(', ')})` : `one (pool ${pool.name} has no zones)`;
+  const need = allocationGroups(pool, zones).length;
+  const dual = familiesOf(pool.cidrs.map((c) => c.cidr)).length > 1;
+  const per = dual ? ' and family' : '';
+  const what = zones.length ? `one per zone${per} of pool ${pool.name} (${zones.join(', ')})` : dual ? `one per family (pool ${pool.name} has no zones)` : `one (pool ${pool.name} has no zones)`;
   if (ips.length !== need || new Set(ips).size !== ips.length) return { problem: `${ips.length} distinct address(es) given, ${what} needed` };
-  const seen = new Set<string | undefined>();
+  const seen = new Set<string>();
   for (const ip of ips) {
     const r = checkPoolAddress(pool.cidrs, ip);
     if ('problem' in r) return { problem: `${ip} ${PROBLEM_TEXT[r.problem]} of pool ${pool.name}` };
-    if (seen.has(r.cidr.zone)) return { problem: `two addresses in zone ${r.cidr.zone}: ${what} needed` };
-    seen.add(r.cidr.zone);
+    const group = `${r.cidr.zone ?? ''} ${ipFamilyOf(ip)}`;
+    if (seen.has(group)) return { problem: `two ${dual ? `${familyName(ipFamilyOf(ip)!)} ` : ''}addresses in ${r.cidr.zone === undefined ? 'the pool' : `zone ${r.cidr.zone}`}: ${what} needed` };
+    seen.add(group);
     if (!free(ip)) return { problem: `${ip} is in use (another policy names it, or it is a node's address)` };
   }
   return { ok: true };
@@ -152,17 +172,17 @@ function checkIPs(ips: string[], pool: Pool, zones: string[], free: (ip: string)
 
 const PROBLEM_TEXT = {
   'not-in-pool': 'is not in any cidr',
-  'network-or-broadcast': 'is the network or broadcast address of a cidr',
+  'network-or-broadcast': 'is the network or broadcast address (IPv6: the subnet-router anycast address) of a cidr',
   reserved: 'is reserved in a cidr',
 } as const;
 
-/** In the pool's zone order (then address order), so the annotation reads the same every time. */
+/** In the pool's zone order, then address order (IPv4 first), so the annotation reads the same every time. */
 function orderByZone(ips: readonly string[], pool: Pool): string[] {
   const zoneOf = (ip: string) => {
     const r = checkPoolAddress(pool.cidrs, ip);
     return 'cidr' in r ? r.cidr.zone ?? '' : '';
   };
-  return [...ips].sort((a, b) => (zoneOf(a) < zoneOf(b) ? -1 : zoneOf(a) > zoneOf(b) ? 1 : 0));
+  return [...ips].sort((a, b) => (zoneOf(a) < zoneOf(b) ? -1 : zoneOf(a) > zoneOf(b) ? 1 : compareIPs(a, b)));
 }
 
 /** ip → who has it: every policy naming it (valid or not, by key), 'node' for node addresses, 'other' for other claims. */
@@ -172,7 +192,7 @@ function claimsOf(input: NamespaceIPAMInput): Map<string, string[]> {
   for (const ip of input.nodeAddresses) add(ip, 'node');
   for (const [key, o] of input.policyObjects) {
     for (const raw of (o.spec?.egressIPs ?? []) as unknown[]) {
-      const ip = parseIPv4(raw);
+      const ip = canonicalIP(raw);
       if (ip) add(ip, key);
     }
   }
