@@ -17,6 +17,10 @@ import { Fence } from './fencing/fence.js';
 import { LeaseKeeper } from './fencing/lease-keeper.js';
 import { SelfFencing } from './fencing/self-fencing.js';
 import { createLinuxKernel } from './kernel/linux.js';
+import { createLinuxKernel6 } from './kernel/linux6.js';
+import { ipv6DataPlane } from './agent/ipv6.js';
+import { familyLeaseTable } from './fencing/family-lease.js';
+import { ipv6IpsetPrefix } from './render/family.js';
 import { selectIptablesBackend } from './kernel/iptables-backend.js';
 import { createAgentMetrics } from './metrics.js';
 import { computeNodeReport, KubeNodeReporter } from './report/node-report.js';
@@ -38,8 +42,10 @@ async function main(): Promise<void> {
     onGarpError: (e) => logger.error({ err: e }, 'arping failed'),
     onNetlinkError: (e) => logger.error({ err: e }, 'netlink socket error (the sync in flight fails and a full resync follows)'),
   });
+  // the IPv6 state's capabilities (dual stack, issue 11): used only where the Node has an IPv6 InternalIP
+  const kernel6 = createLinuxKernel6({ ipsetPrefix: ipv6IpsetPrefix(cfg.ipsetPrefix), onNAError: (e) => logger.error({ err: e }, 'unsolicited neighbour advertisement failed') });
   if (cfg.cleanup) {
-    await cleanupNode(cfg, kernel).finally(() => kernel.close());
+    await cleanupNode(cfg, kernel, kernel6).finally(() => kernel.close());
     logger.info({}, 'cleanup done: no chain, set, rule, route, address or tunnel of ours is left');
     return;
   }
@@ -72,7 +78,7 @@ async function main(): Promise<void> {
   }
   // only probes signed with the managers' key, vouching and in time, renew the kernel lease (issue 14)
   const lease = new LeaseKeeper({
-    clock, table: kernel.lease!, held: () => agent.heldAddresses,
+    clock, table: familyLeaseTable(kernel.lease!, kernel6.lease!), held: () => agent.heldAddresses,
     settings: { leaseMs: cfg.fenceAfterMs, lateToleranceMs: cfg.leaseLateToleranceMs, restartLeaseMs: cfg.restartLeaseMs },
     onLapsed: (ips) => agent.leasesLapsed(ips),
     onError: (e) => logger.error({ err: e }, 'could not renew the kernel lease'),
@@ -100,7 +106,8 @@ async function main(): Promise<void> {
   const render = renderConfigOf(cfg, uplink);
   await kernel.setArpAnnounce(uplink, 2);
   const syncer = new NodeSyncer(kernel, { render, ranges: cfg.ranges });
-  agent.start({ syncer, render }); // the first sync reads the kernel: startup reconcile
+  const v6 = ipv6DataPlane(sources.nodes.get(cfg.nodeName), kernel6, render, cfg.ranges);
+  agent.start({ syncer, render, ...(v6 ? { v6 } : {}) }); // the first sync reads the kernel: startup reconcile
   // heal by events (issue 12): kernel notifications ask for a full sync; repeats back off and raise an Event
   const nodeEvents = new KubeNodeEvents(kc, cfg.nodeName, () => sources.nodes.get(cfg.nodeName)?.metadata?.uid);
   const healer = damage.healer = new DamageHealer({
@@ -129,7 +136,7 @@ async function main(): Promise<void> {
       ['audit log', () => audit?.stop()],
       ['agent', () => agent.stop()],
       ['informers', () => Promise.all(informers.map((i) => i.stop()))],
-      ...(cfg.cleanupOnExit ? [['cleanup', () => syncer.cleanup()] as const]
+      ...(cfg.cleanupOnExit ? [['cleanup', () => syncer.cleanup().then(() => v6?.syncer.cleanup())] as const]
         // the data path stays: its leases are stretched over the restart the manager waits out
         : [['restart lease', () => lease.stretchForRestart()] as const]),
       // Programmed turns False naming this node until an agent runs here again

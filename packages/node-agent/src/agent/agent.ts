@@ -97,7 +97,9 @@ export class Agent {
 
   /** The egress addresses on the uplink now (NodeSyncer.heldAddresses); null before the first kernel read. */
   get heldAddresses(): ReadonlySet<string> | null {
-    return this.dataPlane?.syncer.heldAddresses ?? null;
+    const v4 = this.dataPlane?.syncer.heldAddresses ?? null;
+    const v6 = this.dataPlane?.v6?.syncer.heldAddresses;
+    return v4 && v6?.size ? new Set([...v4, ...v6]) : v4;
   }
 
   private async pass(resync: boolean): Promise<void> {
@@ -179,6 +181,7 @@ export class Agent {
   /** A kernel lease ran out before its renewal: the model forgets it, and nothing is claimed until the API confirms. */
   leasesLapsed(ips: string[]): void {
     this.dataPlane?.syncer.forgetLeases(ips);
+    this.dataPlane?.v6?.syncer.forgetLeases(ips);
     this.o.fencing.lapsed(ips);
   }
 

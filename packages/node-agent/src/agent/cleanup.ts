@@ -6,15 +6,19 @@ import type { Kernel } from '../kernel/interfaces.js';
 import { addressLabel, type HostAddresses } from '../kernel/linux.js';
 import type { InterfaceAddress } from '../kernel/linux-netlink.js';
 import { NodeSyncer } from '../reconcile/syncer.js';
+import { ipv6RenderConfig } from '../render/family.js';
 
 /** Pure: the interfaces that carry an address with our label. */
 export function devicesWithOurAddresses(addrs: readonly InterfaceAddress[]): string[] {
   return [...new Set(addrs.filter((a) => a.label !== undefined && a.label === addressLabel(a.dev)).map((a) => a.dev))];
 }
 
-export async function cleanupNode(cfg: AgentConfig, kernel: Kernel & HostAddresses): Promise<void> {
+/** `kernel6`: the IPv6 state's capabilities (dual stack, issue 11), cleaned after the IPv4 ones. */
+export async function cleanupNode(cfg: AgentConfig, kernel: Kernel & HostAddresses, kernel6?: Kernel): Promise<void> {
   const devs = cfg.uplink ? [cfg.uplink] : devicesWithOurAddresses(await kernel.interfaceAddresses());
   for (const dev of devs.length ? devs : ['lo']) {
-    await new NodeSyncer(kernel, { render: renderConfigOf(cfg, dev), ranges: cfg.ranges }).cleanup();
+    const render = renderConfigOf(cfg, dev);
+    await new NodeSyncer(kernel, { render, ranges: cfg.ranges }).cleanup();
+    if (kernel6) await new NodeSyncer(kernel6, { render: ipv6RenderConfig(render), ranges: cfg.ranges }).cleanup();
   }
 }

@@ -12,7 +12,8 @@ import {
 } from '../render/lease6.js';
 import { renderUnsolicitedNA } from '../render/na.js';
 import type { RouteIntent, RuleIntent } from '../render/types.js';
-import type { AddressManager, GarpSender, IptablesRestorer, LeaseTable, OwnedAddress, RouteTable, RuleTable } from './interfaces.js';
+import { parseGuardListing, renderGuardRemove } from '../render/guard.js';
+import type { AddressManager, GarpSender, GuardTable, IptablesRestorer, LeaseTable, OwnedAddress, RouteTable, RuleTable } from './interfaces.js';
 
 /** Runs a command with args and stdin; the default runs it in this process's network namespace (tests pass their own). */
 export type Exec = (cmd: string, args: string[], input?: string) => Promise<{ ok: boolean; out: string; err: string }>;
@@ -188,4 +189,22 @@ export async function linkMAC(dev: string, run: Exec = localExec): Promise<strin
   const [link] = JSON.parse((await mustOf(run, 'ip', ['-j', 'link', 'show', 'dev', dev])) || '[]') as { address?: string }[];
   if (!link?.address) throw new Error(`no link-layer address on ${dev}`);
   return link.address;
+}
+
+/** The egress guard's ip6 table (render/guard.ts renders it for the IPv6 state). */
+export class LinuxGuard6Table implements GuardTable {
+  constructor(private readonly table: string, private readonly run: Exec = localExec) {}
+  async read(): Promise<{ hash: string; rules: number } | null> {
+    const r = await this.run('nft', ['-j', 'list', 'table', 'ip6', this.table]);
+    if (r.ok) return parseGuardListing(r.out);
+    if (/No such file or directory/.test(r.err)) return null;
+    throw new Error(`nft list table ip6 ${this.table}: ${r.err}`);
+  }
+  async apply(text: string): Promise<void> {
+    const r = await this.run('nft', ['-f', '-'], text);
+    if (!r.ok) throw new Error(`guard apply (ip6): ${r.err}`);
+  }
+  remove(): Promise<void> {
+    return this.apply(renderGuardRemove({ ipsetPrefix: this.table.replace(/_guard$/, '') }, 'ip6'));
+  }
 }

@@ -4,6 +4,10 @@
 // read (`segress-…`) never matches, and its guard and lease tables follow (`ip6 segress6_guard`).
 import type { RenderConfig } from './types.js';
 
+export function ipv6IpsetPrefix(ipsetPrefix: string): string {
+  return `${ipsetPrefix}6`;
+}
+
 export function ipv6RenderConfig(cfg: RenderConfig): RenderConfig {
-  return { ...cfg, ipsetPrefix: `${cfg.ipsetPrefix}6` };
+  return { ...cfg, ipsetPrefix: ipv6IpsetPrefix(cfg.ipsetPrefix) };
 }
