@@ -8,7 +8,7 @@
 // Lab: node-1 and node-2 in zone-a, node-3 and node-4 in zone-b; only node-2 and node-3 are
 // workers (the EgressIPAM's nodeSelector) and egress-assignable (OVN's node label).
 import assert from 'node:assert/strict';
-import { CSEIP_PLURAL, GROUP, VERSION } from '@static-egress/crds';
+import { CSEIP_PLURAL, GROUP, NAMESPACE_POLICY_NAME, VERSION } from '@static-egress/crds';
 import { parseAllDocuments } from 'yaml';
 import { runCli } from '../../packages/gateway-manager/src/cli/egressctl.js';
 import * as O from '../src/lab/objects.js';
@@ -19,7 +19,7 @@ const WORKER = 'node-role.kubernetes.io/worker';
 const OVN_ASSIGNABLE = 'k8s.ovn.org/egress-assignable';
 const ZONES: Record<number, string> = { 1: 'zone-a', 2: 'zone-a', 3: 'zone-b', 4: 'zone-b' };
 
-interface Converted { kind: string; metadata: { name: string; namespace?: string } }
+interface Converted { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } }
 
 /** The real command on `text`; fails the test on an error. */
 async function convert(text: string): Promise<{ objects: Converted[]; warnings: string }> {
@@ -30,9 +30,13 @@ async function convert(text: string): Promise<{ objects: Converted[]; warnings: 
   return { objects: parseAllDocuments(out).map((d) => d.toJS() as Converted), warnings: err };
 }
 
-/** Applies the objects as printed (pools first, as convert orders them). */
+/** Applies the objects as printed (pools first, as convert orders them); a Namespace's opt-in annotations onto it. */
 async function applyConverted(lab: Lab, objects: readonly Converted[]): Promise<void> {
   for (const o of objects) {
+    if (o.kind === 'Namespace') {
+      await lab.kube.patch(`/api/v1/namespaces/${o.metadata.name}`, { metadata: { annotations: o.metadata.annotations } });
+      continue;
+    }
     const path = o.kind === 'EgressIPPool' ? O.paths.pool(o.metadata.name)
       : o.kind === 'ClusterStaticEgressIP' ? `/apis/${GROUP}/${VERSION}/${CSEIP_PLURAL}/${o.metadata.name}`
         : O.paths.seip(o.metadata.namespace!, o.metadata.name);
@@ -82,7 +86,7 @@ metadata:
     egressip-ipam-operator.redhat-cop.io/egressips: 192.0.2.100,192.0.2.116
 `);
       assert.equal(warnings, '');
-      assert.deepEqual(objects.map((o) => `${o.kind} ${o.metadata.name}`), ['EgressIPPool egressipam-lab', 'StaticEgressIP egressip-ipam']);
+      assert.deepEqual(objects.map((o) => `${o.kind} ${o.metadata.name}`), ['EgressIPPool egressipam-lab', 'Namespace payments']);
 
       await lab.ensureNamespace('payments');
       // Six pods over both zones, so a hash that ignored zones would send some out of the other zone's
@@ -93,7 +97,8 @@ metadata:
       }
       await applyConverted(lab, objects);
 
-      const held = await lab.waitAssigned('payments', 'egressip-ipam', 90_000);
+      // the namespace opts in to the pool with the IPs it names: the manager's namespace IPAM writes its policy
+      const held = await lab.waitAssigned('payments', NAMESPACE_POLICY_NAME, 90_000);
       assert.deepEqual(Object.fromEntries(held), { '192.0.2.100': 'node-2', '192.0.2.116': 'node-3' }, 'each zone\'s IP on that zone\'s worker');
       for (const pod of pods) await lab.waitSourceIP(pod, ZONES[pod.node] === 'zone-a' ? '192.0.2.100' : '192.0.2.116');
     });

@@ -22,7 +22,14 @@ export interface NamespaceInfo {
   file: string;
 }
 
-export type OutputObject = StaticEgressIP | ClusterStaticEgressIP | EgressIPPool;
+/** A Namespace's opt-in annotations (namespace IPAM): applied onto the existing Namespace. */
+export interface NamespaceOptIn {
+  apiVersion: 'v1';
+  kind: 'Namespace';
+  metadata: { name: string; annotations: Record<string, string> };
+}
+
+export type OutputObject = StaticEgressIP | ClusterStaticEgressIP | EgressIPPool | NamespaceOptIn;
 
 /** Something of the input that the output cannot carry; printed as `# WARNING:` and on stderr. */
 export interface Warning {

@@ -7,10 +7,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  matchesSelector, parseClusterPolicy, parsePolicy, parsePool, type ClusterStaticEgressIP, type EgressIPPool, type StaticEgressIP,
+  matchesSelector, NAMESPACE_EGRESS_IPS_ANNOTATION, NAMESPACE_POOL_ANNOTATION, parseClusterPolicy, parsePolicy, parsePool,
+  type ClusterStaticEgressIP, type EgressIPPool, type StaticEgressIP,
 } from '@static-egress/crds';
 import { parseAllDocuments } from 'yaml';
 import { runCli } from '../egressctl.js';
+import type { NamespaceOptIn, OutputObject } from './common.js';
 import { convertManifests } from './convert.js';
 import { parseManifests, renderConverted } from './manifests.js';
 
@@ -24,7 +26,7 @@ function convertText(text: string) {
   return convertManifests(parseManifests(text, 'in.yaml'), { defaultNamespace: 'default' });
 }
 
-const byKind = (objects: readonly (StaticEgressIP | ClusterStaticEgressIP | EgressIPPool)[], kind: string) => objects.filter((o) => o.kind === kind);
+const byKind = (objects: readonly OutputObject[], kind: string) => objects.filter((o) => o.kind === kind);
 
 describe('convert: golden, from each system\'s documented examples', () => {
   for (const input of readdirSync(TESTDATA).filter((f) => f.includes('.input.')).sort()) {
@@ -36,11 +38,12 @@ describe('convert: golden, from each system\'s documented examples', () => {
       if (process.env['UPDATE_GOLDEN'] || !existsSync(golden)) writeFileSync(golden, text);
       assert.equal(text, readFileSync(golden, 'utf8'));
       // What is printed is what applies: every document parses back and passes our parsers.
-      const docs = parseAllDocuments(text).map((d) => d.toJS() as StaticEgressIP | ClusterStaticEgressIP | EgressIPPool);
+      const docs = parseAllDocuments(text).map((d) => d.toJS() as OutputObject);
       assert.equal(docs.length, c.objects.length);
       for (const d of docs) {
         if (d.kind === 'EgressIPPool') parsePool(d as EgressIPPool);
         else if (d.kind === 'ClusterStaticEgressIP') parseClusterPolicy(d as ClusterStaticEgressIP);
+        else if (d.kind === 'Namespace') assert.ok((d as NamespaceOptIn).metadata.annotations[NAMESPACE_POOL_ANNOTATION], 'a Namespace only opts in to a pool');
         else parsePolicy(d as StaticEgressIP);
       }
     });
@@ -103,7 +106,7 @@ describe('convert: what each system means, carried over', () => {
     assert.deepEqual(pools[0]!.namespaceSelector?.matchExpressions?.[0]?.values, ['project1', 'project2']);
   });
 
-  it('egressip-ipam-operator: one pool with a zone per CIDR, the namespace\'s named addresses in a StaticEgressIP', () => {
+  it('egressip-ipam-operator: one pool with a zone per CIDR; each namespace opts in to it (our namespace IPAM), with the addresses it named', () => {
     const c = convertFile('egressip-ipam.input.yaml');
     const pools = byKind(c.objects, 'EgressIPPool').map((o) => parsePool(o as EgressIPPool));
     const aws = pools.find((p) => p.name === 'egressipam-aws')!;
@@ -112,9 +115,16 @@ describe('convert: what each system means, carried over', () => {
     assert.equal(aws.topologyKey, 'failure-domain.beta.kubernetes.io/zone', 'the IPAM\'s topologyLabel');
     assert.deepEqual(aws.nodeSelector?.matchLabels, { 'node-role.kubernetes.io/worker': '' }, 'the zone is in the CIDRs, not the node selector');
     assert.ok(!c.warnings.some((w) => /zone preference/.test(w.message)));
-    const payments = parsePolicy(c.objects.find((o) => o.metadata?.namespace === 'payments') as StaticEgressIP);
-    assert.deepEqual(payments.egressIPs, ['10.0.128.10', '10.0.160.10', '10.0.192.10']);
-    assert.ok(c.warnings.some((w) => w.object === 'Namespace newcomer' && /without naming its addresses/.test(w.message)));
+    const optIns = byKind(c.objects, 'Namespace') as NamespaceOptIn[];
+    const payments = optIns.find((o) => o.metadata.name === 'payments')!;
+    assert.equal(payments.metadata.annotations[NAMESPACE_POOL_ANNOTATION], 'egressipam-aws');
+    assert.equal(payments.metadata.annotations[NAMESPACE_EGRESS_IPS_ANNOTATION], '10.0.128.10,10.0.160.10,10.0.192.10');
+    const newcomer = optIns.find((o) => o.metadata.name === 'newcomer')!;
+    assert.equal(newcomer.metadata.annotations[NAMESPACE_POOL_ANNOTATION], 'egressipam-aws', 'the manager allocates one per zone');
+    assert.equal(newcomer.metadata.annotations[NAMESPACE_EGRESS_IPS_ANNOTATION], undefined);
+    assert.equal(byKind(c.objects, 'StaticEgressIP').length, 0, 'the manager writes the namespace\'s policy');
+    assert.ok(matchesSelector({ 'kubernetes.io/metadata.name': 'newcomer' }, parsePool(byKind(c.objects, 'EgressIPPool')[0] as EgressIPPool).namespaceSelector),
+      'the pool admits the namespaces that opt in');
     assert.ok(c.warnings.some((w) => /192\.159\.0\.5 is not in 192\.169\.0\.0\/24/.test(w.message)));
   });
 });

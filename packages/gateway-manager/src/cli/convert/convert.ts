@@ -94,7 +94,7 @@ function validateOutput(objects: readonly OutputObject[]): string[] {
     try {
       if (o.kind === POOL_KIND) parsePool(o as EgressIPPool);
       else if (o.kind === CSEIP_KIND) parseClusterPolicy(o as ClusterStaticEgressIP);
-      else parsePolicy(o as StaticEgressIP);
+      else if (o.kind !== 'Namespace') parsePolicy(o as StaticEgressIP); // a Namespace carries only our opt-in annotations
     } catch (err) {
       errors.push(`${from}: converts to an invalid ${id}: ${(err as Error).message}`);
     }
@@ -102,8 +102,11 @@ function validateOutput(objects: readonly OutputObject[]): string[] {
   return errors;
 }
 
-/** Pools first (a policy's addresses are honoured once a pool holds them), then cluster policies, each kind by name. */
+/**
+ * Pools first (a policy's addresses are honoured once a pool holds them), then cluster policies,
+ * policies, and the Namespaces opting in to a pool last; each kind by name.
+ */
 function sortOutput(objects: readonly OutputObject[]): OutputObject[] {
-  const rank = (o: OutputObject) => (o.kind === POOL_KIND ? 0 : o.kind === CSEIP_KIND ? 1 : 2);
+  const rank = (o: OutputObject) => (o.kind === POOL_KIND ? 0 : o.kind === CSEIP_KIND ? 1 : o.kind === 'Namespace' ? 3 : 2);
   return [...objects].sort((a, b) => rank(a) - rank(b) || keyOf(a).localeCompare(keyOf(b)));
 }

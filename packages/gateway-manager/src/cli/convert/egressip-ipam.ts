@@ -1,21 +1,21 @@
 // egressip-ipam-operator (redhatcop.redhat.io/v1alpha1 EgressIPAM: cidrAssignments per topology
 // value, topologyLabel, nodeSelector) + the Namespace annotations that opt in (…/egressipam) and name
 // the namespace's addresses (…/egressips) → one pool with a zone per CIDR and one StaticEgressIP per
-// namespace. Pure.
+// namespace: the Namespace's own opt-in annotations of our namespace IPAM. Pure.
 import {
-  cidrContainsIP, DEFAULT_TOPOLOGY_KEY, mustParseCIDRv4, parseIPv4, type EgressIPPool, type LabelSelector, type StaticEgressIP,
+  cidrContainsIP, DEFAULT_TOPOLOGY_KEY, mustParseCIDRv4, NAMESPACE_EGRESS_IPS_ANNOTATION, NAMESPACE_POOL_ANNOTATION, parseIPv4,
+  type EgressIPPool, type LabelSelector,
 } from '@static-egress/crds';
 import {
-  ConvertError, cidrOf, describe, empty, ipv4OrSkip, isRecord, namespacesSelector, policy, pool,
-  provenance, requireName, selectorOf, sortIPs, sourceOf, type Converted, type NamespaceInfo, type SourceObject,
+  ConvertError, cidrOf, describe, empty, ipv4OrSkip, isRecord, namespacesSelector, pool,
+  provenance, requireName, selectorOf, sortIPs, sourceOf, CONVERTED_FROM_ANNOTATION, type Converted, type NamespaceInfo,
+  type NamespaceOptIn, type SourceObject,
 } from './common.js';
 
 /** The operator's API group; the issue spells it redhat-cop.io, which is accepted too. */
 export const IPAM_GROUPS = ['redhatcop.redhat.io', 'redhat-cop.io'];
 export const IPAM_ANNOTATION = 'egressip-ipam-operator.redhat-cop.io/egressipam';
 export const IPS_ANNOTATION = 'egressip-ipam-operator.redhat-cop.io/egressips';
-/** Name of the StaticEgressIP written for an opted-in namespace. */
-export const IPAM_POLICY_NAME = 'egressip-ipam';
 
 interface Assignment { zone: string; cidr: string; reserved: string[] }
 export interface ParsedIPAM {
@@ -54,9 +54,7 @@ export function convertEgressIPAM(inputs: readonly SourceObject[], namespaces: r
       continue;
     }
     try {
-      const r = namespaceOptIn(n, ipam);
-      if (r.policy) out.objects.push(r.policy);
-      if (r.warning) out.warnings.push({ object: `Namespace ${n.name}`, message: r.warning });
+      out.objects.push(namespaceOptIn(n, ipam));
     } catch (err) {
       if (!(err instanceof ConvertError)) throw err;
       out.errors.push(err.message);
@@ -114,15 +112,22 @@ export function poolsForZones(ipam: ParsedIPAM, namespaces: readonly string[]): 
 }
 
 /**
- * A namespace that opted in, in today's schema: a StaticEgressIP with the addresses it names (one
- * per cidrAssignment, in order). Without them there is nothing to write yet: the one place to switch
- * once namespaces can opt in to a pool by annotation (issue 9, point 3).
+ * A namespace that opted in → the same opt-in in our namespace IPAM (docs/namespace-ipam.md): the
+ * pool annotation (the manager allocates one address per zone), plus the addresses it names, if
+ * any (checked here as the operator reads them: one per cidrAssignment, in order, inside it; the
+ * manager checks them again against what is free).
  */
-export function namespaceOptIn(n: NamespaceInfo, ipam: ParsedIPAM): { policy?: StaticEgressIP; warning?: string } {
+export function namespaceOptIn(n: NamespaceInfo, ipam: ParsedIPAM): NamespaceOptIn {
+  const annotations: Record<string, string> = {
+    [NAMESPACE_POOL_ANNOTATION]: ipam.name,
+    [CONVERTED_FROM_ANNOTATION]: `v1 Namespace ${n.name} (${IPAM_ANNOTATION}=${ipam.name})`,
+  };
   const listed = n.annotations[IPS_ANNOTATION];
-  if (listed === undefined || listed.trim() === '') {
-    return { warning: `opts in to EgressIPAM ${ipam.name} without naming its addresses (${IPS_ANNOTATION}), and namespace opt-in IPAM is not in this schema yet: no StaticEgressIP written. Name one address per CIDR (${ipam.assignments.map((a) => a.cidr).join(', ')}) in that annotation, or copy the ones the operator assigned` };
-  }
+  if (listed !== undefined && listed.trim() !== '') annotations[NAMESPACE_EGRESS_IPS_ANNOTATION] = namedIPs(n, ipam, listed).join(',');
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: n.name, annotations } };
+}
+
+function namedIPs(n: NamespaceInfo, ipam: ParsedIPAM, listed: string): string[] {
   const src = `${n.file}: Namespace ${n.name}`;
   const field = `metadata.annotations[${IPS_ANNOTATION}]`;
   const ips = listed.split(',').map((raw) => {
@@ -138,5 +143,5 @@ export function namespaceOptIn(n: NamespaceInfo, ipam: ParsedIPAM): { policy?: S
       throw new ConvertError(src, field, `${ips[i]} is not in ${a.cidr} (cidrAssignment ${i} of EgressIPAM ${ipam.name})`);
     }
   });
-  return { policy: policy(n.name, IPAM_POLICY_NAME, `v1 Namespace ${n.name} (${IPAM_ANNOTATION}=${ipam.name})`, { egressIPs: ips }) };
+  return ips;
 }
