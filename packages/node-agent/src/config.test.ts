@@ -30,7 +30,7 @@ describe('parseAgentConfig', () => {
     assert.equal(c.cleanupOnExit, true);
   });
   it('rejects bad flags naming the flag', () => {
-    for (const [argv, flag] of [[['--mode', 'x'], '--mode'], [['--fwmark', '0x101'], '--fwmark'], [['--cluster-cidrs', '1.2.3/4'], '--cluster-cidrs'], [['--cluster-cidrs', '203.0.113.7/24'], 'host bits'],
+    for (const [argv, flag] of [[['--mode', 'x'], '--mode'], [['--fwmark', '0x101'], '--fwmark'], [['--cluster-cidrs', '1.2.3/4'], '--cluster-cidrs'], [['--cluster-cidrs', '203.0.113.7/24'], 'host bits'], [['--cluster-cidrs', '2001:db8:0:7000::1/56'], 'host bits'],
       [['--http-addr', '9310'], '--http-addr'], [['--vxlan-port', '70000'], '--vxlan-port'],
       [['--table-range', '9-1'], '--table-range'], [['--fence-after', '3'], '--fence-after'], [['--bogus'], 'bogus']] as const) {
       assert.throws(() => parseAgentConfig([...argv, '--probe-key-file', '/k'], { NODE_NAME: 'n' }), (e: Error) => e instanceof FlagError && e.message.includes(flag));

@@ -1,6 +1,6 @@
 // node-agent flags (docs/CONTRACTS.md). Pure: argv + env → Config, or FlagError (exit 2).
 import { FlagError, addrFlag, durationFlag, intFlag, parseFlags } from '@static-egress/controller-kit';
-import { AGENT_HEALTH_PORT, parseCIDRv4 } from '@static-egress/crds';
+import { AGENT_HEALTH_PORT, parseCIDR } from '@static-egress/crds';
 import { AUDIT_FLAGS, parseAuditConfig, type AuditConfig } from './audit/config.js';
 import type { Mode, OwnedRanges } from './desired/types.js';
 import type { RenderConfig } from './render/types.js';
@@ -76,8 +76,8 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
   if (mode !== 'direct' && mode !== 'vxlan') throw new FlagError(`--mode: expected direct or vxlan, got "${mode}"`);
   const clusterCIDRs = (v['cluster-cidrs'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const c of clusterCIDRs) {
-    const r = parseCIDRv4(c);
-    if (typeof r === 'string') throw new FlagError(`--cluster-cidrs: "${c}" is not an IPv4 CIDR${r === 'host-bits' ? ' (host bits set)' : ''}`);
+    const r = parseCIDR(c); // either family: a dual-stack cluster lists its IPv6 pod and service CIDRs too (issue 11)
+    if (typeof r === 'string') throw new FlagError(`--cluster-cidrs: "${c}" is not an IPv4 or IPv6 CIDR${r === 'host-bits' ? ' (host bits set)' : ''}`);
   }
   const http = addrFlag(v, 'http-addr', `0.0.0.0:${AGENT_HEALTH_PORT}`);
   const fw = v.fwmark ?? '0x00ff0000';
