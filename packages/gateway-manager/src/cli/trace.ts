@@ -2,8 +2,8 @@
 // IP it is pinned to, the gateway holding it, what the agents report they programmed, and a one-line
 // verdict. Pure: the CLI reads the objects and the agents' reports, this decides.
 import {
-  cidrContainsIP, comparePolicyPrecedence, computePodRoutes, excludedBy, parseCIDR, parseIP, pinEgressIP, policySelectsPod, resolveDestination,
-  type AuthorizedIP, type Labels, type PodInfo, type Policy, type ServiceInfo,
+  cidrContainsIP, comparePolicyPrecedence, computePodRoutes, excludedBy, familiesOf, familyName, ipFamilyOf, parseCIDR, parseIP, pinEgressIP, policySelectsPod,
+  resolveDestination, type AuthorizedIP, type IPFamily, type Labels, type PodInfo, type Policy, type ServiceInfo,
 } from '@static-egress/crds';
 import type { NodeReport } from '../controller/programmed.js';
 
@@ -43,12 +43,16 @@ export interface TraceResult {
 
 export class TraceError extends Error {}
 
-export function computeTrace(input: TraceInput): TraceResult {
-  const { pod, destination } = input;
-  if (!parseIP(destination)) throw new TraceError(`destination ${destination} is not an IP address`);
+export function computeTrace(traceInput: TraceInput): TraceResult {
+  const { destination } = traceInput;
+  const family = parseIP(destination)?.family;
+  if (!family) throw new TraceError(`destination ${destination} is not an IP address`);
+  // A packet is of one family (issue 11): the pod's address, the egress IPs and the reports of it.
+  const pod = podOfFamily(traceInput.pod, family);
+  const input = { ...traceInput, pod };
   const steps: [string, string][] = [['pod', describePod(pod)]];
   const done = (outcome: TraceOutcome, verdict: string, extra: Partial<TraceResult> = {}): TraceResult => ({ steps, verdict, outcome, ...extra });
-  const notSteered = unsteerable(pod);
+  const notSteered = unsteerable(pod, family, traceInput.pod);
   if (notSteered) return done('node-ip', `leaves with the node IP: ${notSteered}`);
   const { candidates, note } = clusterCandidates(input);
   if (note) steps.push(['cluster', note]);
@@ -90,9 +94,11 @@ function prefixOf(cidr: string): number {
 function traceEgressIP(input: TraceInput, policy: Policy, steps: [string, string][]): TraceResult {
   const { pod } = input;
   const done = (outcome: TraceOutcome, verdict: string, extra: Partial<TraceResult> = {}): TraceResult => ({ steps, verdict, outcome, ...extra });
-  const authorized = authorizedIPs(input, policy);
+  const family = ipFamilyOf(input.destination)!;
+  const authorized = authorizedIPs(input, policy, family);
   if (authorized.usable.length === 0) {
-    return done('node-ip', `leaves with the node IP: ${name(policy)} has no usable egress IP (${authorized.why || 'none authorized'})`);
+    const which = familiesOf(policy.egressIPs).length > 1 ? `${familyName(family)} ` : '';
+    return done('node-ip', `leaves with the node IP: ${name(policy)} has no usable ${which}egress IP (${authorized.why || 'none authorized'})`);
   }
   const held = authorized.usable.filter((ip) => policy.assignments.has(ip));
   const pinSet = held.length > 0 ? held : authorized.usable;
@@ -114,9 +120,17 @@ function describePod(pod: PodInfo): string {
   return `${pod.key} (${pod.podIP ?? 'no IP'} on ${pod.nodeName || 'no node'})`;
 }
 
-function unsteerable(pod: PodInfo): string | undefined {
+/** The pod with its address of `family` as podIP (absent when it has none). */
+function podOfFamily(pod: PodInfo, family: IPFamily): PodInfo {
+  const ip = [...(pod.podIPs ?? []), ...(pod.podIP ? [pod.podIP] : [])].find((x) => ipFamilyOf(x) === family);
+  const { podIP: _v4, ...rest } = pod;
+  return ip ? { ...rest, podIP: ip } : rest;
+}
+
+function unsteerable(pod: PodInfo, family: IPFamily, original: PodInfo): string | undefined {
   if (pod.hostNetwork) return `${pod.key} uses the host network`;
   if (!pod.nodeName) return `${pod.key} is not scheduled`;
+  if (!pod.podIP && (original.podIP || original.podIPs?.length)) return `${pod.key} has no ${familyName(family)} address`;
   if (!pod.podIP) return `${pod.key} has no pod IP yet`;
   if (pod.phase === 'Succeeded' || pod.phase === 'Failed') return `${pod.key} has finished (${pod.phase})`;
   return undefined;
@@ -179,8 +193,9 @@ function destinationMiss(selecting: readonly Policy[], destination: string): str
   return `no policy matches ${destination} (${parts.join('; ')})`;
 }
 
-function authorizedIPs(input: TraceInput, policy: Policy): { usable: string[]; why: string } {
-  const auth = input.authorization?.get(policy.key);
+/** The policy's egress IPs of `family` a packet may be pinned to (the agents pin per family). */
+function authorizedIPs(input: TraceInput, policy: Policy, family: IPFamily): { usable: string[]; why: string } {
+  const auth = input.authorization?.get(policy.key)?.filter((a) => ipFamilyOf(a.ip) === family);
   if (auth) {
     return {
       usable: auth.filter((a) => !a.problem).map((a) => a.ip),
@@ -189,8 +204,9 @@ function authorizedIPs(input: TraceInput, policy: Policy): { usable: string[]; w
   }
   // Without the pools (a tenant cannot read them): what the manager assigned is authorized; with
   // nothing assigned, pin as the agents would over the policy's IPs (the packet is dropped anyway).
-  const held = policy.egressIPs.filter((ip) => policy.assignments.has(ip));
-  return { usable: held.length ? held : [...policy.egressIPs], why: '' };
+  const ips = policy.egressIPs.filter((ip) => ipFamilyOf(ip) === family);
+  const held = ips.filter((ip) => policy.assignments.has(ip));
+  return { usable: held.length ? held : ips, why: '' };
 }
 
 function checkReports(
