@@ -1,7 +1,7 @@
 // The Programmed condition of a policy, from what the agents report they programmed: True when each
 // held egress IP is on its gateway and every node running the policy's pods redirects them to the
 // IP they are pinned to; False naming the first node that has not. Pure.
-import { computeZonePreference, pinEgressIP, Reason, type ClusterView, type PodInfo, type Policy, type StaticEgressNode } from '@static-egress/crds';
+import { computeZonePreference, familiesOf, ipFamilyOf, pinEgressIP, Reason, type ClusterView, type PodInfo, type Policy, type StaticEgressNode } from '@static-egress/crds';
 
 /** What one node's agent reports it has programmed (its StaticEgressNode status). */
 export interface NodeReport {
@@ -47,16 +47,21 @@ export function computeProgrammed(input: ProgrammedInput): ProgrammedCondition {
     else if (!r.gatewayIPs.includes(ip)) missing.push(`gateway ${node} does not hold ${ip} yet`);
   }
   const directors = new Set<string>();
-  for (const pod of input.pods) {
-    if (!pod.podIP || !pod.nodeName) continue;
-    const ip = pinEgressIP(pod.uid, held, input.nearIPs?.(pod.nodeName));
-    if (input.policy.assignments.get(ip) === pod.nodeName) continue; // its own gateway: SNAT only
-    directors.add(pod.nodeName);
-    const r = reports.get(pod.nodeName);
-    if (!r) missing.push(`node ${pod.nodeName} (pod ${pod.key}) has not reported`);
-    else if (r.stopped) missing.push(`the agent on node ${pod.nodeName} (pod ${pod.key}) is stopped`);
-    else if (!r.directed.some((d) => d.egressIP === ip && d.podIPs.includes(pod.podIP!))) {
-      missing.push(`node ${pod.nodeName} has no rule for pod ${pod.key} to ${ip} yet`);
+  // Per family (issue 11): a pod's address of the family is pinned among the held IPs of that family.
+  for (const family of familiesOf(held)) {
+    const heldOf = held.filter((ip) => ipFamilyOf(ip) === family);
+    for (const pod of input.pods) {
+      const podIP = [...(pod.podIPs ?? []), ...(pod.podIP ? [pod.podIP] : [])].find((x) => ipFamilyOf(x) === family);
+      if (!podIP || !pod.nodeName) continue;
+      const ip = pinEgressIP(pod.uid, heldOf, input.nearIPs?.(pod.nodeName));
+      if (input.policy.assignments.get(ip) === pod.nodeName) continue; // its own gateway: SNAT only
+      directors.add(pod.nodeName);
+      const r = reports.get(pod.nodeName);
+      if (!r) missing.push(`node ${pod.nodeName} (pod ${pod.key}) has not reported`);
+      else if (r.stopped) missing.push(`the agent on node ${pod.nodeName} (pod ${pod.key}) is stopped`);
+      else if (!r.directed.some((d) => d.egressIP === ip && d.podIPs.includes(podIP))) {
+        missing.push(`node ${pod.nodeName} has no rule for pod ${pod.key} to ${ip} yet`);
+      }
     }
   }
   if (missing.length > 0) {
