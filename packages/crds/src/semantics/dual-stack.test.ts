@@ -5,6 +5,7 @@ import { Reason } from '../constants.js';
 import type { EgressIPPool, StaticEgressIP } from '../generated/types.js';
 import { authorizeEgressIPs } from './authorize.js';
 import { familiesOf, parsePolicy, parsePool } from './parse.js';
+import { isSelectablePod } from './select-pods.js';
 import type { AuthorizedIP, Labels, Pool } from './types.js';
 
 function seip(spec: Record<string, unknown>, status?: Record<string, unknown>): StaticEgressIP {
@@ -76,5 +77,15 @@ describe('authorizeEgressIPs over both families (issue 11)', () => {
     assert.deepEqual(authorize(['192.0.2.100', '2001:db8::100'], [v4, v6]).map((a) => [a.ip, a.pool, a.problem]), [
       ['192.0.2.100', 'v4', undefined], ['2001:db8::100', 'v6', undefined],
     ]);
+  });
+});
+
+describe('isSelectablePod (issue 11)', () => {
+  const base = { key: 'shop/p', namespace: 'shop', name: 'p', uid: 'u', labels: {}, nodeName: 'n1', phase: 'Running' };
+  it('an IPv6-only pod is selectable; a pod without any address is not', () => {
+    assert.equal(isSelectablePod({ ...base, podIPs: ['2001:db8:70::5'] }), true);
+    assert.equal(isSelectablePod({ ...base, podIP: '203.0.113.5', podIPs: ['203.0.113.5', '2001:db8:70::5'] }), true);
+    assert.equal(isSelectablePod(base), false);
+    assert.equal(isSelectablePod({ ...base, podIPs: ['2001:db8:70::5'], hostNetwork: true }), false);
   });
 });

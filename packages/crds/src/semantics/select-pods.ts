@@ -4,10 +4,10 @@ import { comparePolicyPrecedence } from './precedence.js';
 import { matchesSelector, matchesServiceSelector } from './selector.js';
 import type { Labels, PodInfo, PodSelection, Policy, ServiceInfo } from './types.js';
 
-/** A pod the data path can act on: scheduled, addressed, running on the pod network. */
+/** A pod the data path can act on: scheduled, addressed (either family, issue 11), running on the pod network. */
 export function isSelectablePod(pod: PodInfo): boolean {
   return (
-    !!pod.podIP &&
+    (!!pod.podIP || !!pod.podIPs?.length) &&
     !!pod.nodeName &&
     !pod.hostNetwork &&
     pod.phase !== 'Succeeded' &&
