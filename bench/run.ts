@@ -7,11 +7,16 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import type { BenchOptions, BenchResult } from './lib/types.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'soak-minutes': { type: 'string' } } });
 const only = values.only?.split(',');
 const resultsDir = join(import.meta.dirname, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const opts: BenchOptions = { quick: values.quick ?? false, resultsDir };
+if (values['soak-minutes'] !== undefined) {
+  const m = Number(values['soak-minutes']);
+  if (!(m > 0 && m <= 600)) throw new Error(`--soak-minutes: want minutes in (0, 600], got ${JSON.stringify(values['soak-minutes'])}`);
+  opts.soakMinutes = m;
+}
 
 const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchResult> }>> = {
   'manager-assign': () => import('./manager-assign.js'),
@@ -20,6 +25,7 @@ const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<Benc
   'audit-log': () => import('./audit-log.js'), // issue 10 §5: events/s through the audit pipeline
   'kernel-damage': () => import('./kernel-damage.js'), // issue 12: exposure per damage type, wrong-source packets
   'lab': () => import('./lab/index.js'), // failover, data path (direct + vxlan), policy created, pod created
+  'soak': () => import('./lab/soak.js'), // issue 16 §1, §2: no false alarms under CPU load + netem; failover idle vs loaded
   'planned': () => import('./lab/planned-run.js'), // issue 16 §3: planned moves beside the node-loss failover, own lab (also a section of 'lab')
 };
 

@@ -23,6 +23,8 @@ export interface BenchResult {
 export interface BenchOptions {
   quick: boolean;
   resultsDir: string;
+  /** `--soak-minutes`: the length of the soak (bench/lab/soak.ts). */
+  soakMinutes?: number;
 }
 
 export function figure(f: Omit<Figure, 'ratio'>): Figure {

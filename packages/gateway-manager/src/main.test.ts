@@ -7,7 +7,7 @@ describe('gateway-manager flags', () => {
     assert.equal(c.identity, 'manager-0');
     assert.equal(c.namespace, 'static-egress-system');
     assert.deepEqual([c.leaseDurationMs, c.renewDeadlineMs, c.retryPeriodMs], [3000, 2000, 500]);
-    assert.deepEqual([c.probeIntervalMs, c.probeTimeoutMs, c.probeFailureThreshold], [100, 200, 3]);
+    assert.deepEqual([c.probeIntervalMs, c.probeTimeoutMs, c.probeFailureThreshold], [20, 50, 4]);
     assert.equal(c.agentPort, 9310);
     assert.deepEqual([c.httpHost, c.httpPort], ['0.0.0.0', 9320]);
     assert.deepEqual([c.releaseGraceMs, c.agentRestartGraceMs], [2000, 10_000]);

@@ -43,6 +43,10 @@ import { clearLeaderGauges, createManagerMetrics, type ManagerMetrics } from './
 
 /** How long a self-fenced gateway may take its IPs back (it announces nothing meanwhile) before they move. */
 const FENCED_GRACE_MS = 2_000;
+/** How long a gateway whose kernel answers while its agent does not keeps its IPs (its kernel forwards). */
+const STALLED_GRACE_MS = 2_000;
+/** A probe stops vouching once an earlier one waits longer than this many times the slowest recent answer. */
+const SUSPECT_RTT_FACTOR = 3;
 
 interface Config {
   kubeconfig?: string;
@@ -103,9 +107,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     leaseDurationMs: durationFlag(v, 'lease-duration', '3s'),
     renewDeadlineMs: durationFlag(v, 'renew-deadline', '2s'),
     retryPeriodMs: durationFlag(v, 'retry-period', '500ms'),
-    probeIntervalMs: durationFlag(v, 'probe-interval', '100ms'),
-    probeTimeoutMs: durationFlag(v, 'probe-timeout', '200ms'),
-    probeFailureThreshold: int('probe-failure-threshold', 3, 1, 100),
+    probeIntervalMs: durationFlag(v, 'probe-interval', '20ms'),
+    probeTimeoutMs: durationFlag(v, 'probe-timeout', '50ms'),
+    probeFailureThreshold: int('probe-failure-threshold', 4, 1, 100),
     agentPort: int('agent-port', AGENT_HEALTH_PORT, 1, 65535),
     httpHost: http.host,
     httpPort: http.port,
@@ -199,6 +203,9 @@ async function main(): Promise<void> {
       refusedGraceMs: cfg.agentRestartGraceMs,
       // a gateway that missed the probes for its lease (a leader change) fences, then takes its IPs back
       fencedGraceMs: FENCED_GRACE_MS,
+      // issue 16: only a node whose kernel is silent is lost at once; the vouching follows the round trips
+      stalledGraceMs: STALLED_GRACE_MS,
+      suspectRttFactor: SUSPECT_RTT_FACTOR,
       authenticate: (node, { renew }) => ({ [PROBE_AUTH_HEADER]: signProbe(probeKey, node, Date.now(), { renew }) }),
       onChange: (node, healthy) => {
         logger.info({ node, healthy }, healthy ? 'gateway agent healthy' : 'gateway agent unhealthy');

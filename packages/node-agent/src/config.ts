@@ -16,10 +16,12 @@ export interface AgentConfig {
   resyncIntervalMs: number;
   /** ipsets (and iptables-legacy) send no change events: hashed this often to heal damage (0: off) */
   damagePollMs: number;
-  /** the self-fencing window = the kernel lease a vouching manager probe renews (issue 14) */
+  /** the self-fencing window: no contact for this long drops the egress addresses (issue 14); ≥ the lease */
   fenceAfterMs: number;
   /** how much later than the fastest recent probe a probe may arrive and still renew */
   leaseLateToleranceMs: number;
+  /** The kernel ARP lease a vouching probe renews (≤ fenceAfterMs; the manager waits it out before moving an IP). */
+  leaseMs: number;
   /** how long leases are stretched on SIGTERM without cleanup (match the manager's --agent-restart-grace) */
   restartLeaseMs: number;
   /** the key that authenticates the managers' probes (the mounted Secret) */
@@ -55,6 +57,7 @@ const FLAGS = {
   'vxlan-port': { type: 'string' },
   'fence-after': { type: 'string' },
   'lease-late-tolerance': { type: 'string' },
+  lease: { type: 'string' },
   'restart-lease': { type: 'string' },
   'probe-key-file': { type: 'string' },
   ...AUDIT_FLAGS,
@@ -100,7 +103,8 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     resyncIntervalMs: durationFlag(v, 'resync-interval', '10s'),
     damagePollMs: durationFlag(v, 'damage-poll', '500ms'),
     fenceAfterMs: durationFlag(v, 'fence-after', '250ms'),
-    leaseLateToleranceMs: durationFlag(v, 'lease-late-tolerance', '50ms'),
+    leaseLateToleranceMs: durationFlag(v, 'lease-late-tolerance', '25ms'),
+    leaseMs: durationFlag(v, 'lease', '80ms'),
     restartLeaseMs: durationFlag(v, 'restart-lease', '10s'),
     cleanup,
     cleanupOnExit: v['cleanup-on-exit'] ?? false,
@@ -121,6 +125,7 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     throw new FlagError('--probe-key-file: required: the key the managers sign their probes with (the mounted Secret static-egress-probe-key); without it no probe keeps this node\'s lease');
   }
   if (cfg.resyncIntervalMs <= 0 || cfg.fenceAfterMs <= 0) throw new FlagError('--resync-interval, --fence-after: must be positive');
+  if (cfg.leaseMs <= 0 || cfg.leaseMs > cfg.fenceAfterMs) throw new FlagError(`--lease: must be positive and at most --fence-after (${cfg.fenceAfterMs} ms)`);
   return cfg;
 }
 

@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   const kc = loadKubeConfig(cfg.kubeconfig);
   const registry = createRegistry();
   const metrics = createAgentMetrics(registry, () => readEgressCounters(kernel.iptables, cfg.chainPrefix));
-  const fence = new Fence(clock, cfg.fenceAfterMs);
+  const fence = new Fence(clock, cfg.fenceAfterMs, cfg.leaseMs);
+  kernel.setGarpRepeatGuard(() => fence.leaseRunning()); // repeated GARPs bypass the lease's guard
   const fencing = new SelfFencing({ clock, logger, fence, gauge: metrics.fenced, confirmHeld: apiConfirmHeld(kc, cfg.nodeName) });
   const sources = createClusterSources(kc, logger, registry);
   const informers = Object.values(sources) as Informer<KubernetesObject>[];
@@ -63,7 +64,8 @@ async function main(): Promise<void> {
   const damage: { healer?: DamageHealer } = {}; // once the uplink is known
   const reporter = new KubeNodeReporter(kc, cfg.nodeName, () => sources.nodes.get(cfg.nodeName)?.metadata?.uid, logger);
   const agent = new Agent({
-    clock, logger, metrics, fencing, resyncIntervalMs: cfg.resyncIntervalMs, leaseMs: cfg.fenceAfterMs,
+    clock, logger, metrics, fencing, resyncIntervalMs: cfg.resyncIntervalMs, leaseMs: cfg.leaseMs,
+    claimLeaseMs: () => fence.leaseRemainingMs(),
     onHealed: (kinds) => damage.healer?.healed(kinds),
     onSynced: (state, fenced) => reporter.publish(computeNodeReport(state, fenced)),
     inputs: (extra) => {
@@ -79,7 +81,7 @@ async function main(): Promise<void> {
   // only probes signed with the managers' key, vouching and in time, renew the kernel lease (issue 14)
   const lease = new LeaseKeeper({
     clock, table: familyLeaseTable(kernel.lease!, kernel6.lease!), held: () => agent.heldAddresses,
-    settings: { leaseMs: cfg.fenceAfterMs, lateToleranceMs: cfg.leaseLateToleranceMs, restartLeaseMs: cfg.restartLeaseMs },
+    settings: { leaseMs: cfg.leaseMs, lateToleranceMs: cfg.leaseLateToleranceMs, restartLeaseMs: cfg.restartLeaseMs },
     onLapsed: (ips) => agent.leasesLapsed(ips),
     onError: (e) => logger.error({ err: e }, 'could not renew the kernel lease'),
   });

@@ -25,6 +25,11 @@ export interface ProbeResponse {
   restartLeaseMs?: number;
   /** The agent answered but says it is self-fenced (holds nothing until the API confirms it again). */
   fenced?: boolean;
+  /**
+   * No answer in time, but the node's kernel completed the TCP handshake: the host is up and
+   * forwarding, only its agent is slow (a stalled event loop), which is no reason to move its IPs.
+   */
+  reachable?: boolean;
 }
 
 /** One HTTP GET; must settle (or be aborted through `signal`). */
@@ -55,6 +60,17 @@ export interface NodeProberOptions {
    */
   fencedGraceMs?: number;
   /**
+   * How long a node whose kernel answers while its agent does not (`reachable`) keeps its IPs: a
+   * stalled agent does not stop its kernel from forwarding. Default 0: a failure like any other.
+   */
+  stalledGraceMs?: number;
+  /**
+   * Adapts the vouching to the measured round trips: a probe stops vouching while an earlier one
+   * has waited longer than this many times the slowest recent answer (clamped to [5 ms, timeout]),
+   * so a lost node's lease starts running out well before its probes time out. Default: the timeout.
+   */
+  suspectRttFactor?: number;
+  /**
    * Headers that authenticate this manager's probe of `node` (controller-kit probe-auth); `renew`
    * says whether the probe may renew the node's lease: only while its last probe did not fail.
    */
@@ -78,6 +94,10 @@ interface TargetState {
   refusedSince?: number;
   /** Start of the current run of self-fenced answers. */
   fencedSince?: number;
+  /** Start of the current run of answers from the node's kernel without its agent. */
+  stalledSince?: number;
+  /** How long recent answers took (ms), newest last. */
+  rtts: number[];
   /** A refused connection since the last good answer: the agent restarts (and may stretch its lease). */
   restarting?: boolean;
   /** When the last probe that could renew the lease was sent (the lease counts from there). */
@@ -91,13 +111,17 @@ interface TargetState {
   lastOkAt?: number;
   timer?: TimerHandle;
   /** Probes still waiting for an answer: each has its own timeout, so a dead node costs no interval. */
-  inflight: Map<AbortController, TimerHandle | undefined>;
+  inflight: Map<AbortController, Inflight>;
   /** Sequence of the last probe sent, and of the newest one whose verdict was counted. */
   sent: number;
   counted: number;
   /** Bumped when the target is replaced or removed, so a late answer is ignored. */
   epoch: number;
 }
+
+interface Inflight { seq: number; sentAt: number; timer?: TimerHandle }
+
+const RTT_WINDOW = 32;
 
 export class NodeProber {
   private readonly targets = new Map<string, TargetState>();
@@ -115,7 +139,7 @@ export class NodeProber {
     }
     for (const [node, address] of wanted) {
       if (this.targets.has(node)) continue;
-      const st: TargetState = { address, failures: 0, epoch: ++this.epochs, inflight: new Map(), sent: 0, counted: 0 };
+      const st: TargetState = { address, failures: 0, epoch: ++this.epochs, inflight: new Map(), sent: 0, counted: 0, rtts: [] };
       this.targets.set(node, st);
       this.tick(node, st);
     }
@@ -142,8 +166,8 @@ export class NodeProber {
     st.epoch = -1;
     this.opts.clock.clearTimeout(st.timer);
     this.opts.clock.clearTimeout(st.leaseTimer);
-    for (const [abort, timeout] of st.inflight) {
-      this.opts.clock.clearTimeout(timeout);
+    for (const [abort, probe] of st.inflight) {
+      this.opts.clock.clearTimeout(probe.timer);
       abort.abort();
     }
     st.inflight.clear();
@@ -160,24 +184,41 @@ export class NodeProber {
     const epoch = st.epoch;
     const seq = ++st.sent;
     st.timer = clock.setTimeout(() => this.tick(node, st), intervalMs);
+    const sentAt = clock.now();
+    const renew = st.failures === 0 && st.healthy !== false && !this.suspect(st, sentAt);
+    if (renew) st.lastRenewSentAt = sentAt;
     const abort = new AbortController();
-    const timedOut = new Promise<ProbeResponse>((resolve) => {
-      st.inflight.set(abort, clock.setTimeout(() => {
-        abort.abort();
-        resolve({ ok: false });
-      }, timeoutMs));
-    });
+    const probe: Inflight = { seq, sentAt };
+    st.inflight.set(abort, probe);
     const url = `http://${formatHost(st.address)}:${this.opts.port}/healthz`;
-    const renew = st.failures === 0 && st.healthy !== false;
-    if (renew) st.lastRenewSentAt = clock.now();
     const answer = this.opts.fetch(url, abort.signal, this.opts.authenticate?.(node, { renew })).catch((): ProbeResponse => ({ ok: false }));
+    const timedOut = new Promise<ProbeResponse>((resolve) => {
+      // One more turn of the event loop before the verdict: an answer that arrived while this
+      // process was stalled is read first. Then abort: the fetch settles with what the kernel said.
+      probe.timer = clock.setTimeout(() => {
+        probe.timer = clock.setTimeout(() => {
+          abort.abort();
+          probe.timer = clock.setTimeout(() => resolve({ ok: false }), 0);
+        }, 0);
+      }, timeoutMs);
+    });
     void Promise.race([answer, timedOut]).then((res) => {
-      clock.clearTimeout(st.inflight.get(abort));
+      clock.clearTimeout(probe.timer);
       st.inflight.delete(abort);
       if (st.epoch !== epoch || this.stopped || seq < st.counted) return;
       st.counted = seq;
+      if (res.ok) remember(st.rtts, clock.now() - sentAt);
       this.record(node, st, res);
     });
+  }
+
+  /** A probe newer than the last counted answer has waited longer than answers usually take. */
+  private suspect(st: TargetState, now: number): boolean {
+    const { suspectRttFactor, timeoutMs } = this.opts;
+    if (suspectRttFactor === undefined) return false;
+    const limit = st.rtts.length ? Math.min(timeoutMs, Math.max(5, suspectRttFactor * Math.max(...st.rtts))) : timeoutMs;
+    for (const p of st.inflight.values()) if (p.seq > st.counted && now - p.sentAt > limit) return true;
+    return false;
   }
 
   private record(node: string, st: TargetState, res: ProbeResponse): void {
@@ -187,6 +228,7 @@ export class NodeProber {
       st.failures = 0;
       st.refusedSince = undefined;
       st.fencedSince = undefined;
+      st.stalledSince = undefined;
       st.lastOkAt = now;
       st.restartLeaseMs = res.restartLeaseMs;
       st.leaseMs = res.leaseMs;
@@ -208,6 +250,12 @@ export class NodeProber {
       if (now - st.fencedSince < this.opts.fencedGraceMs) return; // it takes back what the API confirms
     } else {
       st.fencedSince = undefined;
+    }
+    if (res.reachable && this.opts.stalledGraceMs) {
+      st.stalledSince ??= now;
+      if (now - st.stalledSince < this.opts.stalledGraceMs) return; // its kernel forwards meanwhile
+    } else {
+      st.stalledSince = undefined;
     }
     if (res.refused && this.opts.refusedGraceMs) {
       st.refusedSince ??= now;
@@ -251,43 +299,10 @@ function formatHost(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
-/**
- * The real probe: 200 is healthy; a JSON body may list the egress IPs the agent holds; a refused
- * connection is reported as such (the host is up). An agent that
- * says it is self-fenced (`"fenced": true`: it has dropped its addresses and cannot yet confirm its
- * assignment with the API server) counts as a failed probe, so its IPs move to a node that serves them.
- */
-const HOST_UP_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']);
+/** The real probe lives in http-probe.ts (fresh connection per probe: the kernel answers too). */
+export { httpProbe } from './http-probe.js';
 
-export const httpProbe: ProbeFetch = async (url, signal, headers) => {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal, ...(headers ? { headers } : {}) });
-  } catch (err) {
-    // The host's kernel answered (RST on connect, or reset/closed a kept-alive connection): the node
-    // is up and forwarding; only the agent is gone. A lost node does not answer at all (timeout).
-    if (HOST_UP_CODES.has((err as { cause?: { code?: string } }).cause?.code ?? '')) return { ok: false, refused: true };
-    throw err;
-  }
-  const text = await res.text();
-  if (res.status !== 200) return { ok: false };
-  if ((res.headers.get('content-type') ?? '').includes('json')) {
-    try {
-      const body = JSON.parse(text) as { egressIPs?: unknown; fenced?: unknown; leaseMs?: unknown; restartLeaseMs?: unknown };
-      if (body.fenced === true) return { ok: false, fenced: true };
-      return {
-        ok: true,
-        ...(Array.isArray(body.egressIPs) ? { egressIPs: body.egressIPs.filter((x): x is string => typeof x === 'string') } : {}),
-        ...(isDuration(body.leaseMs) ? { leaseMs: body.leaseMs } : {}),
-        ...(isDuration(body.restartLeaseMs) ? { restartLeaseMs: body.restartLeaseMs } : {}),
-      };
-    } catch {
-      // a non-JSON body still counts as healthy
-    }
-  }
-  return { ok: true };
-};
-
-function isDuration(x: unknown): x is number {
-  return typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 3_600_000;
+function remember(rtts: number[], ms: number): void {
+  rtts.push(ms);
+  if (rtts.length > RTT_WINDOW) rtts.shift();
 }

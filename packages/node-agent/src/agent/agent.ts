@@ -36,6 +36,8 @@ export interface AgentOptions {
   retryMs?: number;
   /** The kernel lease a claim takes (issue 14); absent: the kernel has no lease table. */
   leaseMs?: number;
+  /** What is left of the last contact's lease grant: a claim takes no more than that (issue 16). */
+  claimLeaseMs?: () => number;
   /** After each successful sync: what the kernel now holds (the StaticEgressNode report). */
   onSynced?: (state: NodeState, fenced: boolean) => void;
   /** A full sync found our kernel state damaged and repaired it (by kind). */
@@ -141,7 +143,7 @@ export class Agent {
   private async syncFamily(dp: Pick<DataPlane, 'syncer' | 'render'>, state: NodeState, input: NodeStateInput, claim: boolean): Promise<SyncResult> {
     if (state.overflow.length) this.o.logger.error({ overflow: state.overflow }, 'no free mark/table slot for these egress IPs: widen --fwmark/--table-range/--rule-priority');
     const lease = this.o.leaseMs === undefined ? undefined
-      : { guarded: guardedIPs(input.policies, dp.syncer.heldAddresses), claim, ms: this.o.leaseMs };
+      : { guarded: guardedIPs(input.policies, dp.syncer.heldAddresses), claim, ms: Math.min(this.o.leaseMs, this.o.claimLeaseMs?.() ?? this.o.leaseMs) };
     return dp.syncer.sync(renderState(state, dp.render), { full: this.needFull, ...(lease ? { lease } : {}) });
   }
 

@@ -62,4 +62,39 @@ describe('Fence', () => {
     clock.advance(1);
     assert.equal(f.isFenced(), true);
   });
+
+  it('a lease shorter than the window (issue 16): a full grant keeps the whole window, a late one loses as much', () => {
+    const clock = new FakeClock();
+    const f = new Fence(clock, 250, 80);
+    f.contact(80);
+    clock.advance(250);
+    assert.equal(f.isFenced(), false, 'a full lease grant: the whole window');
+    clock.advance(1);
+    assert.equal(f.isFenced(), true);
+    f.contact(50); // 30 ms late
+    assert.equal(f.leaseRunning(), true);
+    clock.advance(50);
+    assert.equal(f.leaseRunning(), false, 'the lease grant ran out: no repeated GARP');
+    clock.advance(170);
+    assert.equal(f.isFenced(), false);
+    clock.advance(1);
+    assert.equal(f.isFenced(), true);
+  });
+
+  it('a lease shorter than the window: claims only while the last grant runs, for what is left of it; a gap past it is a lapse', () => {
+    const clock = new FakeClock();
+    const f = new Fence(clock, 250, 80);
+    f.contact(80);
+    f.confirmed(f.generation);
+    clock.advance(30);
+    assert.equal(f.mayClaim(), true);
+    assert.equal(f.leaseRemainingMs(), 50, 'a claim never outlasts the grant the manager counts on');
+    clock.advance(51);
+    assert.equal(f.isFenced(), false, 'the addresses stay for the window');
+    assert.equal(f.mayClaim(), false, 'but the kernel lease has run out: no claim without new contact');
+    f.contact(80);
+    assert.equal(f.mayClaim(), false, 'contact after the grant ran out is a lapse: the API must confirm first');
+    f.confirmed(f.generation);
+    assert.equal(f.mayClaim(), true);
+  });
 });

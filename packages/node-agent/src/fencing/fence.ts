@@ -13,19 +13,28 @@ export class Fence {
   /** Bumped by every lapse: a confirmation asked before the latest lapse confirms nothing. */
   private lapses = 0;
 
-  constructor(private readonly clock: Clock, readonly windowMs: number) {
+  /**
+   * `leaseMs`: the kernel lease a contact grants (≤ the window; issue 16 keeps the lease short for a
+   * fast failover and the window longer, so a few lost probes lapse an ARP lease, not the addresses).
+   */
+  constructor(private readonly clock: Clock, readonly windowMs: number, private readonly leaseMs = windowMs) {
     this.lastContact = clock.now();
   }
 
   /** A real contact since the start (the start's grace is none). */
   private contacted = false;
 
-  /** Contact that keeps the node unfenced for `validForMs` (at most the window: a late probe grants less). */
-  contact(validForMs = this.windowMs): void {
+  /**
+   * Contact whose lease grant is `grantMs` (at most the lease: a late probe grants less); it keeps the
+   * node unfenced for the window shortened by as much.
+   */
+  contact(grantMs = this.leaseMs): void {
     this.contacted = true;
     const now = this.clock.now();
-    if (now - this.lastContact > this.windowMs) this.lapse();
-    this.lastContact = Math.max(this.lastContact, now + Math.min(validForMs, this.windowMs) - this.windowMs);
+    // the last grant ran out before this contact: so did the kernel lease (issue 16: lease ≤ window)
+    if (now > this.lastContact + this.leaseMs) this.lapse();
+    const validForMs = Math.min(grantMs, this.leaseMs) + this.windowMs - this.leaseMs;
+    this.lastContact = Math.max(this.lastContact, now + validForMs - this.windowMs);
   }
 
   /** Kernel leases ran out before they could be renewed (or contact came back after a gap). */
@@ -49,9 +58,22 @@ export class Fence {
     return this.clock.now() - this.lastContact > this.windowMs;
   }
 
-  /** Contact within the window, and no lapse since the last confirmation. */
+  /**
+   * The last contact's lease grant has not run out (the kernel's lease, renewed at that contact or
+   * later, runs at least as long): a repeated GARP may go out (issue 16: the window outlasts the lease).
+   */
+  leaseRunning(): boolean {
+    return this.contacted && this.clock.now() < this.lastContact + this.leaseMs;
+  }
+
+  /** How long a lease claimed now may run: what is left of the last grant (a claim never outlasts it). */
+  leaseRemainingMs(): number {
+    return Math.max(0, this.lastContact + this.leaseMs - this.clock.now());
+  }
+
+  /** Contact whose lease grant still runs, and no lapse since the last confirmation. */
   mayClaim(): boolean {
-    return this.contacted && !this.isFenced() && !this.lapsed;
+    return this.contacted && !this.isFenced() && !this.lapsed && this.leaseRunning();
   }
 
   get needsConfirmation(): boolean {

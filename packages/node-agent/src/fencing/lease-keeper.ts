@@ -71,7 +71,8 @@ export class LeaseKeeper {
     const grant = Math.min(leaseMs, leaseMs + lateToleranceMs - this.late.lateness(sentAt, this.o.clock.now()));
     if (!renew || grant <= 0 || this.stopped) return 0;
     const held = this.o.held();
-    if (!held || held.size === 0 || this.renewing) return grant;
+    // an empty held set still renews: the table also renews the leases claimed in a pass in flight
+    if (!held || this.renewing) return grant;
     this.renewing = true;
     this.o.table.renew([...held], grant)
       .then((lapsed) => { if (lapsed.length) this.o.onLapsed(lapsed); }, (err: Error) => this.o.onError(err))

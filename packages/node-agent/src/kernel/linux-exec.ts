@@ -37,6 +37,12 @@ export class LinuxIptables implements IptablesRestorer {
  */
 export class LinuxGarp implements GarpSender {
   private readonly pending = new Map<string, Set<NodeJS.Timeout>>();
+  /**
+   * Asked before each repeat (not the first GARP, sent at the claim under a fresh lease): a repeat
+   * goes out only while the node's lease runs — a node cut off from the managers may no longer hold
+   * the IP by then even though it has not released it yet (issue 16: the lease ends before the fence).
+   */
+  mayRepeat: (ip: string) => boolean = () => true;
   constructor(private readonly delaysMs: readonly number[] = [0, 250, 1000, 2000], private readonly onError?: (e: Error) => void) {}
   announce(dev: string, ip: string): void {
     const timers = this.pending.get(ip) ?? new Set<NodeJS.Timeout>();
@@ -45,6 +51,7 @@ export class LinuxGarp implements GarpSender {
       const t = setTimeout(() => {
         timers.delete(t);
         if (!timers.size) this.pending.delete(ip);
+        if (d > 0 && !this.mayRepeat(ip)) return;
         const child = spawn('arping', ['-U', '-c', '1', '-I', dev, '-s', ip, ip], { stdio: 'ignore' });
         child.on('error', (e) => this.onError?.(e));
         child.unref();

@@ -5,6 +5,7 @@ import {
   parseLeaseTables, renderLeaseClaim, renderLeaseEnd, renderLeaseRemove, renderLeaseRenew, renderLeaseSetup, type LeaseNames, type LeaseTablesView,
 } from '../render/lease.js';
 import type { LeaseTable } from './interfaces.js';
+import type { NftSession } from './nft-session.js';
 
 /** Runs `nft` with args and stdin; the default runs it in this process's network namespace. */
 export type NftRunner = (args: string[], input?: string) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
@@ -15,25 +16,37 @@ const localNft: NftRunner = async (args, input) => {
 };
 
 export class LinuxLeaseTable implements LeaseTable {
-  constructor(private readonly names: LeaseNames, private readonly run: NftRunner = localNft) {}
+  /**
+   * IPs claimed and not ended: renewed with the held ones, so a lease claimed in a pass that has not
+   * finished yet (the agent's held set follows at its end) does not lapse in between (issue 16).
+   */
+  private readonly claimed = new Set<string>();
+
+  /** `session`: a long-lived `nft -i` for the renewals, which come with every vouching probe. */
+  constructor(private readonly names: LeaseNames, private readonly run: NftRunner = localNft, private readonly session?: NftSession) {}
 
   ensure(owned: readonly string[]): Promise<void> {
     return this.must(renderLeaseSetup(this.names, owned), 'lease setup');
   }
 
-  claim(ips: readonly string[], ms: number): Promise<void> {
-    return this.must(renderLeaseClaim(this.names, ips, ms), 'lease claim');
+  async claim(ips: readonly string[], ms: number): Promise<void> {
+    await this.must(renderLeaseClaim(this.names, ips, ms), 'lease claim');
+    for (const ip of ips) this.claimed.add(ip);
   }
 
-  async renew(ips: readonly string[], ms: number): Promise<string[]> {
-    if ((await this.nft(renderLeaseRenew(this.names, ips, ms))).ok) return [];
+  async renew(held: readonly string[], ms: number): Promise<string[]> {
+    const ips = [...new Set([...held, ...this.claimed])];
+    const nft = (text: string): Promise<{ ok: boolean }> => this.session?.run(text) ?? this.nft(text);
+    if ((await nft(renderLeaseRenew(this.names, ips, ms))).ok) return [];
     // Some lease had expired (the batch failed whole): renew one by one to learn which.
     const lapsed: string[] = [];
-    for (const ip of ips) if (!(await this.nft(renderLeaseRenew(this.names, [ip], ms))).ok) lapsed.push(ip);
+    for (const ip of ips) if (!(await nft(renderLeaseRenew(this.names, [ip], ms))).ok) lapsed.push(ip);
+    for (const ip of lapsed) this.claimed.delete(ip);
     return lapsed;
   }
 
   end(ips: readonly string[]): Promise<void> {
+    for (const ip of ips) this.claimed.delete(ip);
     return this.must(renderLeaseEnd(this.names, ips), 'lease end');
   }
 

@@ -6,6 +6,7 @@ import { type InterfaceAddress, LinuxNetlink } from './linux-netlink.js';
 import { LinuxVxlan } from './linux-vxlan.js';
 import { LinuxConntrack } from './linux-conntrack.js';
 import { LinuxLeaseTable } from './linux-lease.js';
+import { NftSession } from './nft-session.js';
 import { leaseNames } from '../render/lease.js';
 import { LinuxGuardTable } from './linux-guard.js';
 import { guardTable } from '../render/guard.js';
@@ -30,9 +31,11 @@ export interface UplinkSettings {
   setArpAnnounce(dev: string, value: number): Promise<void>;
 }
 
-export function createLinuxKernel(opts: { ipsetPrefix: string; onGarpError?: (e: Error) => void; onNetlinkError?: (e: Error) => void }): Kernel & HostAddresses & UplinkSettings & { close(): void } {
+export function createLinuxKernel(opts: { ipsetPrefix: string; onGarpError?: (e: Error) => void; onNetlinkError?: (e: Error) => void }): Kernel & HostAddresses & UplinkSettings & { close(): void; setGarpRepeatGuard(mayRepeat: (ip: string) => boolean): void } {
   const nl = new LinuxNetlink(addressLabel, opts.onNetlinkError);
   const members = new LinuxIpsetMembers(opts.onNetlinkError);
+  const nft = new NftSession(); // the lease renewals, many a second (issue 16)
+  const garp = new LinuxGarp(undefined, opts.onGarpError);
   return {
     ipset: new LinuxIpset(),
     ipsetMembers: members,
@@ -41,12 +44,13 @@ export function createLinuxKernel(opts: { ipsetPrefix: string; onGarpError?: (e:
     routes: nl.routes,
     addresses: nl.addresses,
     vxlan: new LinuxVxlan((dev, v) => nl.setRpFilter(dev, v)),
-    garp: new LinuxGarp(undefined, opts.onGarpError),
-    lease: new LinuxLeaseTable(leaseNames(opts.ipsetPrefix)),
+    garp,
+    setGarpRepeatGuard: (mayRepeat) => { garp.mayRepeat = mayRepeat; },
+    lease: new LinuxLeaseTable(leaseNames(opts.ipsetPrefix), undefined, nft),
     conntrack: new LinuxConntrack(),
     guard: new LinuxGuardTable(guardTable(opts)),
     setArpAnnounce: (dev, value) => nl.setArpAnnounce(dev, value),
     interfaceAddresses: () => nl.interfaceAddresses(),
-    close: () => { nl.close(); members.close(); },
+    close: () => { nl.close(); members.close(); nft.close(); },
   };
 }

@@ -1,0 +1,116 @@
+// `npm run bench -- --only soak [--soak-minutes N]` (issue 16 §1, §2): no false alarms. The lab runs
+// for N minutes (default 10, `--quick` 1) with both cores saturated by an unrelated CPU load and 1 %
+// loss + 5 ms ± 5 ms jitter (netem) on every LAN bridge port, while no node fails: figures are the
+// egress IPs moved, the packets that came back with a wrong source (a 5 ms UDP probe through the
+// egress IP the whole time), lease lapses and probe failures the managers counted. Then, still under
+// that load, the node-loss failover (failover.ts) — beside the same failover measured on the idle lab
+// before the soak, its baseline. Everything runs inside the lab's namespaces; the load is started and
+// stopped here, by PID.
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { Lab, sleep } from '../../e2e/src/lab/lab.js';
+import { Background } from '../lib/lab-helpers.js';
+import { LAB_BENCH_TOOLS, describeMissingTools } from '../lib/tools.js';
+import { figure, type BenchOptions, type BenchResult, type Figure } from '../lib/types.js';
+import { EIP_FAILOVER, GATEWAYS, agentLog, managerLog, must, say, type Sizes } from './common.js';
+import { failover } from './failover.js';
+import { setUp } from './setup.js';
+
+const NETEM = ['loss', '1%', 'delay', '5ms', '5ms'];
+
+export async function run(opts: BenchOptions): Promise<BenchResult> {
+  const missing = describeMissingTools(LAB_BENCH_TOOLS);
+  if (missing) return { name: 'soak', figures: [], skipped: missing };
+  const minutes = opts.soakMinutes ?? (opts.quick ? 1 : 10);
+  const trials = opts.quick ? { idle: 5, loaded: 5 } : { idle: 50, loaded: 20 };
+  const sizes = (failoverTrials: number): Sizes => ({ failover: failoverTrials, handMoves: 5, conv: 3, pingCount: 300, pingRounds: 1, iperfSecs: 3, iperfRounds: 1 });
+  const bg = new Background();
+  const load = new CpuLoad();
+  const stopAll = (): void => { bg.killAllSync(); load.stop(); };
+  process.on('exit', stopAll);
+  const figures: Figure[] = [];
+  const artifacts: string[] = [];
+  let lab: Lab | undefined;
+  try {
+    lab = await Lab.up({ nodes: 4, managers: 2, gatewayNodes: GATEWAYS });
+    const env = await setUp(lab);
+    say(`failover, idle lab (${trials.idle} trials) ...`);
+    figures.push(...prefixed('idle', await failover(lab, env, bg, sizes(trials.idle), opts.resultsDir, artifacts)));
+    const ports = await lanPorts(lab);
+    await netem(lab, ports, true);
+    load.start();
+    say(`soak: ${minutes} min, ${load.count} busy loops, netem ${NETEM.join(' ')} on ${ports.length} LAN ports`);
+    figures.push(...await soak(lab, env.sel, minutes * 60_000));
+    say(`failover under the same load (${trials.loaded} trials) ...`);
+    figures.push(...prefixed('under load', await failover(lab, env, bg, sizes(trials.loaded), opts.resultsDir, [])));
+    load.stop();
+    await netem(lab, ports, false);
+  } finally {
+    stopAll();
+    process.off('exit', stopAll);
+    await lab?.down();
+  }
+  return { name: 'soak', figures, artifacts };
+}
+
+/** N minutes with nothing failing: what moved, what leaked, what the daemons felt. */
+async function soak(lab: Lab, sel: Parameters<Lab['startProbe']>[0], ms: number): Promise<Figure[]> {
+  const start = Date.now();
+  const loadBefore = os.loadavg()[0]!;
+  const probe = lab.startProbe(sel, { mode: 'udp', intervalMs: 5 });
+  await sleep(ms);
+  const rec = await probe.stop();
+  const end = Date.now();
+  const inWindow = <T extends { t: number }>(es: T[]): T[] => es.filter((e) => e.t >= start && e.t <= end);
+  const mgr = inWindow(managerLog(lab));
+  const moved = mgr.filter((e) => e['reason'] === 'EgressIPMoved').length;
+  const unhealthy = mgr.filter((e) => e.msg === 'gateway agent unhealthy').length;
+  const agents = GATEWAYS.map((g) => inWindow(agentLog(lab, lab.nodeName(g))));
+  const lapses = agents.reduce((n, es) => n + es.filter((e) => e.msg.startsWith('kernel lease ran out')).length, 0);
+  const fences = agents.reduce((n, es) => n + es.filter((e) => e.msg.startsWith('no contact with the API server or the manager')).length, 0);
+  const wrong = rec.replies.filter(([, , src]) => src !== EIP_FAILOVER).length;
+  const lost = rec.sends.length - new Set(rec.replies.map(([s]) => s)).size;
+  const details = {
+    minutes: ms / 60_000, load: `${os.cpus().length} cores, ${os.cpus().length} busy loops; 1-min load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)}`,
+    netem: `${NETEM.join(' ')} on every LAN bridge port (each frame crosses one)`,
+    unhealthyVerdicts: unhealthy, leaseLapses: lapses, selfFences: fences, probesSent: rec.sends.length, probesLost: lost,
+  };
+  say(`soak: moved ${moved}, wrong source ${wrong}, unhealthy ${unhealthy}, lease lapses ${lapses}, fences ${fences}, probes lost ${lost}/${rec.sends.length}`);
+  return [
+    figure({ name: `soak: egress IPs moved (${details.minutes} min, cores saturated, 1 % loss + jitter, no node failing)`, unit: 'moves', value: moved,
+      baseline: { name: 'nodes that failed', value: 0 }, target: '0', met: moved === 0, details }),
+    figure({ name: 'soak: replies with a wrong source', unit: 'packets', value: wrong, baseline: { name: 'probes sent', value: rec.sends.length }, target: '0', met: wrong === 0 }),
+    figure({ name: 'soak: kernel lease lapses (no move; the lapsed IP is re-claimed after the API confirms it)', unit: 'lapses', value: lapses,
+      baseline: { name: 'self-fences (addresses dropped)', value: fences } }),
+  ];
+}
+
+function prefixed(what: string, fs: Figure[]): Figure[] {
+  return fs.map((f) => ({ ...f, name: `${what}: ${f.name}` }));
+}
+
+/** The LAN bridge's ports (one per member: nodes, managers, router, external host). */
+async function lanPorts(lab: Lab): Promise<string[]> {
+  const out = await must(lab.names.lanNs, 'ip', ['-j', 'link', 'show', 'master', lab.names.bridge]);
+  return (JSON.parse(out) as { ifname: string }[]).map((l) => l.ifname);
+}
+
+async function netem(lab: Lab, ports: string[], on: boolean): Promise<void> {
+  for (const p of ports) {
+    await must(lab.names.lanNs, 'tc', on ? ['qdisc', 'replace', 'dev', p, 'root', 'netem', ...NETEM] : ['qdisc', 'del', 'dev', p, 'root']);
+  }
+}
+
+/** One busy loop per core, at normal priority: an unrelated load that saturates the machine. */
+class CpuLoad {
+  private readonly children: ChildProcess[] = [];
+  readonly count = os.cpus().length;
+
+  start(): void {
+    for (let i = 0; i < this.count; i++) this.children.push(spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
+  }
+
+  stop(): void {
+    for (const c of this.children.splice(0)) { try { c.kill('SIGKILL'); } catch { /* gone */ } }
+  }
+}
