@@ -27,6 +27,8 @@ const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<Benc
   'lab': () => import('./lab/index.js'), // failover, data path (direct + vxlan), policy created, pod created
   'soak': () => import('./lab/soak.js'), // issue 16 §1, §2: no false alarms under CPU load + netem; failover idle vs loaded
   'planned': () => import('./lab/planned-run.js'), // issue 16 §3: planned moves beside the node-loss failover, own lab (also a section of 'lab')
+  'apiload': () => import('./lab/apiload.js'), // issue 16 §4: requests/s per agent and manager in a quiet minute of the 6-node lab (audit log)
+  'scale': () => import('./lab/scale.js'), // issue 16 §4: agent and manager at 5,000 nodes and many pods and policies in the real apiserver
 };
 
 const results: BenchResult[] = [];

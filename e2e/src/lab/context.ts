@@ -23,6 +23,8 @@ export interface LabOptions {
   agents?: boolean;
   agentArgs?: string[];
   managerArgs?: string[];
+  /** Extra kube-apiserver flags (e.g. an audit policy for the API-load benchmark). */
+  apiServerArgs?: string[];
   prefix?: string;
   /**
    * Cloud mode (issue 13, cloud.ts): moto as the EC2 API, the router and the LAN obey it instead of

@@ -94,7 +94,7 @@ export class Lab {
       `${this.plan.managers} managers; state in ${ctx.dir}`);
 
     // The cluster boots while the network is built.
-    const clusterP = startCluster({ quiet: false, serviceCIDR: A.SERVICE_CIDR });
+    const clusterP = startCluster({ quiet: false, serviceCIDR: A.SERVICE_CIDR, ...(this.opts.apiServerArgs ? { apiServerArgs: this.opts.apiServerArgs } : {}) });
     clusterP.catch(() => undefined);
     await this.network.build();
     this.processes.startEcho();

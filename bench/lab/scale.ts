@@ -1,0 +1,215 @@
+// `npm run bench -- --only scale` (issue 16 §4): the agents' and the manager's cost in a large
+// cluster. A small lab (2 node namespaces with real agents, one real manager) gets 5,000 more Node
+// objects, many pods bound to them and 10,000 policies, all created through its real apiserver in
+// parallel. Figures: agent and manager RSS beside the same processes before the objects existed, the
+// bytes an agent receives when one pod on another node changes (beside the same window without a
+// change), and the manager's pass time for one change. Pods default to 25,000 (quick: 10,000;
+// SE_SCALE_PODS overrides): 100,000 on this 2-core machine takes longer than a bench run should, so
+// the figures say how they grow and the notes extrapolate.
+//
+// Addresses: the 20 policies the lab can hold use its pool (192.0.2.100–119) and select pods with
+// 203.0.113.160–179; every other pod and policy is IPv6 (2001:db8::/32, documentation) in a pool no
+// node qualifies for, so the lab's IPv4 nodes never program them and nothing is probed.
+import { readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import { KubeClient } from '../../e2e/src/lab/kube.js';
+import { Lab, sleep, waitFor } from '../../e2e/src/lab/lab.js';
+import * as O from '../../e2e/src/lab/objects.js';
+import { ADMITTED_LABEL, applyStandardPool } from '../../e2e/src/scenario.js';
+import { run as runIn } from '../lib/lab-helpers.js';
+import { LAB_BENCH_TOOLS, describeMissingTools } from '../lib/tools.js';
+import { figure, type BenchOptions, type BenchResult, type Figure } from '../lib/types.js';
+import { r1, r2, say } from './common.js';
+
+export interface ScaleSizes { nodes: number; pods: number; policies: number; namespaces: number; held: number }
+
+const hex = (k: number): string => k.toString(16);
+const fakeNode = (k: number): string => `scale-${k}`;
+const ns = (k: number): string => `scale-${k}`;
+
+/** Runs `tasks` with at most `width` in flight; resolves the elapsed ms. */
+export async function inParallel(count: number, width: number, task: (k: number) => Promise<unknown>): Promise<number> {
+  const t0 = Date.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(width, count) }, async () => {
+    while (next < count) await task(next++);
+  }));
+  return Date.now() - t0;
+}
+
+/** Largest VmRSS (MiB) of `pid` and its descendants (the daemon runs under `ip netns exec`, which execs). */
+export function rssMB(pid: number): number {
+  const kids = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
+    } catch { /* gone */ }
+  }
+  let best = 0;
+  const visit = (p: number): void => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      best = Math.max(best, m ? Number(m[1]) / 1024 : 0);
+    } catch { /* gone */ }
+    for (const c of kids.get(p) ?? []) visit(c);
+  };
+  visit(pid);
+  return best;
+}
+
+/** Bytes the process `pid` has received on its TCP connections in netns `netns` (ss's bytes_received). */
+export async function bytesReceived(netns: string, pid: number): Promise<number> {
+  const r = await runIn(netns, 'ss', ['-tinpH']);
+  let sum = 0;
+  const lines = r.out.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.includes(`pid=${pid},`)) continue;
+    const m = /bytes_received:(\d+)/.exec(lines[i + 1] ?? '') ?? /bytes_received:(\d+)/.exec(lines[i]!);
+    if (m) sum += Number(m[1]);
+  }
+  return sum;
+}
+
+async function createObjects(kube: KubeClient, s: ScaleSizes): Promise<Record<string, number>> {
+  const ms: Record<string, number> = {};
+  ms.nodes = await inParallel(s.nodes, 24, async (k) => {
+    await kube.request('POST', O.paths.nodes, O.nodeObject(fakeNode(k), '', false));
+    await kube.request('PATCH', O.paths.nodeStatus(fakeNode(k)), O.nodeStatus(fakeNode(k), `2001:db8:5::${hex(k + 1)}`), 'application/merge-patch+json');
+  });
+  say(`scale: ${s.nodes} nodes in ${ms.nodes} ms`);
+  ms.pods = await inParallel(s.pods, 24, async (k) => {
+    const app = `app-${k % s.policies}`;
+    const name = `p-${k}`;
+    const namespace = ns(k % s.namespaces);
+    const ip = k < s.held ? `203.0.113.${160 + k}` : `2001:db8:a::${hex(k + 1)}`;
+    await kube.request('POST', O.paths.pods(namespace), O.podObject({ namespace, name, nodeName: fakeNode(k % s.nodes), labels: { app } }));
+    await kube.request('PATCH', O.paths.podStatus(namespace, name), O.podStatus(ip, '2001:db8:5::1'), 'application/merge-patch+json');
+  });
+  say(`scale: ${s.pods} pods in ${ms.pods} ms`);
+  ms.policies = await inParallel(s.policies, 24, async (k) => {
+    const namespace = ns(k % s.namespaces);
+    const egressIPs = [k < s.held ? `192.0.2.${100 + k}` : `2001:db8:e::${hex(k + 1)}`];
+    await kube.request('POST', O.paths.seips(namespace), O.seipObject({ namespace, name: `pol-${k}`, egressIPs, podSelector: { matchLabels: { app: `app-${k}` } } }));
+  });
+  say(`scale: ${s.policies} policies in ${ms.policies} ms`);
+  return ms;
+}
+
+interface Sample { agentDirector: number; agentGateway: number; manager: number; load: number }
+
+function sample(lab: Lab): Sample {
+  return {
+    agentDirector: r1(rssMB(lab.processes.agents.get(1)!.pid!)), agentGateway: r1(rssMB(lab.processes.agents.get(2)!.pid!)),
+    manager: r1(rssMB(lab.processes.managers.get(0)!.pid!)), load: r2(os.loadavg()[0]!),
+  };
+}
+
+/** The manager's sync_duration_seconds sum and count. */
+async function passTotals(lab: Lab): Promise<{ sum: number; count: number }> {
+  const r = await runIn(lab.names.managerNs(0), 'curl', ['-s', 'http://127.0.0.1:9320/metrics']);
+  const num = (re: RegExp): number => Number(re.exec(r.out)?.[1] ?? Number.NaN);
+  return {
+    sum: num(/_sync_duration_seconds_sum\{result="success"\} ([\d.e+-]+)/),
+    count: num(/_sync_duration_seconds_count\{result="success"\} (\d+)/),
+  };
+}
+
+/** Bytes agent `i` receives in `ms`, with `during` done at its start. */
+async function bytesIn(lab: Lab, i: number, ms: number, during: () => Promise<void>): Promise<number> {
+  const netns = lab.names.nodeNs(i);
+  const pid = lab.processes.agents.get(i)!.pid!;
+  const b0 = await bytesReceived(netns, pid);
+  await during();
+  await sleep(ms);
+  return (await bytesReceived(netns, pid)) - b0;
+}
+
+export function sizesOf(opts: BenchOptions): ScaleSizes {
+  const env = process.env.SE_SCALE_PODS;
+  const pods = env ? Number(env) : opts.quick ? 10_000 : 25_000;
+  if (!(Number.isInteger(pods) && pods >= 20 && pods <= 200_000)) throw new Error(`SE_SCALE_PODS: want a pod count in [20, 200000], got ${env}`);
+  return { nodes: 5_000, pods, policies: 10_000, namespaces: 50, held: 20 };
+}
+
+async function populate(lab: Lab, s: ScaleSizes): Promise<Record<string, number>> {
+  await applyStandardPool(lab);
+  await lab.applyPool({ name: 'scale', cidrs: [{ cidr: '2001:db8:e::/112' }], namespaceSelector: { matchLabels: ADMITTED_LABEL },
+    nodeSelector: { matchLabels: { 'bench.static-egress/none': 'x' } } });
+  for (let k = 0; k < s.namespaces; k++) await lab.ensureNamespace(ns(k), ADMITTED_LABEL);
+  const kube = new KubeClient(lab.cluster.adminKubeconfigPath);
+  try {
+    return await createObjects(kube, s);
+  } finally {
+    kube.close();
+  }
+}
+
+export async function run(opts: BenchOptions): Promise<BenchResult> {
+  const missing = describeMissingTools(LAB_BENCH_TOOLS);
+  if (missing) return { name: 'scale', figures: [], skipped: missing };
+  const s = sizesOf(opts);
+  let lab: Lab | undefined;
+  try {
+    lab = await Lab.up({ nodes: 2, managers: 1, gatewayNodes: [2] });
+    await lab.processes.waitAgentsHealthy();
+    await sleep(5_000);
+    const before = sample(lab);
+    say(`scale: before ${JSON.stringify(before)}`);
+    const createMs = await populate(lab, s);
+    const l = lab;
+    // settled: the 20 lab policies are held by node-2 (the others have no node to go to)
+    await waitFor('the lab policies assigned', async () => (await l.holders()).size >= s.held || undefined, 600_000, 2_000);
+    await sleep(30_000);
+    const after = sample(lab);
+    say(`scale: after ${JSON.stringify(after)}`);
+    return { name: 'scale', figures: await measure(lab, s, before, after, createMs) };
+  } finally {
+    await lab?.down();
+  }
+}
+
+async function measure(lab: Lab, s: ScaleSizes, before: Sample, after: Sample, createMs: Record<string, number>): Promise<Figure[]> {
+  const kube = new KubeClient(lab.cluster.adminKubeconfigPath);
+  try {
+    // one pod on another node (not selected by any policy a lab node holds) changes a label
+    const far = s.held + 7;
+    const touch = (v: string) => async (): Promise<void> => {
+      await kube.request('PATCH', O.paths.pod(ns(far % s.namespaces), `p-${far}`), { metadata: { labels: { touched: v } } }, 'application/merge-patch+json');
+    };
+    const quiet = [await bytesIn(lab, 1, 5_000, async () => undefined), await bytesIn(lab, 2, 5_000, async () => undefined)];
+    const changed = [await bytesIn(lab, 1, 5_000, touch('1')), await bytesIn(lab, 2, 5_000, touch('2'))];
+    // one pass for one change: a policy the manager must write status for
+    const p0 = await passTotals(lab);
+    await kube.request('PATCH', O.paths.seip(ns(3 % s.namespaces), 'pol-3'), { spec: { egressIPs: ['192.0.2.123'] } }, 'application/merge-patch+json');
+    await sleep(10_000);
+    const p1 = await passTotals(lab);
+    const passMs = p1.count > p0.count ? ((p1.sum - p0.sum) / (p1.count - p0.count)) * 1000 : Number.NaN;
+    return figures(s, before, after, createMs, { quiet, changed, passMs, passes: p1.count - p0.count });
+  } finally {
+    kube.close();
+  }
+}
+
+interface Traffic { quiet: number[]; changed: number[]; passMs: number; passes: number }
+
+function figures(s: ScaleSizes, before: Sample, after: Sample, createMs: Record<string, number>, t: Traffic): Figure[] {
+  const details = { sizes: s, createMs, before, after, bytes5s: { quiet: t.quiet, onePodChanged: t.changed }, passes: t.passes, cores: os.cpus().length,
+    note: 'agents and manager run under tsx (not the bundled daemon): the before-sample is the same-run floor of each process' };
+  const extra = (i: number): number => Math.max(0, t.changed[i]! - t.quiet[i]!);
+  return [
+    figure({ name: `agent RSS, director only (node-1), ${s.pods} pods / ${s.nodes} nodes / ${s.policies} policies`, unit: 'MB', value: after.agentDirector,
+      baseline: { name: 'same agent before the objects', value: before.agentDirector }, target: '≤ 100 MB', met: after.agentDirector <= 100, details }),
+    figure({ name: `agent RSS, gateway of ${s.held} policies (node-2)`, unit: 'MB', value: after.agentGateway,
+      baseline: { name: 'same agent before the objects', value: before.agentGateway }, target: '≤ 100 MB', met: after.agentGateway <= 100 }),
+    figure({ name: 'bytes an agent receives for one pod change on another node (node-1, 5 s, minus a quiet 5 s)', unit: 'B', value: extra(0),
+      baseline: { name: 'quiet 5 s', value: t.quiet[0]! }, target: '≈ 0', met: extra(0) < 200 }),
+    figure({ name: 'bytes an agent receives for one pod change on another node (node-2, gateway)', unit: 'B', value: extra(1),
+      baseline: { name: 'quiet 5 s', value: t.quiet[1]! }, target: '≈ 0', met: extra(1) < 200 }),
+    figure({ name: 'manager RSS', unit: 'MB', value: after.manager, baseline: { name: 'same manager before the objects', value: before.manager },
+      target: '≤ 1 GB', met: after.manager <= 1024 }),
+    figure({ name: 'manager pass for one policy change (sync_duration_seconds, mean)', unit: 'ms', value: r1(t.passMs),
+      baseline: { name: `creating ${s.policies} policies (ms)`, value: createMs.policies! }, target: '≤ 1 s', met: t.passMs <= 1000 }),
+  ];
+}
