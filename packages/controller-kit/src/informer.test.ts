@@ -53,7 +53,7 @@ class FakeApi {
   }
 }
 
-function setup(opts: { freeze?: boolean; backoff?: { initialMs?: number; maxMs?: number; jitter?: number }; random?: () => number } = {}) {
+function setup(opts: { freeze?: boolean; transform?: (o: Obj) => Obj; backoff?: { initialMs?: number; maxMs?: number; jitter?: number }; random?: () => number } = {}) {
   const api = new FakeApi();
   const clock = new FakeClock(0);
   const events: string[] = [];
@@ -66,6 +66,7 @@ function setup(opts: { freeze?: boolean; backoff?: { initialMs?: number; maxMs?:
     backoff: opts.backoff ?? { initialMs: 100, maxMs: 400, jitter: 0 },
     random: opts.random,
     freeze: opts.freeze,
+    transform: opts.transform,
   });
   for (const ev of ['add', 'update', 'delete'] as const) {
     informer.on(ev, (o) => events.push(`${ev} ${keyOf(o)}@${o.metadata?.resourceVersion}`));
@@ -246,6 +247,20 @@ describe('createInformer', () => {
     }, TypeError);
     api.current().emit('ADDED', cm('b', '11'));
     assert.ok(Object.isFrozen(informer.get('ns/b')?.data));
+    await informer.stop();
+  });
+
+  it('caches what its transform returns, for listed and watched objects alike (issue 16: slim caches)', async () => {
+    const dropData = (o: Obj): Obj => ({ metadata: o.metadata! });
+    const { api, informer, events } = setup({ transform: dropData });
+    api.items.set('a', cm('a', '5'));
+    informer.start();
+    await informer.waitForSync(1000);
+    assert.deepEqual(informer.get('ns/a'), { metadata: { name: 'a', namespace: 'ns', resourceVersion: '5' } });
+    api.current().emit('ADDED', cm('b', '11'));
+    api.current().emit('MODIFIED', cm('b', '12'));
+    assert.deepEqual(informer.get('ns/b'), { metadata: { name: 'b', namespace: 'ns', resourceVersion: '12' } });
+    assert.deepEqual(events, ['add ns/a@5', 'add ns/b@11', 'update ns/b@12']);
     await informer.stop();
   });
 });

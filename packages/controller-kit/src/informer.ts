@@ -65,6 +65,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   random?: () => number;
   /** Deep-freeze cached objects so accidental mutation throws. Default false. */
   freeze?: boolean;
+  /** Applied to every listed and watched object before the cache (e.g. slimPod: drop unread fields). Pure. */
+  transform?: (obj: T) => T;
   /** Replaces client-node's `Watch` (tests). */
   watch?: WatchLike;
 }
@@ -192,12 +194,14 @@ interface WatchProxyHooks {
  * ListWatch calls watch() right after it has applied a list (or to resume from its
  * resourceVersion), so this is where we learn that the cache is populated.
  */
-function createWatchProxy(realWatch: WatchLike, hooks: WatchProxyHooks, freeze: boolean, logger: Logger, name: string): WatchLike {
+function createWatchProxy(realWatch: WatchLike, hooks: WatchProxyHooks, freeze: boolean, logger: Logger, name: string,
+  transform?: (obj: unknown) => unknown): WatchLike {
   return {
     async watch(path, query, callback, done) {
       if (!hooks.isRunning()) return { abort() {} }; // stopped while the list was in flight
       hooks.onListApplied();
-      const onEvent = (phase: string, obj: unknown, watchObj?: unknown) => {
+      const onEvent = (phase: string, raw: unknown, watchObj?: unknown) => {
+        const obj = transform && raw && phase !== 'ERROR' && phase !== 'BOOKMARK' ? transform(raw) : raw;
         hooks.onWatchHealthy(); // the watch works: the next failure starts the backoff afresh
         if (phase === 'ERROR') {
           // 410 is routine (resourceVersion compacted away): ListWatch relists when the watch ends.
@@ -300,7 +304,7 @@ export function createInformer<T extends KubernetesObject>(options: InformerOpti
   const clock = options.clock ?? realClock;
   const logger = options.logger ?? silentLogger;
   const name = options.name ?? options.path;
-  const backoff = resolveBackoff(options as InformerOptions<KubernetesObject>, name);
+  const backoff = resolveBackoff(options as unknown as InformerOptions<KubernetesObject>, name);
   const realWatch: WatchLike = options.watch ?? (new Watch(options.kc) as unknown as WatchLike);
   const freeze = options.freeze ?? false;
 
@@ -315,7 +319,8 @@ export function createInformer<T extends KubernetesObject>(options: InformerOpti
   const restarter = createRestarter({ clock, backoff, logger, name, metrics: options.metrics, isSynced: gate.isSynced, launch });
 
   const listFn: ListPromise<T> = async () => {
-    const list = await options.listFn();
+    const listed = await options.listFn();
+    const list = options.transform && listed.items ? { ...listed, items: listed.items.map(options.transform) } : listed;
     if (freeze) for (const item of list.items ?? []) deepFreeze(item);
     return list;
   };
@@ -325,6 +330,7 @@ export function createInformer<T extends KubernetesObject>(options: InformerOpti
     freeze,
     logger,
     name,
+    options.transform as ((obj: unknown) => unknown) | undefined,
   );
   const lw = new ListWatch<T>(options.path, watchProxy as unknown as Watch, listFn, false, options.labelSelector, options.fieldSelector);
   lw.on('add', (obj) => handlers.dispatch('add', obj));

@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import { createInformer, type Informer } from './informer.js';
 import type { Logger } from './logger.js';
 import { createInformerMetrics } from './metrics.js';
+import { slimNamespace, slimNode, slimPod, slimService } from './slim.js';
 
 export interface ClusterSources {
   policies: Informer<StaticEgressIP>;
@@ -34,10 +35,10 @@ export function createClusterSources(kc: KubeConfig, logger: Logger, registry?: 
       ...common(CSEIP_PLURAL), path: crPath(CSEIP_PLURAL), listFn: listCR<ClusterStaticEgressIP>(CSEIP_PLURAL),
     }),
     pools: createInformer<EgressIPPool>({ ...common(POOL_PLURAL), path: crPath(POOL_PLURAL), listFn: listCR<EgressIPPool>(POOL_PLURAL) }),
-    nodes: createInformer({ ...common('nodes'), path: '/api/v1/nodes', listFn: () => core.listNode() }),
-    pods: createInformer({ ...common('pods'), path: '/api/v1/pods', listFn: () => core.listPodForAllNamespaces() }),
-    services: createInformer({ ...common('services'), path: '/api/v1/services', listFn: () => core.listServiceForAllNamespaces() }),
-    namespaces: createInformer({ ...common('namespaces'), path: '/api/v1/namespaces', listFn: () => core.listNamespace() }),
+    nodes: createInformer({ ...common('nodes'), path: '/api/v1/nodes', listFn: () => core.listNode(), transform: slimNode }),
+    pods: createInformer({ ...common('pods'), path: '/api/v1/pods', listFn: () => core.listPodForAllNamespaces(), transform: slimPod }),
+    services: createInformer({ ...common('services'), path: '/api/v1/services', listFn: () => core.listServiceForAllNamespaces(), transform: slimService }),
+    namespaces: createInformer({ ...common('namespaces'), path: '/api/v1/namespaces', listFn: () => core.listNamespace(), transform: slimNamespace }),
   };
 }
 
