@@ -2,7 +2,7 @@
 // zone is held only by nodes of that zone (assign/), and a pod prefers an egress IP whose gateway is
 // in its own node's zone (pinEgressIP's `prefer`). Pure.
 import { DEFAULT_TOPOLOGY_KEY } from '../constants.js';
-import { cidrContainsIP, parseCIDR, type CIDR } from '../ip/index.js';
+import { networkOf, parseCIDR, parseIP, type CIDR } from '../ip/index.js';
 import type { AuthorizedIP, Labels, Pool } from './types.js';
 
 export function topologyKeyOf(pool: Pick<Pool, 'topologyKey'>): string {
@@ -21,7 +21,11 @@ export function zoneOfIPIn(pool: { cidrs: readonly { cidr: string; zone?: string
     const parsed = parseCIDR(c.cidr);
     if (c.zone !== undefined && typeof parsed !== 'string') zoned.push({ c: parsed, zone: c.zone });
   }
-  return (ip) => zoned.find((z) => cidrContainsIP(z.c, ip))?.zone;
+  if (zoned.length === 0) return () => undefined;
+  return (ip) => { // the address parsed once, not once per zoned cidr (assignment calls this for every IP)
+    const a = parseIP(ip);
+    return a && zoned.find((z) => z.c.family === a.family && networkOf(a, z.c.prefix).value === z.c.network)?.zone;
+  };
 }
 
 /** Whether a node may hold an IP of `zone` (any node may hold an IP without a zone). */
