@@ -20,8 +20,9 @@ SUITE="${DEBIAN_SUITE:-bookworm}"
 # the Node.js the tests run on (package.json devDependency `node`), so the image runs what was tested
 NODE_VERSION="${IMAGE_NODE_VERSION:-$(node -p "require('$REPO/package.json').devDependencies.node")}"
 OUT="${STATIC_EGRESS_CACHE:-$HOME/.cache/static-egress}/image"
-# What the agent runs (DESIGN §6) plus what Node.js links against.
-PACKAGES=(iptables nftables ipset iproute2 iputils-arping conntrack ca-certificates libstdc++6)
+# What the agent runs (DESIGN §6) plus what Node.js links against. python3-minimal sends the IPv6
+# unsolicited neighbour advertisement (a raw ICMPv6 socket Node.js lacks; Debian has no ndsend).
+PACKAGES=(iptables nftables ipset iproute2 iputils-arping conntrack python3-minimal ca-certificates libstdc++6)
 log() { echo "[image] $*" >&2; }
 
 miss=()

@@ -9,6 +9,7 @@ import { REPO_ROOT } from '../k8s/binaries.js';
 import * as A from './addressing.js';
 import type { LabContext } from './context.js';
 import type { DaemonCredentials } from './daemons.js';
+import { nodeIP6, podIP6 } from './ipv6.js';
 import { loadShippedManifests } from './manifests.js';
 import type { LabNetwork } from './network.js';
 import * as O from './objects.js';
@@ -18,6 +19,8 @@ export interface LabPod {
   name: string;
   node: number;
   ip: string;
+  /** its IPv6 address in a dual-stack lab */
+  ip6?: string;
   netns: string;
   index: number;
   labels: Record<string, string>;
@@ -66,7 +69,7 @@ export class LabApi {
     const { ctx } = this;
     for (const i of ctx.nodeIndexes) {
       await ctx.kube.apply(O.paths.node(ctx.nodeName(i)), O.nodeObject(ctx.nodeName(i), A.nodeIP(i), gateways.has(i)));
-      await ctx.kube.patch(O.paths.nodeStatus(ctx.nodeName(i)), O.nodeStatus(ctx.nodeName(i), A.nodeIP(i)));
+      await ctx.kube.patch(O.paths.nodeStatus(ctx.nodeName(i)), O.nodeStatus(ctx.nodeName(i), ctx.ipv6 ? [A.nodeIP(i), nodeIP6(i)] : A.nodeIP(i)));
     }
     ctx.log(`Node objects: ${ctx.nodeIndexes.map((i) => `${ctx.nodeName(i)}=${A.nodeIP(i)}` +
       (gateways.has(i) ? ' (gateway)' : '')).join(', ')}`);
@@ -80,16 +83,16 @@ export class LabApi {
     const index = ++this.podCounter;
     const pod: LabPod = {
       namespace: p.namespace, name: p.name, node: p.node, ip: A.podIP(p.node, j), netns: ctx.names.podNs(index),
-      index, labels: p.labels ?? {},
+      ...(ctx.ipv6 ? { ip6: podIP6(p.node, j) } : {}), index, labels: p.labels ?? {},
     };
     await this.net.addPod(pod);
     await ctx.kube.create(O.paths.pods(p.namespace),
       O.podObject({ namespace: p.namespace, name: p.name, nodeName: ctx.nodeName(p.node), labels: pod.labels }));
-    await ctx.kube.patch(O.paths.podStatus(p.namespace, p.name), O.podStatus(pod.ip, A.nodeIP(p.node)));
+    await ctx.kube.patch(O.paths.podStatus(p.namespace, p.name), O.podStatus(pod.ip6 ? [pod.ip, pod.ip6] : pod.ip, A.nodeIP(p.node)));
     this.pods.push(pod);
     ctx.state.pods = this.pods.map((x) => ({ namespace: x.namespace, name: x.name, node: ctx.nodeName(x.node), ip: x.ip, netns: x.netns }));
     ctx.saveState();
-    ctx.log(`pod ${p.namespace}/${p.name} ${pod.ip} on ${ctx.nodeName(p.node)} (netns ${pod.netns})`);
+    ctx.log(`pod ${p.namespace}/${p.name} ${pod.ip}${pod.ip6 ? ` ${pod.ip6}` : ''} on ${ctx.nodeName(p.node)} (netns ${pod.netns})`);
     return pod;
   }
 

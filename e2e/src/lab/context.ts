@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Daemon } from '../k8s/daemon.js';
 import type { Cluster } from '../k8s/cluster.js';
 import type { KubeClient } from './kube.js';
+import { hasIPv6, parseLabIPFamilies, type LabIPFamily } from './ipv6.js';
 import type { LabNames } from './names.js';
 import { labBaseDir, writeState, type LabState } from './state.js';
 import { range, type TopologyPlan } from './topology.js';
@@ -33,6 +34,11 @@ export interface LabOptions {
   cloud?: boolean;
   /** Cloud mode: the gateways' instance type (default t3.micro: room for one egress IP each). */
   cloudGatewayType?: string;
+  /**
+   * The lab's address families (issue 11, ipv6.ts): ['IPv4'] (default: as before) or dual stack
+   * ['IPv4', 'IPv6'] — IPv6 on every link, pods and Nodes with an address of each family.
+   */
+  ipFamilies?: LabIPFamily[];
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
@@ -67,6 +73,8 @@ export class LabContext {
   }
 
   get prefix(): string { return this.plan.prefix; }
+  /** Dual stack (ipv6.ts): IPv6 beside IPv4 everywhere. */
+  get ipv6(): boolean { return hasIPv6(parseLabIPFamilies(this.opts.ipFamilies)); }
   nodeName(i: number): string { return `node-${i}`; }
   get nodeIndexes(): number[] { return range(this.plan.nodes); }
 

@@ -8,6 +8,7 @@ import type { Daemon } from '../k8s/daemon.js';
 import * as A from './addressing.js';
 import type { LabContext } from './context.js';
 import { tryInNetns } from './exec.js';
+import { CLUSTER_CIDRS6, ECHO_IP6, ECHO_IP6_2, ECHO_IP6_3 } from './ipv6.js';
 import type { ShippedManifests } from './manifests.js';
 import { range } from './topology.js';
 import { waitFor } from './wait.js';
@@ -39,7 +40,7 @@ export class LabDaemons {
 
   startEcho(): void {
     const [cmd, args] = this.ctx.nodeScript(join(HERE, 'echo-server.ts'), ['--log', this.ctx.echoLogPath,
-      '--addrs', `${A.ECHO_IP},${A.ECHO_IP_2},${A.ECHO_IP_3}`]);
+      '--addrs', [A.ECHO_IP, A.ECHO_IP_2, A.ECHO_IP_3, ...(this.ctx.ipv6 ? [ECHO_IP6, ECHO_IP6_2, ECHO_IP6_3] : [])].join(',')]);
     this.ctx.daemon('echo-server', this.ctx.names.externalNs, cmd, args).start();
   }
 
@@ -78,7 +79,7 @@ export class LabDaemons {
       '--node-name', this.ctx.nodeName(i),
       '--mode', this.mode,
       '--uplink', this.ctx.names.nodeUplink(i),
-      '--cluster-cidrs', A.CLUSTER_CIDRS.join(','),
+      '--cluster-cidrs', [...A.CLUSTER_CIDRS, ...(this.ctx.ipv6 ? CLUSTER_CIDRS6 : [])].join(','),
       '--http-addr', `0.0.0.0:9310`,
       '--probe-key-file', this.creds.probeKeyFile,
       ...(this.ctx.opts.agentArgs ?? []),

@@ -6,7 +6,7 @@
 // what the external server saw, which the suites read and print when a scenario fails.
 import { createSocket } from 'node:dgram';
 import { createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, isIPv6 } from 'node:net';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -57,7 +57,7 @@ for (const addr of values.addrs.split(',')) {
     });
   }).listen(Number(values['stream-port']), addr);
 
-  const udp = createSocket('udp4');
+  const udp = createSocket(isIPv6(addr) ? 'udp6' : 'udp4');
   udp.on('message', (msg, rinfo) => {
     record('udp', rinfo.address, rinfo.port, addr);
     udp.send(`${rinfo.address} ${msg.toString()}`, rinfo.port, rinfo.address);

@@ -41,7 +41,8 @@ export async function applyScript(s: Script): Promise<void> {
       await inNetns(s.ns, 'sysctl', ['-q', '-w', ...Object.entries(s.settings).map(([k, v]) => `${k}=${v}`)]);
       return;
     case 'iptables-restore':
-      await inNetns(s.ns, 'iptables-restore', ['--noflush'], s.text);
+    case 'ip6tables-restore':
+      await inNetns(s.ns, s.tool, ['--noflush'], s.text);
       return;
     case 'nft':
       await inNetns(s.ns, 'nft', ['-f', '-'], s.text);

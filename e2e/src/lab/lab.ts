@@ -26,6 +26,7 @@ import { LabNetwork } from './network.js';
 import { LabObserver, type Probe } from './observe.js';
 import { keptLogsBase } from './state.js';
 import { planTopology, range, type TopologyPlan } from './topology.js';
+import { parseLabIPFamilies } from './ipv6.js';
 import { waitFor } from './wait.js';
 
 export type { LabOptions } from './context.js';
@@ -54,6 +55,7 @@ export class Lab {
   }
 
   static async up(opts: LabOptions = {}): Promise<Lab> {
+    parseLabIPFamilies(opts.ipFamilies); // a bad value fails before anything is built
     const plan = planTopology({
       prefix: opts.prefix ?? randomPrefix(), nodes: opts.nodes ?? 3, managers: opts.managers ?? 2,
       overlay: (opts.overlay ?? false) || (opts.cloud ?? false),

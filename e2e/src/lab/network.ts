@@ -5,6 +5,7 @@ import * as A from './addressing.js';
 import type { LabContext } from './context.js';
 import { addNetns, applyScripts, destroyNetnsSync, inNetns, listNetns } from './exec.js';
 import { renderPod, renderTopology } from './topology.js';
+import { renderIPv6Topology, renderPodIPv6 } from './ipv6.js';
 
 async function hasCommand(cmd: string): Promise<boolean> {
   const { execa } = await import('execa');
@@ -26,15 +27,17 @@ export class LabNetwork {
       scripts = scripts.filter((s) => s.tool !== 'nft');
     }
     await applyScripts(scripts);
-    this.ctx.log(`network: ${plan.allNetns.length} namespaces (${plan.allNetns.join(' ')})`);
+    if (this.ctx.ipv6) await applyScripts(renderIPv6Topology(plan));
+    this.ctx.log(`network: ${plan.allNetns.length} namespaces (${plan.allNetns.join(' ')})${this.ctx.ipv6 ? ', dual stack' : ''}`);
   }
 
   /** A pod's namespace and veth on its node, recorded in the state file first so teardown finds it. */
-  async addPod(p: { index: number; node: number; ip: string; netns: string }): Promise<void> {
+  async addPod(p: { index: number; node: number; ip: string; ip6?: string; netns: string }): Promise<void> {
     this.ctx.state.netns.push(p.netns);
     this.ctx.saveState();
     await addNetns([p.netns]);
     await applyScripts(renderPod(this.ctx.plan, { index: p.index, node: p.node, ip: p.ip }));
+    if (p.ip6) await applyScripts(renderPodIPv6(this.ctx.plan, { index: p.index, node: p.node, ip: p.ip, ip6: p.ip6 }));
   }
 
   removePod(netns: string): void {

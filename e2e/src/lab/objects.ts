@@ -37,11 +37,13 @@ export function nodeObject(name: string, ip: string, gateway: boolean): object {
   };
 }
 
-export function nodeStatus(name: string, ip: string, now = new Date()): object {
+/** `ip`: the InternalIP, or one per family (dual stack: IPv4 first, as kubelet lists them). */
+export function nodeStatus(name: string, ip: string | readonly string[], now = new Date()): object {
   const t = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const ips = typeof ip === 'string' ? [ip] : ip;
   return {
     status: {
-      addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: name }],
+      addresses: [...ips.map((address) => ({ type: 'InternalIP', address })), { type: 'Hostname', address: name }],
       conditions: [{
         type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'lab node',
         lastHeartbeatTime: t, lastTransitionTime: t,
@@ -70,11 +72,13 @@ export function podObject(p: PodSpecInput): object {
   };
 }
 
-export function podStatus(podIP: string, hostIP: string, now = new Date()): object {
+/** `podIP`: the pod's address, or one per family (status.podIP is the first, podIPs all of them). */
+export function podStatus(podIP: string | readonly string[], hostIP: string, now = new Date()): object {
   const t = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const ips = typeof podIP === 'string' ? [podIP] : podIP;
   return {
     status: {
-      phase: 'Running', podIP, podIPs: [{ ip: podIP }], hostIP, hostIPs: [{ ip: hostIP }], startTime: t,
+      phase: 'Running', podIP: ips[0], podIPs: ips.map((ip) => ({ ip })), hostIP, hostIPs: [{ ip: hostIP }], startTime: t,
       conditions: [
         { type: 'PodScheduled', status: 'True', lastTransitionTime: t },
         { type: 'Initialized', status: 'True', lastTransitionTime: t },

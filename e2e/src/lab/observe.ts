@@ -4,12 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ipFamilyOf } from '@static-egress/crds';
 import type { Daemon } from '../k8s/daemon.js';
 import * as A from './addressing.js';
 import type { LabApi, LabPod } from './api.js';
 import type { LabContext } from './context.js';
 import { readEchoLog, type EchoEntry } from './echo-log.js';
 import { tryInNetns } from './exec.js';
+import { nodeIP6 } from './ipv6.js';
 import type { LabNetwork } from './network.js';
 import { analyzeProbe, type ProbeRecord, type ProbeReport } from './probe-analysis.js';
 import { waitFor } from './wait.js';
@@ -27,11 +29,12 @@ export class LabObserver {
     const { ctx } = this;
     const out = new Map<string, string[]>();
     await Promise.all(ctx.nodeIndexes.filter((i) => opts.includeCut || !this.net.isCut(i)).map(async (i) => {
-      const r = await tryInNetns(ctx.names.nodeNs(i), 'ip', ['-j', '-4', 'addr', 'show', 'dev', ctx.names.nodeUplink(i)]);
+      // both families (a dual-stack lab's IPv6 egress IPs too); link-local addresses are no egress IPs
+      const r = await tryInNetns(ctx.names.nodeNs(i), 'ip', ['-j', 'addr', 'show', 'dev', ctx.names.nodeUplink(i)]);
       if (r.code !== 0) return;
-      const links = JSON.parse(r.out.split('\n')[0] || '[]') as { addr_info?: { local: string }[] }[];
+      const links = JSON.parse(r.out.split('\n')[0] || '[]') as { addr_info?: { local: string; scope?: string }[] }[];
       for (const a of links.flatMap((l) => l.addr_info ?? [])) {
-        if (a.local === A.nodeIP(i)) continue;
+        if (a.local === A.nodeIP(i) || a.local === nodeIP6(i) || a.scope === 'link') continue;
         out.set(a.local, [...(out.get(a.local) ?? []), ctx.nodeName(i)].sort());
       }
     }));
@@ -52,7 +55,8 @@ export class LabObserver {
 
   /** One TCP connection from the pod to the echo server; resolves the source address it saw. */
   async sourceIPSeen(pod: LabPod, dst = A.ECHO_IP): Promise<string> {
-    const r = await tryInNetns(pod.netns, 'socat', ['-T3', '-', `TCP:${dst}:${A.ECHO_TCP_PORT},connect-timeout=3`]);
+    const host = ipFamilyOf(dst) === 6 ? `[${dst}]` : dst; // socat's IPv6 address form
+    const r = await tryInNetns(pod.netns, 'socat', ['-T3', '-', `TCP:${host}:${A.ECHO_TCP_PORT},connect-timeout=3`]);
     if (r.code !== 0) throw new Error(`pod ${pod.name} → ${dst}:${A.ECHO_TCP_PORT} failed: ${r.out}`);
     return r.out.trim();
   }
@@ -78,10 +82,12 @@ export class LabObserver {
   /** Starts a continuous prober in the pod; `stop()` ends it and resolves its record. */
   startProbe(pod: LabPod, opts: { mode?: 'udp' | 'stream'; intervalMs?: number; target?: string } = {}): Probe {
     const mode = opts.mode ?? 'udp';
-    const out = join(this.ctx.logDir, `probe-${pod.name}-${Date.now()}.json`);
+    // a probe per target may run at once (dual stack: one per family): the target names its files
+    const tag = opts.target ? `-${opts.target.replace(/[.:]/g, '_')}` : '';
+    const out = join(this.ctx.logDir, `probe-${pod.name}${tag}-${Date.now()}.json`);
     const [cmd, args] = this.ctx.nodeScript(join(HERE, 'probe.ts'), ['--mode', mode, '--target', opts.target ?? A.ECHO_IP,
       '--interval', String(opts.intervalMs ?? (mode === 'udp' ? 5 : 20)), '--out', out]);
-    const d = this.ctx.daemon(`probe-${pod.name}-${mode}`, pod.netns, cmd, args);
+    const d = this.ctx.daemon(`probe-${pod.name}-${mode}${tag}`, pod.netns, cmd, args);
     d.start();
     return new Probe(d, out);
   }

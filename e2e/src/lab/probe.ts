@@ -8,7 +8,7 @@
 // Times are wall-clock ms (Date.now() + sub-ms from performance.now()).
 import { createSocket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
@@ -41,7 +41,7 @@ const parse = (text: string): void => {
 
 let send: () => void;
 if (values.mode === 'udp') {
-  const sock = createSocket('udp4');
+  const sock = createSocket(isIPv6(values.target) ? 'udp6' : 'udp4');
   sock.on('message', (m) => parse(m.toString()));
   sock.on('error', (e) => errors.push([now(), e.message]));
   sock.connect(Number(values.port ?? 8081), values.target, () => {

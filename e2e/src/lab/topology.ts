@@ -31,6 +31,7 @@ export type Script =
   | { ns: string; tool: 'bridge'; lines: string[] }
   | { ns: string; tool: 'sysctl'; settings: Record<string, string> }
   | { ns: string; tool: 'iptables-restore'; text: string }
+  | { ns: string; tool: 'ip6tables-restore'; text: string }
   | { ns: string; tool: 'nft'; text: string };
 
 export function planTopology(opts: TopologyOptions): TopologyPlan {
