@@ -5,7 +5,7 @@
 // (../fencing/) decides what the pass may hold.
 import { BoundedFrequencyRunner, type Clock, type Logger } from '@static-egress/controller-kit';
 import { computeNodeState, slotsOf, sortIPs } from '../desired/compute.js';
-import { familyInput, type IPv6Nodes } from '../desired/family.js';
+import { familyInput, reportedState, type IPv6Nodes } from '../desired/family.js';
 import type { NodeState, NodeStateInput } from '../desired/types.js';
 import type { SelfFencing } from '../fencing/self-fencing.js';
 import type { AgentMetrics } from '../metrics.js';
@@ -38,7 +38,7 @@ export interface AgentOptions {
   leaseMs?: number;
   /** What is left of the last contact's lease grant: a claim takes no more than that (issue 16). */
   claimLeaseMs?: () => number;
-  /** After each successful sync: what the kernel now holds (the StaticEgressNode report). */
+  /** After each successful sync: what the kernel now holds, both families (the StaticEgressNode report). */
   onSynced?: (state: NodeState, fenced: boolean) => void;
   /** A full sync found our kernel state damaged and repaired it (by kind). */
   onHealed?: (healed: SyncResult['healed']) => void;
@@ -129,7 +129,7 @@ export class Agent {
       this.o.fencing.observe([...state.gateway, ...(state6?.gateway ?? [])].map((g) => g.egressIP));
       this.synced = true;
       this.record(state, result, since, t0);
-      this.o.onSynced?.(state, fenced);
+      this.o.onSynced?.(reportedState(state, state6), fenced);
     } catch (err) {
       this.needFull = true;
       dp.syncer.requestFull();

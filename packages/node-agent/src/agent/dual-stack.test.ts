@@ -23,19 +23,22 @@ function setup(input: ReturnType<typeof dualStackInput> | ReturnType<typeof fixt
   const ranges = fixtureInput().ranges;
   const metrics = createAgentMetrics(createRegistry('static_egress_', { defaultMetrics: false }), async () => emptyEgressCounters());
   const fencing = new SelfFencing({ clock, logger: silentLogger, fence: new Fence(clock, 3000), gauge: metrics.fenced, confirmHeld: async () => new Set(['192.0.2.102', '2001:db8:0:2::102']) });
+  const reported: { addresses: string[] } = { addresses: [] };
   const agent = new Agent({
-    clock, logger: silentLogger, metrics, fencing, resyncIntervalMs: 10_000,
+    clock, logger: silentLogger, metrics, fencing, resyncIntervalMs: 10_000, onSynced: (s) => { reported.addresses = s.addresses; },
     inputs: ({ fenced, previousSlots, holdOnly }) => ({ ...input, fenced, ...(holdOnly ? { holdOnly } : {}), ...(previousSlots ? { previousSlots } : {}) }),
   });
   const cfg6 = ipv6RenderConfig(render);
   agent.start({ syncer: new NodeSyncer(k4, { render, ranges }), render, v6: { syncer: new NodeSyncer(k6, { render: cfg6, ranges }), render: cfg6 } });
-  return { clock, k4, k6, agent };
+  return { clock, k4, k6, agent, reported };
 }
 
 describe('Agent, dual stack', () => {
   it('each family in its own kernel capabilities: addresses, sets, chains, rules and routes', async () => {
-    const { clock, k4, k6, agent } = setup(dualStackInput());
+    const { clock, k4, k6, agent, reported } = setup(dualStackInput());
     await clock.advanceAsync(100);
+    assert.deepEqual(reported.addresses, ['192.0.2.102', '2001:db8:0:2::102'], 'the node report holds both families');
+    assert.deepEqual([...agent.heldAddresses!].sort(), ['192.0.2.102', '2001:db8:0:2::102']);
     assert.deepEqual(k4.addresses.addrs.map((a) => a.ip), ['192.0.2.102']);
     assert.deepEqual(k6.addresses.addrs.map((a) => a.ip), ['2001:db8:0:2::102']);
     assert.ok([...k6.ipset.sets.keys()].every((n) => n.startsWith('segress6-')) && k6.ipset.sets.size === 3);

@@ -82,3 +82,13 @@ export function computeFamilyStates(input: NodeStateInput & IPv6Nodes & { previo
   if (v6) out.v6 = { family: 6, ...computeNodeState(v6) };
   return out;
 }
+
+/**
+ * What both families program, as one state for the node's report (StaticEgressNode: the IPv6
+ * gateway IPs and directed pods beside the IPv4 ones). Only its addresses, director and gateway
+ * entries mean anything; the data path is always synced per family.
+ */
+export function reportedState(v4: NodeState, v6: NodeState | null): NodeState {
+  if (!v6) return v4;
+  return { ...v4, addresses: [...v4.addresses, ...v6.addresses], director: [...v4.director, ...v6.director], gateway: [...v4.gateway, ...v6.gateway] };
+}
