@@ -52,7 +52,9 @@ export function familyInput(input: NodeStateInput & IPv6Nodes, f: IPFamily): Nod
   const policies = input.policies.map((p) => policyForFamily(p, f)).filter((p): p is PolicyView => p !== null);
   const keep = new Set(policies.map((p) => p.key));
   const authorizedIPs = new Map([...input.authorizedIPs].filter(([k]) => keep.has(k)).map(([k, ips]) => [k, ips.filter(ofFamily(f))] as const));
-  const nodes = f === 4 ? input.nodes : (input.nodes6 ?? new Map<string, string>());
+  // VXLAN mode carries IPv4 only (for now): an IPv6 director knows no tunnel peer, so its routes are
+  // `unreachable` — the selected pods' IPv6 traffic fails closed instead of leaving by another way.
+  const nodes = f === 4 ? input.nodes : input.mode === 'vxlan' ? new Map<string, string>() : (input.nodes6 ?? new Map<string, string>());
   const { nodeIP6: _ip6, nodes6: _n6, ...base } = input;
   return {
     ...base, nodeIP, policies, authorizedIPs,
