@@ -9,5 +9,6 @@ export * from './runner.js';
 export * from './shutdown.js';
 export * from './leader-election.js';
 export * from './sources.js';
+export * from './slim.js';
 export * from './bad-objects.js';
 export * from './probe-auth.js';

@@ -11,6 +11,7 @@ import { cleanupNode } from './agent/cleanup.js';
 import { apiConfirmHeld } from './agent/confirm.js';
 import { healthzRoute } from './agent/health.js';
 import { computeAgentInputs } from './agent/inputs.js';
+import { ScopedPods, computePodScope, createScopedPodInformer } from './agent/pod-scope.js';
 import { uplinkHolding, waitForCaches, waitForNodeIP } from './agent/startup.js';
 import { parseAgentConfig, renderConfigOf } from './config.js';
 import { Fence } from './fencing/fence.js';
@@ -58,6 +59,14 @@ async function main(): Promise<void> {
   kernel.setGarpRepeatGuard(() => fence.leaseRunning()); // repeated GARPs bypass the lease's guard
   const fencing = new SelfFencing({ clock, logger, fence, gauge: metrics.fenced, confirmHeld: apiConfirmHeld(kc, cfg.nodeName) });
   const sources = createClusterSources(kc, logger, registry);
+  // pods: this node's only, unless a pool admits it as a gateway or it holds an IP (issue 16 §4)
+  const scopeInputs = [sources.nodes, sources.pools, sources.policies, sources.clusterPolicies] as Informer<KubernetesObject>[];
+  const pods = sources.pods = new ScopedPods({
+    logger, clock, make: (scope) => createScopedPodInformer(kc, logger, registry, scope, cfg.nodeName),
+    scope: () => (scopeInputs.every((i) => i.hasSynced()) ? computePodScope(cfg.nodeName, sources.nodes.get(cfg.nodeName), sources.pools.list(),
+      [...sources.policies.list(), ...sources.clusterPolicies.list()]) : undefined),
+  });
+  for (const inf of scopeInputs) inf.on('change', () => pods.refreshSoon());
   const informers = Object.values(sources) as Informer<KubernetesObject>[];
   const settings = { nodeName: cfg.nodeName, mode: cfg.mode, clusterCIDRs: cfg.clusterCIDRs, ranges: cfg.ranges };
   const badObjects = new BadObjectReporter(logger);
@@ -69,6 +78,7 @@ async function main(): Promise<void> {
     onHealed: (kinds) => damage.healer?.healed(kinds),
     onSynced: (state, fenced) => reporter.publish(computeNodeReport(state, fenced)),
     inputs: (extra) => {
+      if (!pods.complete()) return null; // a gateway-to-be waits for all pods before it computes
       const { input, bad } = computeAgentInputs(snapshotOf(sources), settings, extra);
       badObjects.report(bad);
       return input;
@@ -78,6 +88,7 @@ async function main(): Promise<void> {
     inf.on('change', () => agent.markDirty('event'));
     inf.start();
   }
+  void waitForCaches(scopeInputs, logger).then(() => pods.refresh());
   // only probes signed with the managers' key, vouching and in time, renew the kernel lease (issue 14)
   const lease = new LeaseKeeper({
     clock, table: familyLeaseTable(kernel.lease!, kernel6.lease!), held: () => agent.heldAddresses,
