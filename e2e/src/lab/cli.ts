@@ -1,4 +1,4 @@
-// npm run lab -- up [--nodes 3] [--pods 1] [--overlay] [--managers 2] [--no-daemons]
+// npm run lab -- up [--nodes 3] [--pods 1] [--overlay] [--managers 2] [--no-daemons] [--ip-families IPv4,IPv6]
 //                 status [--prefix P]
 //                 down [--prefix P] | down --all [--force] [--keep-logs]
 //
@@ -8,10 +8,11 @@
 import { parseArgs } from 'node:util';
 import { downAll, downRun } from './cleanup.js';
 import { Lab } from './lab.js';
+import { parseLabIPFamilies, type LabIPFamily } from './ipv6.js';
 import { listStates, pidAlive } from './state.js';
 import { renderStatus, statusOfState } from './status.js';
 
-const USAGE = `usage: npm run lab -- up [--nodes N] [--pods P] [--overlay] [--managers M] [--no-daemons]
+const USAGE = `usage: npm run lab -- up [--nodes N] [--pods P] [--overlay] [--managers M] [--no-daemons] [--ip-families IPv4|IPv4,IPv6]
        npm run lab -- status [--prefix P]
        npm run lab -- down [--prefix P]
        npm run lab -- down --all [--force] [--keep-logs]
@@ -28,6 +29,7 @@ async function main(): Promise<number> {
       managers: { type: 'string', default: '2' },
       overlay: { type: 'boolean', default: false },
       'no-daemons': { type: 'boolean', default: false },
+      'ip-families': { type: 'string', default: 'IPv4' },
       prefix: { type: 'string' },
       all: { type: 'boolean', default: false },
       'keep-logs': { type: 'boolean', default: false },
@@ -37,7 +39,8 @@ async function main(): Promise<number> {
   const say = (m: string): void => { process.stderr.write(`[lab] ${m}\n`); };
   switch (cmd) {
     case 'up':
-      return up(Number(values.nodes), Number(values.managers), values.overlay, !values['no-daemons'], Number(values.pods));
+      return up(Number(values.nodes), Number(values.managers), values.overlay, !values['no-daemons'], Number(values.pods),
+        parseLabIPFamilies(values['ip-families'].split(',')));
     case 'status': {
       const runs = pick(values.prefix);
       if (runs.length === 0) { console.log('no lab running'); return 0; }
@@ -66,12 +69,12 @@ function pick(prefix: string | undefined) {
   return listStates().filter((s) => (prefix ? s.prefix === prefix : true));
 }
 
-async function up(nodes: number, managers: number, overlay: boolean, daemons: boolean, pods: number): Promise<number> {
+async function up(nodes: number, managers: number, overlay: boolean, daemons: boolean, pods: number, ipFamilies: LabIPFamily[]): Promise<number> {
   const running = listStates().filter((s) => pidAlive(s.ownerPid));
   if (running.length) {
     console.error(`[lab] note: another lab is running (${running.map((s) => s.prefix).join(' ')}); starting a second one`);
   }
-  const lab = await Lab.up({ nodes, managers, overlay, daemons });
+  const lab = await Lab.up({ nodes, managers, overlay, daemons, ipFamilies });
   let stopping = false;
   const stop = (sig: string): void => {
     if (stopping) return;
