@@ -70,6 +70,8 @@ export function renderIPv6Topology(plan: TopologyPlan): Script[] {
   const n = plan.names;
   const routed = new Set([n.routerNs, ...range(plan.nodes).map(n.nodeNs)]);
   const scripts: Script[] = plan.allNetns.map((ns) => ({ ns, tool: 'sysctl', settings: sysctls(routed.has(ns)) }));
+  // a plain switch: no MLD snooping, so solicitations for an egress IP reach whichever node holds it now
+  scripts.push({ ns: n.lanNs, tool: 'ip', lines: [`link set ${n.bridge} type bridge mcast_snooping 0`] });
   scripts.push({ ns: n.routerNs, tool: 'ip', lines: [
     `addr add ${ROUTER_LAN_IP6}/${LAN6_PREFIX_LEN} dev ${n.routerLan} nodad`,
     `addr add ${ROUTER_EXT_IP6}/64 dev ${n.routerExt} nodad`,

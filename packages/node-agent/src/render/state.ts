@@ -155,7 +155,12 @@ export function renderIptablesChains(state: NodeState, cfg: RenderConfig): Iptab
   // retransmission that reaches a new gateway before the pod's next segment meets the gateway's own
   // TCP stack, which answers with a RST and kills a connection that would have survived the failover.
   // (Replies of SNATed flows are un-NATed to the pod before routing and never reach INPUT.)
-  filter.set(n.input, state.gateway.map((g) => `-A ${n.input} -d ${g.egressIP}/${hostPrefix(state)} -j DROP`));
+  // IPv6: neighbour discovery is ICMPv6 (IPv4's ARP is not IP at all): solicitations and
+  // advertisements to an egress IP must still reach the kernel, or neighbours lose it.
+  const nd = state.family === 6 && state.gateway.length
+    ? [135, 136].map((type) => `-A ${n.input} -p ipv6-icmp -m icmp6 --icmpv6-type ${type} -j RETURN`) // NS, NA (as ip6tables-save prints them)
+    : [];
+  filter.set(n.input, [...nd, ...state.gateway.map((g) => `-A ${n.input} -d ${g.egressIP}/${hostPrefix(state)} -j DROP`)]);
   return { mangle, nat, filter };
 }
 
