@@ -6,10 +6,10 @@ import { computePolicyStatus } from './status.js';
 
 const T0 = new Date('2025-01-01T00:00:00Z');
 
-function ready(ips: string[], assignments: [string, string][]) {
+function ready(ips: string[], assignments: [string, string][], destinationCIDRs?: string[]) {
   const authorization: AuthorizedIP[] = ips.map((ip) => ({ ip, pool: 'p' }));
   const { status } = computePolicyStatus({
-    policy: { key: 'shop/db', generation: 1 }, current: undefined, authorization, assignments: new Map(assignments),
+    policy: { key: 'shop/db', generation: 1, ...(destinationCIDRs ? { destinationCIDRs } : {}) }, current: undefined, authorization, assignments: new Map(assignments),
     unassigned: [], moves: [], podConflicts: [], now: T0,
   });
   return { ready: status.conditions!.find((c) => c.type === 'Ready')!, status };
@@ -29,5 +29,11 @@ describe('computePolicyStatus: families (issue 11)', () => {
     assert.equal(r.message, 'every egress IP is authorized and held by a gateway node');
     assert.deepEqual(status.assignments, [{ egressIP: '192.0.2.10', node: 'n1' }, { egressIP: '2001:db8::10', node: 'n1' }]);
     assert.deepEqual(status.nodes, ['n1']);
+  });
+  it('a dual-stack policy with destinations of one family says the other family keeps the node address', () => {
+    const both: [string, string][] = [['2001:db8::10', 'n1'], ['192.0.2.10', 'n1']];
+    assert.match(ready(['2001:db8::10', '192.0.2.10'], both, ['198.51.100.0/24']).ready.message,
+      /; it has IPv6 egress IPs but no IPv6 destinationCIDRs, so the selected pods' IPv6 traffic keeps the node's address$/);
+    assert.equal(ready(['2001:db8::10', '192.0.2.10'], both, ['198.51.100.0/24', '::/0']).ready.message, 'every egress IP is authorized and held by a gateway node');
   });
 });

@@ -32,7 +32,8 @@ export interface PodConflict {
 }
 
 export interface PolicyStatusInput {
-  policy: Pick<Policy, 'key' | 'generation'>;
+  /** destinationCIDRs, when given, tell which families the policy steers (issue 11). */
+  policy: Pick<Policy, 'key' | 'generation'> & Partial<Pick<Policy, 'destinationCIDRs'>>;
   /** status as the apiserver has it now. */
   current: StaticEgressIPStatus | undefined;
   authorization: readonly AuthorizedIP[];
@@ -72,14 +73,21 @@ const PROBLEM_EVENT: Record<string, string> = {
 const PROBLEM_ORDER: readonly string[] = [Reason.IPNotAuthorized, Reason.IPNotUsable, Reason.IPIsNodeAddress, Reason.IPConflict];
 
 /**
- * Issue 11: a policy with egress IPs of one family leaves the other family's traffic alone; Ready
- * says so, so a dual-stack user is not surprised by pods leaving with the node's IPv6 address.
+ * Issue 11: a family the policy has no egress IP of — or, with destinationCIDRs of the other family
+ * only, no destination of — keeps the node's address; Ready says so, so a dual-stack user is not
+ * surprised by pods leaving with the node's IPv6 address.
  */
-function familyNote(authorization: readonly AuthorizedIP[]): string {
-  const families = familiesOf(authorization.map((a) => a.ip));
-  if (families.length !== 1) return '';
-  const other = familyName(families[0] === 4 ? 6 : 4);
-  return `; it has no ${other} egress IP, so the selected pods' ${other} traffic keeps the node's address`;
+function familyNote(authorization: readonly AuthorizedIP[], destinationCIDRs: readonly string[] | undefined): string {
+  const withIPs = familiesOf(authorization.map((a) => a.ip));
+  const withDestinations = destinationCIDRs ? familiesOf(destinationCIDRs) : withIPs;
+  const notes = ([4, 6] as const).flatMap((f) => {
+    const name = familyName(f);
+    const keeps = `so the selected pods' ${name} traffic keeps the node's address`;
+    if (!withIPs.includes(f)) return [`it has no ${name} egress IP, ${keeps}`];
+    if (!withDestinations.includes(f)) return [`it has ${name} egress IPs but no ${name} destinationCIDRs, ${keeps}`];
+    return [];
+  });
+  return notes.length === 1 ? `; ${notes[0]}` : '';
 }
 
 interface Problem {
@@ -113,7 +121,7 @@ export function computePolicyStatus(input: PolicyStatusInput): PolicyStatusResul
     ? { type: ConditionType.Ready, status: 'False', reason: ipProblems[0]!.reason, message: joinMessages(ipProblems) }
     : assignedCond.status !== 'True'
       ? { type: ConditionType.Ready, status: 'False', reason: assignedCond.reason, message: assignedCond.message }
-      : { type: ConditionType.Ready, status: 'True', reason: Reason.Ready, message: `every egress IP is authorized and held by a gateway node${familyNote(authorization)}` };
+      : { type: ConditionType.Ready, status: 'True', reason: Reason.Ready, message: `every egress IP is authorized and held by a gateway node${familyNote(authorization, policy.destinationCIDRs)}` };
 
   const owned = [readyCond, assignedCond, conflictCond, ...(input.programmed ? [{ type: ConditionType.Programmed, ...input.programmed }] : [])];
   const status = buildStatus(policy.generation, current, assigned, owned, input.now);
