@@ -4,20 +4,27 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { EgressIPPool, StaticEgressIP } from '../generated/types.js';
 import { ParseError } from './errors.js';
-import { cidrContainsIP, isGlobalUnicastIPv4, mustParseCIDRv4, parseCIDRv4, parseIPv4 } from '../ip/index.js';
-import { parsePolicy, parsePool } from './parse.js';
+import { ALL_ADDRESSES, canonicalIP, cidrContainsIP, ipFamilyOf, isGlobalUnicast, mustParseCIDR, parseCIDR } from '../ip/index.js';
+import { familiesOf, parsePolicy, parsePool } from './parse.js';
 
 const RUNS = 1000;
 const octet = fc.oneof(fc.integer({ min: 0, max: 255 }).map(String), fc.constantFrom('256', '01', '-1', 'x', ''));
+/** IPv6 text in any spelling (issue 11): canonical, upper case, uncompressed, zoned, IPv4-mapped. */
+const ipv6ish = fc.oneof(
+  fc.ipV6(),
+  fc.ipV6().map((s) => s.toUpperCase()),
+  fc.constantFrom('2001:db8::100', '2001:0db8::100', '2001:db8:0:0:0:0:0:100', 'fe80::1', 'ff02::1', '::', '::ffff:192.0.2.1', 'fe80::1%eth0'),
+);
 const ipish = fc.oneof(
   fc.tuple(octet, octet, octet, octet).map((o) => o.join('.')),
   fc.constantFrom('192.0.2.100', '127.0.0.1', '::1', '0.0.0.0'),
+  ipv6ish,
   fc.anything(),
 );
 const cidrish = fc.oneof(
   // Only strings go into the template: fc.anything() makes objects whose toString is not a function.
-  fc.tuple(ipish, fc.integer({ min: -1, max: 40 })).map(([ip, p]) => `${typeof ip === 'string' ? ip : '1.2.3.4'}/${p}`),
-  fc.constantFrom('0.0.0.0/0', '198.51.100.0/24'),
+  fc.tuple(ipish, fc.integer({ min: -1, max: 130 })).map(([ip, p]) => `${typeof ip === 'string' ? ip : '1.2.3.4'}/${p}`),
+  fc.constantFrom('0.0.0.0/0', '198.51.100.0/24', '::/0', '2001:db8::/32', '2001:DB8::/32'),
   fc.anything(),
 );
 const selectorish = fc.oneof(
@@ -74,9 +81,14 @@ describe('parser fuzzing', () => {
           const p = policy!;
           assert.ok(p.egressIPs.length >= 1 && p.egressIPs.length <= 16);
           assert.equal(new Set(p.egressIPs).size, p.egressIPs.length);
-          for (const ip of p.egressIPs) assert.ok(parseIPv4(ip) === ip && isGlobalUnicastIPv4(ip));
-          for (const c of [...p.destinationCIDRs, ...p.excludedCIDRs]) assert.equal(typeof parseCIDRv4(c), 'object');
+          // canonical text only, so one address has one spelling and the duplicate check sees it
+          for (const ip of p.egressIPs) assert.ok(canonicalIP(ip) === ip && isGlobalUnicast(ip), ip);
+          for (const c of [...p.destinationCIDRs, ...p.excludedCIDRs]) assert.equal((parseCIDR(c) as { text?: string }).text, c);
           assert.ok(p.destinationCIDRs.length >= 1);
+          // every destination is of a family the policy has egress IPs of; none given: everywhere in each
+          const families = familiesOf(p.egressIPs);
+          for (const c of p.destinationCIDRs) assert.ok(families.includes(ipFamilyOf(c)!), c);
+          if (spec.destinationCIDRs === undefined) assert.deepEqual(p.destinationCIDRs, families.map((f) => ALL_ADDRESSES[f]));
           assert.ok(!(p.podSelector && p.serviceName !== undefined));
         },
       ),
@@ -109,7 +121,8 @@ describe('parser fuzzing', () => {
           assert.ok(p.cidrs.length >= 1);
           assert.ok(Number.isInteger(p.maxIPsPerNode) && p.maxIPsPerNode >= 1);
           for (const c of p.cidrs) {
-            const parsed = mustParseCIDRv4(c.cidr);
+            const parsed = mustParseCIDR(c.cidr);
+            assert.equal(parsed.text, c.cidr);
             for (const r of c.reserved) assert.ok(cidrContainsIP(parsed, r));
           }
         },
