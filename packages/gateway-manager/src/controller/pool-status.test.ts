@@ -13,6 +13,12 @@ describe('pool status', () => {
       [[{ cidr: '192.0.2.100/32', reserved: ['192.0.2.100'] }], 0, 'a reserved /32 leaves nothing'],
       [[{ cidr: '203.0.113.4/30', reserved: [] }], 2, '/30: two hosts'],
       [[{ cidr: '0.0.0.0/0', reserved: [] }], 2 ** 31 - 1, 'clamped to the int32 the schema allows'],
+      // issue 11: IPv6 has no broadcast; its first address, the subnet-router anycast one, is not usable
+      [[{ cidr: '2001:db8::/120', reserved: ['2001:db8::', '2001:db8::1'] }], 254, 'IPv6 /120: 256 - anycast - one reserved'],
+      [[{ cidr: '2001:db8::/127', reserved: [] }, { cidr: '2001:db8:1::/128', reserved: [] }], 3, '/127 and /128: every address'],
+      [[{ cidr: '192.0.2.0/24', reserved: [] }, { cidr: '2001:db8::/126', reserved: [] }], 254 + 3, 'both families add up'],
+      [[{ cidr: '2001:db8::/64', reserved: [] }], 2 ** 31 - 1, 'an IPv6 /64 (2^64 - 1) saturates at int32'],
+      [[{ cidr: '2001:db8::/64', reserved: [] }, { cidr: '192.0.2.0/24', reserved: [] }], 2 ** 31 - 1, 'exactly, however large the sum'],
     ];
     for (const [cidrs, want, why] of cases) assert.equal(poolCapacity({ cidrs }), want, why);
   });
