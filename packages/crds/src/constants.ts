@@ -54,7 +54,6 @@ export const METRICS_PREFIX = 'static_egress_';
 export const FIELD_MANAGER = 'static-egress';
 
 /** Defaults the CRD schema applies; parse* applies them too for objects not from the apiserver. */
-export const DEFAULT_DESTINATION_CIDRS: readonly string[] = ['0.0.0.0/0'];
 export const DEFAULT_MAX_IPS_PER_NODE = 8;
 /** A pool's spec.topologyKey when absent: the node label that names a node's zone. */
 export const DEFAULT_TOPOLOGY_KEY = 'topology.kubernetes.io/zone';
