@@ -14,7 +14,8 @@ const v6 = fc.ipV6().filter((s) => !ipaddr.IPv6.parse(s).isIPv4MappedAddress());
 /** Other spellings of one address: uncompressed, zero-padded, upper case. */
 function spellings(s: string): string[] {
   const a = ipaddr.IPv6.parse(s);
-  return [a.toNormalizedString(), a.toFixedLengthString(), a.toString().toUpperCase(), a.toString()];
+  const padded = a.toNormalizedString().split(':').map((g) => g.padStart(4, '0')).join(':');
+  return [a.toNormalizedString(), padded, a.toString().toUpperCase(), a.toString()];
 }
 
 function parses(egressIPs: string[]): boolean | string {
