@@ -28,6 +28,7 @@ const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<Benc
   'soak': () => import('./lab/soak.js'), // issue 16 §1, §2: no false alarms under CPU load + netem; failover idle vs loaded
   'planned': () => import('./lab/planned-run.js'), // issue 16 §3: planned moves beside the node-loss failover, own lab (also a section of 'lab')
   'apiload': () => import('./lab/apiload.js'), // issue 16 §4: requests/s per agent and manager in a quiet minute of the 6-node lab (audit log)
+  'agent-cache-rss': () => import('./agent-cache-rss.js'), // issue 16 §4: an agent's caches at 100,000 kubelet-shaped pods and 5,000 Nodes: full, slim, node-scoped (no apiserver, no kernel)
   'scale': () => import('./lab/scale.js'), // issue 16 §4: agent and manager at 5,000 nodes and many pods and policies in the real apiserver
 };
 

@@ -10,5 +10,6 @@ export * from './shutdown.js';
 export * from './leader-election.js';
 export * from './sources.js';
 export * from './slim.js';
+export * from './paged-list.js';
 export * from './bad-objects.js';
 export * from './probe-auth.js';

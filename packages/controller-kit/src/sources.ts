@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import { createInformer, type Informer } from './informer.js';
 import type { Logger } from './logger.js';
 import { createInformerMetrics } from './metrics.js';
+import { listInPages } from './paged-list.js';
 import { slimNamespace, slimNode, slimPod, slimService } from './slim.js';
 
 export interface ClusterSources {
@@ -35,10 +36,11 @@ export function createClusterSources(kc: KubeConfig, logger: Logger, registry?: 
       ...common(CSEIP_PLURAL), path: crPath(CSEIP_PLURAL), listFn: listCR<ClusterStaticEgressIP>(CSEIP_PLURAL),
     }),
     pools: createInformer<EgressIPPool>({ ...common(POOL_PLURAL), path: crPath(POOL_PLURAL), listFn: listCR<EgressIPPool>(POOL_PLURAL) }),
-    nodes: createInformer({ ...common('nodes'), path: '/api/v1/nodes', listFn: () => core.listNode(), transform: slimNode }),
-    pods: createInformer({ ...common('pods'), path: '/api/v1/pods', listFn: () => core.listPodForAllNamespaces(), transform: slimPod }),
-    services: createInformer({ ...common('services'), path: '/api/v1/services', listFn: () => core.listServiceForAllNamespaces(), transform: slimService }),
-    namespaces: createInformer({ ...common('namespaces'), path: '/api/v1/namespaces', listFn: () => core.listNamespace(), transform: slimNamespace }),
+    nodes: createInformer({ ...common('nodes'), path: '/api/v1/nodes', listFn: () => listInPages((p) => core.listNode(p), slimNode), transform: slimNode }),
+    pods: createInformer({ ...common('pods'), path: '/api/v1/pods', listFn: () => listInPages((p) => core.listPodForAllNamespaces(p), slimPod), transform: slimPod }),
+    services: createInformer({ ...common('services'), path: '/api/v1/services', listFn: () => listInPages((p) => core.listServiceForAllNamespaces(p), slimService),
+      transform: slimService }),
+    namespaces: createInformer({ ...common('namespaces'), path: '/api/v1/namespaces', listFn: () => listInPages((p) => core.listNamespace(p), slimNamespace), transform: slimNamespace }),
   };
 }
 

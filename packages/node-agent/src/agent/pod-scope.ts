@@ -8,7 +8,7 @@
 // what it programmed), so a new gateway never programs an egress IP without its members.
 import { CoreV1Api, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import {
-  createInformer, createInformerMetrics, slimPod, type Clock, type Informer, type InformerEvent, type InformerHandler, type Logger, type TimerHandle,
+  createInformer, createInformerMetrics, listInPages, slimPod, type Clock, type Informer, type InformerEvent, type InformerHandler, type Logger, type TimerHandle,
 } from '@static-egress/controller-kit';
 import type { Registry } from 'prom-client';
 import { matchesSelector, parsePool, type ClusterStaticEgressIP, type EgressIPPool, type StaticEgressIP } from '@static-egress/crds';
@@ -166,7 +166,7 @@ export function createScopedPodInformer(kc: KubeConfig, logger: Logger, registry
   return createInformer<V1Pod>({
     kc, name: 'pods', logger, path: '/api/v1/pods', transform: slimPod,
     ...(fieldSelector ? { fieldSelector } : {}),
-    listFn: () => core.listPodForAllNamespaces(fieldSelector ? { fieldSelector } : {}),
+    listFn: () => listInPages((p) => core.listPodForAllNamespaces({ ...p, ...(fieldSelector ? { fieldSelector } : {}) }), slimPod),
     ...(registry ? { metrics: createInformerMetrics(registry, 'pods') } : {}),
   });
 }
