@@ -29,6 +29,7 @@ const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<Benc
   'planned': () => import('./lab/planned-run.js'), // issue 16 §3: planned moves beside the node-loss failover, own lab (also a section of 'lab')
   'apiload': () => import('./lab/apiload.js'), // issue 16 §4: requests/s per agent and manager in a quiet minute of the 6-node lab (audit log)
   'agent-cache-rss': () => import('./agent-cache-rss.js'), // issue 16 §4: an agent's caches at 100,000 kubelet-shaped pods and 5,000 Nodes: full, slim, node-scoped (no apiserver, no kernel)
+  'manager-pass-scale': () => import('./manager-pass-scale.js'), // issue 16 §4: the manager's full pass over 100,000 pods, 5,000 Nodes, 10,000 policies (in process)
   'scale': () => import('./lab/scale.js'), // issue 16 §4: agent and manager at 5,000 nodes and many pods and policies in the real apiserver
 };
 

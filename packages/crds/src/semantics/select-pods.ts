@@ -64,13 +64,50 @@ export function selectPods(
     list.push(p);
     byNamespace.set(p.namespace, list);
   }
+  const indexes = new Map([...byNamespace].map(([ns, list]) => [ns, indexByLabel([...list, ...cluster])]));
+  const clusterOnly = indexByLabel(cluster);
   const out = new Map<string, PodSelection>();
   for (const pod of pods) {
-    const candidates = [...(byNamespace.get(pod.namespace) ?? []), ...cluster];
+    const candidates = candidatesOf(indexes.get(pod.namespace) ?? clusterOnly, pod.labels);
     if (candidates.length === 0 || !isSelectablePod(pod)) continue;
     const matching = candidates.filter((p) => policySelectsPod(p, pod, svcByKey, namespaceLabels));
     if (matching.length === 0) continue;
     out.set(pod.key, computePodSelection(matching));
   }
   return out;
+}
+
+/**
+ * Policies in precedence order, indexed by one matchLabels pair each (issue 16 §4): a pod can only be
+ * selected by a policy whose pair it carries, so a pod is checked against those and the policies
+ * without such a pair (a Service, an empty or expression-only selector, cluster scope), not against
+ * every policy of its namespace (100,000 pods × 200 policies each was 20 million selector matches).
+ */
+interface LabelIndex { list: readonly Policy[]; always: number[]; byPair: Map<string, number[]> }
+
+const pairKey = (k: string, v: string): string => `${k}\u0000${v}`;
+
+function indexByLabel(list: readonly Policy[]): LabelIndex {
+  const idx: LabelIndex = { list, always: [], byPair: new Map() };
+  list.forEach((p, i) => {
+    const first = p.scope === 'Cluster' || p.serviceName !== undefined ? undefined : Object.entries(p.podSelector?.matchLabels ?? {})[0];
+    if (!first) {
+      idx.always.push(i);
+      return;
+    }
+    const key = pairKey(first[0], String(first[1]));
+    const at = idx.byPair.get(key);
+    if (at) at.push(i);
+    else idx.byPair.set(key, [i]);
+  });
+  return idx;
+}
+
+/** The policies that may select a pod with `labels`, in the index's (precedence) order. */
+function candidatesOf(idx: LabelIndex, labels: Labels): Policy[] {
+  if (idx.list.length === 0) return [];
+  const hits: number[] = [];
+  for (const [k, v] of Object.entries(labels)) hits.push(...(idx.byPair.get(pairKey(k, v)) ?? []));
+  const at = hits.length === 0 ? idx.always : [...idx.always, ...hits].sort((a, b) => a - b);
+  return at.map((i) => idx.list[i]!);
 }
