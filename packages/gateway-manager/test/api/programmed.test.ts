@@ -40,9 +40,10 @@ describe('Programmed from the agents\' reports', function () {
     await createPolicy(kc, 'default', 'db', { egressIPs: ['192.0.2.100'] });
     manager = spawnManager({ kubeconfig: managerKubeconfig, identity: 'programmed-a', agentPort, httpPort, dir: dirname(c.logs.apiServer) });
     const programmed = async () => condition(await getPolicy(kc, 'default', 'db'), 'Programmed');
-    const notReported = await waitFor('Programmed=False before any report', async () => {
+    // the first status may be written before the gateway is assigned ("no egress IP is held"): wait for the assignment's
+    const notReported = await waitFor('Programmed=False: the gateway has not reported', async () => {
       const p = await programmed();
-      return p?.status === 'False' && p;
+      return p?.status === 'False' && /has not reported/.test(p.message ?? '') && p;
     }, 60_000, 100).catch((err: Error) => { throw new Error(`${err.message}\n${manager!.log().slice(-3000)}`); });
     assert.match(notReported.message, /gateway gw-1 has not reported/);
 
