@@ -102,13 +102,13 @@ interface Sample { agentDirector: number; agentGateway: number; manager: number;
 function sample(lab: Lab): Sample {
   return {
     agentDirector: r1(rssMB(lab.processes.agents.get(1)!.pid!)), agentGateway: r1(rssMB(lab.processes.agents.get(2)!.pid!)),
-    manager: r1(rssMB(lab.processes.managers.get(0)!.pid!)), load: r2(os.loadavg()[0]!),
+    manager: r1(rssMB(lab.processes.managers.get(1)!.pid!)), load: r2(os.loadavg()[0]!),
   };
 }
 
 /** The manager's sync_duration_seconds sum and count. */
 async function passTotals(lab: Lab): Promise<{ sum: number; count: number }> {
-  const r = await runIn(lab.names.managerNs(0), 'curl', ['-s', 'http://127.0.0.1:9320/metrics']);
+  const r = await runIn(lab.names.managerNs(1), 'curl', ['-s', 'http://127.0.0.1:9320/metrics']);
   const num = (re: RegExp): number => Number(re.exec(r.out)?.[1] ?? Number.NaN);
   return {
     sum: num(/_sync_duration_seconds_sum\{result="success"\} ([\d.e+-]+)/),
