@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { V1Namespace, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { parseNode, podInfoFromPod, serviceInfoFromService } from '@static-egress/crds';
-import { slimNamespace, slimNode, slimPod, slimService } from './slim.js';
+import { slimNamespace, slimNode, slimObject, slimPod, slimService } from './slim.js';
 
 const managedFields = [{ manager: 'kubelet', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:conditions': {} } } }];
 const meta = (name: string, namespace?: string) => ({
@@ -74,5 +74,15 @@ describe('slim caches (issue 16 §4)', () => {
     assert.deepEqual(slim.metadata?.labels, { app: 'web' });
     assert.deepEqual(slim.metadata?.annotations, { 'staticegress.io/pool': 'p' });
     assert.equal(slim.metadata?.managedFields, undefined);
+  });
+
+  it('a slim custom object keeps spec and status, without managedFields', () => {
+    const seip = { apiVersion: 'staticegress.io/v1alpha1', kind: 'StaticEgressIP', metadata: meta('db', 'shop'),
+      spec: { egressIPs: ['192.0.2.100'] }, status: { assignments: [{ egressIP: '192.0.2.100', node: 'n1' }] } };
+    const slim = slimObject(seip);
+    assert.deepEqual({ ...slim, metadata: undefined }, { ...seip, metadata: undefined }, 'spec and status unchanged');
+    assert.equal(slim.metadata?.managedFields, undefined);
+    assert.equal(slim.metadata?.name, 'db');
+    assert.equal(seip.metadata.managedFields, managedFields, 'the input keeps its fields');
   });
 });

@@ -11,7 +11,7 @@ import { createInformer, type Informer } from './informer.js';
 import type { Logger } from './logger.js';
 import { createInformerMetrics } from './metrics.js';
 import { listInPages } from './paged-list.js';
-import { slimNamespace, slimNode, slimPod, slimService } from './slim.js';
+import { slimNamespace, slimNode, slimObject, slimPod, slimService } from './slim.js';
 
 export interface ClusterSources {
   policies: Informer<StaticEgressIP>;
@@ -31,11 +31,11 @@ export function createClusterSources(kc: KubeConfig, logger: Logger, registry?: 
     custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<KubernetesListObject<T & { metadata?: object }>>;
   const common = (name: string) => ({ kc, name, logger, ...(registry ? { metrics: createInformerMetrics(registry, name) } : {}) });
   return {
-    policies: createInformer<StaticEgressIP>({ ...common(SEIP_PLURAL), path: crPath(SEIP_PLURAL), listFn: listCR<StaticEgressIP>(SEIP_PLURAL) }),
+    policies: createInformer<StaticEgressIP>({ ...common(SEIP_PLURAL), path: crPath(SEIP_PLURAL), listFn: listCR<StaticEgressIP>(SEIP_PLURAL), transform: slimObject }),
     clusterPolicies: createInformer<ClusterStaticEgressIP>({
-      ...common(CSEIP_PLURAL), path: crPath(CSEIP_PLURAL), listFn: listCR<ClusterStaticEgressIP>(CSEIP_PLURAL),
+      ...common(CSEIP_PLURAL), path: crPath(CSEIP_PLURAL), listFn: listCR<ClusterStaticEgressIP>(CSEIP_PLURAL), transform: slimObject,
     }),
-    pools: createInformer<EgressIPPool>({ ...common(POOL_PLURAL), path: crPath(POOL_PLURAL), listFn: listCR<EgressIPPool>(POOL_PLURAL) }),
+    pools: createInformer<EgressIPPool>({ ...common(POOL_PLURAL), path: crPath(POOL_PLURAL), listFn: listCR<EgressIPPool>(POOL_PLURAL), transform: slimObject }),
     nodes: createInformer({ ...common('nodes'), path: '/api/v1/nodes', listFn: () => listInPages((p) => core.listNode(p), slimNode), transform: slimNode }),
     pods: createInformer({ ...common('pods'), path: '/api/v1/pods', listFn: () => listInPages((p) => core.listPodForAllNamespaces(p), slimPod), transform: slimPod }),
     services: createInformer({ ...common('services'), path: '/api/v1/services', listFn: () => listInPages((p) => core.listServiceForAllNamespaces(p), slimService),
