@@ -7,8 +7,8 @@
 // SE_SCALE_PODS overrides): 100,000 on this 2-core machine takes longer than a bench run should, so
 // the figures say how they grow and the notes extrapolate.
 //
-// Addresses: the 20 policies the lab can hold use its pool (192.0.2.100–119) and select pods with
-// 203.0.113.160–179; every other pod and policy is IPv6 (2001:db8::/32, documentation) in a pool no
+// Addresses: the 8 policies the lab can hold (one gateway, the standard pool's 8 per node) use its
+// pool (192.0.2.100–107) and select pods with 203.0.113.160–167; every other pod and policy is IPv6 (2001:db8::/32, documentation) in a pool no
 // node qualifies for, so the lab's IPv4 nodes never program them and nothing is probed.
 import { readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -130,7 +130,7 @@ export function sizesOf(opts: BenchOptions): ScaleSizes {
   const env = process.env.SE_SCALE_PODS;
   const pods = env ? Number(env) : opts.quick ? 10_000 : 25_000;
   if (!(Number.isInteger(pods) && pods >= 20 && pods <= 200_000)) throw new Error(`SE_SCALE_PODS: want a pod count in [20, 200000], got ${env}`);
-  return { nodes: 5_000, pods, policies: 10_000, namespaces: 50, held: 20 };
+  return { nodes: 5_000, pods, policies: 10_000, namespaces: 50, held: 8 }; // 8: the standard pool's maxIPsPerNode on node-2
 }
 
 async function populate(lab: Lab, s: ScaleSizes): Promise<Record<string, number>> {
@@ -159,7 +159,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     say(`scale: before ${JSON.stringify(before)}`);
     const createMs = await populate(lab, s);
     const l = lab;
-    // settled: the 20 lab policies are held by node-2 (the others have no node to go to)
+    // settled: the lab's policies are held by node-2 (the others have no node to go to)
     await waitFor('the lab policies assigned', async () => (await l.holders()).size >= s.held || undefined, 600_000, 2_000);
     await sleep(30_000);
     const after = sample(lab);
