@@ -38,7 +38,7 @@ export async function failover(lab: Lab, env: Env, bg: Background, s: Sizes, res
     handMoveGapsMs: hand.gaps.map(r1),
     probeIntervalMs: r1(hand.interval),
     wrongSourceReplies: rows.reduce((n, x) => n + x.wrong, 0),
-    fault: 'LAN link of the gateway node cut (bridge port down) + its agent SIGKILLed; defaults (probe every 20 ms, timeout 50 ms, 4 misses of the kernel; kernel lease 80 ms + 25 ms)',
+    fault: 'LAN link of the gateway node cut (bridge port down) + its agent SIGKILLed; defaults (probe every 20 ms, timeout 50 ms, 4 misses of the kernel; agent --lease and --lease-late-tolerance as run)',
   };
   const out: Figure[] = [
     figure({ name: `failover gap p50 (${g.n} trials)`, unit: 'ms', value: r1(g.p50), baseline: { name: 'address moved by hand + GARP, p50', value: r1(hb.p50) }, details }),

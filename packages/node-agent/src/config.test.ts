@@ -10,8 +10,8 @@ describe('parseAgentConfig', () => {
     assert.equal(c.httpPort, 9310);
     assert.equal(c.resyncIntervalMs, 10_000);
     assert.equal(c.fenceAfterMs, 250);
-    assert.equal(c.leaseLateToleranceMs, 25);
-    assert.equal(c.leaseMs, 80);
+    assert.equal(c.leaseLateToleranceMs, 50);
+    assert.equal(c.leaseMs, 250);
     assert.throws(() => parseAgentConfig(['--probe-key-file', '/k', '--lease', '300ms'], { NODE_NAME: 'n1' }), /--lease: .* at most --fence-after/);
     assert.equal(c.restartLeaseMs, 10_000);
     assert.equal(c.probeKeyFile, '/k');

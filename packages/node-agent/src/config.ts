@@ -103,8 +103,9 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     resyncIntervalMs: durationFlag(v, 'resync-interval', '10s'),
     damagePollMs: durationFlag(v, 'damage-poll', '500ms'),
     fenceAfterMs: durationFlag(v, 'fence-after', '250ms'),
-    leaseLateToleranceMs: durationFlag(v, 'lease-late-tolerance', '25ms'),
-    leaseMs: durationFlag(v, 'lease', '80ms'),
+    leaseLateToleranceMs: durationFlag(v, 'lease-late-tolerance', '50ms'),
+    // 80ms fails over in ≈ 260 ms but a saturated node then lapses and self-fences (BENCHMARKS: soak)
+    leaseMs: durationFlag(v, 'lease', '250ms'),
     restartLeaseMs: durationFlag(v, 'restart-lease', '10s'),
     cleanup,
     cleanupOnExit: v['cleanup-on-exit'] ?? false,

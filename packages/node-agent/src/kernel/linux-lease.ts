@@ -1,5 +1,6 @@
 // Applies the kernel lease (render/lease.ts) with `nft -f -`, one batch per call: each batch is one
-// netlink transaction, applied whole or not at all.
+// netlink transaction, applied whole or not at all. With a session (a long-lived `nft -i`), the
+// element batches — renewals, claims, ends: the ones on a probe's or a failover's path — go over it.
 import { execa } from 'execa';
 import {
   parseLeaseTables, renderLeaseClaim, renderLeaseEnd, renderLeaseRemove, renderLeaseRenew, renderLeaseSetup, type LeaseNames, type LeaseTablesView,
@@ -30,7 +31,7 @@ export class LinuxLeaseTable implements LeaseTable {
   }
 
   async claim(ips: readonly string[], ms: number): Promise<void> {
-    await this.must(renderLeaseClaim(this.names, ips, ms), 'lease claim');
+    await this.must(renderLeaseClaim(this.names, ips, ms), 'lease claim', true);
     for (const ip of ips) this.claimed.add(ip);
   }
 
@@ -47,7 +48,7 @@ export class LinuxLeaseTable implements LeaseTable {
 
   end(ips: readonly string[]): Promise<void> {
     for (const ip of ips) this.claimed.delete(ip);
-    return this.must(renderLeaseEnd(this.names, ips), 'lease end');
+    return this.must(renderLeaseEnd(this.names, ips), 'lease end', true);
   }
 
   async read(): Promise<LeaseTablesView> {
@@ -65,8 +66,9 @@ export class LinuxLeaseTable implements LeaseTable {
     return { ok: r.exitCode === 0, error: r.stderr.trim().split('\n')[0] ?? '' };
   }
 
-  private async must(text: string, what: string): Promise<void> {
-    const r = await this.nft(text);
+  /** `hot`: an element batch on a failover's or a release's path, sent over the session when there is one. */
+  private async must(text: string, what: string, hot = false): Promise<void> {
+    const r = hot && this.session && text ? await this.session.run(text) : await this.nft(text);
     if (!r.ok) throw new Error(`nft ${what} failed: ${r.error}`);
   }
 }
