@@ -121,8 +121,11 @@ export class Agent {
       // One state per family (desired/family.ts); an IPv6-only node's IPv4 state is empty (it cleans up).
       const input4 = familyInput(input, 4) ?? { ...input, policies: [], pods: [] };
       const state = computeNodeState(input4);
-      const result = await this.syncFamily(dp, state, input4, claim);
-      const state6 = dp.v6 ? await this.syncIPv6(dp.v6, input, claim) : null;
+      // the families share no kernel object: both sync at once (an IPv6 claim waits for no IPv4 work)
+      const [result, state6] = await Promise.all([
+        this.syncFamily(dp, state, input4, claim),
+        dp.v6 ? this.syncIPv6(dp.v6, input, claim) : Promise.resolve(null),
+      ]);
       this.needFull = false;
       this.last = state;
       this.last6 = state6;
