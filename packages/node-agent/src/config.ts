@@ -104,7 +104,7 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     damagePollMs: durationFlag(v, 'damage-poll', '500ms'),
     fenceAfterMs: durationFlag(v, 'fence-after', '250ms'),
     leaseLateToleranceMs: durationFlag(v, 'lease-late-tolerance', '50ms'),
-    // 80ms fails over in ≈ 260 ms but a saturated node then lapses and self-fences (BENCHMARKS: soak)
+    // 80ms fails over in ≈ 260 ms instead of ≈ 430 ms; kept at the issue-14 budget until the fence has its own (BENCHMARKS: soak)
     leaseMs: durationFlag(v, 'lease', '250ms'),
     restartLeaseMs: durationFlag(v, 'restart-lease', '10s'),
     cleanup,
