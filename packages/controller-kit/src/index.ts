@@ -13,3 +13,4 @@ export * from './slim.js';
 export * from './paged-list.js';
 export * from './bad-objects.js';
 export * from './probe-auth.js';
+export * from './events.js';

@@ -1,10 +1,8 @@
 // The manager's only writes to the API: status through the status subresource, and core/v1 Events.
 import {
-  CoreV1Api,
   CustomObjectsApi,
   PatchStrategy,
   setHeaderOptions,
-  type CoreV1Event,
   type KubeConfig,
 } from '@kubernetes/client-node';
 import {
@@ -21,6 +19,7 @@ import {
   type EgressIPPoolStatus,
   type StaticEgressIPStatus,
 } from '@static-egress/crds';
+import { CoreEventWriter } from '@static-egress/controller-kit';
 import type { PolicyEvent } from './status.js';
 
 export interface PolicyRef {
@@ -73,35 +72,20 @@ export class KubeStatusWriter implements StatusWriter {
 }
 
 export class KubeEventRecorder implements EventRecorder {
-  private readonly api: CoreV1Api;
-  private seq = 0;
-  constructor(kc: KubeConfig, private readonly instance: string, private readonly now: () => number = Date.now) {
-    this.api = kc.makeApiClient(CoreV1Api);
+  private readonly events: CoreEventWriter;
+  constructor(kc: KubeConfig, instance: string, now?: () => number) {
+    this.events = new CoreEventWriter(kc, { component: EVENT_SOURCE_MANAGER, instance }, now);
   }
 
   async applyEvent(ref: PolicyRef, event: PolicyEvent): Promise<void> {
-    const t = new Date(this.now());
     // Events about a cluster-scoped object live in `default`, as the apiserver's own do.
     const cluster = ref.namespace === '';
-    const namespace = cluster ? 'default' : ref.namespace;
-    const body: CoreV1Event = {
-      metadata: {
-        name: `${ref.name}.${t.getTime().toString(16)}${(this.seq++ % 4096).toString(16).padStart(3, '0')}`,
-        namespace,
-      },
+    await this.events.create({
+      namespace: cluster ? 'default' : ref.namespace,
       involvedObject: {
         apiVersion: API_VERSION, kind: cluster ? CSEIP_KIND : SEIP_KIND, ...(cluster ? {} : { namespace: ref.namespace }), name: ref.name, uid: ref.uid,
       },
-      reason: event.reason,
-      message: event.message.slice(0, 1024),
-      type: event.type,
-      source: { component: EVENT_SOURCE_MANAGER },
-      reportingComponent: EVENT_SOURCE_MANAGER,
-      reportingInstance: this.instance,
-      firstTimestamp: t,
-      lastTimestamp: t,
-      count: 1,
-    };
-    await this.api.createNamespacedEvent({ namespace, body });
+      ...event,
+    });
   }
 }

@@ -1,6 +1,7 @@
 // The leader's writes for namespace opt-in IPAM: the managed StaticEgressIP (server-side apply), the
 // allocated-ips annotation on the Namespace (merge patch), and Events on the Namespace.
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { CoreEventWriter } from '@static-egress/controller-kit';
 import {
   API_VERSION, EVENT_SOURCE_MANAGER, FIELD_MANAGER, GROUP, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAMESPACE_ALLOCATED_IPS_ANNOTATION,
   NAMESPACE_POLICY_NAME, NAMESPACE_POOL_ANNOTATION, SEIP_KIND, SEIP_PLURAL, VERSION,
@@ -21,9 +22,10 @@ const notFound = (err: unknown) => (err as { code?: number }).code === 404;
 export class KubeNamespaceIPAM implements NamespaceIPAMWriter {
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
-  private seq = 0;
+  private readonly events: CoreEventWriter;
 
-  constructor(kc: KubeConfig, private readonly instance: string, private readonly now: () => number = Date.now) {
+  constructor(kc: KubeConfig, instance: string, now?: () => number) {
+    this.events = new CoreEventWriter(kc, { component: EVENT_SOURCE_MANAGER, instance }, now);
     this.core = kc.makeApiClient(CoreV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
   }
@@ -54,22 +56,12 @@ export class KubeNamespaceIPAM implements NamespaceIPAMWriter {
   }
 
   async recordEvent(e: NamespaceEvent): Promise<void> {
-    const t = new Date(this.now());
-    const body: CoreV1Event = {
-      metadata: { name: `${e.namespace}.${t.getTime().toString(16)}${(this.seq++ % 4096).toString(16).padStart(3, '0')}`, namespace: e.namespace },
-      // a Namespace's Events live in it, and the apiserver wants involvedObject.namespace to say so
+    // a Namespace's Events live in it, and the apiserver wants involvedObject.namespace to say so
+    await this.events.create({
+      namespace: e.namespace,
       involvedObject: { apiVersion: 'v1', kind: 'Namespace', name: e.namespace, namespace: e.namespace, uid: e.uid },
-      reason: e.reason,
-      message: e.message.slice(0, 1024),
-      type: e.type,
-      source: { component: EVENT_SOURCE_MANAGER },
-      reportingComponent: EVENT_SOURCE_MANAGER,
-      reportingInstance: this.instance,
-      firstTimestamp: t,
-      lastTimestamp: t,
-      count: 1,
-    };
-    await this.core.createNamespacedEvent({ namespace: e.namespace, body });
+      reason: e.reason, message: e.message, type: e.type,
+    });
   }
 
   private async annotate(namespace: string, value: string | null): Promise<void> {
