@@ -31,19 +31,22 @@ export class LinuxIptables implements IptablesRestorer {
 }
 
 /**
- * `arping -U -c 1` waits a second before it exits: fire several, detached, never awaited. Pending
- * ones are cancelled when the address is released: arping sends from a packet socket, past the
- * kernel lease's guard, so a late GARP would announce an IP this node no longer holds.
+ * Announcements of a claimed address (GARP for IPv4, unsolicited NA for IPv6): sent at `delaysMs`
+ * after the claim, detached, never awaited. Pending ones are cancelled when the address is released:
+ * a late one would announce an IP this node no longer holds.
  */
-export class LinuxGarp implements GarpSender {
+export class RepeatedAnnouncer implements GarpSender {
   private readonly pending = new Map<string, Set<NodeJS.Timeout>>();
   /**
-   * Asked before each repeat (not the first GARP, sent at the claim under a fresh lease): a repeat
-   * goes out only while the node's lease runs — a node cut off from the managers may no longer hold
-   * the IP by then even though it has not released it yet (issue 16: the lease ends before the fence).
+   * Asked before each repeat (not the first, sent at the claim under a fresh lease): a repeat goes
+   * out only while the node's lease runs — a node cut off from the managers may no longer hold the
+   * IP by then even though it has not released it yet (issue 16: the lease ends before the fence).
    */
   mayRepeat: (ip: string) => boolean = () => true;
-  constructor(private readonly delaysMs: readonly number[] = [0, 250, 1000, 2000], private readonly onError?: (e: Error) => void) {}
+  constructor(
+    private readonly send: (dev: string, ip: string) => void,
+    private readonly delaysMs: readonly number[] = [0, 250, 1000, 2000],
+  ) {}
   announce(dev: string, ip: string): void {
     const timers = this.pending.get(ip) ?? new Set<NodeJS.Timeout>();
     this.pending.set(ip, timers);
@@ -52,9 +55,7 @@ export class LinuxGarp implements GarpSender {
         timers.delete(t);
         if (!timers.size) this.pending.delete(ip);
         if (d > 0 && !this.mayRepeat(ip)) return;
-        const child = spawn('arping', ['-U', '-c', '1', '-I', dev, '-s', ip, ip], { stdio: 'ignore' });
-        child.on('error', (e) => this.onError?.(e));
-        child.unref();
+        this.send(dev, ip);
       }, d);
       t.unref();
       timers.add(t);
@@ -63,5 +64,16 @@ export class LinuxGarp implements GarpSender {
   cancel(ip: string): void {
     for (const t of this.pending.get(ip) ?? []) clearTimeout(t);
     this.pending.delete(ip);
+  }
+}
+
+/** GARPs: `arping -U -c 1` waits a second before it exits, so each is fired detached. arping sends from a packet socket, past the kernel lease's guard. */
+export class LinuxGarp extends RepeatedAnnouncer {
+  constructor(delaysMs?: readonly number[], onError?: (e: Error) => void) {
+    super((dev, ip) => {
+      const child = spawn('arping', ['-U', '-c', '1', '-I', dev, '-s', ip, ip], { stdio: 'ignore' });
+      child.on('error', (e) => onError?.(e));
+      child.unref();
+    }, delaysMs);
   }
 }

@@ -13,7 +13,8 @@ import {
 import { renderUnsolicitedNA } from '../render/na.js';
 import type { RouteIntent, RuleIntent } from '../render/types.js';
 import { parseGuardListing, renderGuardRemove } from '../render/guard.js';
-import type { AddressManager, GarpSender, GuardTable, IptablesRestorer, LeaseTable, OwnedAddress, RouteTable, RuleTable } from './interfaces.js';
+import { RepeatedAnnouncer } from './linux-exec.js';
+import type { AddressManager, GuardTable, IptablesRestorer, LeaseTable, OwnedAddress, RouteTable, RuleTable } from './interfaces.js';
 
 /** Runs a command with args and stdin; the default runs it in this process's network namespace (tests pass their own). */
 export type Exec = (cmd: string, args: string[], input?: string) => Promise<{ ok: boolean; out: string; err: string }>;
@@ -161,26 +162,23 @@ export async function sendUnsolicitedNA(dev: string, ip: string, mac: string, ru
   await mustOf(run, 'python3', ['-c', NA_SENDER, dev, ip, Buffer.from(renderUnsolicitedNA(ip, mac)).toString('hex')]);
 }
 
-/** GarpSender for IPv6: unsolicited NAs at the same delays as the GARPs, cancelled on release. */
-export class LinuxUnsolicitedNA implements GarpSender {
-  private readonly pending = new Map<string, Set<NodeJS.Timeout>>();
-  constructor(private readonly macOf: (dev: string) => Promise<string>, private readonly delaysMs: readonly number[] = [0, 250, 1000, 2000], private readonly onError?: (e: Error) => void) {}
-  announce(dev: string, ip: string): void {
-    const timers = this.pending.get(ip) ?? new Set<NodeJS.Timeout>();
-    this.pending.set(ip, timers);
-    for (const d of this.delaysMs) {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        if (!timers.size) this.pending.delete(ip);
-        this.macOf(dev).then((mac) => sendUnsolicitedNA(dev, ip, mac)).catch((e: Error) => this.onError?.(e));
-      }, d);
-      t.unref();
-      timers.add(t);
-    }
-  }
-  cancel(ip: string): void {
-    for (const t of this.pending.get(ip) ?? []) clearTimeout(t);
-    this.pending.delete(ip);
+/**
+ * Unsolicited NAs at the GARPs' delays and under the same repeat guard (RepeatedAnnouncer). The
+ * link-layer address is read once per device, not once per NA.
+ */
+export class LinuxUnsolicitedNA extends RepeatedAnnouncer {
+  constructor(macOf: (dev: string) => Promise<string>, delaysMs?: readonly number[], onError?: (e: Error) => void) {
+    const macs = new Map<string, Promise<string>>();
+    const mac = (dev: string) => {
+      let m = macs.get(dev);
+      if (!m) {
+        m = macOf(dev);
+        m.catch(() => macs.delete(dev)); // read again next time
+        macs.set(dev, m);
+      }
+      return m;
+    };
+    super((dev, ip) => { mac(dev).then((m) => sendUnsolicitedNA(dev, ip, m)).catch((e: Error) => onError?.(e)); }, delaysMs);
   }
 }
 
