@@ -44,9 +44,12 @@ async function main(): Promise<void> {
     onNetlinkError: (e) => logger.error({ err: e }, 'netlink socket error (the sync in flight fails and a full resync follows)'),
   });
   // the IPv6 state's capabilities (dual stack, issue 11): used only where the Node has an IPv6 InternalIP
-  const kernel6 = createLinuxKernel6({ ipsetPrefix: ipv6IpsetPrefix(cfg.ipsetPrefix), onNAError: (e) => logger.error({ err: e }, 'unsolicited neighbour advertisement failed') });
+  const kernel6 = createLinuxKernel6({
+    ipsetPrefix: ipv6IpsetPrefix(cfg.ipsetPrefix), onNAError: (e) => logger.error({ err: e }, 'unsolicited neighbour advertisement failed'),
+    onNetlinkError: (e) => logger.error({ err: e }, 'netlink socket error (IPv6; the sync in flight fails and a full resync follows)'),
+  });
   if (cfg.cleanup) {
-    await cleanupNode(cfg, kernel, kernel6).finally(() => kernel.close());
+    await cleanupNode(cfg, kernel, kernel6).finally(() => { kernel.close(); kernel6.close(); });
     logger.info({}, 'cleanup done: no chain, set, rule, route, address or tunnel of ours is left');
     return;
   }
@@ -155,7 +158,7 @@ async function main(): Promise<void> {
       // Programmed turns False naming this node until an agent runs here again
       ['report', () => reporter.stop({ cleaned: cfg.cleanupOnExit, timeoutMs: 2_000 })],
       ['http', () => http.close()],
-      ['kernel', () => kernel.close()],
+      ['kernel', () => { kernel.close(); kernel6.close(); }],
     ],
   });
 }

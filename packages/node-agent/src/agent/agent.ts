@@ -9,7 +9,7 @@ import { familyInput, reportedState, type IPv6Nodes } from '../desired/family.js
 import type { NodeState, NodeStateInput } from '../desired/types.js';
 import type { SelfFencing } from '../fencing/self-fencing.js';
 import type { AgentMetrics } from '../metrics.js';
-import type { NodeSyncer, SyncResult } from '../reconcile/syncer.js';
+import type { HealKind, NodeSyncer, SyncResult } from '../reconcile/syncer.js';
 import { renderState } from '../render/state.js';
 import type { RenderConfig } from '../render/types.js';
 
@@ -122,16 +122,17 @@ export class Agent {
       const input4 = familyInput(input, 4) ?? { ...input, policies: [], pods: [] };
       const state = computeNodeState(input4);
       // the families share no kernel object: both sync at once (an IPv6 claim waits for no IPv4 work)
-      const [result, state6] = await Promise.all([
+      const [result, v6] = await Promise.all([
         this.syncFamily(dp, state, input4, claim),
         dp.v6 ? this.syncIPv6(dp.v6, input, claim) : Promise.resolve(null),
       ]);
       this.needFull = false;
       this.last = state;
+      const state6 = v6?.state ?? null;
       this.last6 = state6;
       this.o.fencing.observe([...state.gateway, ...(state6?.gateway ?? [])].map((g) => g.egressIP));
       this.synced = true;
-      this.record(state, result, since, t0);
+      this.record(state, result, since, t0, v6?.result);
       this.o.onSynced?.(reportedState(state, state6), fenced);
     } catch (err) {
       this.needFull = true;
@@ -151,21 +152,22 @@ export class Agent {
   }
 
   /** The IPv6 state (none where this node has no IPv6 address: an empty one then removes what there was). */
-  private async syncIPv6(v6: NonNullable<DataPlane['v6']>, input: NodeStateInput & IPv6Nodes, claim: boolean): Promise<NodeState> {
+  private async syncIPv6(v6: NonNullable<DataPlane['v6']>, input: NodeStateInput & IPv6Nodes, claim: boolean): Promise<{ state: NodeState; result: SyncResult }> {
     const previousSlots = this.last6 ? slotsOf(this.last6) : new Map<string, number>();
     const in6 = familyInput({ ...input, previousSlots }, 6) ?? { ...input, nodeIP: '::', policies: [], pods: [], previousSlots };
     const state6: NodeState = { family: 6, ...computeNodeState(in6) };
-    await this.syncFamily(v6, state6, in6, claim);
-    return state6;
+    return { state: state6, result: await this.syncFamily(v6, state6, in6, claim) };
   }
 
-  private record(state: NodeState, result: SyncResult, since: number, t0: number): void {
+  private record(state: NodeState, result: SyncResult, since: number, t0: number, result6?: SyncResult): void {
     const m = this.o.metrics;
-    for (const [kind, n] of Object.entries(result.healed)) {
+    const healed: Partial<Record<HealKind, number>> = { ...result.healed };
+    for (const [kind, n] of Object.entries(result6?.healed ?? {}) as [HealKind, number][]) healed[kind] = (healed[kind] ?? 0) + n;
+    for (const [kind, n] of Object.entries(healed)) {
       m.healed.inc({ kind }, n);
       this.o.logger.warn({ kind, count: n }, 'kernel state was changed by hand: healed');
     }
-    if (Object.keys(result.healed).length) this.o.onHealed?.(result.healed);
+    if (Object.keys(healed).length) this.o.onHealed?.(healed);
     const label = { full: String(result.full) };
     m.programmingLatency.observe(label, (this.o.clock.now() - since) / 1000);
     m.syncDuration.observe(label, (performance.now() - t0) / 1000);
@@ -175,10 +177,14 @@ export class Agent {
     m.entries.set({ role: 'director' }, state.director.length);
     m.entries.set({ role: 'gateway' }, state.gateway.length);
     m.overflow.set(state.overflow.length);
-    const changed = Object.values(result.changed).some((n) => n > 0);
+    const changed = [result.changed, ...(result6 ? [result6.changed] : [])].some((c) => Object.values(c).some((n) => n > 0));
     // info only when something changed: a periodic resync that finds nothing to do is debug, so a
     // steady cluster's nodes log nothing
-    const fields = { full: result.full, changed: result.changed, ms: Math.round(performance.now() - t0) };
+    // each family's time per phase (ms): where a slow claim spends it
+    const fields = {
+      full: result.full, changed: result.changed, ms: Math.round(performance.now() - t0), phases: roundedPhases(result),
+      ...(result6 ? { ipv6: { changed: result6.changed, phases: roundedPhases(result6) } } : {}),
+    };
     if (changed) this.o.logger.info(fields, 'synced');
     else this.o.logger.debug(fields, 'synced');
   }
@@ -200,4 +206,8 @@ export class Agent {
 /** Every egress IP of the cluster, and any still on the uplink: the lease guard keeps the node silent for all it has no lease for. */
 function guardedIPs(policies: readonly { egressIPs: readonly string[] }[], held: ReadonlySet<string> | null): string[] {
   return sortIPs(new Set([...policies.flatMap((p) => p.egressIPs), ...(held ?? [])]));
+}
+
+function roundedPhases(r: SyncResult): Record<string, number> {
+  return Object.fromEntries(Object.entries(r.phases).map(([k, v]) => [k, Math.round(v * 10) / 10]));
 }

@@ -1,6 +1,7 @@
 // In-place set member adds/deletes over netfilter netlink (NFNL_SUBSYS_IPSET), in this process:
 // one pod coming or going costs a message, not an `ipset` process. Each add/del is atomic; sets are
-// still created and replaced wholesale through `ipset restore` (temp set + swap).
+// still created and replaced wholesale through `ipset restore` (temp set + swap). Either family: an
+// IPv6 member (the IPv6 state's `family inet6` sets, issue 11) goes as IPADDR_IPV6 under NFPROTO_IPV6.
 import { createRequire } from 'node:module';
 import { ipToBytes } from '@static-egress/crds';
 import type * as NL from 'netlink';
@@ -13,9 +14,9 @@ const NFNL_SUBSYS_IPSET = 6;
 const IPSET_CMD_ADD = 9, IPSET_CMD_DEL = 10;
 const IPSET_PROTOCOL = 6; // accepted by every kernel since 3.x (min 6, current 7)
 const IPSET_ATTR_PROTOCOL = 1, IPSET_ATTR_SETNAME = 2, IPSET_ATTR_DATA = 7;
-const IPSET_ATTR_IP = 1, IPSET_ATTR_IPADDR_IPV4 = 1;
+const IPSET_ATTR_IP = 1, IPSET_ATTR_IPADDR_IPV4 = 1, IPSET_ATTR_IPADDR_IPV6 = 2;
 const NLA_F_NESTED = 0x8000, NLA_F_NET_BYTEORDER = 0x4000;
-const AF_INET = 2;
+const AF_INET = 2, AF_INET6 = 10;
 const NLM_F_EXCL = 0x200;
 const IPSET_ERR_EXIST = 4103, IPSET_ERR_EXIST_DEL = 4104; // "already added" / "not in set"
 const WINDOW = 64; // outstanding acks must fit the receive buffer (see linux-netlink.ts)
@@ -30,9 +31,11 @@ function attr(type: number, payload: Buffer): Buffer {
 }
 
 function message(set: string, ip: string): Buffer {
-  const nfgen = Buffer.from([AF_INET, 0, 0, 0]); // family, version, res_id (BE u16)
-  const ipv4 = attr(IPSET_ATTR_IPADDR_IPV4 | NLA_F_NET_BYTEORDER, Buffer.from(ipToBytes(ip)));
-  const data = attr(IPSET_ATTR_DATA | NLA_F_NESTED, attr(IPSET_ATTR_IP | NLA_F_NESTED, ipv4));
+  const bytes = Buffer.from(ipToBytes(ip));
+  const v6 = bytes.length === 16;
+  const nfgen = Buffer.from([v6 ? AF_INET6 : AF_INET, 0, 0, 0]); // family, version, res_id (BE u16)
+  const addr = attr((v6 ? IPSET_ATTR_IPADDR_IPV6 : IPSET_ATTR_IPADDR_IPV4) | NLA_F_NET_BYTEORDER, bytes);
+  const data = attr(IPSET_ATTR_DATA | NLA_F_NESTED, attr(IPSET_ATTR_IP | NLA_F_NESTED, addr));
   return Buffer.concat([nfgen, attr(IPSET_ATTR_PROTOCOL, Buffer.from([IPSET_PROTOCOL])), attr(IPSET_ATTR_SETNAME, Buffer.from(`${set}\0`)), data]);
 }
 

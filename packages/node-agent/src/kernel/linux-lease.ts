@@ -1,10 +1,14 @@
-// Applies the kernel lease (render/lease.ts) with `nft -f -`, one batch per call: each batch is one
-// netlink transaction, applied whole or not at all. With a session (a long-lived `nft -i`), the
-// element batches — renewals, claims, ends: the ones on a probe's or a failover's path — go over it.
+// Applies the kernel lease (render/lease.ts; its IPv6 counterpart render/lease6.ts) with `nft -f -`,
+// one batch per call: each batch is one netlink transaction, applied whole or not at all. With a
+// session (a long-lived `nft -i`), the element batches — renewals, claims, ends: the ones on a
+// probe's or a failover's path — go over it.
 import { execa } from 'execa';
 import {
   parseLeaseTables, renderLeaseClaim, renderLeaseEnd, renderLeaseRemove, renderLeaseRenew, renderLeaseSetup, type LeaseNames, type LeaseTablesView,
 } from '../render/lease.js';
+import {
+  parseLease6Tables, renderLease6Claim, renderLease6End, renderLease6Remove, renderLease6Renew, renderLease6Setup,
+} from '../render/lease6.js';
 import type { LeaseTable } from './interfaces.js';
 import type { NftSession } from './nft-session.js';
 
@@ -16,6 +20,25 @@ const localNft: NftRunner = async (args, input) => {
   return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
 };
 
+/** One family's lease texts: the ARP guard (IPv4) or the neighbour-advertisement guard (IPv6). */
+export interface LeaseTexts {
+  /** the nftables family of the lease's table */
+  nftFamily: 'arp' | 'ip6';
+  setup: (n: LeaseNames, owned: readonly string[]) => string;
+  claim: (n: LeaseNames, ips: readonly string[], ms: number) => string;
+  renew: (n: LeaseNames, ips: readonly string[], ms: number) => string;
+  end: (n: LeaseNames, ips: readonly string[]) => string;
+  remove: (n: LeaseNames) => string;
+  parse: (json: string) => LeaseTablesView;
+}
+
+export const ARP_LEASE: LeaseTexts = {
+  nftFamily: 'arp', setup: renderLeaseSetup, claim: renderLeaseClaim, renew: renderLeaseRenew, end: renderLeaseEnd, remove: renderLeaseRemove, parse: parseLeaseTables,
+};
+export const NA_LEASE: LeaseTexts = {
+  nftFamily: 'ip6', setup: renderLease6Setup, claim: renderLease6Claim, renew: renderLease6Renew, end: renderLease6End, remove: renderLease6Remove, parse: parseLease6Tables,
+};
+
 export class LinuxLeaseTable implements LeaseTable {
   /**
    * IPs claimed and not ended: renewed with the held ones, so a lease claimed in a pass that has not
@@ -24,40 +47,43 @@ export class LinuxLeaseTable implements LeaseTable {
   private readonly claimed = new Set<string>();
 
   /** `session`: a long-lived `nft -i` for the renewals, which come with every vouching probe. */
-  constructor(private readonly names: LeaseNames, private readonly run: NftRunner = localNft, private readonly session?: NftSession) {}
+  constructor(
+    private readonly names: LeaseNames, private readonly run: NftRunner = localNft, private readonly session?: NftSession,
+    private readonly texts: LeaseTexts = ARP_LEASE,
+  ) {}
 
   ensure(owned: readonly string[]): Promise<void> {
-    return this.must(renderLeaseSetup(this.names, owned), 'lease setup');
+    return this.must(this.texts.setup(this.names, owned), 'lease setup');
   }
 
   async claim(ips: readonly string[], ms: number): Promise<void> {
-    await this.must(renderLeaseClaim(this.names, ips, ms), 'lease claim', true);
+    await this.must(this.texts.claim(this.names, ips, ms), 'lease claim', true);
     for (const ip of ips) this.claimed.add(ip);
   }
 
   async renew(held: readonly string[], ms: number): Promise<string[]> {
     const ips = [...new Set([...held, ...this.claimed])];
     const nft = (text: string): Promise<{ ok: boolean }> => this.session?.run(text) ?? this.nft(text);
-    if ((await nft(renderLeaseRenew(this.names, ips, ms))).ok) return [];
+    if ((await nft(this.texts.renew(this.names, ips, ms))).ok) return [];
     // Some lease had expired (the batch failed whole): renew one by one to learn which.
     const lapsed: string[] = [];
-    for (const ip of ips) if (!(await nft(renderLeaseRenew(this.names, [ip], ms))).ok) lapsed.push(ip);
+    for (const ip of ips) if (!(await nft(this.texts.renew(this.names, [ip], ms))).ok) lapsed.push(ip);
     for (const ip of lapsed) this.claimed.delete(ip);
     return lapsed;
   }
 
   end(ips: readonly string[]): Promise<void> {
     for (const ip of ips) this.claimed.delete(ip);
-    return this.must(renderLeaseEnd(this.names, ips), 'lease end', true);
+    return this.must(this.texts.end(this.names, ips), 'lease end', true);
   }
 
   async read(): Promise<LeaseTablesView> {
-    const r = await this.run(['-j', 'list', 'table', 'arp', this.names.table]);
-    return parseLeaseTables(r.exitCode === 0 ? r.stdout : '');
+    const r = await this.run(['-j', 'list', 'table', this.texts.nftFamily, this.names.table]);
+    return this.texts.parse(r.exitCode === 0 ? r.stdout : '');
   }
 
   remove(): Promise<void> {
-    return this.must(renderLeaseRemove(this.names), 'lease removal');
+    return this.must(this.texts.remove(this.names), 'lease removal');
   }
 
   private async nft(text: string): Promise<{ ok: boolean; error: string }> {
@@ -69,6 +95,6 @@ export class LinuxLeaseTable implements LeaseTable {
   /** `hot`: an element batch on a failover's or a release's path, sent over the session when there is one. */
   private async must(text: string, what: string, hot = false): Promise<void> {
     const r = hot && this.session && text ? await this.session.run(text) : await this.nft(text);
-    if (!r.ok) throw new Error(`nft ${what} failed: ${r.error}`);
+    if (!r.ok) throw new Error(`nft ${what}${this.texts.nftFamily === 'ip6' ? ' (ip6)' : ''} failed: ${r.error}`);
   }
 }

@@ -1,5 +1,8 @@
-// Rules, routes and addresses over one rtnetlink socket of the namespace this process runs in.
+// Rules, routes and addresses of one family over one rtnetlink socket of the namespace this process
+// runs in: the IPv4 state's, and the IPv6 state's (issue 11: the same path, so an IPv6 claim costs
+// what an IPv4 one does — no `ip` process per change).
 import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
 import { cidrAddress, formatIP, ipFromBytes, ipToBytes, parseCIDR, type IPAddress } from '@static-egress/crds';
 import type { RouteIntent, RuleIntent } from '../render/types.js';
 import type { AddressManager, OwnedAddress, RouteTable, RuleTable } from './interfaces.js';
@@ -9,6 +12,7 @@ const require = createRequire(import.meta.url);
 const netlink = require('netlink') as typeof NL;
 
 const AF_INET = 2;
+const AF_INET6 = 10;
 const RTNH_F_ONLINK = 4;
 const RTN_UNICAST = 1;
 const RTN_UNREACHABLE = 7;
@@ -27,14 +31,20 @@ const TIMEOUT = { timeout: 10_000 };
 function ipBuf(ip: string | IPAddress): Buffer {
   return Buffer.from(ipToBytes(ip));
 }
-/** An IPv4 attribute as text (this client speaks AF_INET only). */
-function bufIP(b: Buffer | undefined): string | undefined {
+/** An address attribute of `family` as text. */
+function bufIP(b: Buffer | undefined, family: 4 | 6): string | undefined {
   const a = b && ipFromBytes(b);
-  return a?.family === 4 ? formatIP(a) : undefined;
+  return a?.family === family ? formatIP(a) : undefined;
 }
+/** The metric the kernel gives an IPv6 route that names none (IPv4's is 0, never reported). */
+const IP6_DEFAULT_METRIC = 1024;
+/** The errno of a rejected request: the binding only says it in the message ("Request rejected: EEXIST"). */
 function errno(e: unknown): number | undefined {
-  const x = e as { errno?: number; code?: string };
-  return typeof x?.errno === 'number' ? Math.abs(x.errno) : undefined;
+  const x = e as { errno?: number; message?: string };
+  if (typeof x?.errno === 'number') return Math.abs(x.errno);
+  const m = /Request rejected: (?:(E[A-Z0-9]+)|-?(\d+))/.exec(x?.message ?? '');
+  if (!m) return undefined;
+  return m[1] ? (osConstants.errno as Record<string, number>)[m[1]] : Number(m[2]);
 }
 async function windowed<T>(items: readonly T[], fn: (x: T) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < items.length; i += WINDOW) await Promise.all(items.slice(i, i + WINDOW).map(fn));
@@ -50,8 +60,11 @@ function ignoring(codes: number[]) {
 export interface InterfaceAddress { dev: string; ip: string; label?: string }
 
 /**
- * Implements RuleTable, RouteTable and AddressManager. One instance (one socket) per process; the
- * process must run inside the node's network namespace (`ip netns exec` or hostNetwork).
+ * Implements RuleTable, RouteTable and AddressManager of one family. One instance (one socket) per
+ * process and family; the process must run inside the node's network namespace (`ip netns exec` or
+ * hostNetwork). IPv4 egress addresses are /32s carrying our label; IPv6 ones are /128s added
+ * `nodad` (usable at once, no duplicate address detection), which is also what marks them ours:
+ * IPv6 addresses carry no label, and a host's own addresses go through DAD.
  */
 export class LinuxNetlink {
   private readonly sock = netlink.createRtNetlink();
@@ -69,7 +82,12 @@ export class LinuxNetlink {
     return p;
   }
 
-  constructor(private readonly addressLabel: (dev: string) => string | undefined, onError?: (e: Error) => void) {
+  private readonly af: number;
+  private readonly hostLen: number;
+
+  constructor(private readonly addressLabel: (dev: string) => string | undefined, onError?: (e: Error) => void, private readonly family: 4 | 6 = 4) {
+    this.af = family === 6 ? AF_INET6 : AF_INET;
+    this.hostLen = family === 6 ? 128 : 32;
     // the binding emits socket errors (ENOBUFS) as events: unhandled, they abort the process
     for (const s of [this.sock, this.dumpSock]) s.socket.on('error', (e: Error) => onError?.(e));
   }
@@ -99,6 +117,13 @@ export class LinuxNetlink {
     }
     if (i === undefined) throw new Error(`no such interface: ${dev}`);
     return i;
+  }
+  /** The link-layer address of dev (the unsolicited NA's target option), from one link dump. */
+  async linkMAC(dev: string): Promise<string> {
+    const links = await this.dump(() => this.dumpSock.getLinks(undefined, undefined, TIMEOUT));
+    const mac = links.find((l) => l.attrs.ifname === dev)?.attrs.address;
+    if (!mac?.length) throw new Error(`no link-layer address on ${dev}`);
+    return [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
   }
   private async nameOf(index: number): Promise<string | undefined> {
     if (!this.ifname.has(index)) await this.refreshLinks();
@@ -171,11 +196,11 @@ export class LinuxNetlink {
 
   // ---- rules
   private async listRules(min: number, max: number): Promise<RuleIntent[]> {
-    const rules = await this.dump(() => this.dumpSock.getRules({ family: AF_INET }, undefined, TIMEOUT));
+    const rules = await this.dump(() => this.dumpSock.getRules({ family: this.af }, undefined, TIMEOUT));
     const out: RuleIntent[] = [];
     for (const r of rules) {
       const prio = r.attrs.priority ?? 0;
-      if (r.data.family !== AF_INET || prio < min || prio > max) continue;
+      if (r.data.family !== this.af || prio < min || prio > max) continue;
       out.push({ priority: prio, fwmark: (r.attrs.fwmark ?? 0) >>> 0, fwmask: (r.attrs.fwmask ?? 0) >>> 0, table: r.attrs.table ?? r.data.table ?? 0 });
     }
     return out;
@@ -183,7 +208,7 @@ export class LinuxNetlink {
 
   private ruleMsg(r: RuleIntent) {
     return [
-      { family: AF_INET, action: FR_ACT_TO_TBL, table: r.table < 256 ? r.table : 0 },
+      { family: this.af, action: FR_ACT_TO_TBL, table: r.table < 256 ? r.table : 0 },
       { priority: r.priority, fwmark: r.fwmark, fwmask: r.fwmask, table: r.table },
     ] as const;
   }
@@ -203,21 +228,22 @@ export class LinuxNetlink {
 
   // ---- routes
   private async listRoutes(min: number, max: number): Promise<RouteIntent[]> {
-    const routes = await this.dump(() => this.dumpSock.getRoutes({ family: AF_INET }, undefined, TIMEOUT));
+    const routes = await this.dump(() => this.dumpSock.getRoutes({ family: this.af }, undefined, TIMEOUT));
     const out: RouteIntent[] = [];
     for (const r of routes) {
       const table = r.attrs.table ?? r.data.table ?? 0;
-      if (r.data.family !== AF_INET || table < min || table > max) continue;
+      if (r.data.family !== this.af || table < min || table > max) continue;
       const type = r.data.type === RTN_UNREACHABLE || r.data.type === 'UNREACHABLE' ? 'unreachable' : 'unicast';
       const flags = (r.data.flags as { __unknown?: number } | undefined)?.__unknown ?? 0;
       const route: RouteIntent = { table, type, onlink: (flags & RTNH_F_ONLINK) !== 0 };
-      const gw = bufIP(r.attrs.gateway);
+      const gw = bufIP(r.attrs.gateway, this.family);
       if (gw) route.gateway = gw;
-      if (r.attrs.oif !== undefined) route.dev = await this.nameOf(r.attrs.oif);
+      // an IPv6 unreachable route reports the loopback device: only a unicast route's device is its own
+      if (r.attrs.oif !== undefined && type === 'unicast') route.dev = await this.nameOf(r.attrs.oif);
       // A route that is not a plain default route is somebody else's shape: keep it distinct so the
       // diff deletes it.
-      if ((r.data.dstLen ?? 0) !== 0) route.dst = `${bufIP(r.attrs.dst)}/${r.data.dstLen}`;
-      if (r.attrs.priority) route.metric = r.attrs.priority;
+      if ((r.data.dstLen ?? 0) !== 0) route.dst = `${bufIP(r.attrs.dst, this.family)}/${r.data.dstLen}`;
+      if (r.attrs.priority && !(this.family === 6 && r.attrs.priority === IP6_DEFAULT_METRIC)) route.metric = r.attrs.priority;
       out.push(route);
     }
     return out;
@@ -225,7 +251,7 @@ export class LinuxNetlink {
 
   private async routeMsg(r: RouteIntent) {
     const data: NL.rt.Route = {
-      family: AF_INET, dstLen: 0, table: r.table < 256 ? r.table : 0, protocol: RTPROT_STATIC,
+      family: this.af, dstLen: 0, table: r.table < 256 ? r.table : 0, protocol: RTPROT_STATIC,
       scope: 0, type: r.type === 'unreachable' ? RTN_UNREACHABLE : RTN_UNICAST,
       flags: r.onlink ? { __unknown: RTNH_F_ONLINK } : {},
     };
@@ -249,7 +275,7 @@ export class LinuxNetlink {
   private async delRoutes(routes: readonly RouteIntent[]): Promise<void> {
     await windowed(routes, async (r) => {
       // Delete by table + default destination (+ type): what identifies the routes we own.
-      const data: NL.rt.Route = { family: AF_INET, dstLen: 0, table: r.table < 256 ? r.table : 0, scope: 0 };
+      const data: NL.rt.Route = { family: this.af, dstLen: 0, table: r.table < 256 ? r.table : 0, scope: 0 };
       const attrs: NL.rt.RouteAttrs = { table: r.table };
       if (r.dst) {
         const dst = parseCIDR(r.dst);
@@ -263,12 +289,12 @@ export class LinuxNetlink {
   }
 
   // ---- addresses
-  /** Every IPv4 address on every interface, with its label (what `ip -4 addr` shows). */
+  /** Every address of this family on every interface, with its label (what `ip -4 addr` shows). */
   async interfaceAddresses(): Promise<InterfaceAddress[]> {
-    const addrs = await this.dump(() => this.dumpSock.getAddresses({ family: AF_INET }, undefined, TIMEOUT));
+    const addrs = await this.dump(() => this.dumpSock.getAddresses({ family: this.af }, undefined, TIMEOUT));
     const out: InterfaceAddress[] = [];
     for (const a of addrs) {
-      const ip = bufIP(a.attrs.local ?? a.attrs.address);
+      const ip = bufIP(a.attrs.local ?? a.attrs.address, this.family);
       const dev = a.data.index === undefined ? undefined : await this.nameOf(a.data.index);
       if (ip && dev) out.push({ dev, ip, ...(a.attrs.label ? { label: a.attrs.label } : {}) });
     }
@@ -278,13 +304,14 @@ export class LinuxNetlink {
   private async listAddresses(dev: string): Promise<OwnedAddress[]> {
     const index = await this.indexOf(dev).catch(() => undefined);
     if (index === undefined) return [];
-    const addrs = await this.dump(() => this.dumpSock.getAddresses({ family: AF_INET }, undefined, TIMEOUT));
+    const addrs = await this.dump(() => this.dumpSock.getAddresses({ family: this.af }, undefined, TIMEOUT));
     const label = this.addressLabel(dev);
     const out: OwnedAddress[] = [];
     for (const a of addrs) {
-      if (a.data.index !== index || a.data.prefixlen !== 32) continue;
-      const ip = bufIP(a.attrs.local ?? a.attrs.address);
-      if (ip) out.push({ ip, dev, owned: label !== undefined && a.attrs.label === label });
+      if (a.data.index !== index || a.data.prefixlen !== this.hostLen || (this.family === 6 && (a.data.scope ?? 0) !== 0)) continue;
+      const ip = bufIP(a.attrs.local ?? a.attrs.address, this.family);
+      const owned = this.family === 6 ? !!(a.attrs.flags?.nodad ?? a.data.flags?.nodad) : label !== undefined && a.attrs.label === label;
+      if (ip) out.push({ ip, dev, owned });
     }
     return out;
   }
@@ -294,11 +321,12 @@ export class LinuxNetlink {
     const label = this.addressLabel(dev);
     const added: string[] = [];
     await windowed(ips, (ip) =>
-      this.sock.newAddress({ family: AF_INET, prefixlen: 32, index, scope: 0 }, { local: ipBuf(ip), address: ipBuf(ip), ...(label ? { label } : {}) },
+      this.sock.newAddress({ family: this.af, prefixlen: this.hostLen, index, scope: 0, ...(this.family === 6 ? { flags: { nodad: true } } : {}) },
+        { local: ipBuf(ip), address: ipBuf(ip), ...(label ? { label } : {}) },
         { ...TIMEOUT, flags: NLM_F_CREATE | NLM_F_EXCL })
         .then(() => { added.push(ip); })
         .catch(ignoring([EEXIST]))
-        .catch((e: Error) => { throw new Error(`address add ${ip}/32 dev ${dev}: ${e.message}`); }));
+        .catch((e: Error) => { throw new Error(`address add ${ip}/${this.hostLen} dev ${dev}: ${e.message}`); }));
     return added;
   }
 
@@ -306,7 +334,7 @@ export class LinuxNetlink {
     const index = await this.indexOf(dev).catch(() => undefined);
     if (index === undefined) return;
     await windowed(ips, (ip) =>
-      this.sock.delAddress({ family: AF_INET, prefixlen: 32, index }, { local: ipBuf(ip), address: ipBuf(ip) }, TIMEOUT)
+      this.sock.delAddress({ family: this.af, prefixlen: this.hostLen, index }, { local: ipBuf(ip), address: ipBuf(ip) }, TIMEOUT)
         .catch(ignoring([EADDRNOTAVAIL, ENOENT, ESRCH])));
   }
 }

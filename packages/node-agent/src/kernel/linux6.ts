@@ -1,5 +1,7 @@
 // The Linux kernel capabilities of the IPv6 state (dual stack, issue 11), beside createLinuxKernel's
-// IPv4 ones: the same shapes, so one NodeSyncer and one plan serve each family. The tunnel belongs to
+// IPv4 ones: the same shapes, so one NodeSyncer and one plan serve each family, and the same paths —
+// rules, routes and addresses over rtnetlink, the lease over an `nft -i` session, the announcement
+// from a long-lived sender — so an IPv6 claim takes as long as an IPv4 one. The tunnel belongs to
 // the IPv4 state (VXLAN over an IPv6 underlay is not built yet): here it is never read or touched.
 import { guardTable } from '../render/guard.js';
 import { leaseNames } from '../render/lease.js';
@@ -7,9 +9,12 @@ import type { VxlanIntent } from '../render/types.js';
 import type { Kernel, VxlanManager } from './interfaces.js';
 import { LinuxConntrack } from './linux-conntrack.js';
 import { LinuxIpset } from './linux-exec.js';
-import {
-  LinuxGuard6Table, LinuxIp6Addresses, LinuxIp6Routes, LinuxIp6Rules, LinuxIp6tables, LinuxLease6Table, LinuxUnsolicitedNA, linkMAC,
-} from './linux-ip6.js';
+import { LinuxIpsetMembers } from './linux-ipset-netlink.js';
+import { LinuxGuard6Table, LinuxIp6tables, LinuxUnsolicitedNA } from './linux-ip6.js';
+import { LinuxLeaseTable, NA_LEASE } from './linux-lease.js';
+import { LinuxNetlink } from './linux-netlink.js';
+import { NaSession } from './na-session.js';
+import { NftSession } from './nft-session.js';
 
 /** No tunnel in the IPv6 state: reads none, changes nothing (the IPv4 state owns segress.vx). */
 export class NoVxlan implements VxlanManager {
@@ -18,18 +23,28 @@ export class NoVxlan implements VxlanManager {
   async removeStale(): Promise<void> {}
 }
 
-/** `ipsetPrefix` is the IPv6 state's (render/family.ts: `<prefix>6`). */
-export function createLinuxKernel6(opts: { ipsetPrefix: string; onNAError?: (e: Error) => void }): Kernel {
+/**
+ * `ipsetPrefix` is the IPv6 state's (render/family.ts: `<prefix>6`). Sockets and child processes
+ * open on first use (an IPv4-only node opens none); close() ends them.
+ */
+export function createLinuxKernel6(opts: { ipsetPrefix: string; onNAError?: (e: Error) => void; onNetlinkError?: (e: Error) => void }): Kernel & { close(): void } {
+  let nl: LinuxNetlink | undefined;
+  let members: LinuxIpsetMembers | undefined;
+  const netlink = () => (nl ??= new LinuxNetlink(() => undefined, opts.onNetlinkError, 6));
+  const nft = new NftSession();
+  const na = new NaSession();
   return {
     ipset: new LinuxIpset(),
+    ipsetMembers: { apply: (changes) => (members ??= new LinuxIpsetMembers(opts.onNetlinkError)).apply(changes) },
     iptables: new LinuxIp6tables(),
-    rules: new LinuxIp6Rules(),
-    routes: new LinuxIp6Routes(),
-    addresses: new LinuxIp6Addresses(),
+    rules: { list: (a, b) => netlink().rules.list(a, b), add: (r) => netlink().rules.add(r), del: (r) => netlink().rules.del(r) },
+    routes: { list: (a, b) => netlink().routes.list(a, b), replace: (r) => netlink().routes.replace(r), del: (r) => netlink().routes.del(r) },
+    addresses: { list: (d) => netlink().addresses.list(d), add: (d, ips) => netlink().addresses.add(d, ips), del: (d, ips) => netlink().addresses.del(d, ips) },
     vxlan: new NoVxlan(),
-    garp: new LinuxUnsolicitedNA((dev) => linkMAC(dev), undefined, opts.onNAError),
-    lease: new LinuxLease6Table(leaseNames(opts.ipsetPrefix)),
+    garp: new LinuxUnsolicitedNA(na, (dev) => netlink().linkMAC(dev), undefined, opts.onNAError),
+    lease: new LinuxLeaseTable(leaseNames(opts.ipsetPrefix), undefined, nft, NA_LEASE),
     conntrack: new LinuxConntrack(),
     guard: new LinuxGuard6Table(guardTable(opts)),
+    close: () => { nl?.close(); members?.close(); nft.close(); na.close(); },
   };
 }

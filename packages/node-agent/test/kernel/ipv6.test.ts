@@ -1,16 +1,20 @@
 // The IPv6 appliers (issue 11) in real network namespaces: the rendered IPv6 state (ip6tables, inet6
-// sets, IPv6 rules and routes, the ip6 guard) loads in one restore each and reads back as rendered;
-// egress addresses are added `nodad` (never tentative) and recognised as ours; the NA lease lets an
-// unsolicited neighbour advertisement out only while the IP is leased, and that NA moves a
-// neighbour's cache entry to this node. Needs root, iproute2, iptables (ip6tables), ipset, nftables,
-// python3 (the raw ICMPv6 socket of the NA sender).
+// sets, the ip6 guard) loads in one restore each and reads back as rendered; IPv6 rules, routes and
+// egress addresses go over rtnetlink (LinuxNetlink, family 6) and read back as written — addresses
+// `nodad` (never tentative) and recognised as ours, a host's own address not; the NA lease (over an
+// `nft -i` session) lets an unsolicited neighbour advertisement out of the long-lived sender only
+// while the IP is leased, and that NA moves a neighbour's cache entry to this node; the sender
+// survives a refused NA and a killed process. Needs root, iproute2, iptables (ip6tables), ipset,
+// nftables, python3 (the raw ICMPv6 socket of the NA sender).
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { computeFamilyStates } from '../../src/desired/family.js';
 import { dualStackInput } from '../../src/desired/fixtures.js';
-import {
-  type Exec, LinuxIp6Addresses, LinuxIp6Routes, LinuxIp6Rules, LinuxIp6tables, LinuxLease6Table, linkMAC, sendUnsolicitedNA,
-} from '../../src/kernel/linux-ip6.js';
+import { type Exec, LinuxIp6tables } from '../../src/kernel/linux-ip6.js';
+import { LinuxLeaseTable, NA_LEASE, type NftRunner } from '../../src/kernel/linux-lease.js';
+import { NaSession } from '../../src/kernel/na-session.js';
+import { NftSession } from '../../src/kernel/nft-session.js';
+import { renderUnsolicitedNA } from '../../src/render/na.js';
 import { renderIpsetRestore } from '../../src/plan/ipset.js';
 import { renderIptablesRestore } from '../../src/plan/iptables.js';
 import { ipv6RenderConfig } from '../../src/render/family.js';
@@ -19,6 +23,7 @@ import { setNames } from '../../src/render/names.js';
 import { emptyParsedIptables, parseIpsetSave, parseIptablesSave } from '../../src/render/parse.js';
 import { renderState } from '../../src/render/state.js';
 import type { RenderConfig } from '../../src/render/types.js';
+import { NetlinkInNs } from './netlink-client.js';
 import { deleteNamespaces, nsExec, runPrefix } from './netns.js';
 
 const EGRESS = '2001:db8:0:2::102';
@@ -45,7 +50,16 @@ describe('IPv6 appliers (real namespaces)', function () {
     await nsExec(gw, `sysctl -qw net.ipv6.conf.${uplink}.accept_dad=0; ip -6 addr add 2001:db8:0:2::11/64 dev ${uplink}; ip link set ${uplink} up; ip link set lo up`);
     await nsExec(peer, `sysctl -qw net.ipv6.conf.${prefix}p.accept_dad=0; ip -6 addr add 2001:db8:0:2::1/64 dev ${prefix}p; ip link set ${prefix}p up`);
   });
-  after(() => deleteNamespaces(prefix));
+  let nl: NetlinkInNs;
+  const nft = new NftSession({ command: ['ip', 'netns', 'exec', gw, 'nft', '-i'] });
+  const na = new NaSession({ command: ['ip', 'netns', 'exec', gw, 'python3', '-u', '-c'] });
+  before(() => { nl = new NetlinkInNs(gw, 6); });
+  after(async () => {
+    nl?.close();
+    nft.close();
+    na.close();
+    await deleteNamespaces(prefix);
+  });
 
   it('ip6tables and inet6 sets: one restore each, read back exactly as rendered', async () => {
     const run = inNs(gw);
@@ -61,6 +75,16 @@ describe('IPv6 appliers (real namespaces)', function () {
     assert.equal(parseIpsetSave((await run('ipset', ['save'])).out, 'segress').size, 0, 'the IPv4 state never reads the IPv6 sets');
   });
 
+  it('inet6 set members in place over netfilter netlink: added, deleted, present/absent no error', async () => {
+    const set = rendered.ipsets.find((x) => x.members.length)!;
+    const extra = ['2001:db8:0:7001::99', '2001:db8:0:7001::9a'];
+    await nl.members.apply([{ set: set.name, add: [...extra, set.members[0]!], del: [] }]);
+    const members = async () => parseIpsetSave((await inNs(gw)('ipset', ['save', set.name])).out, cfg.ipsetPrefix).get(set.name)!.members;
+    assert.deepEqual([...await members()].sort(), [...set.members, ...extra].sort());
+    await nl.members.apply([{ set: set.name, add: [], del: [extra[0]!, '2001:db8:0:7001::77'] }]);
+    assert.deepEqual([...await members()].sort(), [...set.members, extra[1]!].sort());
+  });
+
   it('the ip6 guard loads whole in one nft batch', async () => {
     const r = await inNs(gw)('nft', ['-f', '-'], rendered.guard!.text);
     assert.ok(r.ok, r.err);
@@ -68,48 +92,88 @@ describe('IPv6 appliers (real namespaces)', function () {
     assert.match(listed, /rt ip6 nexthop != 2001:db8:0:2::100 drop/);
   });
 
-  it('IPv6 fwmark rules and routes in our ranges: added, read back, removed', async () => {
-    const rules = new LinuxIp6Rules(inNs(gw));
-    const routes = new LinuxIp6Routes(inNs(gw));
+  it('IPv6 fwmark rules and routes in our ranges over rtnetlink: added, read back, replaced, removed', async () => {
+    const { rules, routes } = nl;
     const extra = { table: 5040, type: 'unreachable' as const, onlink: false };
     await rules.add(rendered.rules);
     await rules.add(rendered.rules); // idempotent
     await routes.replace([...rendered.routes, extra]);
-    assert.deepEqual(await rules.list(5000, 5999), rendered.rules);
-    assert.deepEqual(await routes.list(5000, 5999), [...rendered.routes, extra]);
+    assert.deepEqual(sortBy(await rules.list(5000, 5999), JSON.stringify), sortBy(rendered.rules, JSON.stringify));
+    assert.deepEqual(sortBy(await routes.list(5000, 5999), JSON.stringify), sortBy([...rendered.routes, extra], JSON.stringify));
+    // what `ip -6` sees is what was meant (not only what our own reader makes of it)
+    const shown = await nsExec(gw, 'ip -6 rule show; ip -6 route show table all');
+    for (const r of rendered.rules) assert.match(shown, new RegExp(`^${r.priority}:\\s+from all fwmark 0x${r.fwmark.toString(16)}/0x${r.fwmask.toString(16)} lookup ${r.table}`, 'm'));
+    assert.match(shown, /unreachable default dev lo table 5040/);
+    // replace moves a table's default route in place (a director's route to a new gateway)
+    const moved = { ...extra, type: 'unicast' as const, gateway: '2001:db8:0:2::1', dev: uplink, onlink: true };
+    await routes.replace([moved]);
+    assert.deepEqual((await routes.list(5040, 5040)), [moved]);
+    await routes.replace([extra]);
     await rules.del(rendered.rules);
     await routes.del([...rendered.routes, extra]);
     assert.deepEqual([await rules.list(5000, 5999), await routes.list(5000, 5999)], [[], []]);
   });
 
-  it('an egress address is added nodad: never tentative, ours, added once', async () => {
-    const addrs = new LinuxIp6Addresses(inNs(gw));
+  it('an egress address is added nodad over rtnetlink: never tentative, ours, added once; a host /128 is not ours', async () => {
+    const addrs = nl.addresses;
+    await nsExec(gw, `ip -6 addr add 2001:db8:0:2::77/128 dev ${uplink}`); // a host's own: through DAD
     assert.deepEqual(await addrs.add(uplink, [EGRESS]), [EGRESS]);
     assert.deepEqual(await addrs.add(uplink, [EGRESS]), []);
-    assert.doesNotMatch(await nsExec(gw, `ip -6 addr show dev ${uplink}`), /tentative/);
+    assert.match(await nsExec(gw, `ip -6 addr show dev ${uplink}`), new RegExp(`inet6 ${EGRESS}/128 scope global nodad`));
+    assert.doesNotMatch(await nsExec(gw, `ip -6 addr show dev ${uplink} to ${EGRESS}`), /tentative/);
+    assert.deepEqual(sortBy(await addrs.list(uplink), (a) => a.ip), [
+      { ip: EGRESS, dev: uplink, owned: true }, { ip: '2001:db8:0:2::77', dev: uplink, owned: false },
+    ]);
+    await addrs.del(uplink, ['2001:db8:0:2::77']);
+    await addrs.del(uplink, ['2001:db8:0:2::77']); // absent: no error
     assert.deepEqual(await addrs.list(uplink), [{ ip: EGRESS, dev: uplink, owned: true }]);
   });
 
   it('NA lease: an unsolicited NA leaves only while leased, and moves the neighbour\'s entry here', async () => {
-    const lease = new LinuxLease6Table(leaseNames(`${cfg.ipsetPrefix}`), inNs(gw));
+    const nftIn: NftRunner = async (args, input) => {
+      const r = await inNs(gw)('nft', args, input);
+      return { exitCode: r.ok ? 0 : 1, stdout: r.out, stderr: r.err };
+    };
+    const lease = new LinuxLeaseTable(leaseNames(`${cfg.ipsetPrefix}`), nftIn, nft, NA_LEASE);
     await lease.ensure([EGRESS]);
     assert.deepEqual(await lease.read(), { guard: true, owned: new Set([EGRESS]), leased: new Set() });
-    const mac = await linkMAC(uplink, inNs(gw));
+    const mac = await nl.linkMAC(uplink);
+    assert.match(await nsExec(gw, `ip link show dev ${uplink}`), new RegExp(`link/ether ${mac} `));
+    const send = () => na.send(uplink, EGRESS, renderUnsolicitedNA(EGRESS, mac));
     const neigh = async () => (await nsExec(peer, `ip -6 neigh show ${EGRESS} dev ${prefix}p`)).trim();
     await nsExec(peer, `ip -6 neigh replace ${EGRESS} lladdr 02:00:00:00:00:99 dev ${prefix}p nud stale`);
-    await assert.rejects(sendUnsolicitedNA(uplink, EGRESS, mac, inNs(gw)), /Operation not permitted|failed/);
+    await assert.rejects(send(), /Operation not permitted/);
     assert.match(await neigh(), /lladdr 02:00:00:00:00:99/);
     await lease.claim([EGRESS], 30_000);
     assert.deepEqual((await lease.read()).leased, new Set([EGRESS]));
     // repeated like the agent's announcements (LinuxUnsolicitedNA: several, spaced), until the entry moves
     for (let i = 0; i < 5 && !(await neigh()).includes(mac); i++) {
-      await sendUnsolicitedNA(uplink, EGRESS, mac, inNs(gw));
+      await send();
       for (let k = 0; k < 10 && !(await neigh()).includes(mac); k++) await sleep(20);
     }
     assert.match(await neigh(), new RegExp(`lladdr ${mac}`));
     await lease.end([EGRESS]);
     assert.deepEqual((await lease.read()).leased, new Set());
+    await assert.rejects(send(), /Operation not permitted/, 'no NA once the lease ended');
     await lease.remove();
     assert.equal((await lease.read()).guard, false);
   });
+
+  it('the NA sender: one process for many NAs; a killed one is replaced by the next NA', async () => {
+    const mac = await nl.linkMAC(uplink);
+    const pid = async () => (await execa('pgrep', ['-f', '-n', 'for line in sys.stdin'], { reject: false })).stdout.trim();
+    await na.send(uplink, '2001:db8:0:2::11', renderUnsolicitedNA('2001:db8:0:2::11', mac)); // the node's own address: not guarded
+    const first = await pid();
+    for (let i = 0; i < 20; i++) await na.send(uplink, '2001:db8:0:2::11', renderUnsolicitedNA('2001:db8:0:2::11', mac));
+    assert.equal(await pid(), first, 'the same process sent them all');
+    await assert.rejects(na.send('nosuchdev0', '2001:db8:0:2::11', renderUnsolicitedNA('2001:db8:0:2::11', mac)), /unsolicited NA failed/);
+    await execa('kill', ['-9', first]);
+    await sleep(100);
+    await na.send(uplink, '2001:db8:0:2::11', renderUnsolicitedNA('2001:db8:0:2::11', mac));
+    assert.notEqual(await pid(), first);
+  });
 });
+
+function sortBy<T>(xs: readonly T[], key: (x: T) => string): T[] {
+  return [...xs].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}

@@ -1,0 +1,92 @@
+// One long-lived python3 that sends the unsolicited neighbour advertisements (issue 11). Node.js has
+// no raw ICMPv6 socket; spawning `python3 -c` for each NA cost an interpreter start (tens of ms on a
+// loaded node) on the failover's critical path, where the IPv4 GARP costs a fork of arping. One
+// process reads `<dev> <source> <icmpv6 hex>` lines and answers `ok` or `err <message>` per line, in
+// order. Each NA gets a fresh socket bound to its egress IP (the source the kernel lease checks) and
+// to the device, hop limit 255 (RFC 4861): a socket kept from an earlier NA could outlive the
+// address. A dead or stuck process fails what it holds and is replaced by the next NA.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export const NA_SENDER_SCRIPT = [
+  'import socket,sys',
+  'for line in sys.stdin:',
+  '  try:',
+  '    dev,src,msg=line.split()',
+  '    idx=socket.if_nametoindex(dev)',
+  '    with socket.socket(socket.AF_INET6,socket.SOCK_RAW,socket.IPPROTO_ICMPV6) as s:',
+  '      s.setsockopt(socket.SOL_SOCKET,socket.SO_BINDTODEVICE,dev.encode())',
+  '      s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_MULTICAST_HOPS,255)',
+  '      s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_MULTICAST_IF,idx)',
+  '      s.bind((src,0))',
+  '      s.sendto(bytes.fromhex(msg),("ff02::1",0,0,idx))',
+  '    out="ok"',
+  '  except Exception as e:',
+  '    out="err "+str(e).replace("\\n"," ")',
+  '  sys.stdout.write(out+"\\n")',
+  '  sys.stdout.flush()',
+].join('\n');
+
+export interface NaSessionOptions {
+  /** Command and arguments before the script (default `python3 -u -c`); tests prefix `ip netns exec`. */
+  command?: readonly string[];
+  /** An NA not answered in this long fails, and the process is replaced (default 2 s). */
+  timeoutMs?: number;
+}
+
+interface Pending { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+
+export class NaSession {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private readonly pending: Pending[] = [];
+  private closed = false;
+
+  constructor(private readonly opts: NaSessionOptions = {}) {}
+
+  /** Sends one NA (the ICMPv6 message, render/na.ts) from `src` on `dev`; rejects when it did not leave (lease drop, no such address). */
+  send(dev: string, src: string, icmp: Uint8Array): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('NA sender closed'));
+    const child = this.child ?? this.start();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => this.fail(child, 'NA sender did not answer'), this.opts.timeoutMs ?? 2_000);
+      this.pending.push({ resolve, reject, timer });
+      child.stdin.write(`${dev} ${src} ${Buffer.from(icmp).toString('hex')}\n`);
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.child) this.fail(this.child, 'NA sender closed');
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    const [cmd, ...args] = this.opts.command ?? ['python3', '-u', '-c'];
+    const child = spawn(cmd!, [...args, NA_SENDER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stderr.resume();
+    createInterface({ input: child.stdout }).on('line', (l) => this.answer(child, l));
+    child.stdin.on('error', () => this.fail(child, 'NA sender stdin closed'));
+    child.on('error', (e) => this.fail(child, `NA sender: ${e.message}`));
+    child.on('exit', (code) => this.fail(child, `NA sender exited (${code})`));
+    return child;
+  }
+
+  private answer(child: ChildProcessWithoutNullStreams, line: string): void {
+    if (child !== this.child) return;
+    const p = this.pending.shift();
+    if (!p) return;
+    clearTimeout(p.timer);
+    if (line === 'ok') p.resolve();
+    else p.reject(new Error(`unsolicited NA failed: ${line.replace(/^err /, '')}`));
+  }
+
+  private fail(child: ChildProcessWithoutNullStreams, why: string): void {
+    if (child !== this.child) return;
+    this.child = undefined;
+    child.kill();
+    for (const p of this.pending.splice(0)) {
+      clearTimeout(p.timer);
+      p.reject(new Error(why));
+    }
+  }
+}
