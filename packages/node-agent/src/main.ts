@@ -19,6 +19,7 @@ import { LeaseKeeper } from './fencing/lease-keeper.js';
 import { SelfFencing } from './fencing/self-fencing.js';
 import { createLinuxKernel } from './kernel/linux.js';
 import { createLinuxKernel6 } from './kernel/linux6.js';
+import { withIPv6Tunnel } from './kernel/linux-vxlan.js';
 import { ipv6DataPlane } from './agent/ipv6.js';
 import { familyLeaseTable } from './fencing/family-lease.js';
 import { ipv6IpsetPrefix } from './render/family.js';
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
   const render = renderConfigOf(cfg, uplink);
   await kernel.setArpAnnounce(uplink, 2);
   const syncer = new NodeSyncer(kernel, { render, ranges: cfg.ranges });
-  const v6 = ipv6DataPlane(sources.nodes.get(cfg.nodeName), kernel6, render, cfg.ranges);
+  const v6 = ipv6DataPlane(sources.nodes.get(cfg.nodeName), withIPv6Tunnel(kernel6), render, cfg.ranges);
   agent.start({ syncer, render, ...(v6 ? { v6 } : {}) }); // the first sync reads the kernel: startup reconcile
   // heal by events (issue 12): kernel notifications ask for a full sync; repeats back off and raise an Event
   const nodeEvents = new KubeNodeEvents(kc, cfg.nodeName, () => sources.nodes.get(cfg.nodeName)?.metadata?.uid);

@@ -6,6 +6,7 @@
 import { BoundedFrequencyRunner, type Clock, type Logger } from '@static-egress/controller-kit';
 import { computeNodeState, slotsOf, sortIPs } from '../desired/compute.js';
 import { familyInput, reportedState, type IPv6Nodes } from '../desired/family.js';
+import { withVxlanUnderlay } from '../desired/underlay.js';
 import type { NodeState, NodeStateInput } from '../desired/types.js';
 import type { SelfFencing } from '../fencing/self-fencing.js';
 import type { AgentMetrics } from '../metrics.js';
@@ -155,7 +156,8 @@ export class Agent {
   private async syncIPv6(v6: NonNullable<DataPlane['v6']>, input: NodeStateInput & IPv6Nodes, claim: boolean): Promise<{ state: NodeState; result: SyncResult }> {
     const previousSlots = this.last6 ? slotsOf(this.last6) : new Map<string, number>();
     const in6 = familyInput({ ...input, previousSlots }, 6) ?? { ...input, nodeIP: '::', policies: [], pods: [], previousSlots };
-    const state6: NodeState = { family: 6, ...computeNodeState(in6) };
+    // VXLAN mode: with its tunnel's underlay (desired/underlay.ts)
+    const state6 = withVxlanUnderlay({ family: 6, ...computeNodeState(in6) }, input);
     return { state: state6, result: await this.syncFamily(v6, state6, in6, claim) };
   }
 

@@ -4,6 +4,7 @@
 import { type AgentConfig, renderConfigOf } from '../config.js';
 import type { Kernel } from '../kernel/interfaces.js';
 import { addressLabel, type HostAddresses } from '../kernel/linux.js';
+import { withIPv6Tunnel } from '../kernel/linux-vxlan.js';
 import type { InterfaceAddress } from '../kernel/linux-netlink.js';
 import { NodeSyncer } from '../reconcile/syncer.js';
 import { ipv6RenderConfig } from '../render/family.js';
@@ -19,6 +20,6 @@ export async function cleanupNode(cfg: AgentConfig, kernel: Kernel & HostAddress
   for (const dev of devs.length ? devs : ['lo']) {
     const render = renderConfigOf(cfg, dev);
     await new NodeSyncer(kernel, { render, ranges: cfg.ranges }).cleanup();
-    if (kernel6) await new NodeSyncer(kernel6, { render: ipv6RenderConfig(render), ranges: cfg.ranges }).cleanup();
+    if (kernel6) await new NodeSyncer(withIPv6Tunnel(kernel6), { render: ipv6RenderConfig(render), ranges: cfg.ranges }).cleanup();
   }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { dualStackInput } from './fixtures.js';
 import { computeFamilyStates, podForFamily, policyForFamily } from './family.js';
+import { linkLocalOf, tunnelNextHop } from './underlay.js';
 
 describe('per-family states (dual stack)', () => {
   it('a policy leaves a family alone without an IP of it, or with destinations of the other family only', () => {
@@ -31,9 +32,26 @@ describe('per-family states (dual stack)', () => {
     assert.ok(!v6!.leakGuard.some((g) => g.policyKey === 'ops/dark'));
   });
 
-  it('VXLAN mode: an IPv6 director fails closed (unreachable) — the tunnel carries IPv4 only', () => {
+  it('VXLAN mode: an IPv6 director routes to the gateway\'s tunnel link-local address, over the IPv4 underlay', () => {
     const { v4, v6 } = computeFamilyStates(dualStackInput({ mode: 'vxlan' }));
     assert.ok(v4!.director.some((d) => d.route.kind === 'vxlan'));
-    assert.ok(v6!.director.length > 0 && v6!.director.every((d) => d.route.kind === 'unreachable'));
+    const hop = tunnelNextHop('192.0.2.12');
+    assert.match(hop, /^fe80::/);
+    assert.deepEqual(v6!.director.map((d) => [d.egressIP, d.route]), [['2001:db8:0:2::100', { kind: 'vxlan', via: hop, gatewayNode: 'n2' }]]);
+    assert.deepEqual(v6!.vxlanPeers, [{ node: 'n2', ip: hop }]);
+    assert.deepEqual(v6!.underlay, { local: '192.0.2.11', peers: new Map([[hop, '192.0.2.12']]) });
+  });
+
+  it('VXLAN mode: a gateway without an address of the underlay\'s family is unreachable (fails closed)', () => {
+    const d = dualStackInput({ mode: 'vxlan' });
+    const nodes = new Map(d.nodes);
+    nodes.delete('n2');
+    const { v6 } = computeFamilyStates({ ...d, nodes });
+    assert.deepEqual(v6!.director.map((x) => x.route), [{ kind: 'unreachable' }]);
+    assert.deepEqual([v6!.vxlanPeers, [...v6!.underlay!.peers]], [[], []]);
+  });
+
+  it('the tunnel next hop is fe80:: + the EUI-64 of the VTEP MAC (what the kernel gives the device)', () => {
+    assert.equal(linkLocalOf('0e:12:34:56:78:9a'), 'fe80::c12:34ff:fe56:789a');
   });
 });

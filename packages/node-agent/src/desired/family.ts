@@ -7,6 +7,7 @@
 // kernel. Pure.
 import { ipFamilyOf, type IPFamily } from '@static-egress/crds';
 import { computeNodeState } from './compute.js';
+import { withVxlanUnderlay, type UnderlaidState } from './underlay.js';
 import type { NodeState, NodeStateInput, PolicyView, PodView } from './types.js';
 
 /** Beside NodeStateInput: this node's and the other nodes' IPv6 addresses (InternalIPs). */
@@ -52,9 +53,9 @@ export function familyInput(input: NodeStateInput & IPv6Nodes, f: IPFamily): Nod
   const policies = input.policies.map((p) => policyForFamily(p, f)).filter((p): p is PolicyView => p !== null);
   const keep = new Set(policies.map((p) => p.key));
   const authorizedIPs = new Map([...input.authorizedIPs].filter(([k]) => keep.has(k)).map(([k, ips]) => [k, ips.filter(ofFamily(f))] as const));
-  // VXLAN mode carries IPv4 only (for now): an IPv6 director knows no tunnel peer, so its routes are
-  // `unreachable` — the selected pods' IPv6 traffic fails closed instead of leaving by another way.
-  const nodes = f === 4 ? input.nodes : input.mode === 'vxlan' ? new Map<string, string>() : (input.nodes6 ?? new Map<string, string>());
+  // VXLAN mode: an IPv6 director reaches the gateway through the IPv6 state's own tunnel
+  // (render/vxlan.ts; its underlay and next hops: desired/underlay.ts, after computeNodeState)
+  const nodes = f === 4 ? input.nodes : (input.nodes6 ?? new Map<string, string>());
   const { nodeIP6: _ip6, nodes6: _n6, ...base } = input;
   return {
     ...base, nodeIP, policies, authorizedIPs,
@@ -67,8 +68,8 @@ export function familyInput(input: NodeStateInput & IPv6Nodes, f: IPFamily): Nod
 export interface FamilyStates {
   /** absent where this node has no IPv4 address (an IPv6-only cluster) */
   v4?: NodeState;
-  /** absent where this node has no IPv6 address (an IPv4-only cluster: today's data path alone) */
-  v6?: NodeState;
+  /** absent where this node has no IPv6 address (an IPv4-only cluster: today's data path alone); in VXLAN mode with its underlay */
+  v6?: UnderlaidState;
 }
 
 /**
@@ -81,7 +82,7 @@ export function computeFamilyStates(input: NodeStateInput & IPv6Nodes & { previo
   if (v4) out.v4 = computeNodeState(v4);
   const { previousSlots6, previousSlots: _slots4, ...rest } = input;
   const v6 = familyInput({ ...rest, ...(previousSlots6 ? { previousSlots: previousSlots6 } : {}) }, 6);
-  if (v6) out.v6 = { family: 6, ...computeNodeState(v6) };
+  if (v6) out.v6 = withVxlanUnderlay({ family: 6, ...computeNodeState(v6) }, input);
   return out;
 }
 

@@ -2,6 +2,7 @@
 import { ipFamilyOf } from '@static-egress/crds';
 import { hex } from './state.js';
 import type { RenderedState, RouteIntent } from './types.js';
+import { renderVxlanDeviceText } from './vxlan.js';
 
 export function renderRouteText(r: RouteIntent): string {
   const dst = r.dst ?? 'default';
@@ -16,7 +17,7 @@ export function renderNetlinkIntents(s: RenderedState): string {
   // IPv6: added without duplicate address detection (kernel/linux-ip6.ts), so it is usable at once
   for (const a of s.addresses) lines.push(ipFamilyOf(a.ip) === 6 ? `address ${a.ip}/128 dev ${a.dev} nodad` : `address ${a.ip}/32 dev ${a.dev}`);
   const d = s.vxlan.device;
-  if (d) lines.push(`vxlan ${d.name} id ${d.vni} dstport ${d.port} local ${d.local} dev ${d.uplink} address ${d.mac} mtu uplink-50 rp_filter 2`);
+  if (d) lines.push(renderVxlanDeviceText(d));
   for (const n of s.vxlan.neighbors) lines.push(`neigh ${n.ip} lladdr ${n.mac} dev ${d?.name} nud permanent`);
   for (const f of s.vxlan.fdb) lines.push(`fdb ${f.mac} dev ${d?.name} dst ${f.dst} via ${f.via}`);
   return `${lines.join('\n')}\n`;

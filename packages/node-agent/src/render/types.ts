@@ -61,6 +61,8 @@ export interface VxlanDeviceIntent {
   local: string;
   uplink: string;
   mac: string;
+  /** the inner family it carries (absent: IPv4, which needs the node IP on it and loose rp_filter) — render/vxlan.ts */
+  inner?: 6;
 }
 
 export interface VxlanIntent {
