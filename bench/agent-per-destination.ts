@@ -40,8 +40,10 @@ function variant(name: string, build: (extra: boolean) => NodeStateInput, per: V
   return { name, state, withExtra, per, k: emptyRuns() };
 }
 
-function members(s: NodeState): number {
-  return s.director.reduce((n, d) => n + d.podIPs.length, 0);
+/** The director and leak-guard sets (one per pod class) and their members. */
+function sets(s: NodeState): { sets: number; members: number } {
+  const all = [...s.directorClasses, ...s.guardClasses];
+  return { sets: all.length, members: all.reduce((n, c) => n + c.podIPs.length, 0) };
 }
 
 const med = (v: number[]) => percentile(v, 50);
@@ -53,7 +55,7 @@ function figuresOf(v: Variant, existingMs: number): Figure[] {
   const scaled = (ms: number) => (ms / v.per.count) * 1000;
   const incr = med(v.k.incrKernelRuns);
   return [
-    figure({ name: `full apply from empty, ${v.name} (${v.state.director.length} directors, ${members(v.state)} set members, ${rules} mark rules)`, unit: 'ms', value: full,
+    figure({ name: `full apply from empty, ${v.name} (${v.state.director.length} directors, ${sets(v.state).sets} pod sets with ${sets(v.state).members} members, ${rules} destination rules)`, unit: 'ms', value: full,
       baseline: { name: 'the existing shape (760 policies, one per pod), same run', value: existingMs },
       details: { runs: v.k.agentFull, renderMs: v.k.agentRender, phasesMs: v.k.phases.filter((_, i) => i % 2 === 0) } }),
     figure({ name: `full apply, ${v.name}, beside its hand-written minimal floor`, unit: 'ms', value: full,

@@ -1,7 +1,8 @@
 // computeNodeState: the whole of this node's data path as data. Pure; no kernel, no API.
-import { createHash } from 'node:crypto';
 import { compareIPs, computePodRoutes, effectiveDestinations } from '@static-egress/crds';
 import { allocateSlots, computeSlotLayout } from './alloc.js';
+import { computeDirectorClasses, computeGuardClasses, stableIds } from './classes.js';
+import { sortIPs } from './sort.js';
 import type {
   DirectorEntry, DirectorRoute, GatewayEntry, LeakGuardEntry, NodeState, NodeStateInput, PolicyView, VxlanPeer,
 } from './types.js';
@@ -15,10 +16,7 @@ interface PolicyPlan {
   pods: { uid: string; nodeName: string; podIP: string; pinned: string }[];
 }
 
-/** Distinct addresses in numeric order. */
-export function sortIPs(ips: Iterable<string>): string[] {
-  return [...new Set(ips)].sort(compareIPs);
-}
+export { sortIPs };
 
 function planPolicies(input: NodeStateInput): PolicyPlan[] {
   const byKey = new Map<string, PolicyPlan>();
@@ -128,8 +126,9 @@ export function computeNodeState(input: NodeStateInput): NodeState {
   const { director, overflow } = placeInSlots(pendingDirector, input);
   director.sort((a, b) => compareIPs(a.egressIP, b.egressIP));
   gateway.sort((a, b) => compareIPs(a.egressIP, b.egressIP));
-  markClaims(gateway, director);
   const present = new Set([...director, ...gateway, ...guards].map((e) => e.policyKey));
+  const leakGuard = withGuardIds(guards);
+  const classInput = { nodeName: input.nodeName, pods: new Map(plans.map((p) => [p.policy.key, p.pods])), director, gateway, leakGuard };
 
   return {
     mode: input.mode,
@@ -140,37 +139,18 @@ export function computeNodeState(input: NodeStateInput): NodeState {
     gateway,
     routes: computePodRoutes(plans.map((p) => p.policy).filter((p) => present.has(p.key))),
     addresses: input.fenced ? [] : sortIPs(gateway.map((g) => g.egressIP).filter((ip) => !input.holdOnly || input.holdOnly.has(ip))),
-    leakGuard: withGuardIds(guards),
+    leakGuard,
+    directorClasses: computeDirectorClasses(classInput),
+    guardClasses: computeGuardClasses(classInput),
     vxlanPeers: [...peers.values()].sort((a, b) => compareIPs(a.ip, b.ip)),
     overflow: overflow.sort(),
   };
 }
 
-/**
- * A gateway entry whose pods are redirected here too (for another policy, or another IP of its own
- * policy) claims them where it takes precedence: a local pod that leaves through this node's own
- * gateway must not keep a less specific policy's mark.
- */
-function markClaims(gateway: GatewayEntry[], director: readonly DirectorEntry[]): void {
-  const redirected = new Set(director.flatMap((d) => d.podIPs));
-  for (const g of gateway) if (g.podIPs.some((ip) => redirected.has(ip))) g.claim = true;
-}
-
-const GUARD_ID_LEN = 10;
-
-/** A stable short id per policy key (hex, names a set and a chain); a clash, however unlikely, is rehashed. */
+/** Each guard with the stable id of its policy key (names a set and a chain). */
 function withGuardIds(guards: Omit<LeakGuardEntry, 'id'>[]): LeakGuardEntry[] {
-  const taken = new Set<string>();
-  const out: LeakGuardEntry[] = [];
-  for (const g of [...guards].sort((a, b) => (a.policyKey < b.policyKey ? -1 : a.policyKey > b.policyKey ? 1 : 0))) {
-    let id = '';
-    for (let n = 0; !id || taken.has(id); n++) {
-      id = createHash('sha256').update(n ? `${g.policyKey}#${n}` : g.policyKey).digest('hex').slice(0, GUARD_ID_LEN);
-    }
-    taken.add(id);
-    out.push({ ...g, id });
-  }
-  return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+  const ids = stableIds(guards.map((g) => g.policyKey).sort());
+  return guards.map((g) => ({ ...g, id: ids.get(g.policyKey)! })).sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 /** egress IP → slot, to feed the next computeNodeState as previousSlots. */

@@ -89,11 +89,6 @@ export interface GatewayEntry {
   podIPs: string[]; // sorted
   destinationCIDRs: string[];
   excludedCIDRs: string[];
-  /**
-   * Some of its pods run here and are also redirected for another policy (or another IP of this
-   * one): the mark rules must clear the mark where this entry takes precedence.
-   */
-  claim?: boolean;
 }
 
 /**
@@ -109,6 +104,30 @@ export interface LeakGuardEntry {
   podIPs: string[]; // every selected pod of the policy, cluster-wide; sorted
   destinationCIDRs: string[];
   excludedCIDRs: string[];
+}
+
+/** One policy of a director class's pods: the egress IP they are pinned to, redirected or held here. */
+export interface ClassPin {
+  policyKey: string;
+  egressIP: string;
+  /** director: redirected (a DirectorEntry of this IP); claim: held here (a GatewayEntry), the mark is cleared */
+  kind: 'director' | 'claim';
+}
+
+/** Local pods with the same pins (desired/classes.ts): one set; the mark rules walk its pins' destinations. */
+export interface DirectorClass {
+  /** stable short hash of the pins: names the set and chain */
+  id: string;
+  podIPs: string[]; // sorted
+  pins: ClassPin[]; // by policy key
+}
+
+/** Pods (every node) under the same policies' leak guards: one set, jumping to each guard's chain. */
+export interface GuardClass {
+  id: string;
+  podIPs: string[]; // sorted
+  /** LeakGuardEntry ids, sorted */
+  guards: string[];
 }
 
 export interface VxlanPeer {
@@ -133,6 +152,10 @@ export interface NodeState {
   routes: DestinationRoute[];
   /** policies whose pods this node must not forward unmarked (none where a gateway set covers them); sorted by id */
   leakGuard: LeakGuardEntry[];
+  /** the local pods' sets of the mark rules (one per distinct pinning; none with only claims); sorted by id */
+  directorClasses: DirectorClass[];
+  /** the leak guard's sets (one per distinct set of guarded policies); sorted by id */
+  guardClasses: GuardClass[];
   /** addresses to hold on the uplink (gateway egress IPs unless fenced) */
   addresses: string[];
   vxlanPeers: VxlanPeer[]; // sorted by ip

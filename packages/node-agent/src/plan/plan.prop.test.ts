@@ -61,7 +61,7 @@ function fate(k: FakeKernel, pod: string): 'marked' | 'snat' | 'guarded' | 'open
   if ((k.iptables.tables.mangle!.get('SEGRESS-MARK') ?? []).some(inSet)) return 'marked';
   const first = (k.iptables.tables.filter!.get('SEGRESS-FWD') ?? []).find((r) => inSet(r) && !r.includes(' dst '));
   if (!first) return 'open';
-  if (/-j SEGRESS-L-/.test(first)) return 'guarded';
+  if (/-j SEGRESS-[LQ]-/.test(first)) return 'guarded'; // a guard, or a guard class's chain of guards
   const set = /--match-set (\S+) src/.exec(first)![1]!;
   return (k.iptables.tables.nat!.get('SEGRESS-SNAT') ?? []).some((r) => r.includes(`--match-set ${set} src`)) ? 'snat' : 'open';
 }

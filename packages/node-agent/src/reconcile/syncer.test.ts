@@ -10,6 +10,14 @@ import { NodeSyncer } from './syncer.js';
 const render: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
 const ranges = fixtureInput().ranges;
 const want = (over: Partial<NodeStateInput> = {}) => renderState(computeNodeState(fixtureInput(over)), render);
+/** The sets a pod is in (its director class, its guard class), by the state the fixture computes. */
+function setsOf(podIP: string, over: Partial<NodeStateInput> = {}): { director: string; guard: string } {
+  const st = computeNodeState(fixtureInput(over));
+  return {
+    director: `segress-c-${st.directorClasses.find((c) => c.podIPs.includes(podIP))!.id}`,
+    guard: `segress-q-${st.guardClasses.find((c) => c.podIPs.includes(podIP))!.id}`,
+  };
+}
 
 async function dump(k: FakeKernel): Promise<string> {
   return JSON.stringify([await k.iptables.save(), await k.ipset.save(), k.rules.rules, [...k.routes.routes].sort((a, b) => a.table - b.table), k.addresses.addrs, k.vxlan.state]);
@@ -30,9 +38,12 @@ describe('NodeSyncer', () => {
     assert.deepEqual(k.garp.sent, [{ dev: 'eth0', ip: '192.0.2.102' }]);
     assert.equal(k.rules.rules.length, 2);
     assert.equal(k.routes.routes.length, 2);
-    // director sets, the gateway set of the IP held here, a leak-guard set per policy held elsewhere
-    assert.deepEqual([...k.ipset.sets.keys()].sort(), ['segress-d-c0000264', 'segress-d-c0000267', 'segress-g-c0000266', 'segress-p-ad9c1afeaa', 'segress-p-eb0078a44b']);
-    assert.deepEqual([...k.ipset.sets.get('segress-p-ad9c1afeaa')!.members].sort(), ['203.0.113.33', '203.0.113.34', '203.0.113.65']);
+    // a director set per pinning of the local pods (db's web pods, dark's job), the gateway set of the
+    // IP held here, a leak-guard set per set of guarded policies (db's pods everywhere, dark's job)
+    const web = setsOf('203.0.113.33'), job = setsOf('203.0.113.36');
+    assert.deepEqual([...k.ipset.sets.keys()].sort(), [web.director, job.director, 'segress-g-c0000266', web.guard, job.guard].sort());
+    assert.deepEqual([...k.ipset.sets.get(web.director)!.members].sort(), ['203.0.113.33', '203.0.113.34']);
+    assert.deepEqual([...k.ipset.sets.get(web.guard)!.members].sort(), ['203.0.113.33', '203.0.113.34', '203.0.113.65']);
     assert.deepEqual(k.iptables.tables.mangle!.get('PREROUTING'), ['-A PREROUTING -j SEGRESS-MARK']);
     assert.deepEqual(k.iptables.tables.nat!.get('POSTROUTING'), ['-A POSTROUTING -j SEGRESS-SKIP', '-A POSTROUTING -j SEGRESS-SNAT']);
   });
@@ -58,7 +69,7 @@ describe('NodeSyncer', () => {
     k.rules.rules.pop(); // deleted rule
     k.routes.routes.shift(); // deleted route
     k.addresses.addrs = []; // deleted address
-    k.ipset.sets.get('segress-d-c0000264')!.members.delete('203.0.113.33'); // deleted member
+    k.ipset.sets.get(setsOf('203.0.113.33').director)!.members.delete('203.0.113.33'); // deleted member
     const r = await s.sync(want(), { full: true });
     assert.deepEqual(r.healed, { ipset: 1, iptables: 2, rule: 1, route: 1, address: 1 });
     k.iptables.tables.nat!.get('POSTROUTING')!.splice(2, 1); // the foreign rule stays, after ours
@@ -72,9 +83,10 @@ describe('NodeSyncer', () => {
     const next = want({ policies: input.policies.slice(0, 2), pods: input.pods.filter((p) => p.key !== 'shop/web-2'),
       authorizedIPs: new Map([['shop/db', ['192.0.2.100', '192.0.2.101']]]) });
     await s.sync(next);
-    assert.deepEqual([...k.ipset.sets.keys()].sort(), ['segress-d-c0000264', 'segress-p-ad9c1afeaa']);
-    assert.deepEqual([...k.ipset.sets.get('segress-d-c0000264')!.members], ['203.0.113.33']);
-    assert.deepEqual([...k.ipset.sets.get('segress-p-ad9c1afeaa')!.members].sort(), ['203.0.113.33', '203.0.113.65']);
+    const web = setsOf('203.0.113.33');
+    assert.deepEqual([...k.ipset.sets.keys()].sort(), [web.director, web.guard].sort());
+    assert.deepEqual([...k.ipset.sets.get(web.director)!.members], ['203.0.113.33']);
+    assert.deepEqual([...k.ipset.sets.get(web.guard)!.members].sort(), ['203.0.113.33', '203.0.113.65']);
     assert.ok(!k.iptables.tables.filter!.has('SEGRESS-L-EB0078A44B'), 'the deleted policy\'s guard is gone');
     assert.equal(k.rules.rules.length, 1);
     assert.equal(k.addresses.addrs.length, 0);
@@ -88,11 +100,12 @@ describe('NodeSyncer', () => {
     const more = want({ pods: [...input.pods, { key: 'shop/web-9', uid: 'u-web-9', nodeName: 'n1', podIP: '203.0.113.40' }],
       selection: new Map([...input.selection, ['shop/web-9', ['shop/db']]]) });
     const r = await s.sync(more);
-    assert.equal(r.changed.ipsets, 2); // its director set and its policy's leak-guard set
+    assert.equal(r.changed.ipsets, 2); // the director set and the leak-guard set of its class (web's)
     assert.equal(k.ipset.restores + k.iptables.restores, restores);
     assert.equal(k.ipsetMembers.ops, 2);
-    assert.ok(k.ipset.sets.get('segress-d-c0000264')!.members.has('203.0.113.40'));
-    assert.ok(k.ipset.sets.get('segress-p-ad9c1afeaa')!.members.has('203.0.113.40'));
+    const web = setsOf('203.0.113.33');
+    assert.ok(k.ipset.sets.get(web.director)!.members.has('203.0.113.40'));
+    assert.ok(k.ipset.sets.get(web.guard)!.members.has('203.0.113.40'));
   });
 
   it('vxlan: device, neighbours and fdb follow the gateways', async () => {

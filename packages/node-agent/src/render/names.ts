@@ -32,13 +32,18 @@ export const chainNames = (c: Pick<RenderConfig, 'chainPrefix'>) => ({
   fwdEntry: (ip: string) => `${c.chainPrefix}-F-${ipTag(ip).toUpperCase()}`,
   /** leak guard of one policy (by its LeakGuardEntry id) */
   guardEntry: (id: string) => `${c.chainPrefix}-L-${id.toUpperCase()}`,
+  /** the mark rules of one director class with several pins (by its id) */
+  markClass: (id: string) => `${c.chainPrefix}-C-${id.toUpperCase()}`,
+  /** the leak guards of one guard class with several policies (by its id) */
+  guardClass: (id: string) => `${c.chainPrefix}-Q-${id.toUpperCase()}`,
 });
 
 export const setNames = (c: Pick<RenderConfig, 'ipsetPrefix'>) => ({
-  director: (ip: string) => `${c.ipsetPrefix}-d-${ipTag(ip)}`,
+  /** the local pods of one director class (desired/classes.ts) */
+  director: (id: string) => `${c.ipsetPrefix}-c-${id}`,
   gateway: (ip: string) => `${c.ipsetPrefix}-g-${ipTag(ip)}`,
-  /** every selected pod of one policy, cluster-wide (leak guard) */
-  guard: (id: string) => `${c.ipsetPrefix}-p-${id}`,
+  /** the pods, cluster-wide, of one guard class (leak guard) */
+  guard: (id: string) => `${c.ipsetPrefix}-q-${id}`,
   temp: (name: string) => `${name}-t`,
 });
 

@@ -1,12 +1,10 @@
 // renderState: NodeState → the kernel objects that implement it (DESIGN §6). Pure.
 import { cidrNetwork } from '@static-egress/crds';
-import type { NodeState } from '../desired/types.js';
-import type { UnderlaidState } from '../desired/underlay.js';
+import type { ClassPin, NodeState } from '../desired/types.js';
 import { renderGuard } from './guard.js';
 import { orderByRoute } from './order.js';
-import { chainNames, failClosedComment, leakGuardComment, setNames } from './names.js';
+import { chainNames, failClosedComment, leakGuardComment, setNames, vtepMAC } from './names.js';
 import type { IpsetSpec, IptablesChains, JumpSpec, RenderConfig, RenderedState, RouteIntent } from './types.js';
-import { renderVxlan } from './vxlan.js';
 
 export function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
@@ -53,26 +51,37 @@ function clusterReturns(state: NodeState, chain: string): string[] {
 
 // mangle: mark a local selected pod's packets to its destinations, before routing. Replies of
 // connections made to the pod (conntrack REPLY direction) are not egress and keep their path.
-// A pod may be in the sets of several policies (per-destination selection): the rules run from the
-// least to the most preceding route (order.ts) and each sets the whole mark, so the last that
-// matches decides; a gateway entry held here claims its local pods by clearing the mark (they leave
-// through this node's own SNAT), and an excluded destination RETURNs, leaving the mark as it was.
+// Local pods with the same pins share one set (a director class, desired/classes.ts); classes are
+// disjoint, so only the rules within one class are ordered. A pod selected by several policies
+// (per-destination selection) jumps to its class's chain, where the rules run from the least to the
+// most preceding route (order.ts) and each sets the whole mark, so the last that matches decides; a
+// pin to an IP held here claims the pod by clearing the mark (it leaves through this node's own SNAT),
+// and an excluded destination RETURNs, leaving the mark as it was.
 function renderMangle(state: NodeState, cfg: RenderConfig, n: ChainNames, s: SetNames): Map<string, string[]> {
   const mask = hex(state.markMask);
   const mangle = new Map<string, string[]>();
   const mark = [`-A ${n.mark} -m conntrack --ctdir REPLY -j RETURN`, ...clusterReturns(state, n.mark)];
-  const entryChain = (e: { egressIP: string; excludedCIDRs: string[] }, value: number) => {
-    const chain = n.markEntry(e.egressIP);
+  const director = new Map(state.director.map((d) => [d.egressIP, d]));
+  const gateway = new Map(state.gateway.map((g) => [g.egressIP, g]));
+  const entryChain = (pin: ClassPin) => {
+    const chain = n.markEntry(pin.egressIP);
+    const e = pin.kind === 'director' ? director.get(pin.egressIP)! : gateway.get(pin.egressIP)!;
+    const value = pin.kind === 'director' ? director.get(pin.egressIP)!.mark : 0;
     mangle.set(chain, [...e.excludedCIDRs.map((c) => `-A ${chain}${dstMatch(c)} -j RETURN`), `-A ${chain} -j MARK --set-xmark ${hex(value)}/${mask}`]);
     return chain;
   };
-  // Least preceding first; within one route the director entries (pods pinned to an IP of the policy held elsewhere) after its claims.
-  const rules = [
-    ...orderByRoute(state.routes, state.gateway.filter((g) => g.claim)).map((x) => ({ ...x, set: s.gateway(x.entry.egressIP), value: 0, after: 0 })),
-    ...orderByRoute(state.routes, state.director).map((x) => ({ ...x, set: s.director(x.entry.egressIP), value: x.entry.mark, after: 1 })),
-  ].sort((a, b) => b.rank - a.rank || a.after - b.after);
-  // (iptables-save prints -d before the set match)
-  for (const r of rules) mark.push(`-A ${n.mark}${dstMatch(r.cidr)} -m set --match-set ${r.set} src -j ${entryChain(r.entry, r.value)}`);
+  for (const c of state.directorClasses) {
+    const set = s.director(c.id);
+    // (iptables-save prints -d before the set match)
+    const walk = orderByRoute(state.routes, c.pins).sort((a, b) => b.rank - a.rank);
+    if (c.pins.length === 1) {
+      for (const x of walk) mark.push(`-A ${n.mark}${dstMatch(x.cidr)} -m set --match-set ${set} src -j ${entryChain(x.entry)}`);
+      continue;
+    }
+    const chain = n.markClass(c.id);
+    mark.push(`-A ${n.mark} -m set --match-set ${set} src -j ${chain}`);
+    mangle.set(chain, walk.map((x) => `-A ${chain}${dstMatch(x.cidr)} -j ${entryChain(x.entry)}`));
+  }
   // A rule with no target only counts: the packets the unreachable route is about to drop.
   for (const d of state.director.filter((x) => x.route.kind === 'unreachable')) {
     mark.push(`-A ${n.mark} -m mark --mark ${hex(d.mark)}/${mask} -m comment --comment ${failClosedComment(d.policyKey)}`);
@@ -100,9 +109,19 @@ function renderLeakGuard(state: NodeState, n: ChainNames, s: SetNames): { fwd: s
     fwd.push(...state.clusterCIDRs.map((c) => canonicalCIDR(c)).filter((c) => !isEverywhere(c))
       .map((c) => `-A ${n.fwd} -m conntrack --ctorigdst ${c.endsWith(host) ? c.slice(0, -host.length) : c} -j RETURN`));
   }
+  // Pods under the same guards share one set (a guard class); a DROP anywhere in them decides.
+  for (const c of state.guardClasses) {
+    const set = s.guard(c.id);
+    if (c.guards.length === 1) {
+      fwd.push(`-A ${n.fwd} -m set --match-set ${set} src -j ${n.guardEntry(c.guards[0]!)}`);
+      continue;
+    }
+    const chain = n.guardClass(c.id);
+    fwd.push(`-A ${n.fwd} -m set --match-set ${set} src -j ${chain}`);
+    chains.set(chain, c.guards.map((id) => `-A ${chain} -j ${n.guardEntry(id)}`));
+  }
   for (const g of state.leakGuard) {
     const lc = n.guardEntry(g.id);
-    fwd.push(`-A ${n.fwd} -m set --match-set ${s.guard(g.id)} src -j ${lc}`);
     const comment = leakGuardComment(g.policyKey);
     chains.set(lc, [
       ...g.excludedCIDRs.map((c) => `-A ${lc}${dstMatch(c)} -j RETURN`),
@@ -176,14 +195,22 @@ export function renderRoutes(state: NodeState, cfg: RenderConfig): RouteIntent[]
   });
 }
 
-export function renderState(state: UnderlaidState, cfg: RenderConfig): RenderedState {
+export function renderState(state: NodeState, cfg: RenderConfig): RenderedState {
   const s = setNames(cfg);
   const set = (name: string, members: string[]): IpsetSpec => ({ name, type: 'hash:ip', ...(state.family === 6 ? { family: 'inet6' as const } : {}), members });
   const ipsets = [
-    ...state.director.map((d) => set(s.director(d.egressIP), d.podIPs)),
+    ...state.directorClasses.map((c) => set(s.director(c.id), c.podIPs)),
     ...state.gateway.map((g) => set(s.gateway(g.egressIP), g.podIPs)),
-    ...state.leakGuard.map((g) => set(s.guard(g.id), g.podIPs)),
+    ...state.guardClasses.map((c) => set(s.guard(c.id), c.podIPs)),
   ].sort((a, b) => (a.name < b.name ? -1 : 1));
+  // The tunnel device and its peers belong to the IPv4 state (VXLAN over an IPv6 underlay: not yet).
+  const vxlan = state.mode === 'vxlan' && state.family !== 6
+    ? {
+        device: { name: cfg.vxlanDevice, vni: cfg.vxlanVNI, port: cfg.vxlanPort, local: state.nodeIP, uplink: cfg.uplink, mac: vtepMAC(state.nodeIP) },
+        neighbors: state.vxlanPeers.map((p) => ({ ip: p.ip, mac: vtepMAC(p.ip) })),
+        fdb: state.vxlanPeers.map((p) => ({ mac: vtepMAC(p.ip), dst: p.ip, via: cfg.uplink })),
+      }
+    : { device: null, neighbors: [], fdb: [] };
   return {
     guard: renderGuard(state, cfg),
     ipsets,
@@ -192,7 +219,6 @@ export function renderState(state: UnderlaidState, cfg: RenderConfig): RenderedS
     rules: state.director.map((d) => ({ priority: d.priority, fwmark: d.mark, fwmask: state.markMask, table: d.table })),
     routes: renderRoutes(state, cfg),
     addresses: state.addresses.map((ip) => ({ ip, dev: cfg.uplink })),
-    // each family's state its own tunnel (render/vxlan.ts)
-    vxlan: renderVxlan(state, cfg),
+    vxlan,
   };
 }

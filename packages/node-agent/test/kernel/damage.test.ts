@@ -38,7 +38,7 @@ const DAMAGES: { name: string; node: number; script: string; kind: string; mode?
   { name: 'director-mangle-flushed', node: 1, script: 'iptables -t mangle -F', kind: 'iptables' },
   { name: 'gateway-masquerade-first', node: 2, script: 'iptables -t nat -I POSTROUTING 1 -j MASQUERADE', kind: 'iptables' },
   { name: 'gateway-mangle-flushed', node: 2, script: 'iptables -t mangle -F', kind: 'iptables' },
-  { name: 'director-set-members-removed', node: 1, script: setsFlush('d'), kind: 'ipset' },
+  { name: 'director-set-members-removed', node: 1, script: setsFlush('c'), kind: 'ipset' }, // the director (pod class) sets
   { name: 'gateway-set-members-removed', node: 2, script: setsFlush('g'), kind: 'ipset' },
   { name: 'director-route-tables-emptied', node: 1, script: TABLES_FLUSH, kind: 'route' },
   { name: 'gateway-nat-flushed', node: 2, script: 'iptables -t nat -F', kind: 'iptables' },

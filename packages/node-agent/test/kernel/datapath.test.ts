@@ -101,8 +101,9 @@ for (const mode of ['direct', 'vxlan'] as Mode[]) {
       const n1 = `${prefix}-n1`, n2 = `${prefix}-n2`;
       const n1state = builder.stateFor(1, baseModel());
       const entry = n1state.director.find((d) => d.egressIP === EGRESS_A)!;
+      const podSet = n1state.directorClasses.find((c) => c.podIPs.includes('203.0.113.34'))!; // the pod's set (a director class)
       await nsExec(n1, `iptables -t mangle -F SEGRESS-MARK; ip rule del priority ${entry.priority}; ip route flush table ${entry.table};
-        ipset del segress-d-c0000264 203.0.113.34; iptables -t nat -D POSTROUTING -j SEGRESS-SKIP`);
+        ipset del segress-c-${podSet.id} 203.0.113.34; iptables -t nat -D POSTROUTING -j SEGRESS-SKIP`);
       await nsExec(n2, `ip addr del ${EGRESS_A}/32 dev eth0; iptables -t nat -F SEGRESS-SNAT; iptables -t nat -I POSTROUTING 1 -j RETURN -m comment --comment foreign`);
       if (mode === 'vxlan') await nsExec(n1, `bridge fdb del 0e:5e:c0:00:02:0c dev segress.vx dst ${nodeIP(2)} via eth0 self`);
       assert.notEqual(await t.udp('a1', SERVER, 'a1-damaged'), EGRESS_A);

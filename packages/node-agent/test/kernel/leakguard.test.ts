@@ -133,8 +133,11 @@ for (const mode of ['direct', 'vxlan'] as Mode[]) {
 
     it('control: with the guard removed by hand, the same stale path leaks A\'s node IP; the next full sync restores it', async () => {
       const t = topo!;
-      const g = builder.stateFor(2, model('n3')).leakGuard.find((x) => x.policyKey === POLICY)!;
-      await nsExec(ns('n2'), `iptables -D SEGRESS-FWD -m set --match-set segress-p-${g.id} src -j SEGRESS-L-${g.id.toUpperCase()}`);
+      const state = builder.stateFor(2, model('n3'));
+      const g = state.leakGuard.find((x) => x.policyKey === POLICY)!;
+      const c = state.guardClasses.find((x) => x.guards.includes(g.id))!; // the pods' set (a guard class)
+      const target = c.guards.length === 1 ? `SEGRESS-L-${g.id.toUpperCase()}` : `SEGRESS-Q-${c.id.toUpperCase()}`;
+      await nsExec(ns('n2'), `iptables -D SEGRESS-FWD -m set --match-set segress-q-${c.id} src -j ${target}`);
       await staleDirector();
       assert.equal(await t.udp('a1', SERVER, 'a1-unguarded'), nodeIP(2), 'the test topology does not reproduce the leak');
       const r = await sync(2, model('n3'), true);

@@ -1,0 +1,98 @@
+// Pod classes (issue 9, issue 16 §5): pods that are selected by the same policies — and, for the
+// director, pinned to the same egress IPs of them — share one kernel set, so a pod is a member of one
+// director set and one leak-guard set however many policies select it (before: one set per egress IP
+// and one per policy, each holding the pod). The rules then walk the class's policies' destinations
+// (render/state.ts). Pods of one Deployment share their labels, so a real node has few classes. Pure.
+import { createHash } from 'node:crypto';
+import { sortIPs } from './sort.js';
+import type { ClassPin, DirectorClass, DirectorEntry, GatewayEntry, GuardClass, LeakGuardEntry } from './types.js';
+
+/** One selected pod of a policy, as computeNodeState plans it. */
+export interface PlannedPod {
+  nodeName: string;
+  podIP: string;
+  /** the egress IP of the policy it is pinned to */
+  pinned: string;
+}
+
+export interface ClassInput {
+  nodeName: string;
+  /** policy key → its selected pods (every node) */
+  pods: ReadonlyMap<string, readonly PlannedPod[]>;
+  director: readonly DirectorEntry[];
+  gateway: readonly GatewayEntry[];
+  leakGuard: readonly LeakGuardEntry[];
+}
+
+const ID_LEN = 10;
+
+/** A stable short hex id per key (names a set and a chain); a clash, however unlikely, is rehashed. `keys` sorted. */
+export function stableIds(keys: readonly string[]): Map<string, string> {
+  const taken = new Set<string>();
+  const out = new Map<string, string>();
+  for (const key of keys) {
+    let id = '';
+    for (let n = 0; !id || taken.has(id); n++) id = createHash('sha256').update(n ? `${key}#${n}` : key).digest('hex').slice(0, ID_LEN);
+    taken.add(id);
+    out.set(key, id);
+  }
+  return out;
+}
+
+/** Groups addresses by a key computed from what each address carries; the groups in key order. */
+function groupBy<T>(byIP: ReadonlyMap<string, T[]>, keyOf: (items: T[]) => string): { key: string; ips: string[]; items: T[] }[] {
+  const groups = new Map<string, { ips: string[]; items: T[] }>();
+  for (const [ip, items] of byIP) {
+    const key = keyOf(items);
+    const g = groups.get(key) ?? { ips: [], items };
+    g.ips.push(ip);
+    groups.set(key, g);
+  }
+  return [...groups.keys()].sort().map((key) => ({ key, ...groups.get(key)! }));
+}
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+const byPolicy = (a: { policyKey: string }, b: { policyKey: string }) => (a.policyKey < b.policyKey ? -1 : a.policyKey > b.policyKey ? 1 : 0);
+
+/**
+ * Local pods by the egress IPs their policies pin them to. A pin to an IP with a director entry is
+ * redirected; a pin to an IP held here claims the pod (its mark is cleared where that policy takes
+ * precedence). A class whose pins redirect nothing needs no set: its pods leave through this node.
+ */
+export function computeDirectorClasses(input: ClassInput): DirectorClass[] {
+  const directed = new Set(input.director.map((d) => d.egressIP));
+  const held = new Set(input.gateway.map((g) => g.egressIP));
+  const byIP = new Map<string, ClassPin[]>();
+  for (const [policyKey, pods] of input.pods) {
+    for (const p of pods) {
+      if (p.nodeName !== input.nodeName) continue;
+      const kind = directed.has(p.pinned) ? 'director' : held.has(p.pinned) ? 'claim' : null;
+      if (!kind) continue; // no slot for its IP (overflow): nothing programmed, as before
+      const pins = byIP.get(p.podIP) ?? [];
+      if (!pins.some((x) => x.policyKey === policyKey)) pins.push({ policyKey, egressIP: p.pinned, kind });
+      byIP.set(p.podIP, pins);
+    }
+  }
+  const groups = groupBy(byIP, (pins) => pins.sort(byPolicy).map((x) => `${x.policyKey}=${x.egressIP}:${x.kind}`).join('|'))
+    .filter((g) => g.items.some((x) => x.kind === 'director'));
+  const ids = stableIds(groups.map((g) => g.key));
+  return groups.map((g) => ({ id: ids.get(g.key)!, podIPs: sortIPs(g.ips), pins: g.items })).sort(byId);
+}
+
+/** Pods (every node) by the policies whose leak guard they fall under. */
+export function computeGuardClasses(input: ClassInput): GuardClass[] {
+  const guardOf = new Map(input.leakGuard.map((g) => [g.policyKey, g.id]));
+  const byIP = new Map<string, string[]>();
+  for (const [policyKey, pods] of input.pods) {
+    const id = guardOf.get(policyKey);
+    if (!id) continue;
+    for (const p of pods) {
+      const guards = byIP.get(p.podIP) ?? [];
+      if (!guards.includes(id)) guards.push(id);
+      byIP.set(p.podIP, guards);
+    }
+  }
+  const groups = groupBy(byIP, (guards) => guards.sort().join('|'));
+  const ids = stableIds(groups.map((g) => g.key));
+  return groups.map((g) => ({ id: ids.get(g.key)!, podIPs: sortIPs(g.ips), guards: g.items })).sort(byId);
+}
