@@ -2,6 +2,7 @@
 // (controller-kit's BoundedFrequencyRunner coalesces them and retries failures); one sync
 // parses the caches into the cluster view, runs the pure pass (pass.ts), and executes it: the status
 // of each policy whose status changed, the Events for what really changed, the pools' status.
+import pLimit, { type LimitFunction } from 'p-limit';
 import { parseClusterView, type StaticEgressNode } from '@static-egress/crds';
 import {
   BadObjectReporter, BoundedFrequencyRunner, silentLogger, snapshotOf, type ClusterSources, type Clock, type Informer, type Logger,
@@ -18,6 +19,9 @@ import type { EventRecorder, StatusWriter } from './kube-writer.js';
 import {
   computeManagerPass, computeProbeTargets, emptyMemory, type ManagerMemory, type ManagerPass, type PassSettings, type PolicyWrite, type ProbeHealth,
 } from './pass.js';
+
+/** Writes of one pass in flight at once: enough to write a few hundred statuses in well under a second. */
+export const DEFAULT_WRITE_CONCURRENCY = 16;
 
 /** What the controller needs of the prober (NodeProber satisfies it). */
 export interface HealthSource {
@@ -45,6 +49,13 @@ export interface ControllerOptions {
    * pass makes the cloud calls before the status that names the new node (cloud/plan.ts).
    */
   cloud?: { sync: CloudSync; annotator: NodeAnnotator };
+  /**
+   * At most this many status, Event and annotation writes of one pass in flight (default
+   * DEFAULT_WRITE_CONCURRENCY). A pass that changes thousands of policies (a large cluster's first
+   * pass, a node holding hundreds of IPs lost) must not open thousands of requests at once: the
+   * apiserver then answers the leader's own Lease renewal too late and leadership is lost mid-pass.
+   */
+  writeConcurrency?: number;
   /** Namespace opt-in IPAM (ipam/): each pass allocates and releases the opted-in namespaces' egress IPs. */
   namespaceIPAM?: Pick<NamespaceIPAMSync, 'sync'>;
   /** The agents' StaticEgressNode reports; once synced, each policy's Programmed is set from them. */
@@ -57,6 +68,7 @@ export class Controller {
   private readonly unsubscribe: (() => void)[] = [];
   /** What this leader carries between passes (computeManagerPass). */
   private memory: ManagerMemory = emptyMemory;
+  private readonly limit: LimitFunction;
   private badObjects: BadObjectReporter | undefined;
   private started = false;
   /** When the first change not yet handled by a pass arrived (the assignment latency's start). */
@@ -64,6 +76,7 @@ export class Controller {
 
   constructor(private readonly opts: ControllerOptions) {
     this.logger = opts.logger ?? silentLogger;
+    this.limit = pLimit(opts.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY);
     // no periodic pass: informer events, probe flips and the release requeue drive it
     this.runner = new BoundedFrequencyRunner({
       clock: opts.clock,
@@ -144,9 +157,9 @@ export class Controller {
     if (cloud) this.runner.runAfter(cloud.sync.resyncInMs());
 
     const outcomes = await Promise.allSettled([
-      ...pass.statuses.map((w) => this.write(w)),
-      ...pass.poolStatuses.map((p) => this.opts.status.applyPoolStatus(p.name, p.status)),
-      ...(pass.cloud?.annotations ?? []).map((a) => cloud!.annotator.applyEgressIPConfig(a.node, a.value)),
+      ...pass.statuses.map((w) => this.limit(() => this.write(w))),
+      ...pass.poolStatuses.map((p) => this.limit(() => this.opts.status.applyPoolStatus(p.name, p.status))),
+      ...(pass.cloud?.annotations ?? []).map((a) => this.limit(() => cloud!.annotator.applyEgressIPConfig(a.node, a.value))),
       ...(this.opts.namespaceIPAM ? [this.opts.namespaceIPAM.sync(view, sources.namespaces.list())] : []),
     ]);
     this.recordMetrics(pass.counts, computeManagerGauges(view, pass.memory.previous ?? new Map()));
