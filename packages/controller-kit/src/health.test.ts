@@ -47,6 +47,16 @@ describe('startHttpServer', () => {
     await nf.text();
   });
 
+  it('on `::` (the daemons\' default) it answers over IPv6 and IPv4 alike', async () => {
+    server = await startHttpServer({ host: '::', port: 0, healthz: () => true });
+    assert.equal(server.host, '::');
+    for (const base of [`http://[::1]:${server.port}`, `http://127.0.0.1:${server.port}`]) {
+      const h = await fetch(`${base}/healthz`);
+      assert.equal(h.status, 200, base);
+      await h.text();
+    }
+  });
+
   it('reports a throwing check as 503', async () => {
     server = await startHttpServer({
       host: '127.0.0.1',

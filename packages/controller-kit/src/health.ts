@@ -82,13 +82,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   // Probes must not be held up by idle keep-alive sockets at shutdown.
   server.keepAliveTimeout = 5_000;
 
-  const host = options.host ?? '0.0.0.0';
-  await new Promise<void>((resolve, reject) => {
+  const listen = (host: string) => new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, host, () => {
       server.off('error', reject);
       resolve();
     });
+  });
+  let host = options.host ?? '0.0.0.0';
+  // `::` (the daemons' default) takes IPv6 and IPv4 alike; a kernel without IPv6 gets IPv4's any
+  await listen(host).catch(async (err: NodeJS.ErrnoException) => {
+    if (host !== '::' || err.code !== 'EAFNOSUPPORT') throw err;
+    host = '0.0.0.0';
+    await listen(host);
   });
   const port = (server.address() as AddressInfo).port;
   return {

@@ -9,7 +9,7 @@ describe('gateway-manager flags', () => {
     assert.deepEqual([c.leaseDurationMs, c.renewDeadlineMs, c.retryPeriodMs], [3000, 2000, 500]);
     assert.deepEqual([c.probeIntervalMs, c.probeTimeoutMs, c.probeFailureThreshold], [20, 50, 4]);
     assert.equal(c.agentPort, 9310);
-    assert.deepEqual([c.httpHost, c.httpPort], ['0.0.0.0', 9320]);
+    assert.deepEqual([c.httpHost, c.httpPort], ['::', 9320], 'every family (issue 11)');
     assert.deepEqual([c.releaseGraceMs, c.agentRestartGraceMs], [2000, 10_000]);
     assert.equal(parseConfig(['--agent-restart-grace', '0s']).agentRestartGraceMs, 0, '0 turns the grace off');
   });

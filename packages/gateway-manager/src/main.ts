@@ -100,7 +100,8 @@ const FLAGS = {
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config {
   const v = parseFlags(argv, FLAGS);
   const int = (flag: keyof typeof FLAGS, fallback: number, min: number, max: number) => intFlag(v, flag, fallback, min, max);
-  const http = addrFlag(v, 'http-addr', `0.0.0.0:${MANAGER_HTTP_PORT}`);
+  // every family (an IPv6-only cluster's kubelet probes the pod's IPv6 address; issue 11)
+  const http = addrFlag(v, 'http-addr', `[::]:${MANAGER_HTTP_PORT}`);
   const cfg: Config = {
     identity: v.identity ?? env['POD_NAME'] ?? hostname(),
     namespace: v.namespace ?? SYSTEM_NAMESPACE,

@@ -17,6 +17,7 @@ describe('parseAgentConfig', () => {
     assert.equal(c.probeKeyFile, '/k');
     assert.deepEqual(c.ranges, { markMask: 0xff0000, tableMin: 5000, tableMax: 5999, priorityMin: 5000, priorityMax: 5999 });
     assert.equal(c.chainPrefix, 'SEGRESS');
+    assert.deepEqual([c.httpHost, c.httpPort], ['::', 9310], 'every family: an IPv6-only node is probed over IPv6 (issue 11)');
   });
   it('parses every flag', () => {
     const c = parseAgentConfig(['--node-name', 'n2', '--mode', 'vxlan', '--uplink', 'eth1', '--cluster-cidrs', '203.0.113.0/24, 203.0.113.224/27',

@@ -82,7 +82,8 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     const r = parseCIDR(c); // either family: a dual-stack cluster lists its IPv6 pod and service CIDRs too (issue 11)
     if (typeof r === 'string') throw new FlagError(`--cluster-cidrs: "${c}" is not an IPv4 or IPv6 CIDR${r === 'host-bits' ? ' (host bits set)' : ''}`);
   }
-  const http = addrFlag(v, 'http-addr', `0.0.0.0:${AGENT_HEALTH_PORT}`);
+  // every family (the manager probes an IPv6-only node over IPv6; issue 11)
+  const http = addrFlag(v, 'http-addr', `[::]:${AGENT_HEALTH_PORT}`);
   const fw = v.fwmark ?? '0x00ff0000';
   const markMask = Number(fw);
   if (!/^0x[0-9a-fA-F]{1,8}$/.test(fw) || markMask === 0 || !/^0*1*0*$/.test((markMask >>> 0).toString(2).padStart(32, '0'))) {

@@ -12,7 +12,7 @@ import { apiConfirmHeld } from './agent/confirm.js';
 import { healthzRoute } from './agent/health.js';
 import { computeAgentInputs } from './agent/inputs.js';
 import { ScopedPods, computePodScope, createScopedPodInformer } from './agent/pod-scope.js';
-import { uplinkHolding, waitForCaches, waitForNodeIP } from './agent/startup.js';
+import { findUplink, waitForCaches, waitForNodeIP } from './agent/startup.js';
 import { parseAgentConfig, renderConfigOf } from './config.js';
 import { Fence } from './fencing/fence.js';
 import { LeaseKeeper } from './fencing/lease-keeper.js';
@@ -20,6 +20,7 @@ import { SelfFencing } from './fencing/self-fencing.js';
 import { createLinuxKernel } from './kernel/linux.js';
 import { createLinuxKernel6 } from './kernel/linux6.js';
 import { withIPv6Tunnel } from './kernel/linux-vxlan.js';
+import { LinuxNetlink, type InterfaceAddress } from './kernel/linux-netlink.js';
 import { ipv6DataPlane } from './agent/ipv6.js';
 import { familyLeaseTable } from './fencing/family-lease.js';
 import { ipv6IpsetPrefix } from './render/family.js';
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
 
   await waitForCaches(informers, logger);
   const nodeIP = await waitForNodeIP(sources.nodes, cfg.nodeName, logger);
-  const uplink = cfg.uplink ?? uplinkHolding(await kernel.interfaceAddresses(), nodeIP);
+  const uplink = cfg.uplink ?? await findUplink(nodeIP, (f) => (f === 4 ? kernel.interfaceAddresses() : interfaceAddresses6()));
   if (!uplink) throw new Error(`no interface holds the Node's InternalIP ${nodeIP}; pass --uplink`);
   const render = renderConfigOf(cfg, uplink);
   await kernel.setArpAnnounce(uplink, 2);
@@ -162,6 +163,12 @@ async function main(): Promise<void> {
       ['kernel', () => { kernel.close(); kernel6.close(); }],
     ],
   });
+}
+
+/** The host's IPv6 addresses (an IPv6-only node's uplink is found by its IPv6 InternalIP). */
+async function interfaceAddresses6(): Promise<InterfaceAddress[]> {
+  const nl = new LinuxNetlink(() => undefined, undefined, 6);
+  return nl.interfaceAddresses().finally(() => nl.close());
 }
 
 main().catch((err: unknown) => {

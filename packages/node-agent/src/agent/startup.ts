@@ -1,7 +1,8 @@
 // What the agent waits for before its first sync: warm caches, its own Node with an InternalIP,
-// and the interface holding that IP (the uplink, unless --uplink names it).
+// and the interface holding that IP, of either family (the uplink, unless --uplink names it).
 import type { V1Node } from '@kubernetes/client-node';
 import { waitForCacheSync, type Logger } from '@static-egress/controller-kit';
+import { ipFamilyOf, type IPFamily } from '@static-egress/crds';
 import type { InterfaceAddress } from '../kernel/linux-netlink.js';
 import { nodeInternalIP } from './inputs.js';
 
@@ -30,4 +31,9 @@ export async function waitForNodeIP(nodes: { get(name: string): V1Node | undefin
 /** Pure: the interface that holds `ip`. */
 export function uplinkHolding(addrs: readonly InterfaceAddress[], ip: string): string | undefined {
   return addrs.find((a) => a.ip === ip)?.dev;
+}
+
+/** The interface holding the Node's InternalIP, of its family (an IPv6-only node's is IPv6; issue 11). */
+export async function findUplink(nodeIP: string, addresses: (family: IPFamily) => Promise<readonly InterfaceAddress[]>): Promise<string | undefined> {
+  return uplinkHolding(await addresses(ipFamilyOf(nodeIP) ?? 4), nodeIP);
 }

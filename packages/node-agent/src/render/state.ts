@@ -1,10 +1,12 @@
 // renderState: NodeState → the kernel objects that implement it (DESIGN §6). Pure.
 import { cidrNetwork } from '@static-egress/crds';
 import type { ClassPin, NodeState } from '../desired/types.js';
+import type { UnderlaidState } from '../desired/underlay.js';
 import { renderGuard } from './guard.js';
 import { orderByRoute } from './order.js';
-import { chainNames, failClosedComment, leakGuardComment, setNames, vtepMAC } from './names.js';
+import { chainNames, failClosedComment, leakGuardComment, setNames } from './names.js';
 import type { IpsetSpec, IptablesChains, JumpSpec, RenderConfig, RenderedState, RouteIntent } from './types.js';
+import { renderVxlan } from './vxlan.js';
 
 export function hex(n: number): string {
   return `0x${(n >>> 0).toString(16)}`;
@@ -195,7 +197,7 @@ export function renderRoutes(state: NodeState, cfg: RenderConfig): RouteIntent[]
   });
 }
 
-export function renderState(state: NodeState, cfg: RenderConfig): RenderedState {
+export function renderState(state: UnderlaidState, cfg: RenderConfig): RenderedState {
   const s = setNames(cfg);
   const set = (name: string, members: string[]): IpsetSpec => ({ name, type: 'hash:ip', ...(state.family === 6 ? { family: 'inet6' as const } : {}), members });
   const ipsets = [
@@ -203,14 +205,6 @@ export function renderState(state: NodeState, cfg: RenderConfig): RenderedState 
     ...state.gateway.map((g) => set(s.gateway(g.egressIP), g.podIPs)),
     ...state.guardClasses.map((c) => set(s.guard(c.id), c.podIPs)),
   ].sort((a, b) => (a.name < b.name ? -1 : 1));
-  // The tunnel device and its peers belong to the IPv4 state (VXLAN over an IPv6 underlay: not yet).
-  const vxlan = state.mode === 'vxlan' && state.family !== 6
-    ? {
-        device: { name: cfg.vxlanDevice, vni: cfg.vxlanVNI, port: cfg.vxlanPort, local: state.nodeIP, uplink: cfg.uplink, mac: vtepMAC(state.nodeIP) },
-        neighbors: state.vxlanPeers.map((p) => ({ ip: p.ip, mac: vtepMAC(p.ip) })),
-        fdb: state.vxlanPeers.map((p) => ({ mac: vtepMAC(p.ip), dst: p.ip, via: cfg.uplink })),
-      }
-    : { device: null, neighbors: [], fdb: [] };
   return {
     guard: renderGuard(state, cfg),
     ipsets,
@@ -219,6 +213,7 @@ export function renderState(state: NodeState, cfg: RenderConfig): RenderedState 
     rules: state.director.map((d) => ({ priority: d.priority, fwmark: d.mark, fwmask: state.markMask, table: d.table })),
     routes: renderRoutes(state, cfg),
     addresses: state.addresses.map((ip) => ({ ip, dev: cfg.uplink })),
-    vxlan,
+    // each family's state its own tunnel (render/vxlan.ts)
+    vxlan: renderVxlan(state, cfg),
   };
 }
