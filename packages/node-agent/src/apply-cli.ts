@@ -4,10 +4,14 @@
 //   {"op":"sync","state":<NodeState>,"full":false}  {"op":"cleanup"}  {"op":"counters"}  {"op":"exit"}
 //   {"op":"watch"}: from now on heal by kernel events like the agent (a full sync of the last state);
 //   {"op":"heals"}: the heals since the last call, each {at: epoch ms, healed: {kind: n}}
+// `--family 6`: the IPv6 state's applier instead (issue 11: createLinuxKernel6, ipv6RenderConfig; its
+// damage watch is the agent's with the IPv6 state running).
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { NodeState } from './desired/types.js';
 import { createLinuxKernel } from './kernel/linux.js';
+import { createLinuxKernel6 } from './kernel/linux6.js';
+import { ipv6RenderConfig } from './render/family.js';
 import { readEgressCounters } from './reconcile/counters.js';
 import { NodeSyncer } from './reconcile/syncer.js';
 import { renderState } from './render/state.js';
@@ -27,16 +31,20 @@ const { values } = parseArgs({
     fwmark: { type: 'string', default: '0x00ff0000' },
     'vxlan-vni': { type: 'string', default: '7447' },
     'vxlan-port': { type: 'string', default: '4799' },
+    family: { type: 'string', default: '4' },
   },
 });
 const range = (s: string) => s.split('-').map(Number) as [number, number];
 const [tableMin, tableMax] = range(values['table-range']!);
 const [priorityMin, priorityMax] = range(values['rule-priority']!);
-const render: RenderConfig = {
+if (values.family !== '4' && values.family !== '6') throw new Error(`--family: 4 or 6, got ${values.family}`);
+const render4: RenderConfig = {
   chainPrefix: values['chain-prefix']!, ipsetPrefix: values['ipset-prefix']!, uplink: values.uplink!,
   vxlanDevice: 'segress.vx', vxlanVNI: Number(values['vxlan-vni']), vxlanPort: Number(values['vxlan-port']),
 };
-const kernel = createLinuxKernel({ ipsetPrefix: render.ipsetPrefix });
+const ipv6 = values.family === '6';
+const render = ipv6 ? ipv6RenderConfig(render4) : render4;
+const kernel = ipv6 ? createLinuxKernel6({ ipsetPrefix: render.ipsetPrefix }) : createLinuxKernel({ ipsetPrefix: render.ipsetPrefix });
 const syncer = new NodeSyncer(kernel, {
   render, ranges: { markMask: Number(values.fwmark), tableMin, tableMax, priorityMin, priorityMax },
 });
@@ -50,7 +58,10 @@ let healQueued = false;
 function watch(): void {
   const healer = new DamageHealer({
     clock: realClock,
-    names: { uplink: render.uplink, vxlanDevice: render.vxlanDevice, guardTable: guardTable(render), ranges: { tableMin, tableMax, priorityMin, priorityMax } },
+    names: {
+      uplink: render.uplink, vxlanDevice: render4.vxlanDevice, guardTable: guardTable(render4), ranges: { tableMin, tableMax, priorityMin, priorityMax },
+      ...(ipv6 ? { ipv6: { guardTable: guardTable(render), vxlanDevice: render.vxlanDevice } } : {}),
+    },
     heal: () => {
       if (healQueued) return; // one full sync covers every event before it runs
       healQueued = true;
@@ -66,7 +77,7 @@ function watch(): void {
     },
     alert: () => {},
   });
-  new LinuxChangeMonitor({ onLine: (s, l) => healer.onLine(s, l), onError: () => {}, pollMs: 200, legacyIptables: false }).start();
+  new LinuxChangeMonitor({ onLine: (s, l) => healer.onLine(s, l), onError: () => {}, pollMs: 200, legacyIptables: false, ipv6 }).start();
 }
 
 const rl = createInterface({ input: process.stdin });

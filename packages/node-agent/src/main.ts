@@ -129,7 +129,11 @@ async function main(): Promise<void> {
   // heal by events (issue 12): kernel notifications ask for a full sync; repeats back off and raise an Event
   const nodeEvents = new KubeNodeEvents(kc, cfg.nodeName, () => sources.nodes.get(cfg.nodeName)?.metadata?.uid);
   const healer = damage.healer = new DamageHealer({
-    clock, names: { uplink, vxlanDevice: render.vxlanDevice, guardTable: guardTable(render), ranges: cfg.ranges },
+    clock,
+    names: {
+      uplink, vxlanDevice: render.vxlanDevice, guardTable: guardTable(render), ranges: cfg.ranges,
+      ...(v6 ? { ipv6: { guardTable: guardTable(v6.render), vxlanDevice: v6.render.vxlanDevice } } : {}), // issue 11
+    },
     heal: (reason) => agent.markDamaged(reason),
     alert: (kind, repeats) => {
       logger.error({ kind, repeats }, 'another program keeps damaging our kernel state: repairs back off');
@@ -137,7 +141,7 @@ async function main(): Promise<void> {
     },
   });
   const monitor = new LinuxChangeMonitor({
-    onLine: (source, line) => healer.onLine(source, line), pollMs: cfg.damagePollMs, legacyIptables: backend === 'legacy',
+    onLine: (source, line) => healer.onLine(source, line), pollMs: cfg.damagePollMs, legacyIptables: backend === 'legacy', ipv6: !!v6,
     onError: (e) => logger.warn({ err: e }, 'kernel change monitor'),
   });
   monitor.start();

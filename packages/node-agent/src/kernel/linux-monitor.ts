@@ -2,7 +2,7 @@
 // groups: rules, routes, addresses, links, netconf) and `nft monitor` (nftables events: our guard
 // table, and the iptables tables on the nft backend) run as child processes of the agent. ipsets
 // send no notifications, and iptables-legacy neither: a cheap poll hashes `ipset save` (and
-// `iptables-save` on legacy) and reports a change.
+// `iptables-save`, with the IPv6 state `ip6tables-save` too, on legacy) and reports a change.
 import { execa, type ResultPromise } from 'execa';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -16,6 +16,8 @@ export interface MonitorOptions {
   pollMs: number;
   /** iptables-legacy: the poll also hashes iptables-save */
   legacyIptables: boolean;
+  /** the IPv6 state runs: on iptables-legacy the poll hashes ip6tables-save too */
+  ipv6?: boolean;
 }
 
 export class LinuxChangeMonitor {
@@ -50,6 +52,7 @@ export class LinuxChangeMonitor {
       const outs = await Promise.all([
         execa('ipset', ['save'], { reject: false }),
         ...(this.o.legacyIptables ? [execa('iptables-save', [], { reject: false })] : []),
+        ...(this.o.legacyIptables && this.o.ipv6 ? [execa('ip6tables-save', [], { reject: false })] : []),
       ]);
       // counters off: a packet count is no change
       const text = outs.map((r) => String(r.stdout).replace(/\[\d+:\d+\]/g, '')).join('\n');

@@ -33,6 +33,34 @@ describe('damage watch', () => {
     for (const [source, line, kind] of cases) assert.equal(classifyMonitorLine(source, line, names), kind, line);
   });
 
+  it('IPv6 (issue 11): the IPv6 state\'s rules, routes, /128 nodad addresses, ip6tables tables and ip6 guard, only where it runs', () => {
+    const with6: WatchNames = { ...names, ipv6: { guardTable: 'segress6_guard', vxlanDevice: 'segress.vx6' } };
+    const cases: [('ip' | 'nft'), string, string | null, string | null][] = [
+      // line, kind with the IPv6 state, kind without it
+      ['ip', 'Deleted 5001:\tfrom all fwmark 0x10000/0xff0000 lookup 5001', 'rule', 'rule'], // both families print rules alike
+      ['ip', 'Deleted default via 2001:db8:0:2::12 dev eth0 table 5001 metric 1024 onlink pref medium', 'route', 'route'],
+      ['ip', 'Deleted unreachable default dev lo table 5002 metric 1024 pref medium', 'route', 'route'],
+      ['ip', 'Deleted 3: eth0    inet6 2001:db8:0:2::100/128 scope global nodad \\       valid_lft forever preferred_lft forever', 'address', null],
+      ['ip', '3: eth0    inet6 2001:db8:0:2::100/128 scope global nodad \\       valid_lft forever preferred_lft forever', null, null],
+      ['ip', 'Deleted 3: eth0    inet6 2001:db8:0:2::77/128 scope global \\       valid_lft forever preferred_lft forever', null, null], // not nodad: the host's
+      ['ip', 'Deleted 3: eth0    inet6 2001:db8:0:2::11/64 scope global nodad \\       valid_lft forever preferred_lft forever', null, null],
+      ['ip', 'Deleted 3: cni0    inet6 2001:db8:0:2::100/128 scope global nodad \\       valid_lft forever preferred_lft forever', null, null],
+      ['ip', 'Deleted local 2001:db8:0:2::100 dev eth0 table local proto kernel metric 0 pref medium', null, null],
+      ['nft', 'delete rule ip6 nat SEGRESS-X handle 2', 'iptables', null],
+      ['nft', 'flush chain ip6 mangle SEGRESS-MARK', 'iptables', null],
+      ['nft', 'add rule ip6 nat POSTROUTING counter masquerade', null, null],
+      ['nft', 'delete table ip6 segress6_guard', 'guard', null],
+      ['nft', 'delete table ip segress6_guard', null, null], // another family's table of that name
+      ['nft', 'delete element ip6 segress6_lease leased { 0x20010db8000000020000000000000100 }', null, null],
+      ['nft', 'delete rule ip nat POSTROUTING handle 2', 'iptables', 'iptables'],
+      ['ip', 'Deleted 8: segress.vx6: <BROADCAST,MULTICAST> mtu 1430 qdisc noop state DOWN ', 'vxlan', null],
+    ];
+    for (const [source, line, kind6, kind4] of cases) {
+      assert.equal(classifyMonitorLine(source, line, with6), kind6, `with IPv6: ${line}`);
+      assert.equal(classifyMonitorLine(source, line, names), kind4, `IPv4 only: ${line}`);
+    }
+  });
+
   it('tracker: heals at once, alerts once per streak on the 3rd repeat, then backs off doubling to the cap; a quiet kind starts over', () => {
     const t = new DamageTracker({ repeatWithinMs: 2_000, repeatsToAlert: 3, maxDelayMs: 2_000 });
     const alerts: boolean[] = [];

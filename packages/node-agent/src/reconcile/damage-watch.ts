@@ -1,9 +1,11 @@
 // Healing by events (issue 12 §2). The kernel tells us when our state changes: `ip monitor` for
 // rules, routes, addresses, links and rp_filter (netconf), `nft monitor` for every nftables change
 // (our guard table on any backend, the iptables tables on the nft backend). classifyMonitorLine
-// picks out what may be damage to us; a DamageTracker decides when to heal and when the same damage
-// keeps coming back (another program fighting us: back off, raise an Event). Pure; the child
-// processes live in kernel/linux-monitor.ts, the wiring in main.ts.
+// picks out what may be damage to us — of both families' states where the IPv6 one runs (issue 11):
+// IPv6 rules and routes in our ranges, the uplink's /128s, the ip6tables tables, the ip6 guard
+// table (ipsets of either family come from the poll). A DamageTracker decides when to heal and
+// when the same damage keeps coming back (another program fighting us: back off, raise an Event).
+// Pure; the child processes live in kernel/linux-monitor.ts, the wiring in main.ts.
 import type { Clock, TimerHandle } from '@static-egress/controller-kit';
 import type { OwnedRanges } from '../desired/types.js';
 import type { HealKind } from '../plan/damage.js';
@@ -14,20 +16,29 @@ export interface WatchNames {
   /** nftables table of the egress guard */
   guardTable: string;
   ranges: Pick<OwnedRanges, 'tableMin' | 'tableMax' | 'priorityMin' | 'priorityMax'>;
+  /** the IPv6 state's objects are watched too (this node runs it): its guard table (ip6 family), its tunnel device */
+  ipv6?: { guardTable: string; vxlanDevice?: string };
 }
 
-const IPTABLES_TABLES = /^(?:delete|flush|insert|replace) (?:rule|chain|table|set|element) (?:ip|inet) (nat|mangle|filter|raw)\b/;
-const ANY_NFT_CHANGE = /^(?:delete|flush|insert|replace) (?:rule|chain|table|set|element) (?:ip|inet|arp|bridge|netdev|ip6) (\S+)/;
+const IPTABLES_TABLES = /^(?:delete|flush|insert|replace) (?:rule|chain|table|set|element) (ip|inet|ip6) (?:nat|mangle|filter|raw)\b/;
+const ANY_NFT_CHANGE = /^(?:delete|flush|insert|replace) (?:rule|chain|table|set|element) (ip|inet|arp|bridge|netdev|ip6) (\S+)/;
 
 function nftKind(line: string, n: WatchNames): HealKind | null {
-  if (IPTABLES_TABLES.test(line)) return 'iptables';
+  const ipt = IPTABLES_TABLES.exec(line);
+  if (ipt) return ipt[1] !== 'ip6' || n.ipv6 ? 'iptables' : null;
   const m = ANY_NFT_CHANGE.exec(line);
-  return m?.[1] === n.guardTable ? 'guard' : null;
+  if (!m) return null;
+  return m[2] === n.guardTable || (n.ipv6 && m[1] === 'ip6' && m[2] === n.ipv6.guardTable) ? 'guard' : null;
 }
 
 const inRange = (x: number, lo: number, hi: number) => x >= lo && x <= hi;
 
-/** What an `ip -o monitor rule route address link netconf` line says about our state, if anything. */
+/**
+ * What an `ip -o monitor rule route address link netconf` line says about our state, if anything.
+ * Rules and routes print alike in both families (`Deleted 5001:\tfrom all fwmark …`, `Deleted
+ * default via 2001:db8::1 dev eth0 table 5001 metric 1024 …`); IPv6 rules and routes of ours only
+ * exist where the IPv6 state runs.
+ */
 function ipKind(line: string, n: WatchNames): HealKind | null {
   const deleted = line.startsWith('Deleted ');
   const body = deleted ? line.slice(8) : line;
@@ -37,7 +48,11 @@ function ipKind(line: string, n: WatchNames): HealKind | null {
   const table = /\btable (\d+)\b/.exec(body);
   if (table && !/^\d+: /.test(body)) return deleted && inRange(Number(table[1]), r.tableMin, r.tableMax) ? 'route' : null;
   if (deleted && new RegExp(`^\\d+: ${escape(n.uplink)}\\s+inet \\S+/32 `).test(body)) return 'address';
-  if (deleted && new RegExp(`^\\d+: ${escape(n.vxlanDevice)}[:@\\s]`).test(body)) return 'vxlan';
+  // ours are the /128s added nodad (kernel/linux-netlink.ts)
+  if (deleted && n.ipv6 && new RegExp(`^\\d+: ${escape(n.uplink)}\\s+inet6 \\S+/128 .*\\bnodad\\b`).test(body)) return 'address';
+  for (const dev of [n.vxlanDevice, ...(n.ipv6?.vxlanDevice ? [n.ipv6.vxlanDevice] : [])]) {
+    if (deleted && new RegExp(`^\\d+: ${escape(dev)}[:@\\s]`).test(body)) return 'vxlan';
+  }
   if (new RegExp(`^(?:inet|ipv4 dev) ${escape(n.vxlanDevice)} .*\\brp_filter (?!loose)`).test(body)) return 'vxlan';
   return null;
 }
