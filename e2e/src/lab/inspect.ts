@@ -3,6 +3,7 @@
 // nothing.
 import * as A from './addressing.js';
 import { tryInNetns } from './exec.js';
+import { nodeIP6 } from './ipv6.js';
 import type { Lab } from './lab.js';
 
 export interface NodeKernel {
@@ -14,20 +15,25 @@ export interface NodeKernel {
   routes: string;
 }
 
+/** Both families' state (a dual-stack lab's IPv6 too; an IPv4-only lab's IPv6 tables are empty). */
 export async function readNodeKernel(lab: Lab, i: number): Promise<NodeKernel> {
   const ns = lab.names.nodeNs(i);
-  const [addrs, ipt, sets, rules, routes] = await Promise.all([
-    tryInNetns(ns, 'ip', ['-j', '-4', 'addr', 'show', 'dev', lab.names.nodeUplink(i)]),
+  const [addrs, ipt, ip6t, sets, rules, rules6, routes, routes6] = await Promise.all([
+    tryInNetns(ns, 'ip', ['-j', 'addr', 'show', 'dev', lab.names.nodeUplink(i)]),
     tryInNetns(ns, 'iptables-save', []),
+    tryInNetns(ns, 'ip6tables-save', []),
     tryInNetns(ns, 'ipset', ['list']),
     tryInNetns(ns, 'ip', ['rule', 'show']),
+    tryInNetns(ns, 'ip', ['-6', 'rule', 'show']),
     tryInNetns(ns, 'ip', ['route', 'show', 'table', 'all']),
+    tryInNetns(ns, 'ip', ['-6', 'route', 'show', 'table', 'all']),
   ]);
-  const links = JSON.parse(addrs.out.split('\n')[0] || '[]') as { addr_info?: { local: string }[] }[];
+  const links = JSON.parse(addrs.out.split('\n')[0] || '[]') as { addr_info?: { local: string; scope?: string }[] }[];
+  const own = new Set([A.nodeIP(i), nodeIP6(i)]);
   return {
     node: lab.nodeName(i),
-    uplinkAddrs: links.flatMap((l) => l.addr_info ?? []).map((a) => a.local).filter((ip) => ip !== A.nodeIP(i)),
-    iptables: ipt.out, ipsets: sets.out, ipRules: rules.out, routes: routes.out,
+    uplinkAddrs: links.flatMap((l) => l.addr_info ?? []).filter((a) => a.scope !== 'link' && !own.has(a.local)).map((a) => a.local),
+    iptables: `${ipt.out}\n${ip6t.out}`, ipsets: sets.out, ipRules: `${rules.out}\n${rules6.out}`, routes: `${routes.out}\n${routes6.out}`,
   };
 }
 
@@ -43,7 +49,7 @@ export function residue(k: NodeKernel, egressIPs: string[], podIPs: string[], ra
     for (const l of k.routes.split('\n')) if (l.includes(ip)) out.push(`${k.node}: route: ${l}`);
   }
   const members = new Set(k.ipsets.split('\n').map((l) => l.trim().split(/\s/)[0] ?? ''));
-  for (const ip of podIPs) if (members.has(ip) || members.has(`${ip}/32`)) out.push(`${k.node}: ipset still holds ${ip}`);
+  for (const ip of podIPs) if (members.has(ip) || members.has(`${ip}/32`) || members.has(`${ip}/128`)) out.push(`${k.node}: ipset still holds ${ip}`);
   for (const l of k.ipRules.split('\n')) {
     const prio = Number(l.split(':')[0]);
     if (prio >= range[0] && prio <= range[1]) out.push(`${k.node}: ip rule: ${l.trim()}`);
