@@ -2,13 +2,16 @@
 // director, pinned to the same egress IPs of them — share one kernel set, so a pod is a member of one
 // director set and one leak-guard set however many policies select it (before: one set per egress IP
 // and one per policy, each holding the pod). The rules then walk the class's policies' destinations
-// (render/state.ts). Pods of one Deployment share their labels, so a real node has few classes. Pure.
+// (render/state.ts). Pods of one Deployment share their labels, so a real node has few classes. A class
+// is formed per pod (by uid), so two pods that share an address for a moment (a deleted pod's address
+// given to a new one) each keep their own class. Pure.
 import { createHash } from 'node:crypto';
 import { sortIPs } from './sort.js';
 import type { ClassPin, DirectorClass, DirectorEntry, GatewayEntry, GuardClass, LeakGuardEntry } from './types.js';
 
 /** One selected pod of a policy, as computeNodeState plans it. */
 export interface PlannedPod {
+  uid: string;
   nodeName: string;
   podIP: string;
   /** the egress IP of the policy it is pinned to */
@@ -39,10 +42,10 @@ export function stableIds(keys: readonly string[]): Map<string, string> {
   return out;
 }
 
-/** Groups addresses by a key computed from what each address carries; the groups in key order. */
-function groupBy<T>(byIP: ReadonlyMap<string, T[]>, keyOf: (items: T[]) => string): { key: string; ips: string[]; items: T[] }[] {
+/** Groups pods by a key computed from what each carries; the groups (their addresses) in key order. */
+function groupBy<T>(byPod: ReadonlyMap<string, { ip: string; items: T[] }>, keyOf: (items: T[]) => string): { key: string; ips: string[]; items: T[] }[] {
   const groups = new Map<string, { ips: string[]; items: T[] }>();
-  for (const [ip, items] of byIP) {
+  for (const { ip, items } of byPod.values()) {
     const key = keyOf(items);
     const g = groups.get(key) ?? { ips: [], items };
     g.ips.push(ip);
@@ -62,18 +65,18 @@ const byPolicy = (a: { policyKey: string }, b: { policyKey: string }) => (a.poli
 export function computeDirectorClasses(input: ClassInput): DirectorClass[] {
   const directed = new Set(input.director.map((d) => d.egressIP));
   const held = new Set(input.gateway.map((g) => g.egressIP));
-  const byIP = new Map<string, ClassPin[]>();
+  const byPod = new Map<string, { ip: string; items: ClassPin[] }>();
   for (const [policyKey, pods] of input.pods) {
     for (const p of pods) {
       if (p.nodeName !== input.nodeName) continue;
       const kind = directed.has(p.pinned) ? 'director' : held.has(p.pinned) ? 'claim' : null;
       if (!kind) continue; // no slot for its IP (overflow): nothing programmed, as before
-      const pins = byIP.get(p.podIP) ?? [];
-      if (!pins.some((x) => x.policyKey === policyKey)) pins.push({ policyKey, egressIP: p.pinned, kind });
-      byIP.set(p.podIP, pins);
+      const pod = byPod.get(p.uid) ?? { ip: p.podIP, items: [] };
+      pod.items.push({ policyKey, egressIP: p.pinned, kind });
+      byPod.set(p.uid, pod);
     }
   }
-  const groups = groupBy(byIP, (pins) => pins.sort(byPolicy).map((x) => `${x.policyKey}=${x.egressIP}:${x.kind}`).join('|'))
+  const groups = groupBy(byPod, (pins) => pins.sort(byPolicy).map((x) => `${x.policyKey}=${x.egressIP}:${x.kind}`).join('|'))
     .filter((g) => g.items.some((x) => x.kind === 'director'));
   const ids = stableIds(groups.map((g) => g.key));
   return groups.map((g) => ({ id: ids.get(g.key)!, podIPs: sortIPs(g.ips), pins: g.items })).sort(byId);
@@ -82,17 +85,17 @@ export function computeDirectorClasses(input: ClassInput): DirectorClass[] {
 /** Pods (every node) by the policies whose leak guard they fall under. */
 export function computeGuardClasses(input: ClassInput): GuardClass[] {
   const guardOf = new Map(input.leakGuard.map((g) => [g.policyKey, g.id]));
-  const byIP = new Map<string, string[]>();
+  const byPod = new Map<string, { ip: string; items: string[] }>();
   for (const [policyKey, pods] of input.pods) {
     const id = guardOf.get(policyKey);
     if (!id) continue;
     for (const p of pods) {
-      const guards = byIP.get(p.podIP) ?? [];
-      if (!guards.includes(id)) guards.push(id);
-      byIP.set(p.podIP, guards);
+      const pod = byPod.get(p.uid) ?? { ip: p.podIP, items: [] };
+      pod.items.push(id);
+      byPod.set(p.uid, pod);
     }
   }
-  const groups = groupBy(byIP, (guards) => guards.sort().join('|'));
+  const groups = groupBy(byPod, (guards) => guards.sort().join('|'));
   const ids = stableIds(groups.map((g) => g.key));
   return groups.map((g) => ({ id: ids.get(g.key)!, podIPs: sortIPs(g.ips), guards: g.items })).sort(byId);
 }
