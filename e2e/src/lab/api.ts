@@ -18,8 +18,9 @@ export interface LabPod {
   namespace: string;
   name: string;
   node: number;
+  /** its IPv4 address; its IPv6 one in an IPv6-only lab (the primary address, like status.podIP) */
   ip: string;
-  /** its IPv6 address in a dual-stack lab */
+  /** its IPv6 address in a dual-stack or IPv6-only lab */
   ip6?: string;
   netns: string;
   index: number;
@@ -68,10 +69,11 @@ export class LabApi {
   async registerNodes(gateways: Set<number>): Promise<void> {
     const { ctx } = this;
     for (const i of ctx.nodeIndexes) {
-      await ctx.kube.apply(O.paths.node(ctx.nodeName(i)), O.nodeObject(ctx.nodeName(i), A.nodeIP(i), gateways.has(i)));
-      await ctx.kube.patch(O.paths.nodeStatus(ctx.nodeName(i)), O.nodeStatus(ctx.nodeName(i), ctx.ipv6 ? [A.nodeIP(i), nodeIP6(i)] : A.nodeIP(i)));
+      await ctx.kube.apply(O.paths.node(ctx.nodeName(i)), O.nodeObject(ctx.nodeName(i), ctx.nodeAddress(i), gateways.has(i)));
+      const ips = [...(ctx.ipv4 ? [A.nodeIP(i)] : []), ...(ctx.ipv6 ? [nodeIP6(i)] : [])];
+      await ctx.kube.patch(O.paths.nodeStatus(ctx.nodeName(i)), O.nodeStatus(ctx.nodeName(i), ips));
     }
-    ctx.log(`Node objects: ${ctx.nodeIndexes.map((i) => `${ctx.nodeName(i)}=${A.nodeIP(i)}` +
+    ctx.log(`Node objects: ${ctx.nodeIndexes.map((i) => `${ctx.nodeName(i)}=${ctx.nodeAddress(i)}` +
       (gateways.has(i) ? ' (gateway)' : '')).join(', ')}`);
   }
 
@@ -81,14 +83,15 @@ export class LabApi {
     const j = this.podsPerNode.get(p.node) ?? 0;
     this.podsPerNode.set(p.node, j + 1);
     const index = ++this.podCounter;
+    // an IPv6-only lab's pod: `ip` is its primary (IPv6) address, as status.podIP is
     const pod: LabPod = {
-      namespace: p.namespace, name: p.name, node: p.node, ip: A.podIP(p.node, j), netns: ctx.names.podNs(index),
+      namespace: p.namespace, name: p.name, node: p.node, ip: ctx.ipv4 ? A.podIP(p.node, j) : podIP6(p.node, j), netns: ctx.names.podNs(index),
       ...(ctx.ipv6 ? { ip6: podIP6(p.node, j) } : {}), index, labels: p.labels ?? {},
     };
     await this.net.addPod(pod);
     await ctx.kube.create(O.paths.pods(p.namespace),
       O.podObject({ namespace: p.namespace, name: p.name, nodeName: ctx.nodeName(p.node), labels: pod.labels }));
-    await ctx.kube.patch(O.paths.podStatus(p.namespace, p.name), O.podStatus(pod.ip6 ? [pod.ip, pod.ip6] : pod.ip, A.nodeIP(p.node)));
+    await ctx.kube.patch(O.paths.podStatus(p.namespace, p.name), O.podStatus([...new Set([pod.ip, ...(pod.ip6 ? [pod.ip6] : [])])], ctx.nodeAddress(p.node)));
     this.pods.push(pod);
     ctx.state.pods = this.pods.map((x) => ({ namespace: x.namespace, name: x.name, node: ctx.nodeName(x.node), ip: x.ip, netns: x.netns }));
     ctx.saveState();

@@ -1,4 +1,4 @@
-// npm run lab -- up [--nodes 3] [--pods 1] [--overlay] [--managers 2] [--no-daemons] [--ip-families IPv4,IPv6]
+// npm run lab -- up [--nodes 3] [--pods 1] [--overlay] [--managers 2] [--no-daemons] [--ip-families IPv4,IPv6|IPv6]
 //                 status [--prefix P]
 //                 down [--prefix P] | down --all [--force] [--keep-logs]
 //
@@ -12,7 +12,7 @@ import { parseLabIPFamilies, type LabIPFamily } from './ipv6.js';
 import { listStates, pidAlive } from './state.js';
 import { renderStatus, statusOfState } from './status.js';
 
-const USAGE = `usage: npm run lab -- up [--nodes N] [--pods P] [--overlay] [--managers M] [--no-daemons] [--ip-families IPv4|IPv4,IPv6]
+const USAGE = `usage: npm run lab -- up [--nodes N] [--pods P] [--overlay] [--managers M] [--no-daemons] [--ip-families IPv4|IPv4,IPv6|IPv6]
        npm run lab -- status [--prefix P]
        npm run lab -- down [--prefix P]
        npm run lab -- down --all [--force] [--keep-logs]

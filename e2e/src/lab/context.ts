@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { Daemon } from '../k8s/daemon.js';
 import type { Cluster } from '../k8s/cluster.js';
 import type { KubeClient } from './kube.js';
-import { hasIPv6, parseLabIPFamilies, type LabIPFamily } from './ipv6.js';
+import * as A from './addressing.js';
+import { hasIPv4, hasIPv6, nodeIP6, parseLabIPFamilies, type LabIPFamily } from './ipv6.js';
 import type { LabNames } from './names.js';
 import { labBaseDir, writeState, type LabState } from './state.js';
 import { range, type TopologyPlan } from './topology.js';
@@ -35,8 +36,9 @@ export interface LabOptions {
   /** Cloud mode: the gateways' instance type (default t3.micro: room for one egress IP each). */
   cloudGatewayType?: string;
   /**
-   * The lab's address families (issue 11, ipv6.ts): ['IPv4'] (default: as before) or dual stack
-   * ['IPv4', 'IPv6'] — IPv6 on every link, pods and Nodes with an address of each family.
+   * The lab's address families (issue 11, ipv6.ts): ['IPv4'] (default: as before), dual stack
+   * ['IPv4', 'IPv6'] — IPv6 on every link, pods and Nodes with an address of each family — or
+   * IPv6 only ['IPv6']: no IPv4 on any link, Nodes and pods IPv6 only, agents without --uplink.
    */
   ipFamilies?: LabIPFamily[];
   /** Progress lines (default: stderr). */
@@ -73,8 +75,12 @@ export class LabContext {
   }
 
   get prefix(): string { return this.plan.prefix; }
-  /** Dual stack (ipv6.ts): IPv6 beside IPv4 everywhere. */
+  /** IPv6 on every link (ipv6.ts): dual stack, or IPv6 only. */
   get ipv6(): boolean { return hasIPv6(parseLabIPFamilies(this.opts.ipFamilies)); }
+  /** false in an IPv6-only lab: no IPv4 address on any link, Nodes and pods IPv6 only. */
+  get ipv4(): boolean { return hasIPv4(parseLabIPFamilies(this.opts.ipFamilies)); }
+  /** Node i's InternalIP: IPv4, or IPv6 in an IPv6-only lab. */
+  nodeAddress(i: number): string { return this.ipv4 ? A.nodeIP(i) : nodeIP6(i); }
   nodeName(i: number): string { return `node-${i}`; }
   get nodeIndexes(): number[] { return range(this.plan.nodes); }
 

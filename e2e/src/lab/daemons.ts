@@ -8,7 +8,7 @@ import type { Daemon } from '../k8s/daemon.js';
 import * as A from './addressing.js';
 import type { LabContext } from './context.js';
 import { tryInNetns } from './exec.js';
-import { CLUSTER_CIDRS6, ECHO_IP6, ECHO_IP6_2, ECHO_IP6_3 } from './ipv6.js';
+import { CLUSTER_CIDRS6, ECHO_IP6, ECHO_IP6_2, ECHO_IP6_3, ROUTER_EXT_IP6 } from './ipv6.js';
 import type { ShippedManifests } from './manifests.js';
 import { range } from './topology.js';
 import { waitFor } from './wait.js';
@@ -40,16 +40,18 @@ export class LabDaemons {
 
   startEcho(): void {
     const [cmd, args] = this.ctx.nodeScript(join(HERE, 'echo-server.ts'), ['--log', this.ctx.echoLogPath,
-      '--addrs', [A.ECHO_IP, A.ECHO_IP_2, A.ECHO_IP_3, ...(this.ctx.ipv6 ? [ECHO_IP6, ECHO_IP6_2, ECHO_IP6_3] : [])].join(',')]);
+      '--addrs', [...(this.ctx.ipv4 ? [A.ECHO_IP, A.ECHO_IP_2, A.ECHO_IP_3] : []), ...(this.ctx.ipv6 ? [ECHO_IP6, ECHO_IP6_2, ECHO_IP6_3] : [])].join(',')]);
     this.ctx.daemon('echo-server', this.ctx.names.externalNs, cmd, args).start();
   }
 
   async waitEcho(): Promise<void> {
+    // an IPv6-only lab's echo server has IPv6 addresses only (socat's form: [addr])
+    const [echo, router] = this.ctx.ipv4 ? [A.ECHO_IP, A.ROUTER_EXT_IP] : [`[${ECHO_IP6}]`, ROUTER_EXT_IP6];
     await waitFor('the echo server', async () => {
-      const r = await tryInNetns(this.ctx.names.routerNs, 'socat', ['-T2', '-', `TCP:${A.ECHO_IP}:${A.ECHO_TCP_PORT}`]);
-      return r.code === 0 && r.out.trim() === A.ROUTER_EXT_IP;
+      const r = await tryInNetns(this.ctx.names.routerNs, 'socat', ['-T2', '-', `TCP:${echo}:${A.ECHO_TCP_PORT}`]);
+      return r.code === 0 && r.out.trim() === router;
     }, 60_000, 300);
-    this.ctx.log(`echo server on ${A.ECHO_IP}/${A.ECHO_IP_2}/${A.ECHO_IP_3} (tcp ${A.ECHO_TCP_PORT}, udp ${A.ECHO_UDP_PORT}, ` +
+    this.ctx.log(`echo server on ${this.ctx.ipv4 ? `${A.ECHO_IP}/${A.ECHO_IP_2}/${A.ECHO_IP_3}` : `${ECHO_IP6}/${ECHO_IP6_2}/${ECHO_IP6_3}`} (tcp ${A.ECHO_TCP_PORT}, udp ${A.ECHO_UDP_PORT}, ` +
       `stream ${A.ECHO_STREAM_PORT}); record: ${this.ctx.echoLogPath}`);
   }
 
@@ -78,12 +80,18 @@ export class LabDaemons {
       '--kubeconfig', this.creds.agentKubeconfig,
       '--node-name', this.ctx.nodeName(i),
       '--mode', this.mode,
-      '--uplink', this.ctx.names.nodeUplink(i),
-      '--cluster-cidrs', [...A.CLUSTER_CIDRS, ...(this.ctx.ipv6 ? CLUSTER_CIDRS6 : [])].join(','),
-      '--http-addr', `0.0.0.0:9310`,
+      // an IPv6-only node finds its uplink by its IPv6 InternalIP (no --uplink: that is what is tested)
+      ...(this.ctx.ipv4 ? ['--uplink', this.ctx.names.nodeUplink(i)] : []),
+      '--cluster-cidrs', [...(this.ctx.ipv4 ? A.CLUSTER_CIDRS : []), ...(this.ctx.ipv6 ? CLUSTER_CIDRS6 : [])].join(','),
+      '--http-addr', this.httpAddr(9310),
       '--probe-key-file', this.creds.probeKeyFile,
       ...(this.ctx.opts.agentArgs ?? []),
     ];
+  }
+
+  /** Every family where the lab has IPv6 (the managers probe an IPv6-only node over IPv6). */
+  private httpAddr(port: number): string {
+    return this.ctx.ipv6 ? `[::]:${port}` : `0.0.0.0:${port}`;
   }
 
   startAgent(i: number): Daemon {
@@ -105,7 +113,7 @@ export class LabDaemons {
         ...this.creds.manifests.managerArgs,
         '--kubeconfig', this.creds.managerKubeconfig,
         '--identity', `manager-${m}`,
-        '--http-addr', '0.0.0.0:9320',
+        '--http-addr', this.httpAddr(9320),
         ...(this.cloud?.args ?? []),
         ...(this.ctx.opts.managerArgs ?? []),
       ]);

@@ -13,11 +13,11 @@ const cidr = (s: string): CIDR => {
 const DOC = cidr('2001:db8::/32');
 
 describe('lab IPv6 plan', () => {
-  it('ipFamilies: IPv4 by default, dual stack on request, a clear error otherwise', () => {
+  it('ipFamilies: IPv4 by default, dual stack or IPv6 only on request, a clear error otherwise', () => {
     assert.deepEqual(V.parseLabIPFamilies(undefined), ['IPv4']);
     assert.deepEqual(V.parseLabIPFamilies(['IPv4', 'IPv6']), ['IPv4', 'IPv6']);
-    assert.throws(() => V.parseLabIPFamilies(['IPv6']), /IPv6-only lab\) is not built yet/);
-    assert.throws(() => V.parseLabIPFamilies(['IPv6', 'IPv4']), /expected \['IPv4'\] or \['IPv4', 'IPv6'\]/);
+    assert.deepEqual(V.parseLabIPFamilies(['IPv6']), ['IPv6']);
+    assert.throws(() => V.parseLabIPFamilies(['IPv6', 'IPv4']), /expected \['IPv4'\], \['IPv4', 'IPv6'\] or \['IPv6'\]/);
   });
 
   it('every address and CIDR is canonical and inside 2001:db8::/32; pods inside their node /64 and the cluster /56', () => {
@@ -35,13 +35,12 @@ describe('lab IPv6 plan', () => {
     assert.throws(() => V.podIP6(1, 29), /no pod address left/);
   });
 
-  it('every IPv6 address of the topology and of a pod is added nodad; the overlay is refused', () => {
+  it('every IPv6 address of the topology and of a pod is added nodad', () => {
     const plan = planTopology({ prefix: 'selunit', nodes: 3, managers: 2, overlay: false });
     const scripts = [...V.renderIPv6Topology(plan), ...V.renderPodIPv6(plan, { index: 1, node: 2, ip: '203.0.113.66', ip6: V.podIP6(2, 0) })];
     const adds = scripts.flatMap((s) => (s.tool === 'ip' ? s.lines : [])).filter((l) => l.startsWith('addr add'));
     assert.ok(adds.length >= 3 + 3 + 2 + 1 + 2, String(adds.length));
     for (const l of adds) assert.match(l, / nodad$/);
     assert.ok(scripts.every((s) => s.ns.startsWith('selunit-')));
-    assert.throws(() => V.renderIPv6Topology({ ...plan, overlay: true }), /host-gw CNI only/);
   });
 });

@@ -3,23 +3,22 @@
 // runs dual stack. Pure, like topology.ts; network.ts applies them after the IPv4 scripts. Every
 // address is added `nodad` and accept_dad=0 is set in the lab's own namespaces, so nothing waits in
 // duplicate address detection; IPv6 forwarding is on in the router and the nodes.
+import { renderCniOverlay6, renderLanPodFilter6 } from './overlay6.js';
 import type { PodPlan, Script, TopologyPlan } from './topology.js';
 import { range } from './topology.js';
 
 export type LabIPFamily = 'IPv4' | 'IPv6';
 
-/** The lab's families: IPv4 only (the default: every suite as before) or dual stack. */
+/** The lab's families: IPv4 only (the default: every suite as before), dual stack, or IPv6 only. */
 export function parseLabIPFamilies(families: readonly string[] | undefined): LabIPFamily[] {
   const f = families ?? ['IPv4'];
   const key = f.join(',');
-  if (key === 'IPv4' || key === 'IPv4,IPv6') return f as LabIPFamily[];
-  if (key === 'IPv6') {
-    throw new Error('ipFamilies [\'IPv6\'] (an IPv6-only lab) is not built yet: the lab runs IPv4 only or dual stack [\'IPv4\', \'IPv6\']');
-  }
-  throw new Error(`ipFamilies: expected ['IPv4'] or ['IPv4', 'IPv6'], got ${JSON.stringify(f)}`);
+  if (key === 'IPv4' || key === 'IPv4,IPv6' || key === 'IPv6') return f as LabIPFamily[];
+  throw new Error(`ipFamilies: expected ['IPv4'], ['IPv4', 'IPv6'] or ['IPv6'], got ${JSON.stringify(f)}`);
 }
 
 export const hasIPv6 = (families: readonly LabIPFamily[]): boolean => families.includes('IPv6');
+export const hasIPv4 = (families: readonly LabIPFamily[]): boolean => families.includes('IPv4');
 
 export const LAN6_PREFIX_LEN = 64;
 export const ROUTER_LAN_IP6 = '2001:db8:0:2::1';
@@ -64,9 +63,11 @@ function sysctls(forward: boolean): Record<string, string> {
   };
 }
 
-/** IPv6 on every link of the IPv4 topology: router, external host, nodes (host-gw routes, masquerade), managers. */
+/**
+ * IPv6 on every link of topology.ts' topology: router, external host, nodes (host-gw routes or the
+ * overlay's, masquerade), managers — beside IPv4 (dual stack) or alone (`plan.ipv4 === false`).
+ */
 export function renderIPv6Topology(plan: TopologyPlan): Script[] {
-  if (plan.overlay) throw new Error('a dual-stack lab runs the host-gw CNI only (the overlay CNI is IPv4)');
   const n = plan.names;
   const routed = new Set([n.routerNs, ...range(plan.nodes).map(n.nodeNs)]);
   const scripts: Script[] = plan.allNetns.map((ns) => ({ ns, tool: 'sysctl', settings: sysctls(routed.has(ns)) }));
@@ -85,10 +86,12 @@ export function renderIPv6Topology(plan: TopologyPlan): Script[] {
     scripts.push({ ns: n.nodeNs(i), tool: 'ip', lines: [
       `addr add ${nodeIP6(i)}/${LAN6_PREFIX_LEN} dev ${up} nodad`,
       `route add default via ${ROUTER_LAN_IP6}`,
-      ...range(plan.nodes).filter((k) => k !== i).map((k) => `route add ${podCidr6(k)} via ${nodeIP6(k)} dev ${up}`),
+      ...(plan.overlay ? [] : range(plan.nodes).filter((k) => k !== i).map((k) => `route add ${podCidr6(k)} via ${nodeIP6(k)} dev ${up}`)),
     ] });
+    if (plan.overlay) scripts.push(...renderCniOverlay6(plan, i));
     scripts.push({ ns: n.nodeNs(i), tool: 'ip6tables-restore', text: renderNodeMasquerade6(plan) });
   }
+  if (plan.overlay) scripts.push({ ns: n.lanNs, tool: 'nft', text: renderLanPodFilter6(plan) });
   for (const i of range(plan.managers)) {
     scripts.push({ ns: n.managerNs(i), tool: 'ip', lines: [
       `addr add ${managerIP6(i)}/${LAN6_PREFIX_LEN} dev ${n.managerUplink(i)} nodad`,

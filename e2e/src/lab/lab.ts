@@ -26,7 +26,7 @@ import { LabNetwork } from './network.js';
 import { LabObserver, type Probe } from './observe.js';
 import { keptLogsBase } from './state.js';
 import { planTopology, range, type TopologyPlan } from './topology.js';
-import { parseLabIPFamilies } from './ipv6.js';
+import { hasIPv4, parseLabIPFamilies } from './ipv6.js';
 import { waitFor } from './wait.js';
 
 export type { LabOptions } from './context.js';
@@ -55,10 +55,11 @@ export class Lab {
   }
 
   static async up(opts: LabOptions = {}): Promise<Lab> {
-    parseLabIPFamilies(opts.ipFamilies); // a bad value fails before anything is built
+    const families = parseLabIPFamilies(opts.ipFamilies); // a bad value fails before anything is built
+    if (opts.cloud && !hasIPv4(families)) throw new Error('cloud mode runs with IPv4 (ipFamilies [\'IPv6\'] has none)');
     const plan = planTopology({
       prefix: opts.prefix ?? randomPrefix(), nodes: opts.nodes ?? 3, managers: opts.managers ?? 2,
-      overlay: (opts.overlay ?? false) || (opts.cloud ?? false),
+      overlay: (opts.overlay ?? false) || (opts.cloud ?? false), ...(hasIPv4(families) ? {} : { ipv4: false }),
     });
     const lab = new Lab(plan, opts);
     try {
@@ -84,7 +85,8 @@ export class Lab {
   get mode(): 'direct' | 'vxlan' { return this.processes.mode; }
   nodeName(i: number): string { return this.ctx.nodeName(i); }
   nodeIndex(name: string): number { return Number(name.replace(/^node-/, '')); }
-  nodeIP(i: number): string { return A.nodeIP(i); }
+  /** Node i's InternalIP: IPv4, or IPv6 in an IPv6-only lab. */
+  nodeIP(i: number): string { return this.ctx.nodeAddress(i); }
   get nodeIndexes(): number[] { return this.ctx.nodeIndexes; }
 
   private async bringUp(): Promise<void> {

@@ -1,7 +1,7 @@
 // Kubernetes objects that mirror the lab's kernel state (DESIGN §7). No kubelet, scheduler or
 // controller-manager runs, so the lab plays their parts: Nodes with an InternalIP and Ready status,
 // Pods bound to a node with status.podIP and phase Running, EndpointSlices for Services.
-import { API_VERSION, GATEWAY_LABEL, POOL_PLURAL, SEIP_PLURAL, GROUP, VERSION } from '@static-egress/crds';
+import { API_VERSION, GATEWAY_LABEL, POOL_PLURAL, SEIP_PLURAL, GROUP, VERSION, ipFamilyOf } from '@static-egress/crds';
 
 export const paths = {
   nodes: '/api/v1/nodes',
@@ -106,7 +106,8 @@ export function endpointSliceObject(namespace: string, service: string, endpoint
       name: `${service}-lab`, namespace,
       labels: { 'kubernetes.io/service-name': service, 'endpointslice.kubernetes.io/managed-by': 'static-egress-lab' },
     },
-    addressType: 'IPv4',
+    // an IPv6-only lab's pods (one family per slice; the lab writes the primary one)
+    addressType: endpoints.some((e) => ipFamilyOf(e.ip) === 6) ? 'IPv6' : 'IPv4',
     ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
     endpoints: endpoints.map((e) => ({
       addresses: [e.ip], nodeName: e.nodeName, conditions: { ready: true, serving: true, terminating: false },

@@ -11,6 +11,8 @@ export interface TopologyOptions {
   managers: number;
   /** Pods not routable on the LAN: the CNI tunnels between nodes over its own VXLAN. */
   overlay: boolean;
+  /** false: an IPv6-only lab (issue 11) — no IPv4 address on any link; ipv6.ts adds the IPv6 ones */
+  ipv4?: boolean;
 }
 
 export interface TopologyPlan extends TopologyOptions {
@@ -73,22 +75,21 @@ export function renderTopology(plan: TopologyPlan): Script[] {
 
   // Router: LAN ↔ external, plain forwarding, no NAT, no route to pods.
   scripts.push({ ns: n.routerNs, tool: 'sysctl', settings: { 'net.ipv4.ip_forward': '1' } });
+  const v4 = plan.ipv4 !== false;
+  const only4 = (lines: string[]) => (v4 ? lines : []);
   scripts.push({ ns: n.routerNs, tool: 'ip', lines: [
     'link set lo up',
     `link add ${n.routerExt} type veth peer name ${n.externalIf} netns ${n.externalNs}`,
-    `addr add ${A.ROUTER_LAN_IP}/${A.LAN_PREFIX_LEN} dev ${n.routerLan}`,
-    `addr add ${A.ROUTER_EXT_IP}/24 dev ${n.routerExt}`,
+    ...only4([`addr add ${A.ROUTER_LAN_IP}/${A.LAN_PREFIX_LEN} dev ${n.routerLan}`, `addr add ${A.ROUTER_EXT_IP}/24 dev ${n.routerExt}`]),
     `link set ${n.routerLan} up`,
     `link set ${n.routerExt} up`,
   ] });
 
   scripts.push({ ns: n.externalNs, tool: 'ip', lines: [
     'link set lo up',
-    `addr add ${A.ECHO_IP}/24 dev ${n.externalIf}`,
-    `addr add ${A.ECHO_IP_2}/24 dev ${n.externalIf}`,
-    `addr add ${A.ECHO_IP_3}/24 dev ${n.externalIf}`,
+    ...only4([A.ECHO_IP, A.ECHO_IP_2, A.ECHO_IP_3].map((ip) => `addr add ${ip}/24 dev ${n.externalIf}`)),
     `link set ${n.externalIf} up`,
-    `route add default via ${A.ROUTER_EXT_IP}`,
+    ...only4([`route add default via ${A.ROUTER_EXT_IP}`]),
   ] });
 
   for (const i of range(plan.nodes)) scripts.push(...renderNode(plan, i));
@@ -96,19 +97,23 @@ export function renderTopology(plan: TopologyPlan): Script[] {
   for (const i of range(plan.managers)) {
     scripts.push({ ns: n.managerNs(i), tool: 'ip', lines: [
       'link set lo up',
-      `addr add ${A.managerIP(i)}/${A.LAN_PREFIX_LEN} dev ${n.managerUplink(i)}`,
+      ...only4([`addr add ${A.managerIP(i)}/${A.LAN_PREFIX_LEN} dev ${n.managerUplink(i)}`]),
       `link set ${n.managerUplink(i)} up`,
-      `route add default via ${A.ROUTER_LAN_IP}`,
+      ...only4([`route add default via ${A.ROUTER_LAN_IP}`]),
     ] });
   }
   return scripts;
 }
 
-/** A node: uplink, default route, the host-gw CNI (routes to the other nodes' pod /27s) and masquerade. */
+/**
+ * A node: uplink, default route, the host-gw CNI (routes to the other nodes' pod /27s) and masquerade.
+ * An IPv6-only lab's node: its uplink only (ipv6.ts does the rest).
+ */
 export function renderNode(plan: TopologyPlan, i: number): Script[] {
   const n = plan.names;
   const ns = n.nodeNs(i);
   const up = n.nodeUplink(i);
+  if (plan.ipv4 === false) return [{ ns, tool: 'ip', lines: ['link set lo up', `link set ${up} up`] }];
   const lines = [
     'link set lo up',
     `addr add ${A.nodeIP(i)}/${A.LAN_PREFIX_LEN} dev ${up}`,
@@ -183,6 +188,14 @@ export function renderPod(plan: TopologyPlan, pod: PodPlan): Script[] {
   const hostIf = n.podHostIf(pod.index);
   const podIf = n.podIf(pod.index);
   const podNs = n.podNs(pod.index);
+  if (plan.ipv4 === false) {
+    // an IPv6-only lab: the veth alone; ipv6.ts' renderPodIPv6 addresses it
+    return [
+      { ns: podNs, tool: 'sysctl', settings: QUIET_NETNS },
+      { ns: n.nodeNs(pod.node), tool: 'ip', lines: [`link add ${hostIf} type veth peer name ${podIf} netns ${podNs}`, `link set ${hostIf} up`] },
+      { ns: podNs, tool: 'ip', lines: ['link set lo up', `link set ${podIf} up`] },
+    ];
+  }
   return [
     { ns: podNs, tool: 'sysctl', settings: QUIET_NETNS },
     { ns: n.nodeNs(pod.node), tool: 'ip', lines: [

@@ -5,7 +5,7 @@
 // (../fencing/) decides what the pass may hold.
 import { BoundedFrequencyRunner, type Clock, type Logger } from '@static-egress/controller-kit';
 import { computeNodeState, slotsOf, sortIPs } from '../desired/compute.js';
-import { familyInput, reportedState, type IPv6Nodes } from '../desired/family.js';
+import { emptyFamilyInput, familyInput, reportedState, type IPv6Nodes } from '../desired/family.js';
 import { withVxlanUnderlay } from '../desired/underlay.js';
 import type { NodeState, NodeStateInput } from '../desired/types.js';
 import type { SelfFencing } from '../fencing/self-fencing.js';
@@ -120,7 +120,7 @@ export class Agent {
         return;
       }
       // One state per family (desired/family.ts); an IPv6-only node's IPv4 state is empty (it cleans up).
-      const input4 = familyInput(input, 4) ?? { ...input, policies: [], pods: [] };
+      const input4 = familyInput(input, 4) ?? emptyFamilyInput(input, 4);
       const state = computeNodeState(input4);
       // the families share no kernel object: both sync at once (an IPv6 claim waits for no IPv4 work)
       const [result, v6] = await Promise.all([
@@ -155,7 +155,7 @@ export class Agent {
   /** The IPv6 state (none where this node has no IPv6 address: an empty one then removes what there was). */
   private async syncIPv6(v6: NonNullable<DataPlane['v6']>, input: NodeStateInput & IPv6Nodes, claim: boolean): Promise<{ state: NodeState; result: SyncResult }> {
     const previousSlots = this.last6 ? slotsOf(this.last6) : new Map<string, number>();
-    const in6 = familyInput({ ...input, previousSlots }, 6) ?? { ...input, nodeIP: '::', policies: [], pods: [], previousSlots };
+    const in6 = familyInput({ ...input, previousSlots }, 6) ?? { ...emptyFamilyInput(input, 6), previousSlots };
     // VXLAN mode: with its tunnel's underlay (desired/underlay.ts)
     const state6 = withVxlanUnderlay({ family: 6, ...computeNodeState(in6) }, input);
     return { state: state6, result: await this.syncFamily(v6, state6, in6, claim) };

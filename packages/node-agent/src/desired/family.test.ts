@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { dualStackInput } from './fixtures.js';
-import { computeFamilyStates, podForFamily, policyForFamily } from './family.js';
+import { computeNodeState } from './compute.js';
+import { computeFamilyStates, emptyFamilyInput, podForFamily, policyForFamily } from './family.js';
 import { linkLocalOf, tunnelNextHop } from './underlay.js';
 
 describe('per-family states (dual stack)', () => {
@@ -53,5 +54,14 @@ describe('per-family states (dual stack)', () => {
 
   it('the tunnel next hop is fe80:: + the EUI-64 of the VTEP MAC (what the kernel gives the device)', () => {
     assert.equal(linkLocalOf('0e:12:34:56:78:9a'), 'fe80::c12:34ff:fe56:789a');
+  });
+
+  it('an IPv6-only node\'s IPv4 state is empty, in direct mode, with the IPv4 cluster CIDRs only (an IPv6 one would not load)', () => {
+    const d = dualStackInput({ mode: 'vxlan' });
+    const in4 = emptyFamilyInput({ ...d, nodeIP: d.nodeIP6, nodes: d.nodes6 }, 4);
+    assert.deepEqual([in4.mode, in4.nodeIP, in4.policies, in4.pods, in4.clusterCIDRs], ['direct', '0.0.0.0', [], [], ['203.0.113.0/24']]);
+    const s = computeNodeState(in4);
+    assert.deepEqual([s.director, s.gateway, s.addresses, s.vxlanPeers], [[], [], [], []]);
+    assert.deepEqual(emptyFamilyInput(d, 6).clusterCIDRs, ['2001:db8:70::/48']);
   });
 });

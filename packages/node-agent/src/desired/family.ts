@@ -65,6 +65,19 @@ export function familyInput(input: NodeStateInput & IPv6Nodes, f: IPFamily): Nod
   };
 }
 
+/**
+ * The input of a family this node has no address of (an IPv6-only node's IPv4 state): nothing to
+ * program, no tunnel, so its sync removes what there was. Its cluster CIDRs are the family's only
+ * (the other family's would not load: `iptables-restore` refuses an IPv6 CIDR), its node IP that
+ * family's unspecified address.
+ */
+export function emptyFamilyInput(input: NodeStateInput & IPv6Nodes, f: IPFamily): NodeStateInput {
+  const { nodeIP6: _ip6, nodes6: _n6, ...base } = input;
+  return {
+    ...base, mode: 'direct', nodeIP: f === 4 ? '0.0.0.0' : '::', policies: [], pods: [], clusterCIDRs: input.clusterCIDRs.filter(ofFamily(f)),
+  };
+}
+
 export interface FamilyStates {
   /** absent where this node has no IPv4 address (an IPv6-only cluster) */
   v4?: NodeState;

@@ -50,6 +50,7 @@ function directorRules(state: NodeState, t: string): string[] {
       `add chain ${t} ${chain}`,
       `add rule ${t} ${chain} ct status snat drop`,
       `add rule ${t} ${chain} rt ${ip} nexthop != ${d.route.via} drop`,
+      ...tunnelMarkClear(state, d, t, chain),
     );
   }
   if (verdicts.length) lines.push(`add rule ${t} out meta mark & ${hex(state.markMask)} vmap { ${verdicts.join(', ')} }`);
@@ -73,6 +74,18 @@ function gatewayRules(state: NodeState, t: string): string[] {
     const shared = ordered.slice(i + 1).some((x) => x.entry.podIPs.some((ip) => pods.has(ip)));
     return [`${match} ${ip} saddr != ${g.egressIP} drop`, ...(shared ? [`${match} accept`] : [])];
   });
+}
+
+/**
+ * IPv6 into the IPv6 state's tunnel (render/vxlan.ts): once checked, the packet leaves without our
+ * mark. The VXLAN device encapsulates the skb as it is, so the outer packet would carry the mark into
+ * its own route lookup — over an IPv6 underlay our rule sends it back into the tunnel (an IPv6
+ * lookup with a source address ignores the fdb's `via` device), over IPv4 another family's slot of
+ * the same mark may claim it — and into the guard, whose next-hop check it cannot pass.
+ */
+function tunnelMarkClear(state: NodeState, d: NodeState['director'][number], t: string, chain: string): string[] {
+  if (state.family !== 6 || d.route.kind !== 'vxlan') return [];
+  return [`add rule ${t} ${chain} meta mark set meta mark & ${hex(~state.markMask >>> 0)}`];
 }
 
 /** The whole guard as one `nft -f` batch: the table is created, dropped and filled anew. */

@@ -35,6 +35,9 @@ describe('render VXLAN, both families (golden)', () => {
     const { v6 } = computeFamilyStates(dual());
     const r = renderState(v6!, cfg6);
     golden('vxlan-dual-stack.netlink6', renderNetlinkIntents(r));
+    // the guard checks the inner packet's next hop, then clears our mark before the encapsulation
+    golden('vxlan-dual-stack.guard6', r.guard!.text);
+    assert.match(r.guard!.text, new RegExp(`nexthop != ${tunnelNextHop('192.0.2.12')} drop\\n.*meta mark set meta mark & 0xff00ffff\\n`));
     assert.deepEqual(r.vxlan.device, {
       name: 'segress.vx6', vni: 7448, port: 4799, local: '192.0.2.11', uplink: 'eth0', mac: vtepMAC6('192.0.2.11'), inner: 6,
     });
