@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import * as A from './addressing.js';
 import { tryInNetns } from './exec.js';
+import { nodeIP6 } from './ipv6.js';
 import { KubeClient } from './kube.js';
 import type { Lab, SeipView } from './lab.js';
 import { labNames } from './names.js';
@@ -50,20 +51,17 @@ async function render(s: StatusInput): Promise<string> {
   lines.push('', 'NODE     IP           NETNS          AGENT                  EGRESS IPs ON UPLINK');
   for (const i of range(s.nodes)) {
     const node = `node-${i}`;
-    const r = await tryInNetns(names.nodeNs(i), 'ip', ['-j', '-4', 'addr', 'show', 'dev', names.nodeUplink(i)]);
-    let extra: string[] = [];
-    if (r.code === 0) {
-      const links = JSON.parse(r.out.split('\n')[0] || '[]') as { addr_info?: { local: string }[] }[];
-      extra = links.flatMap((l) => l.addr_info ?? []).map((a) => a.local).filter((ip) => ip !== A.nodeIP(i));
-      for (const ip of extra) kernelHolders.set(ip, [...(kernelHolders.get(ip) ?? []), node]);
-    }
+    const up = await uplinkAddresses(names, i);
+    const nodeIP = up?.nodeIP ?? '-';
+    const extra = up?.extra ?? [];
+    for (const ip of extra) kernelHolders.set(ip, [...(kernelHolders.get(ip) ?? []), node]);
     const d = s.daemons.find((x) => x.name === `agent-${node}`);
     const port = await tryInNetns(names.lanNs, 'ip', ['-br', 'link', 'show', names.nodeLanPort(i)]);
     const cut = /\bDOWN\b/.test(port.out) ? ' (CUT OFF THE LAN)' : '';
     const health = d?.alive ? await healthz(names.nodeNs(i)) : '';
     const agent = d ? (d.alive ? `pid ${d.pid} ${health}` : 'DEAD') : 'not started';
-    lines.push(`${node.padEnd(8)} ${A.nodeIP(i).padEnd(12)} ${names.nodeNs(i).padEnd(14)} ${agent.padEnd(22)} ` +
-      `${r.code === 0 ? extra.join(' ') || '-' : 'netns missing'}${cut}`);
+    lines.push(`${node.padEnd(8)} ${nodeIP.padEnd(12)} ${names.nodeNs(i).padEnd(14)} ${agent.padEnd(22)} ` +
+      `${up ? extra.join(' ') || '-' : 'netns missing'}${cut}`);
   }
   if (s.pods.length) {
     lines.push('', 'POD                            IP             NODE     NETNS');
@@ -102,6 +100,17 @@ async function render(s: StatusInput): Promise<string> {
     }
   }
   return lines.join('\n');
+}
+
+/** Node i's address on its uplink (IPv4, else IPv6) and the others there (egress IPs), both families; null: no netns. */
+async function uplinkAddresses(names: ReturnType<typeof labNames>, i: number): Promise<{ nodeIP: string; extra: string[] } | null> {
+  const r = await tryInNetns(names.nodeNs(i), 'ip', ['-j', 'addr', 'show', 'dev', names.nodeUplink(i)]);
+  if (r.code !== 0) return null;
+  const links = JSON.parse(r.out.split('\n')[0] || '[]') as { addr_info?: { local: string; scope?: string }[] }[];
+  // link-local addresses are no egress IPs
+  const global = links.flatMap((l) => l.addr_info ?? []).filter((a) => a.scope !== 'link').map((a) => a.local);
+  const mine = [A.nodeIP(i), nodeIP6(i)];
+  return { nodeIP: mine.find((ip) => global.includes(ip)) ?? '-', extra: global.filter((ip) => !mine.includes(ip)) };
 }
 
 async function healthz(ns: string): Promise<string> {

@@ -2,11 +2,14 @@
 // IPv6 over an IPv4 underlay (dual stack, beside the IPv4 state's own device on the same port) and
 // over an IPv6 underlay (IPv6-only). The rendered device, neighbours and fdb read back exactly as
 // rendered (so a resync finds no damage), an IPv6 packet routed into it reaches the gateway through
-// the tunnel, stale entries and the device go. Needs root, iproute2 (ip, bridge).
+// the tunnel — with our fwmark too, once the ip6 guard has cleared the mark — stale entries and the
+// device go. Needs root, iproute2 (ip, bridge), ip6tables, nftables.
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { vxlanDamage } from '../../src/plan/netlink.js';
 import { tunnelNextHop, vtepMAC6 } from '../../src/desired/underlay.js';
+import type { NodeState } from '../../src/desired/types.js';
+import { renderGuard } from '../../src/render/guard.js';
 import { ipv6TunnelConfig } from '../../src/render/vxlan.js';
 import type { VxlanIntent } from '../../src/render/types.js';
 import { deleteNamespaces, nsExec, runPrefix } from './netns.js';
@@ -86,6 +89,35 @@ for (const [title, u] of Object.entries(UNDERLAYS)) {
       assert.match(out, /2 received/, out);
       assert.ok((await rx()) >= before + 2, 'the echo requests did not come out of the gateway\'s tunnel');
       await nsExec(ns.d, `ip -6 rule del priority 5039; ip -6 route flush table 5039`);
+    });
+
+    it('a packet with our mark routed into the tunnel: the outer packet loops back into it unless the guard clears the mark', async () => {
+      // as the agent's director: fwmark rule → table → default via the gateway's tunnel link-local
+      // address; unmarked, the target is reached over the LAN (the main table)
+      const mark = 0x280000;
+      await nsExec(ns.d, `ip -6 route add ${TARGET}/128 via ${INNER.g} dev eth0
+        ip -6 route add default via ${tunnelNextHop(u.g)} dev ${tunnel.vxlanDevice} onlink table 5039
+        ip -6 rule add fwmark ${mark}/0xff0000 lookup 5039 priority 5039
+        ip6tables -t mangle -A OUTPUT -d ${TARGET} -j MARK --set-xmark ${mark}/0xff0000`);
+      const stat = async (n: string, name: string) => Number((await nsExec(n, `cat /sys/class/net/${tunnel.vxlanDevice}/statistics/${name}`)).trim());
+      const ping = () => nsExec(ns.d, `ping -6 -c 2 -W 2 -I ${INNER.d} ${TARGET} || true`);
+      if (u.len === 64) {
+        // over IPv6 the outer lookup meets our rule again (the IPv4 lookup is held to the fdb's `via` device)
+        const before = await stat(ns.d, 'tx_errors');
+        assert.match(await ping(), / 0 received/);
+        assert.ok((await stat(ns.d, 'tx_errors')) > before, 'the outer packet did not loop into the tunnel');
+      }
+      const rx = await stat(ns.g, 'rx_packets');
+      const director = {
+        policyKey: 'shop/a', egressIP: '2001:db8:0:2::101', podIPs: [], destinationCIDRs: [], excludedCIDRs: [],
+        slot: 40, mark, table: 5039, priority: 5039, route: { kind: 'vxlan' as const, via: tunnelNextHop(u.g), gatewayNode: 'g' },
+      };
+      const state = { family: 6, mode: 'vxlan', nodeIP: INNER.d, clusterCIDRs: [], markMask: 0xff0000, director: [director], gateway: [], routes: [], leakGuard: [], addresses: [], vxlanPeers: [], overflow: [] };
+      await nsExec(ns.d, 'nft -f -', { input: renderGuard(state as unknown as NodeState, { ipsetPrefix: 'segress6' }).text });
+      assert.match(await ping(), / 2 received/);
+      assert.ok((await stat(ns.g, 'rx_packets')) >= rx + 2, 'the echo requests did not come through the tunnel');
+      await nsExec(ns.d, `nft delete table ip6 segress6_guard; ip6tables -t mangle -F OUTPUT; ip -6 rule del priority 5039; ip -6 route flush table 5039
+        ip -6 route del ${TARGET}/128`);
     });
 
     it('beside the IPv4 state\'s device on the same port where the underlay is IPv4; a hand-deleted fdb entry is damage', async () => {
