@@ -32,11 +32,17 @@ describe('pod classes', () => {
     assert.ok(members <= 2 * podsWithSets.size, `${members} members for ${podsWithSets.size} pods`);
   });
 
-  it('every guarded policy is reached by the guard classes of exactly its pods', () => {
-    const st = computeNodeState(fixtureInput());
+  it('every guarded policy is reached by the guard classes of exactly its pods, every director entry by its pins', () => {
+    const input = fixtureInput();
+    const st = computeNodeState(input);
+    const podsOf = (policyKey: string) => input.pods.filter((p) => p.podIP && input.selection.get(p.key)?.includes(policyKey)).map((p) => p.podIP!).sort();
     for (const g of st.leakGuard) {
       const reached = st.guardClasses.filter((c) => c.guards.includes(g.id)).flatMap((c) => c.podIPs).sort();
-      assert.deepEqual(reached, [...g.podIPs].sort(), g.policyKey);
+      assert.deepEqual(reached, podsOf(g.policyKey), g.policyKey);
+    }
+    for (const d of st.director) {
+      const reached = st.directorClasses.filter((c) => c.pins.some((p) => p.egressIP === d.egressIP && p.kind === 'director')).flatMap((c) => c.podIPs).sort();
+      assert.deepEqual(reached, [...d.podIPs].sort(), d.egressIP);
     }
   });
 

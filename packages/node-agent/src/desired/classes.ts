@@ -82,20 +82,39 @@ export function computeDirectorClasses(input: ClassInput): DirectorClass[] {
   return groups.map((g) => ({ id: ids.get(g.key)!, podIPs: sortIPs(g.ips), pins: g.items })).sort(byId);
 }
 
-/** Pods (every node) by the policies whose leak guard they fall under. */
+/**
+ * Pods (every node) by the policies whose leak guard they fall under. Most pods are under one: they
+ * go straight to that policy's class; only the others are gathered per pod (this runs over every
+ * selected pod of the cluster, so it allocates nothing per pod in the common case).
+ */
 export function computeGuardClasses(input: ClassInput): GuardClass[] {
   const guardOf = new Map(input.leakGuard.map((g) => [g.policyKey, g.id]));
+  const guarded = [...input.pods].filter(([policyKey]) => guardOf.has(policyKey));
+  const count = new Map<string, number>();
+  for (const [, pods] of guarded) for (const p of pods) count.set(p.uid, (count.get(p.uid) ?? 0) + 1);
+  const single = new Map<string, string[]>(); // guard id → addresses of pods under it alone
   const byPod = new Map<string, { ip: string; items: string[] }>();
-  for (const [policyKey, pods] of input.pods) {
-    const id = guardOf.get(policyKey);
-    if (!id) continue;
+  for (const [policyKey, pods] of guarded) {
+    const id = guardOf.get(policyKey)!;
     for (const p of pods) {
+      if (count.get(p.uid) === 1) {
+        const ips = single.get(id) ?? [];
+        ips.push(p.podIP);
+        single.set(id, ips);
+        continue;
+      }
       const pod = byPod.get(p.uid) ?? { ip: p.podIP, items: [] };
       pod.items.push(id);
       byPod.set(p.uid, pod);
     }
   }
-  const groups = groupBy(byPod, (guards) => guards.sort().join('|'));
+  const byKey = new Map(groupBy(byPod, (guards) => guards.sort().join('|')).map((g) => [g.key, g]));
+  for (const [id, ips] of single) {
+    const g = byKey.get(id);
+    if (g) g.ips.push(...ips);
+    else byKey.set(id, { key: id, ips, items: [id] });
+  }
+  const groups = [...byKey.keys()].sort().map((key) => byKey.get(key)!);
   const ids = stableIds(groups.map((g) => g.key));
   return groups.map((g) => ({ id: ids.get(g.key)!, podIPs: sortIPs(g.ips), guards: g.items })).sort(byId);
 }

@@ -58,7 +58,9 @@ describe('computeNodeState', () => {
   });
 
   it('leak guard: every pod of each policy, cluster-wide, on every node not covered by a gateway set', () => {
-    const guards = (s: ReturnType<typeof computeNodeState>) => s.leakGuard.map((g) => [g.policyKey, g.podIPs, g.destinationCIDRs, g.excludedCIDRs]);
+    // a guard's pods: those of the guard classes naming it
+    const podsOf = (s: ReturnType<typeof computeNodeState>, id: string) => s.guardClasses.filter((c) => c.guards.includes(id)).flatMap((c) => c.podIPs).sort();
+    const guards = (s: ReturnType<typeof computeNodeState>) => s.leakGuard.map((g) => [g.policyKey, podsOf(s, g.id), g.destinationCIDRs, g.excludedCIDRs]);
     // n1 holds api's only IP: its gateway set already holds every api pod, so no guard for api
     assert.deepEqual(guards(computeNodeState(fixtureInput())).sort(), [
       ['ops/dark', ['203.0.113.36'], ['198.51.100.20/32'], []],

@@ -119,7 +119,7 @@ export function computeNodeState(input: NodeStateInput): NodeState {
     // where this node holds exactly one IP of the policy: that gateway set holds all its pods and
     // SNATs and accepts every such packet first.
     if (plan.pods.length > 0 && held.length !== 1) {
-      guards.push({ policyKey: policy.key, podIPs: sortIPs(plan.pods.map((p) => p.podIP)), destinationCIDRs: dst, excludedCIDRs: excl });
+      guards.push({ policyKey: policy.key, destinationCIDRs: dst, excludedCIDRs: excl });
     }
   }
 

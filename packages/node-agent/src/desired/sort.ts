@@ -1,6 +1,6 @@
-import { compareIPs } from '@static-egress/crds';
+import { sortByIP } from '@static-egress/crds';
 
-/** Distinct addresses in numeric order. */
+/** Distinct addresses in numeric order (each parsed once). */
 export function sortIPs(ips: Iterable<string>): string[] {
-  return [...new Set(ips)].sort(compareIPs);
+  return sortByIP([...new Set(ips)], (ip) => ip);
 }

@@ -101,7 +101,7 @@ export interface LeakGuardEntry {
   policyKey: string;
   /** stable short hash of policyKey: names the guard's set and chain */
   id: string;
-  podIPs: string[]; // every selected pod of the policy, cluster-wide; sorted
+  // its pods (every selected pod of the policy, cluster-wide) are in the guard classes naming it
   destinationCIDRs: string[];
   excludedCIDRs: string[];
 }
