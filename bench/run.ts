@@ -25,6 +25,7 @@ const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<Benc
   'audit-log': () => import('./audit-log.js'), // issue 10 §5: events/s through the audit pipeline
   'kernel-damage': () => import('./kernel-damage.js'), // issue 12: exposure per damage type, wrong-source packets
   'lab': () => import('./lab/index.js'), // failover, data path (direct + vxlan), policy created, pod created
+  'lab-ipv6': () => import('./lab/dual-stack.js'), // issue 11 §5: IPv6 beside IPv4 in a dual-stack lab — data path of each family vs hand-written, failover gap of each family
   'soak': () => import('./lab/soak.js'), // issue 16 §1, §2: no false alarms under CPU load + netem; failover idle vs loaded
   'planned': () => import('./lab/planned-run.js'), // issue 16 §3: planned moves beside the node-loss failover, own lab (also a section of 'lab')
   'apiload': () => import('./lab/apiload.js'), // issue 16 §4: requests/s per agent and manager in a quiet minute of the 6-node lab (audit log)

@@ -1,5 +1,6 @@
 // Benchmarks 2 + 3: throughput (iperf3, one TCP stream) and latency (ping RTT) of the egress path
-// against the hand-written minimal rules and against the unselected pod's plain masquerade.
+// against the hand-written minimal rules and against the unselected pod's plain masquerade. IPv4 by
+// default; `fam` (the IPv6 echo) measures the IPv6 paths of a dual-stack lab the same way (issue 11 §5).
 import * as A from '../../e2e/src/lab/addressing.js';
 import { sleep, type Lab, type LabPod } from '../../e2e/src/lab/lab.js';
 import { type Background, run as runIn } from '../lib/lab-helpers.js';
@@ -10,14 +11,19 @@ import { r1, r2, say, type Env, type Sizes } from './common.js';
 
 const IPERF_PORT = 5201;
 
-export async function dataPath(lab: Lab, env: Pick<Env, 'sel' | 'plain' | 'hand'>, bg: Background, s: Sizes): Promise<Figure[]> {
-  const mode = lab.mode;
+/** Which echo address the paths reach: IPv4's, or (dual stack) the IPv6 one, the figures then named "…, IPv6". */
+export interface DataPathFamily { echo: string; label: string }
+const IPV4_PATH: DataPathFamily = { echo: A.ECHO_IP, label: '' };
+
+export async function dataPath(lab: Lab, env: Pick<Env, 'sel' | 'plain' | 'hand'>, bg: Background, s: Sizes, fam: DataPathFamily = IPV4_PATH): Promise<Figure[]> {
+  const mode = `${lab.mode}${fam.label}`;
+  const echo = fam.echo;
   const paths: [string, LabPod][] = [['egress', env.sel], ['direct', env.plain], ['hand', env.hand]];
   const rtts = new Map<string, number[]>(paths.map(([n]) => [n, []]));
-  for (const [, pod] of paths) await runIn(pod.netns, 'ping', ['-c', '20', '-i', '0.01', '-W', '1', A.ECHO_IP]); // warm caches
+  for (const [, pod] of paths) await runIn(pod.netns, 'ping', ['-c', '20', '-i', '0.01', '-W', '1', echo]); // warm caches
   for (let round = 0; round < s.pingRounds; round++) {
     for (const [name, pod] of rotate(paths, round)) {
-      const r = await runIn(pod.netns, 'ping', ['-c', String(s.pingCount), '-i', '0.01', '-W', '1', A.ECHO_IP], { timeoutMs: 120_000 });
+      const r = await runIn(pod.netns, 'ping', ['-c', String(s.pingCount), '-i', '0.01', '-W', '1', echo], { timeoutMs: 120_000 });
       const v = parsePingRtts(r.out);
       if (v.length < s.pingCount * 0.9) throw new Error(`ping from ${name} path: ${v.length}/${s.pingCount} replies: ${r.out.slice(-300)}`);
       rtts.get(name)!.push(...v.map((ms) => ms * 1000));
@@ -26,7 +32,7 @@ export async function dataPath(lab: Lab, env: Pick<Env, 'sel' | 'plain' | 'hand'
   const lat = Object.fromEntries([...rtts].map(([n, v]) => [n, summarize(v)]));
   say(`${mode}: latency p50 µs: ${paths.map(([n]) => `${n} ${lat[n]!.p50.toFixed(0)}`).join(', ')}`);
 
-  const server = bg.start(lab.names.externalNs, 'iperf3', ['-s', '-B', A.ECHO_IP, '-p', String(IPERF_PORT)]);
+  const server = bg.start(lab.names.externalNs, 'iperf3', ['-s', '-B', echo, '-p', String(IPERF_PORT)]);
   const bps = new Map<string, number[]>(paths.map(([n]) => [n, []]));
   try {
     await sleep(500);
@@ -34,7 +40,7 @@ export async function dataPath(lab: Lab, env: Pick<Env, 'sel' | 'plain' | 'hand'
       for (const [name, pod] of rotate(paths, round)) {
         let out = '';
         for (let attempt = 0; attempt < 3; attempt++) {
-          const r = await runIn(pod.netns, 'iperf3', ['-c', A.ECHO_IP, '-p', String(IPERF_PORT), '-t', String(s.iperfSecs), '-O', '1', '-J'],
+          const r = await runIn(pod.netns, 'iperf3', ['-c', echo, '-p', String(IPERF_PORT), '-t', String(s.iperfSecs), '-O', '1', '-J'],
             { timeoutMs: (s.iperfSecs + 30) * 1000 });
           out = r.out;
           if (r.code === 0) break;
@@ -58,12 +64,12 @@ export async function dataPath(lab: Lab, env: Pick<Env, 'sel' | 'plain' | 'hand'
   const latInfo = { method: `ping -i 0.01, ${s.pingCount} × ${s.pingRounds} rounds per path, RTT p50 in µs`,
     egress: latDetails('egress'), hand: latDetails('hand'), direct: latDetails('direct'), egressMinusHandUs: r1(le - lh) };
   return [
-    figure({ name: `throughput, egress path (${mode} mode)`, unit: 'Gbit/s', value: r2(eg), baseline: { name: 'hand-written minimal rules', value: r2(hand) },
+    figure({ name: `throughput, egress path (${lab.mode} mode${fam.label})`, unit: 'Gbit/s', value: r2(eg), baseline: { name: 'hand-written minimal rules', value: r2(hand) },
       target: '≥ 0.97 × hand-written', met: eg >= 0.97 * hand, details }),
-    figure({ name: `throughput, egress path vs no egress (${mode} mode)`, unit: 'Gbit/s', value: r2(eg), baseline: { name: 'direct node masquerade (unselected pod)', value: r2(direct) }, details }),
-    figure({ name: `latency p50 RTT, egress path (${mode} mode)`, unit: 'µs', value: r1(le), baseline: { name: 'hand-written minimal rules', value: r1(lh) },
+    figure({ name: `throughput, egress path vs no egress (${lab.mode} mode${fam.label})`, unit: 'Gbit/s', value: r2(eg), baseline: { name: 'direct node masquerade (unselected pod)', value: r2(direct) }, details }),
+    figure({ name: `latency p50 RTT, egress path (${lab.mode} mode${fam.label})`, unit: 'µs', value: r1(le), baseline: { name: 'hand-written minimal rules', value: r1(lh) },
       target: '≤ hand-written + 10 µs', met: le - lh <= 10, details: latInfo }),
-    figure({ name: `latency p50 RTT, egress path vs no egress (${mode} mode)`, unit: 'µs', value: r1(le), baseline: { name: 'direct node masquerade (unselected pod)', value: r1(ld) }, details: latInfo }),
+    figure({ name: `latency p50 RTT, egress path vs no egress (${lab.mode} mode${fam.label})`, unit: 'µs', value: r1(le), baseline: { name: 'direct node masquerade (unselected pod)', value: r1(ld) }, details: latInfo }),
   ];
 }
 

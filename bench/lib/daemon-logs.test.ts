@@ -25,6 +25,16 @@ describe('daemon logs → failover phases', () => {
     assert.deepEqual(mergeLogs(agent, manager).map((e) => e.t), [...agent, ...manager].map((e) => e.t).sort((a, b) => a - b));
   });
 
+  it('a sync that added only an IPv6 address counts (its counts sit under ipv6, issue 11)', () => {
+    const [only6, neither] = parseDaemonLog([
+      line({ time: 1, changed: { chains: 0, addresses: 0 }, ipv6: { changed: { chains: 2, addresses: 1 } }, msg: 'synced' }),
+      line({ time: 2, changed: { chains: 0, addresses: 0 }, ipv6: { changed: { chains: 2, addresses: 0 } }, msg: 'synced' }),
+    ].join('\n'));
+    assert.ok(isSync(only6!, ['addresses']));
+    assert.ok(!isSync(neither!, ['addresses']));
+    assert.ok(isSync(neither!));
+  });
+
   it('finds detection, status write and programming after the fault', () => {
     const m = failoverMarks({ fault, oldNode: 'node-2', newNode: 'node-3', manager, newAgent: agent });
     assert.equal(m.unhealthy! - fault, 719);

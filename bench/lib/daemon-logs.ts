@@ -34,7 +34,12 @@ export function firstAfter(log: readonly LogEntry[], t: number, pred: (e: LogEnt
   return log.find((e) => e.t >= t && pred(e));
 }
 
-const changed = (e: LogEntry): Record<string, number> => (e['changed'] as Record<string, number> | undefined) ?? {};
+/** What a `synced` line changed, both families' (the IPv6 state's counts sit under `ipv6`, issue 11). */
+const changed = (e: LogEntry): Record<string, number> => {
+  const c = { ...(e['changed'] as Record<string, number> | undefined) };
+  for (const [k, n] of Object.entries((e['ipv6'] as { changed?: Record<string, number> } | undefined)?.changed ?? {})) c[k] = (c[k] ?? 0) + n;
+  return c;
+};
 
 /** An agent's `synced` line that changed something of the given kinds (any kind when empty). */
 export function isSync(e: LogEntry, kinds: string[] = []): boolean {

@@ -21,6 +21,14 @@ describe('hand-written minimal rules', () => {
     assert.match(renderHandGateway(o), /-I POSTROUTING 1 -j selab12-BSNAT\n-A selab12-BSNAT -s 203\.0\.113\.36\/32 -d 198\.51\.100\.0\/24 -j SNAT --to-source 192\.0\.2\.150/);
   });
 
+  it('IPv6 (issue 11 §5): the same recipe for ip6tables-restore and ip -6, a /128 source match', () => {
+    const o6 = { prefix: 'selab12', podIP: '2001:db8:0:7001::4', dstCIDR: '2001:db8:0:51::/64', egressIP: '2001:db8:0:2::250', uplink: 'selab12n1' };
+    const d = renderHandDirector(o6);
+    assert.match(d.iptables, /-A selab12-BMARK -s 2001:db8:0:7001::4\/128 -d 2001:db8:0:51::\/64 -j MARK --set-xmark 0x100\/0x100/);
+    assert.deepEqual(d.ip, ['rule add fwmark 0x100/0x100 lookup 4000 priority 4000', 'route replace default via 2001:db8:0:2::250 dev selab12n1 onlink table 4000']);
+    assert.match(renderHandGateway(o6), /-A selab12-BSNAT -s 2001:db8:0:7001::4\/128 -d 2001:db8:0:51::\/64 -j SNAT --to-source 2001:db8:0:2::250/);
+  });
+
   it('VXLAN mode: own device, route via the gateway node over it, fdb via the uplink, MSS clamp', () => {
     const dev = renderHandVxlanDevice({ prefix: 'selab12', localIP: '192.0.2.11', uplink: 'selab12n1', mac: '0e:b0:00:00:00:01', mtu: 1450 });
     assert.equal(dev.ip[0], 'link add selab12hv address 0e:b0:00:00:00:01 type vxlan id 4242 dstport 4798 local 192.0.2.11 dev selab12n1 nolearning');

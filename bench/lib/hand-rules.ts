@@ -3,7 +3,9 @@
 // owns — chain names carry the lab's run prefix (not SEGRESS-), fwmark bit 0x100 (the agent's mask is
 // 0x00ff0000), ip rule priority and table 4000 (the agent's range is 5000-5999), and the egress
 // address carries no label (the agent only removes addresses labelled as its own) — so the agent
-// neither sees nor fights it.
+// neither sees nor fights it. Either family (issue 11 §5): an IPv6 pod's rules are the same text for
+// ip6tables-restore and `ip -6 -batch` (a /128 source match).
+import { ipFamilyOf } from '@static-egress/crds';
 export interface HandRuleOptions {
   /** The lab's run prefix (chains are named `<prefix>-B…`). */
   prefix: string;
@@ -17,6 +19,9 @@ export interface HandRuleOptions {
   priority?: number;
 }
 
+/** The pod's address as a host prefix of its family. */
+const host = (ip: string) => `${ip}/${ipFamilyOf(ip) === 6 ? 128 : 32}`;
+
 const defaults = (o: HandRuleOptions) => ({ mark: o.mark ?? '0x100', table: o.table ?? 4000, priority: o.priority ?? 4000 });
 
 /** Director (the pod's node): mark in PREROUTING, skip the node masquerade, policy-route to the egress IP. */
@@ -28,7 +33,7 @@ export function renderHandDirector(o: HandRuleOptions): { iptables: string; ip: 
       '*mangle',
       `:${markChain} - [0:0]`,
       `-I PREROUTING 1 -j ${markChain}`,
-      `-A ${markChain} -s ${o.podIP}/32 -d ${o.dstCIDR} -j MARK --set-xmark ${mark}/${mark}`,
+      `-A ${markChain} -s ${host(o.podIP)} -d ${o.dstCIDR} -j MARK --set-xmark ${mark}/${mark}`,
       'COMMIT',
       '*nat',
       `:${skipChain} - [0:0]`,
@@ -51,7 +56,7 @@ export function renderHandGateway(o: Pick<HandRuleOptions, 'prefix' | 'podIP' | 
     '*nat',
     `:${chain} - [0:0]`,
     `-I POSTROUTING 1 -j ${chain}`,
-    `-A ${chain} -s ${o.podIP}/32 -d ${o.dstCIDR} -j SNAT --to-source ${o.egressIP}`,
+    `-A ${chain} -s ${host(o.podIP)} -d ${o.dstCIDR} -j SNAT --to-source ${o.egressIP}`,
     'COMMIT',
     '',
   ].join('\n');

@@ -125,6 +125,7 @@ async function main(): Promise<void> {
   await kernel.setArpAnnounce(uplink, 2);
   const syncer = new NodeSyncer(kernel, { render, ranges: cfg.ranges });
   const v6 = ipv6DataPlane(sources.nodes.get(cfg.nodeName), withIPv6Tunnel(kernel6), render, cfg.ranges);
+  if (v6) kernel6.prepareAnnouncements(uplink); // the first unsolicited NA as fast as the first GARP
   agent.start({ syncer, render, ...(v6 ? { v6 } : {}) }); // the first sync reads the kernel: startup reconcile
   // heal by events (issue 12): kernel notifications ask for a full sync; repeats back off and raise an Event
   const nodeEvents = new KubeNodeEvents(kc, cfg.nodeName, () => sources.nodes.get(cfg.nodeName)?.metadata?.uid);

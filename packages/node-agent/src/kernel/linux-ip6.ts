@@ -38,10 +38,14 @@ export class LinuxIp6tables implements IptablesRestorer {
 
 /**
  * Unsolicited NAs at the GARPs' delays and under the same repeat guard (RepeatedAnnouncer), over one
- * long-lived sender (kernel/na-session.ts). The link-layer address is read once per device.
+ * long-lived sender (kernel/na-session.ts). The link-layer address is read once per device;
+ * prepare(dev) reads it and starts the sender before any claim, so the first NA costs a line on a
+ * pipe, as the first GARP costs an arping.
  */
 export class LinuxUnsolicitedNA extends RepeatedAnnouncer {
-  constructor(sender: Pick<NaSession, 'send'>, macOf: (dev: string) => Promise<string>, delaysMs?: readonly number[], onError?: (e: Error) => void) {
+  readonly prepare: (dev: string) => void;
+
+  constructor(sender: Pick<NaSession, 'send' | 'warm'>, macOf: (dev: string) => Promise<string>, delaysMs?: readonly number[], onError?: (e: Error) => void) {
     const macs = new Map<string, Promise<string>>();
     const mac = (dev: string) => {
       let m = macs.get(dev);
@@ -53,6 +57,10 @@ export class LinuxUnsolicitedNA extends RepeatedAnnouncer {
       return m;
     };
     super((dev, ip) => { mac(dev).then((m) => sender.send(dev, ip, renderUnsolicitedNA(ip, m))).catch((e: Error) => onError?.(e)); }, delaysMs);
+    this.prepare = (dev) => {
+      sender.warm();
+      mac(dev).catch((e: Error) => onError?.(e));
+    };
   }
 }
 

@@ -27,12 +27,14 @@ export class NoVxlan implements VxlanManager {
  * `ipsetPrefix` is the IPv6 state's (render/family.ts: `<prefix>6`). Sockets and child processes
  * open on first use (an IPv4-only node opens none); close() ends them.
  */
-export function createLinuxKernel6(opts: { ipsetPrefix: string; onNAError?: (e: Error) => void; onNetlinkError?: (e: Error) => void }): Kernel & { close(): void } {
+export function createLinuxKernel6(opts: { ipsetPrefix: string; onNAError?: (e: Error) => void; onNetlinkError?: (e: Error) => void }):
+  Kernel & { close(): void; prepareAnnouncements(dev: string): void } {
   let nl: LinuxNetlink | undefined;
   let members: LinuxIpsetMembers | undefined;
   const netlink = () => (nl ??= new LinuxNetlink(() => undefined, opts.onNetlinkError, 6));
   const nft = new NftSession();
   const na = new NaSession();
+  const garp = new LinuxUnsolicitedNA(na, (dev) => netlink().linkMAC(dev), undefined, opts.onNAError);
   return {
     ipset: new LinuxIpset(),
     ipsetMembers: { apply: (changes) => (members ??= new LinuxIpsetMembers(opts.onNetlinkError)).apply(changes) },
@@ -41,7 +43,9 @@ export function createLinuxKernel6(opts: { ipsetPrefix: string; onNAError?: (e: 
     routes: { list: (a, b) => netlink().routes.list(a, b), replace: (r) => netlink().routes.replace(r), del: (r) => netlink().routes.del(r) },
     addresses: { list: (d) => netlink().addresses.list(d), add: (d, ips) => netlink().addresses.add(d, ips), del: (d, ips) => netlink().addresses.del(d, ips) },
     vxlan: new NoVxlan(),
-    garp: new LinuxUnsolicitedNA(na, (dev) => netlink().linkMAC(dev), undefined, opts.onNAError),
+    garp,
+    /** the NA sender started and dev's MAC read before the first claim (where the IPv6 state runs) */
+    prepareAnnouncements: (dev) => garp.prepare(dev),
     lease: new LinuxLeaseTable(leaseNames(opts.ipsetPrefix), undefined, nft, NA_LEASE),
     conntrack: new LinuxConntrack(),
     guard: new LinuxGuard6Table(guardTable(opts)),

@@ -4,7 +4,10 @@
 // process reads `<dev> <source> <icmpv6 hex>` lines and answers `ok` or `err <message>` per line, in
 // order. Each NA gets a fresh socket bound to its egress IP (the source the kernel lease checks) and
 // to the device, hop limit 255 (RFC 4861): a socket kept from an earlier NA could outlive the
-// address. A dead or stuck process fails what it holds and is replaced by the next NA.
+// address. A dead or stuck process fails what it holds and is replaced by the next NA. warm() starts
+// the process ahead of the first NA and keeps one running: started at the claim itself, the
+// interpreter (≈ 300 ms on a loaded node) delayed the first NA of a freshly started agent — and a
+// failover's new holder is often just that — until the 250 ms repeat had gone out.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
@@ -40,6 +43,7 @@ export class NaSession {
   private child: ChildProcessWithoutNullStreams | undefined;
   private readonly pending: Pending[] = [];
   private closed = false;
+  private keepWarm = false;
 
   constructor(private readonly opts: NaSessionOptions = {}) {}
 
@@ -52,6 +56,12 @@ export class NaSession {
       this.pending.push({ resolve, reject, timer });
       child.stdin.write(`${dev} ${src} ${Buffer.from(icmp).toString('hex')}\n`);
     });
+  }
+
+  /** Starts the process now (not at the first NA) and restarts it a second after it dies. */
+  warm(): void {
+    this.keepWarm = true;
+    if (!this.closed && !this.child) this.start();
   }
 
   close(): void {
@@ -67,7 +77,10 @@ export class NaSession {
     createInterface({ input: child.stdout }).on('line', (l) => this.answer(child, l));
     child.stdin.on('error', () => this.fail(child, 'NA sender stdin closed'));
     child.on('error', (e) => this.fail(child, `NA sender: ${e.message}`));
-    child.on('exit', (code) => this.fail(child, `NA sender exited (${code})`));
+    child.on('exit', (code) => {
+      this.fail(child, `NA sender exited (${code})`);
+      if (this.keepWarm && !this.closed) setTimeout(() => { if (!this.closed && !this.child) this.start(); }, 1_000).unref();
+    });
     return child;
   }
 

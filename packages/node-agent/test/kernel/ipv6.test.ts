@@ -172,6 +172,31 @@ describe('IPv6 appliers (real namespaces)', function () {
     await na.send(uplink, '2001:db8:0:2::11', renderUnsolicitedNA('2001:db8:0:2::11', mac));
     assert.notEqual(await pid(), first);
   });
+
+  it('the NA sender warmed: running before the first NA, started again after it dies, gone when closed', async () => {
+    const warm = new NaSession({ command: ['ip', 'netns', 'exec', gw, 'python3', '-u', '-B', '-c'] });
+    const pid = async () => (await execa('pgrep', ['-f', '-n', '--', '-u -B -c import socket'], { reject: false })).stdout.trim();
+    const until = async (what: string, ok: (p: string) => boolean) => {
+      for (let i = 0; i < 50; i++) {
+        const p = await pid();
+        if (ok(p)) return p;
+        await sleep(100);
+      }
+      throw new Error(`the NA sender: ${what}`);
+    };
+    try {
+      assert.equal(await pid(), '', 'not started before warm()');
+      warm.warm();
+      const first = await until('not started by warm()', (p) => p !== '');
+      await execa('kill', ['-9', first]);
+      await until('not started again after it died', (p) => p !== '' && p !== first);
+      const mac = await nl.linkMAC(uplink);
+      await warm.send(uplink, '2001:db8:0:2::11', renderUnsolicitedNA('2001:db8:0:2::11', mac));
+    } finally {
+      warm.close();
+    }
+    await until('still running after close()', (p) => p === '');
+  });
 });
 
 function sortBy<T>(xs: readonly T[], key: (x: T) => string): T[] {
