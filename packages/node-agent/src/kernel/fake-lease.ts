@@ -1,5 +1,6 @@
 // In-memory LeaseTable with real state: leases expire on the injected clock, like the kernel's
-// element timeouts; a renewal never revives an expired lease.
+// element timeouts; a renewal never revives an expired lease, and reports each lapse once (as
+// LinuxLeaseTable: an IP that lapsed is not renewed again until it is claimed).
 import type { Clock } from '@static-egress/controller-kit';
 import type { ConntrackFlusher, LeaseTable } from './interfaces.js';
 
@@ -7,6 +8,8 @@ export class FakeLeaseTable implements LeaseTable {
   owned = new Set<string>();
   /** ip → expiry time; absent when the guard does not exist */
   private readonly until = new Map<string, number>();
+  /** lapsed and not claimed since */
+  private readonly lapsed = new Set<string>();
   present = false;
 
   constructor(private readonly clock: Clock) {}
@@ -18,18 +21,26 @@ export class FakeLeaseTable implements LeaseTable {
 
   async claim(ips: readonly string[], ms: number): Promise<void> {
     this.must();
-    for (const ip of ips) this.until.set(ip, this.clock.now() + ms);
+    for (const ip of ips) {
+      this.until.set(ip, this.clock.now() + ms);
+      this.lapsed.delete(ip);
+    }
   }
 
   async renew(ips: readonly string[], ms: number): Promise<string[]> {
     this.must();
-    const lapsed = ips.filter((ip) => !this.running(ip));
-    for (const ip of ips) if (this.running(ip)) this.until.set(ip, this.clock.now() + ms);
+    const live = ips.filter((ip) => !this.lapsed.has(ip));
+    const lapsed = live.filter((ip) => !this.running(ip));
+    for (const ip of live) if (this.running(ip)) this.until.set(ip, this.clock.now() + ms);
+    for (const ip of lapsed) this.lapsed.add(ip);
     return lapsed;
   }
 
   async end(ips: readonly string[]): Promise<void> {
-    for (const ip of ips) this.until.delete(ip);
+    for (const ip of ips) {
+      this.until.delete(ip);
+      this.lapsed.delete(ip);
+    }
   }
 
   /** IPs whose lease runs now (for tests; the product reads them through read()). */
@@ -45,6 +56,7 @@ export class FakeLeaseTable implements LeaseTable {
     this.present = false;
     this.owned.clear();
     this.until.clear();
+    this.lapsed.clear();
   }
 
   /** May the node announce ip now (the kernel guard's verdict)? */

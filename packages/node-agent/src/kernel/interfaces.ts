@@ -86,7 +86,10 @@ export interface LeaseTable {
   ensure(owned: readonly string[]): Promise<void>;
   /** A fresh lease of `ms` for each IP, leased or not (after the API confirmed the assignment). */
   claim(ips: readonly string[], ms: number): Promise<void>;
-  /** Extends running leases to `ms`; returns the IPs whose lease had already run out (not revived). */
+  /**
+   * Extends running leases to `ms`; returns the IPs whose lease had run out (not revived). Each lapse
+   * is reported once: an IP that lapsed is left out of later renewals until it is claimed again.
+   */
   renew(ips: readonly string[], ms: number): Promise<string[]>;
   /** Ends leases now; an IP without one is ignored. */
   end(ips: readonly string[]): Promise<void>;

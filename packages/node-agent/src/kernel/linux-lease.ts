@@ -45,6 +45,15 @@ export class LinuxLeaseTable implements LeaseTable {
    * finished yet (the agent's held set follows at its end) does not lapse in between (issue 16).
    */
   private readonly claimed = new Set<string>();
+  /**
+   * IPs whose lease ran out and that were not claimed since. A renewal cannot revive them, so it no
+   * longer tries: each lapse is reported once. (Reported again by every renewal while the address
+   * stayed held, each report was a new lapse to self-fencing and voided the API confirmation in
+   * flight — with renewals every probe, the node could never claim again.)
+   */
+  private readonly lapsed = new Set<string>();
+  /** Claims started: a renewal that a claim overlapped reports nothing (the next renewal tells). */
+  private claims = 0;
 
   /** `session`: a long-lived `nft -i` for the renewals, which come with every vouching probe. */
   constructor(
@@ -57,23 +66,36 @@ export class LinuxLeaseTable implements LeaseTable {
   }
 
   async claim(ips: readonly string[], ms: number): Promise<void> {
+    this.claims++;
     await this.must(this.texts.claim(this.names, ips, ms), 'lease claim', true);
-    for (const ip of ips) this.claimed.add(ip);
+    for (const ip of ips) {
+      this.claimed.add(ip);
+      this.lapsed.delete(ip);
+    }
   }
 
   async renew(held: readonly string[], ms: number): Promise<string[]> {
-    const ips = [...new Set([...held, ...this.claimed])];
+    const ips = [...new Set([...held, ...this.claimed])].filter((ip) => !this.lapsed.has(ip));
+    const claims = this.claims;
     const nft = (text: string): Promise<{ ok: boolean }> => this.session?.run(text) ?? this.nft(text);
     if ((await nft(this.texts.renew(this.names, ips, ms))).ok) return [];
     // Some lease had expired (the batch failed whole): renew one by one to learn which.
     const lapsed: string[] = [];
     for (const ip of ips) if (!(await nft(this.texts.renew(this.names, [ip], ms))).ok) lapsed.push(ip);
-    for (const ip of lapsed) this.claimed.delete(ip);
+    // a claim that ran meanwhile may have leased some of them again: never mark a fresh lease lapsed
+    if (this.claims !== claims) return [];
+    for (const ip of lapsed) {
+      this.claimed.delete(ip);
+      this.lapsed.add(ip);
+    }
     return lapsed;
   }
 
   end(ips: readonly string[]): Promise<void> {
-    for (const ip of ips) this.claimed.delete(ip);
+    for (const ip of ips) {
+      this.claimed.delete(ip);
+      this.lapsed.delete(ip);
+    }
     return this.must(this.texts.end(this.names, ips), 'lease end', true);
   }
 
