@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     onNetlinkError: (e) => logger.error({ err: e }, 'netlink socket error (IPv6; the sync in flight fails and a full resync follows)'),
   });
   if (cfg.cleanup) {
-    await cleanupNode(cfg, kernel, kernel6).finally(() => { kernel.close(); kernel6.close(); });
+    await cleanupNode(cfg, kernel, kernel6, interfaceAddresses6).finally(() => { kernel.close(); kernel6.close(); });
     logger.info({}, 'cleanup done: no chain, set, rule, route, address or tunnel of ours is left');
     return;
   }

@@ -16,6 +16,9 @@ describe('node addresses (cleanup, uplink)', () => {
   it('cleanup visits each interface carrying an address labelled as ours, once', () => {
     assert.deepEqual(devicesWithOurAddresses(host), ['eth0', 'enp175s0f0np0']);
     assert.deepEqual(devicesWithOurAddresses([]), []);
+    // IPv6 addresses carry no label: an IPv6-only node's egress /128s (nodad) name its uplink
+    assert.deepEqual(devicesWithOurAddresses([{ dev: 'eth0', ip: '2001:db8::11' }, { dev: 'eth0', ip: '2001:db8::100', ours: true }]), ['eth0']);
+    assert.deepEqual(devicesWithOurAddresses([{ dev: 'eth0', ip: '2001:db8::11' }]), []);
   });
   it('the uplink is the interface holding the Node\'s InternalIP', () => {
     assert.equal(uplinkHolding(host, '192.0.2.11'), 'eth0');

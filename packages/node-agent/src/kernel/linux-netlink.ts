@@ -57,7 +57,13 @@ function ignoring(codes: number[]) {
 }
 
 /** One address of one interface, as the host has it (not only ours). */
-export interface InterfaceAddress { dev: string; ip: string; label?: string }
+export interface InterfaceAddress {
+  dev: string;
+  ip: string;
+  label?: string;
+  /** IPv6: a global /128 added nodad — an egress address of ours (IPv4's are told by their label) */
+  ours?: boolean;
+}
 
 /**
  * Implements RuleTable, RouteTable and AddressManager of one family. One instance (one socket) per
@@ -296,9 +302,14 @@ export class LinuxNetlink {
     for (const a of addrs) {
       const ip = bufIP(a.attrs.local ?? a.attrs.address, this.family);
       const dev = a.data.index === undefined ? undefined : await this.nameOf(a.data.index);
-      if (ip && dev) out.push({ dev, ip, ...(a.attrs.label ? { label: a.attrs.label } : {}) });
+      if (ip && dev) out.push({ dev, ip, ...(a.attrs.label ? { label: a.attrs.label } : {}), ...(this.ours6(a) ? { ours: true } : {}) });
     }
     return out;
+  }
+
+  /** An IPv6 egress address of ours: a global /128 added nodad (IPv6 addresses carry no label). */
+  private ours6(a: { data: { prefixlen?: number; scope?: number; flags?: { nodad?: boolean } }; attrs: { flags?: { nodad?: boolean } } }): boolean {
+    return this.family === 6 && a.data.prefixlen === 128 && (a.data.scope ?? 0) === 0 && !!(a.attrs.flags?.nodad ?? a.data.flags?.nodad);
   }
 
   private async listAddresses(dev: string): Promise<OwnedAddress[]> {
@@ -310,7 +321,7 @@ export class LinuxNetlink {
     for (const a of addrs) {
       if (a.data.index !== index || a.data.prefixlen !== this.hostLen || (this.family === 6 && (a.data.scope ?? 0) !== 0)) continue;
       const ip = bufIP(a.attrs.local ?? a.attrs.address, this.family);
-      const owned = this.family === 6 ? !!(a.attrs.flags?.nodad ?? a.data.flags?.nodad) : label !== undefined && a.attrs.label === label;
+      const owned = this.family === 6 ? this.ours6(a) : label !== undefined && a.attrs.label === label;
       if (ip) out.push({ ip, dev, owned });
     }
     return out;

@@ -23,6 +23,7 @@ import { setNames } from '../../src/render/names.js';
 import { emptyParsedIptables, parseIpsetSave, parseIptablesSave } from '../../src/render/parse.js';
 import { renderState } from '../../src/render/state.js';
 import type { RenderConfig } from '../../src/render/types.js';
+import { devicesWithOurAddresses } from '../../src/agent/cleanup.js';
 import { NetlinkInNs } from './netlink-client.js';
 import { deleteNamespaces, nsExec, runPrefix } from './netns.js';
 
@@ -124,6 +125,10 @@ describe('IPv6 appliers (real namespaces)', function () {
     assert.deepEqual(sortBy(await addrs.list(uplink), (a) => a.ip), [
       { ip: EGRESS, dev: uplink, owned: true }, { ip: '2001:db8:0:2::77', dev: uplink, owned: false },
     ]);
+    // --cleanup on an IPv6-only node finds the uplink by its nodad /128s (the host's /128 is not ours)
+    const host = await nl.interfaceAddresses();
+    assert.deepEqual(host.filter((a) => a.ours).map((a) => a.ip), [EGRESS]);
+    assert.deepEqual(devicesWithOurAddresses(host), [uplink]);
     await addrs.del(uplink, ['2001:db8:0:2::77']);
     await addrs.del(uplink, ['2001:db8:0:2::77']); // absent: no error
     assert.deepEqual(await addrs.list(uplink), [{ ip: EGRESS, dev: uplink, owned: true }]);

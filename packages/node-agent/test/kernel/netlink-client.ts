@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import type { RouteIntent, RuleIntent } from '../../src/render/types.js';
 import type { MemberChange, OwnedAddress } from '../../src/kernel/interfaces.js';
+import type { InterfaceAddress } from '../../src/kernel/linux-netlink.js';
 
 const REPO = join(import.meta.dirname, '../../../..');
 
@@ -46,6 +47,7 @@ export class NetlinkInNs {
     apply: (changes: readonly MemberChange[]) => this.call<null>('members', 'apply', changes),
   };
   linkMAC(dev: string): Promise<string> { return this.call('self', 'linkMAC', dev); }
+  interfaceAddresses(): Promise<InterfaceAddress[]> { return this.call('self', 'interfaceAddresses'); }
 
   close(): void { this.proc.stdin!.end(); }
 }
