@@ -5,6 +5,7 @@
 // (../fencing/) decides what the pass may hold.
 import { BoundedFrequencyRunner, type Clock, type Logger } from '@static-egress/controller-kit';
 import { computeNodeState, slotsOf, sortIPs } from '../desired/compute.js';
+import { flowsToKeep } from './tenure.js';
 import { emptyFamilyInput, familyInput, reportedState, type IPv6Nodes } from '../desired/family.js';
 import { withVxlanUnderlay } from '../desired/underlay.js';
 import type { NodeState, NodeStateInput } from '../desired/types.js';
@@ -124,7 +125,7 @@ export class Agent {
       const state = computeNodeState(input4);
       // the families share no kernel object: both sync at once (an IPv6 claim waits for no IPv4 work)
       const [result, v6] = await Promise.all([
-        this.syncFamily(dp, state, input4, claim),
+        this.syncFamily(dp, state, input4, claim, this.last),
         dp.v6 ? this.syncIPv6(dp.v6, input, claim) : Promise.resolve(null),
       ]);
       this.needFull = false;
@@ -144,11 +145,16 @@ export class Agent {
     }
   }
 
-  /** Renders and syncs one family's state; its lease guards the egress IPs of that family only. */
-  private async syncFamily(dp: Pick<DataPlane, 'syncer' | 'render'>, state: NodeState, input: NodeStateInput, claim: boolean): Promise<SyncResult> {
+  /**
+   * Renders and syncs one family's state; its lease guards the egress IPs of that family only. An
+   * address the fence withholds while the API still names this node keeps its flows (agent/tenure.ts).
+   */
+  private async syncFamily(dp: Pick<DataPlane, 'syncer' | 'render'>, state: NodeState, input: NodeStateInput, claim: boolean, previous: NodeState | null): Promise<SyncResult> {
     if (state.overflow.length) this.o.logger.error({ overflow: state.overflow }, 'no free mark/table slot for these egress IPs: widen --fwmark/--table-range/--rule-priority');
-    const lease = this.o.leaseMs === undefined ? undefined
-      : { guarded: guardedIPs(input.policies, dp.syncer.heldAddresses), claim, ms: Math.min(this.o.leaseMs, this.o.claimLeaseMs?.() ?? this.o.leaseMs) };
+    const lease = this.o.leaseMs === undefined ? undefined : {
+      guarded: guardedIPs(input.policies, dp.syncer.heldAddresses), claim, ms: Math.min(this.o.leaseMs, this.o.claimLeaseMs?.() ?? this.o.leaseMs),
+      keepFlows: flowsToKeep(previous, state),
+    };
     return dp.syncer.sync(renderState(state, dp.render), { full: this.needFull, ...(lease ? { lease } : {}) });
   }
 
@@ -158,7 +164,7 @@ export class Agent {
     const in6 = familyInput({ ...input, previousSlots }, 6) ?? { ...emptyFamilyInput(input, 6), previousSlots };
     // VXLAN mode: with its tunnel's underlay (desired/underlay.ts)
     const state6 = withVxlanUnderlay({ family: 6, ...computeNodeState(in6) }, input);
-    return { state: state6, result: await this.syncFamily(v6, state6, in6, claim) };
+    return { state: state6, result: await this.syncFamily(v6, state6, in6, claim, this.last6) };
   }
 
   private record(state: NodeState, result: SyncResult, since: number, t0: number, result6?: SyncResult): void {

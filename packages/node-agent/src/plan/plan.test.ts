@@ -245,6 +245,23 @@ describe('plan with the kernel lease (issue 14)', () => {
       ['lease-end', 'address-del', 'conntrack-forget']);
   });
 
+  it('the fence withholds an address the API still assigns here: its flows stay when it goes and when it comes back; a release forgets them', () => {
+    const s = want();
+    const held = s.addresses.map((a) => a.ip);
+    const fenced = want({ fenced: true });
+    const keep = { ...leasePlan(true), keepFlows: new Set(held) };
+    const have = withLease(modelOf(s), held);
+    const drop = plan(fenced, have, { render: cfg, inPlaceMembers: true, knownAddresses: new Set(held), lease: keep });
+    assert.deepEqual(planViolations(drop.ops, have, fenced, cfg, keep.keepFlows), []);
+    assert.deepEqual(ops(drop), [`lease-end ${held.join(' ')}`, `address-del eth0 ${held.join(' ')}`]);
+    const back = withLease(modelOf(fenced), []);
+    const resume = plan(s, back, { render: cfg, inPlaceMembers: true, knownAddresses: new Set(held), lease: keep });
+    assert.deepEqual(planViolations(resume.ops, back, s, cfg, keep.keepFlows), []);
+    assert.deepEqual(ops(resume), [`lease-claim ${held.join(' ')} for 300 ms`, `address-add eth0 ${held.join(' ')}`, `garp eth0 ${held.join(' ')}`]);
+    // without keepFlows (released, or back after another node held it) the same re-add is a new tenure
+    assert.ok(planViolations(resume.ops, back, s, cfg).some((v) => v.includes('never forgets the flows of an earlier one')));
+  });
+
   it('the safety rules catch a GARP without a lease, a release while leased, a claim before forgetting', () => {
     const from = want();
     const to = want(handoverInput());

@@ -17,7 +17,8 @@
 // With the kernel lease (issue 14): its guard first; a released address's lease ends before the
 // address goes and its flows are forgotten after; a new tenure takes its lease before the address,
 // announces only once leased, and forgets any flow of an earlier tenure right after its GARP. Without `claim` nothing is
-// leased or announced: addresses are added silently and claimed in a later pass.
+// leased or announced: addresses are added silently and claimed in a later pass. An address the
+// self-fence withholds while the API still names this node keeps its flows both ways (keepFlows).
 import { setNames } from '../render/names.js';
 import type { RenderedState } from '../render/types.js';
 import { planIpsets, renderIpsetDestroy } from './ipset.js';
@@ -57,7 +58,8 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
   if (staleAddr.length) {
     if (lease) ops.push({ op: 'lease-end', ips: staleAddr });
     ops.push({ op: 'address-del', dev: render.uplink, ips: staleAddr });
-    if (lease) ops.push({ op: 'conntrack-forget', ips: staleAddr });
+    const forget = staleAddr.filter((ip) => !lease?.keepFlows?.has(ip));
+    if (lease && forget.length) ops.push({ op: 'conntrack-forget', ips: forget });
   }
 
   // 4. routes, then rules (the netlink binding aborts the process when too many requests are in flight)
@@ -123,7 +125,8 @@ function planTenures(toAdd: string[], unleased: string[], lease: LeasePlan, dev:
   if (lease.claim && unleased.length) ops.push({ op: 'garp', dev, ips: unleased, always: true });
   // a new address draws no traffic before its GARP: forgetting its earlier flows can follow, off the
   // failover's critical path (a packet in between may meet an old entry and be retransmitted)
-  if (toAdd.length) ops.push({ op: 'conntrack-forget', ips: toAdd });
+  const forget = toAdd.filter((ip) => !lease.keepFlows?.has(ip));
+  if (forget.length) ops.push({ op: 'conntrack-forget', ips: forget });
   return ops;
 }
 

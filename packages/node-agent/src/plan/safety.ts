@@ -56,7 +56,8 @@ function memberMoves(ops: readonly Operation[], current: KernelView): Map<Operat
 }
 
 /** Why each pair must run in this order; an empty list when the plan keeps every rule. */
-export function planViolations(ops: readonly Operation[], current: KernelView, desired: RenderedState, render: RenderConfig): string[] {
+/** `keepFlows`: the plan's LeasePlan.keepFlows (a resumed tenure forgets nothing). */
+export function planViolations(ops: readonly Operation[], current: KernelView, desired: RenderedState, render: RenderConfig, keepFlows?: ReadonlySet<string>): string[] {
   const out: string[] = [];
   const moves = memberMoves(ops, current);
   const grows: Pick = (o) => !!moves.get(o)?.grows;
@@ -79,7 +80,7 @@ export function planViolations(ops: readonly Operation[], current: KernelView, d
   before(is('rule-del'), is('route-del'), 'a rule before the route it points at');
   before(is('iptables-restore'), is('ipset-destroy'), 'a set once no iptables rule uses it');
   before(is('route-replace', 'route-del'), is('vxlan-remove'), 'the tunnel once no route points into it');
-  out.push(...walk(ops, current, desired), ...handover(ops, current, desired, render.chainPrefix));
+  out.push(...walk(ops, current, desired, keepFlows), ...handover(ops, current, desired, render.chainPrefix));
   out.push(...leaving(ops, moves));
   return out;
 }
@@ -113,7 +114,7 @@ function startOfWalk(current: KernelView, desired: RenderedState) {
 }
 
 /** Rules that follow what exists at each step: sets, route tables, fwmark rules, added addresses. */
-function walk(ops: readonly Operation[], current: KernelView, desired: RenderedState): string[] {
+function walk(ops: readonly Operation[], current: KernelView, desired: RenderedState, keepFlows?: ReadonlySet<string>): string[] {
   const out: string[] = [];
   const { sets, tables, marks, snat, wantedSets, present, leaseMode, leased } = startOfWalk(current, desired);
   let added = new Set<string>();
@@ -126,7 +127,7 @@ function walk(ops: readonly Operation[], current: KernelView, desired: RenderedS
         if (held && ops.some((x) => x.op === 'conntrack-forget' && x.ips.includes(ip))) {
           out.push(`${at}: forgets the current flows of ${ip}, which never left this node`);
         }
-        if (!held && !ops.some((x, j) => j > i && x.op === 'conntrack-forget' && x.ips.includes(ip))) {
+        if (!held && !keepFlows?.has(ip) && !ops.some((x, j) => j > i && x.op === 'conntrack-forget' && x.ips.includes(ip))) {
           out.push(`${at}: new tenure of ${ip} never forgets the flows of an earlier one`);
         }
         leased.add(ip);

@@ -37,6 +37,12 @@ export interface LeasePlan {
    */
   claim: boolean;
   ms: number;
+  /**
+   * Egress IPs whose flows (conntrack entries) stay when the address goes or comes back: withheld by
+   * the self-fence while the API still names this node (agent/tenure.ts) — one tenure, resumed. Any
+   * other address that goes or comes forgets its flows (an earlier tenure's would hang connections).
+   */
+  keepFlows?: ReadonlySet<string>;
 }
 
 export interface PlanConfig {
