@@ -3,7 +3,9 @@
 // (reconcile/damage-watch.ts with `ipv6` names): an IPv6 rule deleted, a route table flushed, the
 // egress /128 deleted, an ip6tables table flushed, the ip6 guard deleted, inet6 set members removed
 // — each is reported healed by an event-driven full sync (nobody calls sync after the damage) and
-// the namespace reads back as it was before. Needs root, iproute2, ip6tables, ipset, nftables.
+// the namespace reads back as it was before. First, the claim's unsolicited NA (createLinuxKernel6 as
+// a whole: lease-free apply, the long-lived sender) moves a LAN neighbour's stale entry to this node.
+// Needs root, iproute2, ip6tables, ipset, nftables, python3.
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { computeFamilyStates } from '../../src/desired/family.js';
@@ -34,7 +36,9 @@ describe('kernel damage to the IPv6 state, healed by events (issue 11)', functio
     await execa('ip', ['netns', 'add', `${prefix}-lan`]);
     await execa('ip', ['-n', ns, 'link', 'add', uplink, 'type', 'veth', 'peer', 'name', 'p1', 'netns', `${prefix}-lan`]);
     await nsExec(ns, `ip link set lo up; sysctl -qw net.ipv6.conf.${uplink}.accept_dad=0; ip -6 addr add 2001:db8:0:2::11/64 dev ${uplink} nodad; ip link set ${uplink} up`);
-    await nsExec(`${prefix}-lan`, 'ip link set p1 up');
+    // a LAN neighbour that still has the egress IP at another MAC (where the IP was before)
+    await nsExec(`${prefix}-lan`, `sysctl -qw net.ipv6.conf.p1.accept_dad=0; ip -6 addr add 2001:db8:0:2::1/64 dev p1 nodad; ip link set p1 up;
+      ip -6 neigh replace ${EGRESS} lladdr 02:00:00:00:00:99 dev p1 nud stale`);
     applier = new Applier(ns, ['--uplink', uplink, '--family', '6']);
     await applier.sync(state);
     assert.match(await nsExec(ns, `ip -6 addr show dev ${uplink}`), new RegExp(`${EGRESS}/128 scope global nodad`), 'the IPv6 state is in place');
@@ -46,6 +50,13 @@ describe('kernel damage to the IPv6 state, healed by events (issue 11)', functio
   after(async () => {
     applier?.kill();
     await deleteNamespaces(prefix);
+  });
+
+  it('the claim announces the /128: the IPv6 kernel\'s unsolicited NA moves the neighbour\'s entry here', async () => {
+    const mac = JSON.parse(await nsExec(ns, `ip -j link show dev ${uplink}`))[0].address as string;
+    const neigh = () => nsExec(`${prefix}-lan`, `ip -6 neigh show ${EGRESS} dev p1`);
+    for (let i = 0; i < 40 && !(await neigh()).includes(mac); i++) await sleep(100); // NAs at 0, 250, 1000, 2000 ms
+    assert.match(await neigh(), new RegExp(`lladdr ${mac}`));
   });
 
   const DAMAGES: { name: string; script: string; kind: string }[] = [
