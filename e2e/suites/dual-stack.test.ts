@@ -7,18 +7,11 @@ import assert from 'node:assert/strict';
 import { GATEWAY_LABEL } from '@static-egress/crds';
 import { ECHO_IP6, EGRESS_POOL_CIDR6, EXTERNAL_CIDR6, nodeIP6 } from '../src/lab/ipv6.js';
 import {
-  ADMITTED_LABEL, EGRESS_IP, POOL_NAME, addr as A, loseNode, nodeIPs, printReport, sawAny, sleep, useLab, waitFor, type Lab,
+  ADMITTED_LABEL, EGRESS_IP, POOL_NAME, addr as A, nodeIPs, sawAny, useLab,
 } from '../src/scenario.js';
+import { loseBothGateways } from '../src/dual-failover.js';
 
 const EGRESS_IP6 = '2001:db8:0:2::101';
-
-/** The node other than `lost` that holds `ip` (status aside: the kernels of the live nodes). */
-async function heldElsewhere(lab: Lab, ip: string, lost: readonly string[]): Promise<string> {
-  return waitFor(`${ip} on a node other than ${lost.join(', ')}`, async () => {
-    const held = ((await lab.holders()).get(ip) ?? []).filter((n) => !lost.includes(n));
-    return held.length === 1 ? held[0] : undefined;
-  }, 60_000, 50);
-}
 
 describe('dual stack (issue 11)', function () {
   const h = useLab({ nodes: 4, managers: 2, gatewayNodes: [2, 3, 4], ipFamilies: ['IPv4', 'IPv6'] });
@@ -44,20 +37,7 @@ describe('dual stack (issue 11)', function () {
     await lab.waitSourceIP(client, EGRESS_IP6, { dst: ECHO_IP6 });
     console.log(`      ${EGRESS_IP} on ${assigned.get(EGRESS_IP)}, ${EGRESS_IP6} on ${assigned.get(EGRESS_IP6)}`);
 
-    const p4 = lab.startProbe(client, { mode: 'udp', intervalMs: 5, target: A.ECHO_IP });
-    const p6 = lab.startProbe(client, { mode: 'udp', intervalMs: 5, target: ECHO_IP6 });
-    await sleep(2_000);
-    const lost = [...new Set([assigned.get(EGRESS_IP)!, assigned.get(EGRESS_IP6)!])];
-    const cut = Date.now();
-    for (const n of lost) await loseNode(lab, lab.nodeIndex(n));
-    const [next4, next6] = await Promise.all([heldElsewhere(lab, EGRESS_IP, lost), heldElsewhere(lab, EGRESS_IP6, lost)]);
-    const movedAt = Date.now();
-    console.log(`      ${lost.join(', ')} lost; ${EGRESS_IP} on ${next4}, ${EGRESS_IP6} on ${next6} after ${movedAt - cut} ms`);
-    await sleep(3_000);
-    const r4 = await p4.stopAndAnalyze(EGRESS_IP);
-    const r6 = await p6.stopAndAnalyze(EGRESS_IP6);
-    printReport('IPv4 udp probe', r4);
-    printReport('IPv6 udp probe', r6);
+    const { r4, r6, movedAt } = await loseBothGateways(lab, client, { v4: EGRESS_IP, v6: EGRESS_IP6 }, assigned, 'udp probe');
 
     const nodeAddresses = [...nodeIPs(lab), ...lab.nodeIndexes.map(nodeIP6)];
     assert.deepEqual(sawAny(lab, since, nodeAddresses), [], 'the external server saw a node address');

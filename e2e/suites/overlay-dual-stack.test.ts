@@ -9,20 +9,12 @@ import { GATEWAY_LABEL } from '@static-egress/crds';
 import { tryInNetns } from '../src/lab/exec.js';
 import { ECHO_IP6, ECHO_IP6_2, EGRESS_POOL_CIDR6, nodeIP6 } from '../src/lab/ipv6.js';
 import {
-  ADMITTED_LABEL, EGRESS_IP, POOL_NAME, addr as A, loseNode, nodeIPs, printReport, sawAny, sleep, useLab, waitFor,
-  type Lab, type LabPod,
+  ADMITTED_LABEL, EGRESS_IP, POOL_NAME, addr as A, nodeIPs, sawAny, useLab, type LabPod,
 } from '../src/scenario.js';
+import { loseBothGateways } from '../src/dual-failover.js';
 
 const EGRESS_IP6 = '2001:db8:0:2::101';
 const POLICY = { namespace: 'shop', name: 'frontend-egress' };
-
-/** The live node other than `lost` that holds `ip`. */
-async function heldElsewhere(lab: Lab, ip: string, lost: readonly string[]): Promise<string> {
-  return waitFor(`${ip} on a node other than ${lost.join(', ')}`, async () => {
-    const held = ((await lab.holders()).get(ip) ?? []).filter((n) => !lost.includes(n));
-    return held.length === 1 ? held[0] : undefined;
-  }, 60_000, 50);
-}
 
 describe('overlay CNI, vxlan mode, dual stack (j, issue 11)', function () {
   const h = useLab({ nodes: 4, managers: 2, gatewayNodes: [2, 3, 4], overlay: true, ipFamilies: ['IPv4', 'IPv6'] });
@@ -62,20 +54,7 @@ describe('overlay CNI, vxlan mode, dual stack (j, issue 11)', function () {
     const lab = h.lab;
     const assigned = await lab.waitAssigned(POLICY.namespace, POLICY.name);
     const since = Date.now();
-    const p4 = lab.startProbe(fe1, { mode: 'udp', intervalMs: 5, target: A.ECHO_IP });
-    const p6 = lab.startProbe(fe1, { mode: 'udp', intervalMs: 5, target: ECHO_IP6 });
-    await sleep(2_000);
-    const lost = [...new Set([assigned.get(EGRESS_IP)!, assigned.get(EGRESS_IP6)!])];
-    const cut = Date.now();
-    for (const n of lost) await loseNode(lab, lab.nodeIndex(n));
-    const [next4, next6] = await Promise.all([heldElsewhere(lab, EGRESS_IP, lost), heldElsewhere(lab, EGRESS_IP6, lost)]);
-    const movedAt = Date.now();
-    console.log(`      ${lost.join(', ')} lost; ${EGRESS_IP} on ${next4}, ${EGRESS_IP6} on ${next6} after ${movedAt - cut} ms`);
-    await sleep(3_000);
-    const r4 = await p4.stopAndAnalyze(EGRESS_IP);
-    const r6 = await p6.stopAndAnalyze(EGRESS_IP6);
-    printReport('FAILOVER GAP (j/d) IPv4', r4);
-    printReport('FAILOVER GAP (j/d) IPv6', r6);
+    const { r4, r6, movedAt } = await loseBothGateways(lab, fe1, { v4: EGRESS_IP, v6: EGRESS_IP6 }, assigned, 'FAILOVER GAP (j/d)');
     assert.deepEqual(sawAny(lab, since, [...nodeIPs(lab), ...lab.nodeIndexes.map(nodeIP6)]), [], 'the external server saw a node address');
     for (const [family, r, ip] of [['IPv4', r4, EGRESS_IP], ['IPv6', r6, EGRESS_IP6]] as const) {
       assert.equal(r.wrongReplies, 0, `${family} replies with another source: ${JSON.stringify(r.wrongSources)}`);
