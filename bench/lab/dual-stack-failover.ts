@@ -1,7 +1,9 @@
-// The dual-stack failover figures (issue 11 §5): every trial loses the node(s) holding the policy's
-// IPv4 and IPv6 egress IPs (link cut + agent SIGKILL) while a 5 ms UDP probe per family runs from
-// the selected pod, so both families' gaps come from the same faults; phases from the daemons' logs
-// as in failover.ts. Baselines: each family's hand-written address moved by hand between gateways
+// The dual-stack failover figures (issue 11 §5): each trial loses one gateway (link cut + agent
+// SIGKILL), as failover.ts does for IPv4 — the holder of the IPv4 egress IP in odd trials, of the IPv6
+// one in even trials (both move when one node holds both) — while a 5 ms UDP probe per family runs
+// from the selected pod; a family's gaps are those of the trials that moved its IP. Phases from the
+// daemons' logs as in failover.ts. (Losing both holders at once also measures a second claim waiting
+// behind the new holder's first pass: BENCHMARKS "IPv6 beside IPv4".) Baselines: each family's hand-written address moved by hand between gateways
 // (`ip addr del/add` + one `arping -U`, or `ip -6 addr` + one unsolicited NA from a raw socket; not
 // `nodad`, which would make the address the agent's — the lab's accept_dad=0 skips DAD), under a
 // probe of the same kind, in this run.
@@ -47,7 +49,7 @@ export async function dualStackFailover(lab: Lab, env: FamilyPaths, s: DualSizes
   const trials: Trial[] = [];
   let recs: ProbeRecord[] = [];
   try {
-    for (let k = 0; k < s.failover; k++) trials.push(await loseBoth(lab, fams, k));
+    for (let k = 0; k < s.failover; k++) trials.push(await loseHolder(lab, fams, fams[k % fams.length]!, k));
   } finally {
     recs = await Promise.all(probes.map((p) => p.stop())) as ProbeRecord[];
   }
@@ -55,7 +57,7 @@ export async function dualStackFailover(lab: Lab, env: FamilyPaths, s: DualSizes
   const out: Figure[] = [];
   const gapsOf = new Map<string, number[]>();
   fams.forEach((f, i) => {
-    const rows = trials.map((t) => {
+    const rows = trials.filter((t) => t.moves.has(f.eip)).map((t) => {
       const win = sliceRecord(recs[i]!, t.fault - 300, t.end);
       const o = outage(win, f.eip);
       const mv = t.moves.get(f.eip)!;
@@ -73,7 +75,7 @@ export async function dualStackFailover(lab: Lab, env: FamilyPaths, s: DualSizes
     out.push(...familyFigures(f, rows, hand.get(f.name)!, s));
   });
   const p50 = (n: string) => summarize(gapsOf.get(n)!.filter(Number.isFinite)).p50;
-  out.push(figure({ name: 'failover gap p50, IPv6 vs IPv4 (same trials)', unit: 'ms', value: r1(p50('IPv6')), baseline: { name: 'IPv4 failover gap p50', value: r1(p50('IPv4')) },
+  out.push(figure({ name: 'failover gap p50, IPv6 vs IPv4 (same run, one gateway lost per trial)', unit: 'ms', value: r1(p50('IPv6')), baseline: { name: 'IPv4 failover gap p50', value: r1(p50('IPv4')) },
     details: { ipv4GapsMs: gapsOf.get('IPv4')!.map(r1), ipv6GapsMs: gapsOf.get('IPv6')!.map(r1) } }));
   return out;
 }
@@ -94,34 +96,33 @@ function familyFigures(f: Family, rows: Row[], hand: number[], s: DualSizes): Fi
   const details = {
     trials: rows.map((r) => ({ from: r.from, to: r.to, gapMs: r1(r.gap), phases: r.phases && Object.fromEntries(Object.entries(r.phases).map(([k, v]) => [k, r1(v)])), wrongSourceReplies: r.wrong, newHolderSyncs: r.syncs })),
     phases, handMoveGapsMs: hand.map(r1), wrongSourceReplies: wrong,
-    fault: 'every node holding the policy\'s IPv4 or IPv6 egress IP loses its LAN link (bridge port down) and its agent (SIGKILL); defaults',
+    fault: 'the node holding this family\'s egress IP (and whatever else it holds) loses its LAN link (bridge port down) and its agent (SIGKILL); defaults',
   };
   const base = (q: string, v: number) => ({ name: `${f.name} address moved by hand + ${f.name === 'IPv4' ? 'GARP' : 'unsolicited NA'}, ${q}`, value: r1(v) });
   return [
     figure({ name: `failover gap p50, ${f.name} (dual stack, ${g.n} trials)`, unit: 'ms', value: r1(g.p50), baseline: base('p50', hb.p50), details }),
     figure({ name: `failover gap p99, ${f.name} (dual stack, ${g.n} trials)`, unit: 'ms', value: r1(g.p99), baseline: base('p99', hb.p99),
-      target: '≤ 1 s, no wrong source (issue 11: IPv6 as IPv4)', met: g.n === s.failover && g.p99 <= 1_000 && wrong === 0 }),
+      target: '≤ 1 s, no wrong source (issue 11: IPv6 as IPv4)', met: g.n === rows.length && g.n >= Math.floor(s.failover / 2) && g.p99 <= 1_000 && wrong === 0 }),
     figure({ name: `failover gap max, ${f.name} (dual stack, ${g.n} trials)`, unit: 'ms', value: r1(g.max), baseline: base('max', hb.max) }),
     ...phaseNames.map((p) => figure({ name: `failover phase: ${p}, p50, ${f.name} (dual stack)`, unit: 'ms', value: phases[p]!.p50,
       baseline: { name: `${f.name} failover gap p50 (ratio = share)`, value: r1(g.p50) } })),
   ];
 }
 
-/** One trial: every holder of either egress IP is lost; both IPs are seen elsewhere; the nodes are restored. */
-async function loseBoth(lab: Lab, fams: Family[], k: number): Promise<Trial> {
+/** One trial: the holder of `target`'s egress IP is lost; every IP it held is seen elsewhere; the node is restored. */
+async function loseHolder(lab: Lab, fams: Family[], target: Family, k: number): Promise<Trial> {
   const holders = await lab.holders();
   const from = new Map(fams.map((f) => {
     const h = holders.get(f.eip) ?? [];
     if (h.length !== 1) throw new Error(`${f.eip} held by ${JSON.stringify(h)} before trial ${k + 1}`);
     return [f.eip, h[0]!];
   }));
-  const lost = [...new Set(from.values())];
-  // at once: cut one after the other, the second holder's loss was detected a probe round later and
-  // its claim waited behind the first one's pass on the node taking both (a bench artefact, not IPv6's)
+  const lost = [from.get(target.eip)!];
   const fault = Date.now();
-  await Promise.all(lost.map((n) => loseNode(lab, lab.nodeIndex(n))));
+  await loseNode(lab, lab.nodeIndex(lost[0]!));
   const moves = new Map<string, { from: string; to: string }>();
-  await Promise.all(fams.map(async (f) => {
+  const moved = fams.filter((f) => lost.includes(from.get(f.eip)!));
+  await Promise.all(moved.map(async (f) => {
     const to = await waitFor(`${f.eip} on a node other than ${lost.join(', ')}`, async () => {
       const h = ((await lab.holders()).get(f.eip) ?? []).filter((n) => !lost.includes(n));
       return h.length === 1 ? h[0] : undefined;
@@ -134,7 +135,7 @@ async function loseBoth(lab: Lab, fams: Family[], k: number): Promise<Trial> {
   const xs = lost.map((n) => lab.nodeIndex(n));
   for (const x of xs) lab.startAgent(x);
   await lab.waitAgentsHealthy(xs, 60_000);
-  for (const f of fams) {
+  for (const f of moved) {
     await waitFor(`the lost nodes to drop ${f.eip}`, async () => ((await lab.holders()).get(f.eip) ?? []).join() === moves.get(f.eip)!.to, 30_000, 250);
   }
   const restored = Date.now();
@@ -144,7 +145,7 @@ async function loseBoth(lab: Lab, fams: Family[], k: number): Promise<Trial> {
       managerLog(lab).some((e) => e.t >= restored && e.msg === 'gateway agent healthy' && e['node'] === n), 30_000, 250);
   }
   await sleep(700);
-  say(`dual-stack failover trial ${k + 1}: ${fams.map((f) => `${f.name} ${moves.get(f.eip)!.from} → ${moves.get(f.eip)!.to}`).join(', ')}`);
+  say(`dual-stack failover trial ${k + 1}: ${moved.map((f) => `${f.name} ${moves.get(f.eip)!.from} → ${moves.get(f.eip)!.to}`).join(', ')}`);
   return { fault, end, moves };
 }
 
