@@ -1,15 +1,14 @@
 // The IPv6 state's kernel capabilities that run a program (issue 11), in the network namespace this
 // process runs in: ip6tables (one `ip6tables-restore --noflush` per transaction, as for IPv4) and the
-// ip6 egress guard (`nft -f`), and the unsolicited NA (render/na.ts) through the long-lived raw ICMPv6
-// sender (na-session.ts). Rules, routes and the /128 `nodad` egress addresses go over rtnetlink
+// unsolicited NA (render/na.ts) through the long-lived raw ICMPv6 sender (na-session.ts); the ip6
+// egress guard is linux-guard.ts's, as IPv4's. Rules, routes and the /128 `nodad` egress addresses go over rtnetlink
 // (linux-netlink.ts, family 6) and the NA lease over an `nft -i` session (linux-lease.ts, NA_LEASE),
 // as IPv4's do: an IPv6 claim spawns no process.
 import { execa } from 'execa';
 import { renderUnsolicitedNA } from '../render/na.js';
-import { parseGuardListing, renderGuardRemove } from '../render/guard.js';
 import { RepeatedAnnouncer } from './linux-exec.js';
 import type { NaSession } from './na-session.js';
-import type { GuardTable, IptablesRestorer } from './interfaces.js';
+import type { IptablesRestorer } from './interfaces.js';
 
 /** Runs a command with args and stdin; the default runs it in this process's network namespace (tests pass their own). */
 export type Exec = (cmd: string, args: string[], input?: string) => Promise<{ ok: boolean; out: string; err: string }>;
@@ -61,23 +60,5 @@ export class LinuxUnsolicitedNA extends RepeatedAnnouncer {
       sender.warm();
       mac(dev).catch((e: Error) => onError?.(e));
     };
-  }
-}
-
-/** The egress guard's ip6 table (render/guard.ts renders it for the IPv6 state). */
-export class LinuxGuard6Table implements GuardTable {
-  constructor(private readonly table: string, private readonly run: Exec = localExec) {}
-  async read(): Promise<{ hash: string; rules: number } | null> {
-    const r = await this.run('nft', ['-j', 'list', 'table', 'ip6', this.table]);
-    if (r.ok) return parseGuardListing(r.out);
-    if (/No such file or directory/.test(r.err)) return null;
-    throw new Error(`nft list table ip6 ${this.table}: ${r.err}`);
-  }
-  async apply(text: string): Promise<void> {
-    const r = await this.run('nft', ['-f', '-'], text);
-    if (!r.ok) throw new Error(`guard apply (ip6): ${r.err}`);
-  }
-  remove(): Promise<void> {
-    return this.apply(renderGuardRemove({ ipsetPrefix: this.table.replace(/_guard$/, '') }, 'ip6'));
   }
 }

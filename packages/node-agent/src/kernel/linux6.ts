@@ -10,7 +10,8 @@ import type { Kernel, VxlanManager } from './interfaces.js';
 import { LinuxConntrack } from './linux-conntrack.js';
 import { LinuxIpset } from './linux-exec.js';
 import { LinuxIpsetMembers } from './linux-ipset-netlink.js';
-import { LinuxGuard6Table, LinuxIp6tables, LinuxUnsolicitedNA } from './linux-ip6.js';
+import { LinuxGuardTable } from './linux-guard.js';
+import { LinuxIp6tables, LinuxUnsolicitedNA } from './linux-ip6.js';
 import { LinuxLeaseTable, NA_LEASE } from './linux-lease.js';
 import { LinuxNetlink } from './linux-netlink.js';
 import { NaSession } from './na-session.js';
@@ -48,7 +49,7 @@ export function createLinuxKernel6(opts: { ipsetPrefix: string; onNAError?: (e: 
     prepareAnnouncements: (dev) => garp.prepare(dev),
     lease: new LinuxLeaseTable(leaseNames(opts.ipsetPrefix), undefined, nft, NA_LEASE),
     conntrack: new LinuxConntrack(),
-    guard: new LinuxGuard6Table(guardTable(opts)),
+    guard: new LinuxGuardTable(guardTable(opts), 'ip6'),
     close: () => { nl?.close(); members?.close(); nft.close(); na.close(); },
   };
 }

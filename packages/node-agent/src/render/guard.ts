@@ -113,9 +113,3 @@ export function parseGuardListing(json: string): { hash: string; rules: number }
   const tag = rules.find((r) => r.chain === HASH_CHAIN);
   return { hash: tag?.comment ?? '', rules: rules.length - (tag ? 1 : 0) };
 }
-
-/** Removes the guard (cleanup); the first add makes the delete safe when it is absent. */
-export function renderGuardRemove(cfg: Pick<RenderConfig, 'ipsetPrefix'>, family: 'ip' | 'ip6' = 'ip'): string {
-  const t = `${family} ${guardTable(cfg)}`;
-  return `add table ${t}\ndelete table ${t}\n`;
-}
