@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { FakeClock, createRegistry, silentLogger } from '@static-egress/controller-kit';
-import { fixtureInput } from '../desired/fixtures.js';
+import { fixtureInput, RENDER_FIXTURE } from '../desired/fixtures.js';
 import { createFakeKernel } from '../kernel/fake.js';
 import { createAgentMetrics } from '../metrics.js';
 import { emptyEgressCounters } from '../reconcile/counters.js';
@@ -10,7 +10,7 @@ import { Fence } from '../fencing/fence.js';
 import { SelfFencing } from '../fencing/self-fencing.js';
 import { Agent } from './agent.js';
 
-const render: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
+const render: RenderConfig = RENDER_FIXTURE;
 
 function setup() {
   const clock = new FakeClock();

@@ -3,7 +3,7 @@
 // and a full resync of a steady cluster changes nothing in either.
 import assert from 'node:assert/strict';
 import { FakeClock, createRegistry, silentLogger } from '@static-egress/controller-kit';
-import { dualStackInput, fixtureInput } from '../desired/fixtures.js';
+import { dualStackInput, fixtureInput, RENDER_FIXTURE } from '../desired/fixtures.js';
 import { Fence } from '../fencing/fence.js';
 import { SelfFencing } from '../fencing/self-fencing.js';
 import { createFakeKernel } from '../kernel/fake.js';
@@ -14,7 +14,7 @@ import { ipv6RenderConfig } from '../render/family.js';
 import type { RenderConfig } from '../render/types.js';
 import { Agent } from './agent.js';
 
-const render: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
+const render: RenderConfig = RENDER_FIXTURE;
 
 function setup(input: ReturnType<typeof dualStackInput> | ReturnType<typeof fixtureInput>) {
   const clock = new FakeClock();

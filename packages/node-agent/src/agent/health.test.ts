@@ -4,7 +4,7 @@ import {
   FakeClock, PROBE_AUTH_HEADER, ProbeVerifier, createRegistry, probeKeyFromText, signProbe, silentLogger, startHttpServer, type HttpServer,
 } from '@static-egress/controller-kit';
 import { httpProbe } from '@static-egress/gateway-manager';
-import { fixtureInput } from '../desired/fixtures.js';
+import { fixtureInput, RENDER_FIXTURE } from '../desired/fixtures.js';
 import { createFakeKernel } from '../kernel/fake.js';
 import { createAgentMetrics } from '../metrics.js';
 import { emptyEgressCounters } from '../reconcile/counters.js';
@@ -19,7 +19,7 @@ import { type HealthzOptions, healthzRoute } from './health.js';
 
 const key = probeKeyFromText('0123456789abcdef0123456789abcdef');
 const A = '192.0.2.102';
-const render: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
+const render: RenderConfig = RENDER_FIXTURE;
 
 /** Calls the handler as if a probe came from `remoteAddress` (no socket needed). */
 function probeFrom(handler: ReturnType<typeof healthzRoute>, remoteAddress: string, token?: string): { status?: number; body: string } {

@@ -4,7 +4,7 @@
 // forgets the flows of an earlier one.
 import assert from 'node:assert/strict';
 import { FakeClock, createRegistry, silentLogger } from '@static-egress/controller-kit';
-import { fixtureInput } from '../desired/fixtures.js';
+import { fixtureInput, RENDER_FIXTURE } from '../desired/fixtures.js';
 import { FakeConntrack, FakeLeaseTable } from '../kernel/fake-lease.js';
 import { createFakeKernel } from '../kernel/fake.js';
 import { createAgentMetrics } from '../metrics.js';
@@ -16,7 +16,7 @@ import { LeaseKeeper } from '../fencing/lease-keeper.js';
 import { SelfFencing } from '../fencing/self-fencing.js';
 import { Agent } from './agent.js';
 
-const render: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
+const render: RenderConfig = RENDER_FIXTURE;
 const IP = '192.0.2.102'; // the fixture's IP held by n1
 
 function setup() {

@@ -1,4 +1,5 @@
 // A small cluster used by the unit and golden tests: 3 nodes, 3 policies.
+import type { RenderConfig } from '../render/types.js';
 import type { NodeStateInput, PolicyView } from './types.js';
 
 /** First IP of the list, or the one whose rendezvous score is highest, simplified for fixtures. */
@@ -84,3 +85,6 @@ export function dualStackInput(over: Partial<NodeStateInput> = {}): NodeStateInp
     nodes6: new Map([['n1', '2001:db8:0:2::11'], ['n2', '2001:db8:0:2::12'], ['n3', '2001:db8:0:2::13']]),
   };
 }
+
+/** The render configuration of the unit and golden tests (the agent's defaults, uplink eth0). */
+export const RENDER_FIXTURE: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };

@@ -3,10 +3,8 @@
 // before the routes, the released SNAT in the second restore, address in, then the NA).
 // Regenerate: UPDATE_GOLDEN=1 npx mocha packages/node-agent/src/plan/ipv6.test.ts
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { computeFamilyStates } from '../desired/family.js';
-import { dualStackInput } from '../desired/fixtures.js';
+import { dualStackInput, RENDER_FIXTURE } from '../desired/fixtures.js';
 import type { NodeStateInput } from '../desired/types.js';
 import { ipv6RenderConfig } from '../render/family.js';
 import { emptyParsedIptables } from '../render/parse.js';
@@ -17,16 +15,13 @@ import { plan } from './plan.js';
 import { planViolations } from './safety.js';
 import { renderPlanText } from './text.js';
 import type { KernelView } from './types.js';
+import { goldenIn } from '../render/golden-file.js';
 
-const cfg: RenderConfig = ipv6RenderConfig({ chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 });
+const cfg: RenderConfig = ipv6RenderConfig(RENDER_FIXTURE);
 const want = (over: Partial<NodeStateInput> = {}) => renderState(computeFamilyStates(dualStackInput(over)).v6!, cfg);
 const empty = (): KernelView => ({ ipsets: new Map(), iptables: emptyParsedIptables(), rules: [], routes: [], addresses: [], vxlan: { device: null, neighbors: [], fdb: [] } });
 
-function golden(name: string, actual: string): void {
-  const path = join(import.meta.dirname, 'testdata', `${name}.golden`);
-  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
-  assert.equal(actual, readFileSync(path, 'utf8'), `${name}.golden differs (UPDATE_GOLDEN=1 to accept)`);
-}
+const golden = goldenIn(import.meta.dirname);
 
 /** api's 2001:db8:0:2::102 (held here) moves to n3; db's 2001:db8:0:2::100 comes here from n2. */
 function handover6(): Partial<NodeStateInput> {

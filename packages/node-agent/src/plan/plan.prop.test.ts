@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { computeNodeState } from '../desired/compute.js';
-import { fixtureInput, perDestinationInput } from '../desired/fixtures.js';
+import { fixtureInput, perDestinationInput, RENDER_FIXTURE } from '../desired/fixtures.js';
 import type { NodeStateInput, PolicyView } from '../desired/types.js';
 import { createFakeKernel, type FakeKernel } from '../kernel/fake.js';
 import { NodeSyncer, readKernelView } from '../reconcile/syncer.js';
@@ -16,7 +16,7 @@ import { plan } from './plan.js';
 import { planViolations } from './safety.js';
 
 const RUNS = Number(process.env.PLAN_RUNS ?? 200);
-const render: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
+const render: RenderConfig = RENDER_FIXTURE;
 const ranges = fixtureInput().ranges;
 const base = fixtureInput();
 const IPS = base.policies.flatMap((p) => p.egressIPs);

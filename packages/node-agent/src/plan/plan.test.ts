@@ -1,10 +1,8 @@
 // plan(): golden plans for the moves that matter, and the safety order checked on the operations.
 // Regenerate after an intended change: UPDATE_GOLDEN=1 npx mocha packages/node-agent/src/plan/plan.test.ts
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { computeNodeState } from '../desired/compute.js';
-import { fixtureInput } from '../desired/fixtures.js';
+import { fixtureInput, RENDER_FIXTURE } from '../desired/fixtures.js';
 import type { NodeStateInput } from '../desired/types.js';
 import { setNames } from '../render/names.js';
 import { emptyParsedIptables, parseIpsetSave, parseIptablesSave } from '../render/parse.js';
@@ -17,19 +15,16 @@ import { plan, planCleanup } from './plan.js';
 import { planViolations } from './safety.js';
 import { renderPlanText } from './text.js';
 import type { KernelView, Operation } from './types.js';
+import { goldenIn } from '../render/golden-file.js';
 
-const cfg: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
+const cfg: RenderConfig = RENDER_FIXTURE;
 const temp = setNames(cfg).temp;
 const want = (over: Partial<NodeStateInput> = {}) => renderState(computeNodeState(fixtureInput(over)), cfg);
 const empty = (): KernelView => ({ ipsets: new Map(), iptables: emptyParsedIptables(), rules: [], routes: [], addresses: [], vxlan: { device: null, neighbors: [], fdb: [] } });
 const planFrom = (from: RenderedState | null, to: RenderedState) =>
   plan(to, from ? modelOf(from) : empty(), { render: cfg, inPlaceMembers: true, knownAddresses: new Set(from?.addresses.map((a) => a.ip)) });
 
-function golden(name: string, actual: string): void {
-  const path = join(import.meta.dirname, 'testdata', `${name}.golden`);
-  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
-  assert.equal(actual, readFileSync(path, 'utf8'), `${name}.golden differs (UPDATE_GOLDEN=1 to accept)`);
-}
+const golden = goldenIn(import.meta.dirname);
 
 /** api's IP (held here) moves to n3; db's 192.0.2.100 moves here from n2. */
 function handoverInput(): Partial<NodeStateInput> {

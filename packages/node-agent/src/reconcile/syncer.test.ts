@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { computeNodeState } from '../desired/compute.js';
-import { fixtureInput } from '../desired/fixtures.js';
+import { fixtureInput, RENDER_FIXTURE } from '../desired/fixtures.js';
 import type { NodeStateInput } from '../desired/types.js';
 import { createFakeKernel, type FakeKernel } from '../kernel/fake.js';
 import { renderState } from '../render/state.js';
 import type { RenderConfig } from '../render/types.js';
 import { NodeSyncer } from './syncer.js';
 
-const render: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
+const render: RenderConfig = RENDER_FIXTURE;
 const ranges = fixtureInput().ranges;
 const want = (over: Partial<NodeStateInput> = {}) => renderState(computeNodeState(fixtureInput(over)), render);
 /** The sets a pod is in (its director class, its guard class), by the state the fixture computes. */

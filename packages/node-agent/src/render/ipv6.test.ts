@@ -2,11 +2,9 @@
 // IPv6 rules/routes/addresses, the ip6 guard — and the IPv4 state of a dual-stack cluster equal to
 // the IPv4-only one. Regenerate: UPDATE_GOLDEN=1 npx mocha packages/node-agent/src/render/ipv6.test.ts
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { computeNodeState } from '../desired/compute.js';
 import { computeFamilyStates } from '../desired/family.js';
-import { dualStackInput, fixtureInput } from '../desired/fixtures.js';
+import { dualStackInput, fixtureInput, RENDER_FIXTURE } from '../desired/fixtures.js';
 import { renderIpsetRestore } from '../plan/ipset.js';
 import { renderIptablesRestore } from '../plan/iptables.js';
 import { ipv6RenderConfig } from './family.js';
@@ -15,15 +13,12 @@ import { renderNetlinkIntents } from './netlink-text.js';
 import { emptyParsedIptables, parseIpsetSave } from './parse.js';
 import { renderState } from './state.js';
 import type { RenderConfig } from './types.js';
+import { goldenIn } from './golden-file.js';
 
-const cfg: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
+const cfg: RenderConfig = RENDER_FIXTURE;
 const cfg6 = ipv6RenderConfig(cfg);
 
-function golden(name: string, actual: string): void {
-  const path = join(import.meta.dirname, 'testdata', `${name}.golden`);
-  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
-  assert.equal(actual, readFileSync(path, 'utf8'), `${name}.golden differs (UPDATE_GOLDEN=1 to accept)`);
-}
+const golden = goldenIn(import.meta.dirname);
 
 describe('render IPv6 (golden)', () => {
   it('dual-stack: the IPv6 state from empty', () => {

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { cidrContainsIP, parseCIDR, resolveDestination } from '@static-egress/crds';
 import { computeNodeState } from '../desired/compute.js';
-import { fixtureInput } from '../desired/fixtures.js';
+import { fixtureInput, RENDER_FIXTURE } from '../desired/fixtures.js';
 import type { NodeState, NodeStateInput, PolicyView } from '../desired/types.js';
 import { renderState } from './state.js';
 import type { IptablesChains, RenderConfig } from './types.js';
 
 const RUNS = 500;
-const cfg: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
+const cfg: RenderConfig = RENDER_FIXTURE;
 const CIDRS = ['0.0.0.0/0', '198.51.100.0/24', '198.51.100.0/25', '198.51.100.128/25', '198.51.100.0/26', '198.51.100.7/32', '192.0.2.0/24'];
 const PODS = ['203.0.113.10', '203.0.113.11', '203.0.113.12', '203.0.113.13'];
 

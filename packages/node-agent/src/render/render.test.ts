@@ -1,11 +1,8 @@
 // Golden tests: the whole rendered state, as programmed into an empty kernel, must match
 // testdata/*.golden exactly (plan/plan.test.ts has the goldens of changes against a kernel).
 // Regenerate after an intended change: UPDATE_GOLDEN=1 npx mocha packages/node-agent/src/render/render.test.ts
-import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { computeNodeState } from '../desired/compute.js';
-import { fixtureInput, perDestinationInput } from '../desired/fixtures.js';
+import { fixtureInput, perDestinationInput, RENDER_FIXTURE } from '../desired/fixtures.js';
 import { setNames } from './names.js';
 import { renderNetlinkIntents } from './netlink-text.js';
 import { emptyParsedIptables } from './parse.js';
@@ -13,15 +10,12 @@ import { renderIpsetRestore } from '../plan/ipset.js';
 import { renderIptablesRestore } from '../plan/iptables.js';
 import { renderState } from './state.js';
 import type { RenderConfig } from './types.js';
+import { goldenIn } from './golden-file.js';
 
-const cfg: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
+const cfg: RenderConfig = RENDER_FIXTURE;
 const temp = setNames(cfg).temp;
 
-function golden(name: string, actual: string): void {
-  const path = join(import.meta.dirname, 'testdata', `${name}.golden`);
-  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
-  assert.equal(actual, readFileSync(path, 'utf8'), `${name}.golden differs (UPDATE_GOLDEN=1 to accept)`);
-}
+const golden = goldenIn(import.meta.dirname);
 
 describe('render (golden)', () => {
   for (const mode of ['direct', 'vxlan'] as const) {

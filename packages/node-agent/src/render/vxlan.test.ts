@@ -2,10 +2,8 @@
 // underlay in a dual-stack cluster, over IPv6 in an IPv6-only one — and what keeps the two
 // families' tunnels apart. Regenerate: UPDATE_GOLDEN=1 npx mocha packages/node-agent/src/render/vxlan.test.ts
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { computeFamilyStates } from '../desired/family.js';
-import { dualStackInput } from '../desired/fixtures.js';
+import { dualStackInput, RENDER_FIXTURE } from '../desired/fixtures.js';
 import { tunnelNextHop, vtepMAC6 } from '../desired/underlay.js';
 import { ipv6RenderConfig } from './family.js';
 import { vtepMAC } from './names.js';
@@ -13,15 +11,12 @@ import { renderNetlinkIntents } from './netlink-text.js';
 import { renderState } from './state.js';
 import type { RenderConfig } from './types.js';
 import { ipv6TunnelConfig, renderVxlan } from './vxlan.js';
+import { goldenIn } from './golden-file.js';
 
-const cfg: RenderConfig = { chainPrefix: 'SEGRESS', ipsetPrefix: 'segress', uplink: 'eth0', vxlanDevice: 'segress.vx', vxlanVNI: 7447, vxlanPort: 4799 };
+const cfg: RenderConfig = RENDER_FIXTURE;
 const cfg6 = ipv6RenderConfig(cfg);
 
-function golden(name: string, actual: string): void {
-  const path = join(import.meta.dirname, 'testdata', `${name}.golden`);
-  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
-  assert.equal(actual, readFileSync(path, 'utf8'), `${name}.golden differs (UPDATE_GOLDEN=1 to accept)`);
-}
+const golden = goldenIn(import.meta.dirname);
 
 const dual = () => dualStackInput({ mode: 'vxlan' });
 /** The same cluster without IPv4: every Node's only InternalIP is its IPv6 one. */
