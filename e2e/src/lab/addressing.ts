@@ -22,6 +22,13 @@ export const CNI_VXLAN_VNI = 42;
 export const CNI_VXLAN_PORT = 8472;
 /** Node N gets 203.0.113.(32·N)/27; N=7 would collide with the service range. */
 export const MAX_NODES = 6;
+/**
+ * An IPv6-only lab has no IPv4 pod /27s (ipv6.ts): node N is 2001:db8:0:2::(10+N) — below the
+ * managers (::201) and the IPv6 egress pool (::100/120) up to N = 89 — with pod /64 2001:db8:0:70NN::
+ * (NN < ff, the service range) and a one-byte VTEP MAC. 64 covers the OpenShift perf-scale profile's
+ * 24 nodes (issue 16 §4) with room to spare.
+ */
+export const MAX_NODES_IPV6_ONLY = 64;
 export const MAX_MANAGERS = 2;
 
 export function nodeIP(i: number): string {

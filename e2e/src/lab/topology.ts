@@ -37,7 +37,12 @@ export type Script =
   | { ns: string; tool: 'nft'; text: string };
 
 export function planTopology(opts: TopologyOptions): TopologyPlan {
-  if (opts.nodes < 1 || opts.nodes > A.MAX_NODES) throw new Error(`nodes must be 1..${A.MAX_NODES}`);
+  const maxNodes = opts.ipv4 === false ? A.MAX_NODES_IPV6_ONLY : A.MAX_NODES;
+  if (!Number.isInteger(opts.nodes) || opts.nodes < 1 || opts.nodes > maxNodes) {
+    throw new Error(opts.ipv4 === false ? `nodes must be 1..${maxNodes} in an IPv6-only lab, got ${opts.nodes}`
+      : `nodes must be 1..${maxNodes} in a lab with IPv4 (node N's pod /27 is 203.0.113.(32·N), the service range starts at .224), ` +
+        `got ${opts.nodes}; an IPv6-only lab (--ip-families IPv6) takes up to ${A.MAX_NODES_IPV6_ONLY}`);
+  }
   if (opts.managers < 0 || opts.managers > A.MAX_MANAGERS) throw new Error(`managers must be 0..${A.MAX_MANAGERS}`);
   const names = labNames(opts.prefix);
   const allNetns = [names.lanNs, names.routerNs, names.externalNs,
