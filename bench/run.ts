@@ -32,6 +32,7 @@ const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<Benc
   'agent-cache-rss': () => import('./agent-cache-rss.js'), // issue 16 §4: an agent's caches at 100,000 kubelet-shaped pods and 5,000 Nodes: full, slim, node-scoped (no apiserver, no kernel)
   'manager-pass-scale': () => import('./manager-pass-scale.js'), // issue 16 §4: the manager's full pass over 100,000 pods, 5,000 Nodes, 10,000 policies (in process)
   'scale': () => import('./lab/scale.js'), // issue 16 §4: agent and manager at 5,000 nodes and many pods and policies in the real apiserver
+  'perf-scale': () => import('./lab/perf-scale.js'), // issue 16 §4: the OpenShift perf-scale profile — 24-node IPv6-only lab, 2,400 egress IPs, 10 pods per node: convergence, one gateway lost, 10 minutes of churn
 };
 
 const results: BenchResult[] = [];

@@ -34,7 +34,7 @@ export interface FamilyPaths {
 }
 
 type Changed = { addresses?: number };
-interface Family { name: 'IPv4' | 'IPv6'; eip: string; echo: string; handIP: string; handGateway: number }
+export interface Family { name: 'IPv4' | 'IPv6'; eip: string; echo: string; handIP: string; handGateway: number }
 interface Trial { fault: number; end: number; moves: Map<string, { from: string; to: string }> }
 
 export async function dualStackFailover(lab: Lab, env: FamilyPaths, s: DualSizes): Promise<Figure[]> {
@@ -150,7 +150,7 @@ async function loseHolder(lab: Lab, fams: Family[], target: Family, k: number): 
 }
 
 /** Baseline: the family's hand-written address moved by hand between gateways, one announcement each time. */
-async function handMoves(lab: Lab, hand: LabPod, f: Family, n: number): Promise<number[]> {
+export async function handMoves(lab: Lab, hand: LabPod, f: Family, n: number): Promise<number[]> {
   const probe = lab.startProbe(hand, { mode: 'udp', intervalMs: 5, target: f.echo });
   await sleep(1_000);
   const v6 = f.name === 'IPv6';

@@ -1,0 +1,124 @@
+// The perf-scale profile's churn (issue 16 §4): `perMinute` policies created and as many deleted per
+// minute (each lives `lifetimeMs`) for `churnMinutes`, beside a quiet window of the same lab right
+// before it. Both windows report each agent's and manager's RSS (max, end) and CPU seconds per
+// minute (/proc/PID/stat: the process, and apart the children it ran), and the API requests per
+// second by client (the apiserver's audit log, counted as apiload.ts does). During the churn a UDP
+// probe from `steadyProbes` pods of steady policies (one per node) says whether their sources stayed
+// right. Churn policies live in namespaces without pods: they move addresses only.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ECHO_IP6 } from '../../e2e/src/lab/ipv6.js';
+import { sleep } from '../../e2e/src/lab/lab.js';
+import * as O from '../../e2e/src/lab/objects.js';
+import { UdpProbe } from '../lib/lab-helpers.js';
+import { APP, NODES, PODS_PER_NODE, churnPolicy, perfIP, type PerfEnv } from '../lib/perf-scale-plan.js';
+import { ProcSampler, type ProcFigures } from '../lib/proc-stats.js';
+import { summarize } from '../lib/stats.js';
+import { figure, type Figure } from '../lib/types.js';
+import { countRequests, type RequestCount } from './apiload.js';
+import { r1, r2, say } from './common.js';
+
+interface Window { ms: number; procs: Map<string, ProcFigures>; requests: RequestCount[] }
+interface ChurnCounts { created: number; deleted: number; errors: string[] }
+
+export async function churn(env: PerfEnv): Promise<Figure[]> {
+  const { lab, s } = env;
+  const pids = new Map<string, number>();
+  for (const [i, d] of lab.agents) pids.set(`agent-${i}`, d.pid!);
+  for (const [m, d] of lab.managers) pids.set(`manager-${m}`, d.pid!);
+  const sampler = new ProcSampler(pids);
+  const quiet = await window(env, sampler, s.quietMs, async () => undefined);
+  const steady = env.pods.slice(0, s.steadyProbes);
+  const probes = await Promise.all(steady.map((p) => UdpProbe.start(env.bg, p.netns, join(lab.logDir, `perf-churn-probe-${p.namespace}.json`), { intervalMs: 20, target: ECHO_IP6 })));
+  const counts: ChurnCounts = { created: 0, deleted: 0, errors: [] };
+  const busy = await window(env, sampler, s.churnMinutes * 60_000, (until) => churnLoop(env, until, counts));
+  const recs = await Promise.all(probes.map((p) => p.stop()));
+  const wrong = recs.reduce((n, r, j) => n + r.replies.filter(([, , src]) => src !== perfIP(j)).length, 0);
+  const replies = recs.reduce((n, r) => n + r.replies.length, 0);
+  const sent = recs.reduce((n, r) => n + r.sends.length, 0);
+  say(`perf-scale churn: ${counts.created} created, ${counts.deleted} deleted, ${counts.errors.length} errors; steady probes ${replies}/${sent} replies, ${wrong} wrong source`);
+  return figures(env, quiet, busy, counts, { wrong, replies, sent, pods: steady.length });
+}
+
+/** One measured window: `during(until)` runs while the processes are sampled every 5 s. */
+async function window(env: PerfEnv, sampler: ProcSampler, ms: number, during: (until: number) => Promise<void>): Promise<Window> {
+  sampler.mark();
+  const from = Date.now();
+  const timer = setInterval(() => sampler.sample(), 5_000);
+  try {
+    await Promise.all([during(from + ms), sleep(ms)]);
+  } finally {
+    clearInterval(timer);
+  }
+  sampler.sample();
+  const to = Date.now();
+  await sleep(2_000); // the audit backend writes in batches
+  return { ms: to - from, procs: sampler.figures(), requests: countRequests(readFileSync(env.auditLog, 'utf8').split('\n'), from, to) };
+}
+
+/** Creates policy c at from + c·(60 s / perMinute) and deletes it lifetimeMs later; what is left at the end is deleted too (not counted). */
+async function churnLoop(env: PerfEnv, until: number, counts: ChurnCounts): Promise<void> {
+  const { kube, s } = env;
+  const from = Date.now();
+  const every = 60_000 / s.perMinute;
+  const live: Promise<void>[] = [];
+  const fail = (what: string) => (err: Error): void => { counts.errors.push(`${what}: ${err.message}`.slice(0, 200)); };
+  for (let c = 0; from + c * every < until; c++) {
+    await sleep(Math.max(0, from + c * every - Date.now()));
+    const p = churnPolicy(c, s.policies, NODES * PODS_PER_NODE);
+    live.push((async () => {
+      await kube.request('POST', O.paths.seips(p.namespace), O.seipObject({ namespace: p.namespace, name: p.name, egressIPs: [p.ip], podSelector: { matchLabels: APP } }))
+        .then(() => { counts.created++; }, fail(`create ${p.name}`));
+      const at = Date.now() + s.lifetimeMs;
+      await sleep(Math.max(0, Math.min(at, until) - Date.now()));
+      await kube.delete(O.paths.seip(p.namespace, p.name)).then(() => { if (at <= until) counts.deleted++; }, fail(`delete ${p.name}`));
+    })());
+  }
+  await Promise.all(live);
+}
+
+interface Steady { wrong: number; replies: number; sent: number; pods: number }
+
+function procStats(w: Window, prefix: string): { rssMax: number; rssEnd: number; cpuPerMin: number; cpuPerMinMax: number; childCpuPerMin: number } {
+  const xs = [...w.procs.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v);
+  const min = w.ms / 60_000;
+  return {
+    rssMax: r1(Math.max(...xs.map((x) => x.rssMaxMB))), rssEnd: r1(Math.max(...xs.map((x) => x.rssEndMB))),
+    cpuPerMin: r2(summarize(xs.map((x) => x.cpuSeconds / min)).p50), cpuPerMinMax: r2(Math.max(...xs.map((x) => x.cpuSeconds / min))),
+    childCpuPerMin: r2(summarize(xs.map((x) => x.childCpuSeconds / min)).p50),
+  };
+}
+
+function rates(env: PerfEnv, w: Window): { agent: number; managers: number; total: number; top: string[] } {
+  const { agentServiceAccount, managerServiceAccount } = env.lab.processes.creds.manifests;
+  const sum = (f: (x: RequestCount) => boolean): number => w.requests.filter(f).reduce((a, x) => a + x.count, 0);
+  const s = w.ms / 1000;
+  return {
+    agent: r2(sum((x) => x.user.endsWith(`:${agentServiceAccount}`)) / s / NODES), managers: r2(sum((x) => x.user.endsWith(`:${managerServiceAccount}`)) / s),
+    total: r2(sum(() => true) / s), top: w.requests.slice(0, 25).map((x) => `${x.user.replace(/^system:serviceaccount:/, 'sa:')} ${x.verb} ${x.resource}: ${x.count}`),
+  };
+}
+
+function figures(env: PerfEnv, quiet: Window, busy: Window, counts: ChurnCounts, st: Steady): Figure[] {
+  const min = r1(busy.ms / 60_000);
+  const [qa, ba, qm, bm] = [procStats(quiet, 'agent-'), procStats(busy, 'agent-'), procStats(quiet, 'manager-'), procStats(busy, 'manager-')];
+  const [qr, br] = [rates(env, quiet), rates(env, busy)];
+  const per = (w: Window) => Object.fromEntries([...w.procs.entries()].map(([k, v]) => [k, { rssMaxMB: r1(v.rssMaxMB), rssEndMB: r1(v.rssEndMB), cpuS: r2(v.cpuSeconds), childCpuS: r2(v.childCpuSeconds) }]));
+  const details = { churn: { minutes: min, ...counts, errors: counts.errors.slice(0, 10), errorCount: counts.errors.length }, quiet: { agents: qa, managers: qm, api: qr, perProcess: per(quiet) },
+    busy: { agents: ba, managers: bm, api: br, perProcess: per(busy) }, steadyProbes: st };
+  const what = `${env.s.perMinute} policies created + deleted per minute, ${min} min`;
+  return [
+    figure({ name: `perf-scale churn (${what}): agent RSS, max of ${NODES}`, unit: 'MB', value: ba.rssMax, baseline: { name: 'same agents, quiet window before', value: qa.rssMax }, details }),
+    figure({ name: 'perf-scale churn: agent RSS at the end, max', unit: 'MB', value: ba.rssEnd, baseline: { name: 'same agents, end of the quiet window', value: qa.rssEnd } }),
+    figure({ name: 'perf-scale churn: manager RSS, max of both', unit: 'MB', value: bm.rssMax, baseline: { name: 'same managers, quiet window before', value: qm.rssMax } }),
+    figure({ name: 'perf-scale churn: manager RSS at the end, max', unit: 'MB', value: bm.rssEnd, baseline: { name: 'same managers, end of the quiet window', value: qm.rssEnd } }),
+    figure({ name: 'perf-scale churn: agent CPU s per minute (median agent; children apart in details)', unit: 's/min', value: ba.cpuPerMin, baseline: { name: 'quiet window', value: qa.cpuPerMin } }),
+    figure({ name: 'perf-scale churn: agent CPU s per minute, busiest agent', unit: 's/min', value: ba.cpuPerMinMax, baseline: { name: 'quiet window, busiest', value: qa.cpuPerMinMax } }),
+    figure({ name: 'perf-scale churn: manager CPU s per minute, busier manager (the leader)', unit: 's/min', value: bm.cpuPerMinMax, baseline: { name: 'quiet window', value: qm.cpuPerMinMax } }),
+    figure({ name: 'perf-scale churn: API requests/s per agent', unit: 'req/s', value: br.agent, baseline: { name: 'quiet window', value: qr.agent } }),
+    figure({ name: 'perf-scale churn: API requests/s, both managers', unit: 'req/s', value: br.managers, baseline: { name: 'quiet window', value: qr.managers } }),
+    figure({ name: 'perf-scale churn: API requests/s, all clients (the bench\'s own creates and deletes included)', unit: 'req/s', value: br.total, baseline: { name: 'quiet window', value: qr.total } }),
+    figure({ name: `perf-scale churn: steady policies' probe replies with a wrong source (${st.pods} pods)`, unit: 'replies', value: st.wrong,
+      baseline: { name: `replies (of ${st.sent} sent)`, value: st.replies }, target: '0', met: st.wrong === 0 && st.replies > 0 }),
+  ];
+}
