@@ -33,6 +33,8 @@ export interface AgentConfig {
   ranges: OwnedRanges;
   vxlanVNI: number;
   vxlanPort: number;
+  /** standby nodes per egress IP: their SNAT programmed ahead, so a takeover is lease + address + GARP (agent/standby.ts; 0: none) */
+  standbysPerIP: number;
   /** the egress audit log (docs/audit-log.md); off when absent */
   audit?: AuditConfig;
 }
@@ -60,6 +62,7 @@ const FLAGS = {
   lease: { type: 'string' },
   'restart-lease': { type: 'string' },
   'probe-key-file': { type: 'string' },
+  'standbys-per-ip': { type: 'string' },
   ...AUDIT_FLAGS,
 } as const;
 
@@ -117,6 +120,7 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     ranges: { markMask: markMask >>> 0, tableMin, tableMax, priorityMin, priorityMax },
     vxlanVNI: intFlag(v, 'vxlan-vni', 7447, 1, 16777215),
     vxlanPort: intFlag(v, 'vxlan-port', 4799, 1, 65535),
+    standbysPerIP: intFlag(v, 'standbys-per-ip', 2, 0, 64),
   };
   if (v.kubeconfig !== undefined) cfg.kubeconfig = v.kubeconfig;
   if (v.uplink !== undefined) cfg.uplink = v.uplink;

@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   });
   for (const inf of scopeInputs) inf.on('change', () => pods.refreshSoon());
   const informers = Object.values(sources) as Informer<KubernetesObject>[];
-  const settings = { nodeName: cfg.nodeName, mode: cfg.mode, clusterCIDRs: cfg.clusterCIDRs, ranges: cfg.ranges };
+  const settings = { nodeName: cfg.nodeName, mode: cfg.mode, clusterCIDRs: cfg.clusterCIDRs, ranges: cfg.ranges, standbysPerIP: cfg.standbysPerIP };
   const badObjects = new BadObjectReporter(logger);
   const damage: { healer?: DamageHealer } = {}; // once the uplink is known
   const reporter = new KubeNodeReporter(kc, cfg.nodeName, () => sources.nodes.get(cfg.nodeName)?.metadata?.uid, logger);

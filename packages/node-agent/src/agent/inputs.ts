@@ -4,12 +4,15 @@ import type { V1Node } from '@kubernetes/client-node';
 import { computeZonePreference, nodeAddressesOf, parseClusterView, pinEgressIP, type BadObject, type ClusterSnapshot } from '@static-egress/crds';
 import type { IPv6Nodes } from '../desired/family.js';
 import type { Mode, NodeStateInput, OwnedRanges } from '../desired/types.js';
+import { computeStandby } from './standby.js';
 
 export interface AgentSettings {
   nodeName: string;
   mode: Mode;
   clusterCIDRs: string[];
   ranges: OwnedRanges;
+  /** standby nodes per egress IP (agent/standby.ts; default STANDBYS_PER_IP, 0: none) */
+  standbysPerIP?: number;
 }
 
 export function nodeInternalIP(node: V1Node | undefined): string | undefined {
@@ -39,6 +42,7 @@ export function computeAgentInputs(snap: ClusterSnapshot, s: AgentSettings, extr
   for (const [key, ips] of view.authorization) authorizedIPs.set(key, ips.filter((x) => !x.problem).map((x) => x.ip));
   const selection = new Map<string, readonly string[]>();
   for (const [podKey, sel] of view.selection) selection.set(podKey, sel.policyKeys);
+  const standbyFor = s.standbysPerIP === 0 ? undefined : computeStandby(view, s.nodeName, s.standbysPerIP);
 
   return {
     input: {
@@ -48,6 +52,7 @@ export function computeAgentInputs(snap: ClusterSnapshot, s: AgentSettings, extr
         key: p.key, uid: p.uid, nodeName: p.nodeName!, ...(p.podIP ? { podIP: p.podIP } : {}), ...(p.podIPs ? { podIPs: p.podIPs } : {}),
       })),
       nodes, ...(nodeIP6 ? { nodeIP6, nodes6 } : {}), clusterCIDRs: s.clusterCIDRs, ranges: s.ranges, pin: pinEgressIP, nearIPs: computeZonePreference(view),
+      ...(standbyFor ? { standbyFor } : {}),
       ...(extra.previousSlots ? { previousSlots: extra.previousSlots } : {}),
       ...(extra.fenced ? { fenced: true } : {}),
       ...(extra.holdOnly ? { holdOnly: extra.holdOnly } : {}),

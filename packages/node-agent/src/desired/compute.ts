@@ -96,6 +96,7 @@ export function computeNodeState(input: NodeStateInput): NodeState {
   const plans = planPolicies(input);
   const pendingDirector: PendingDirector[] = [];
   const gateway: GatewayEntry[] = [];
+  const standby: GatewayEntry[] = [];
   const guards: Omit<LeakGuardEntry, 'id'>[] = [];
   const peers = new Map<string, VxlanPeer>();
 
@@ -114,11 +115,20 @@ export function computeNodeState(input: NodeStateInput): NodeState {
       gateway.push({ policyKey: policy.key, egressIP: ip, podIPs: sortIPs(podIPs), destinationCIDRs: dst, excludedCIDRs: excl });
     }
 
+    // Standby: holding none of the policy's IPs, the SNAT of each one this node may take over, ready
+    // (the same entries as if held), so that taking one over changes no chain, set or guard rule.
+    const ready = held.length === 0 ? standbyIPs(plan, input) : [];
+    for (const ip of ready) {
+      const podIPs = ready.length === 1 ? plan.pods.map((p) => p.podIP) : plan.pods.filter((p) => p.pinned === ip).map((p) => p.podIP);
+      standby.push({ policyKey: policy.key, egressIP: ip, podIPs: sortIPs(podIPs), destinationCIDRs: dst, excludedCIDRs: excl });
+    }
+
     // Leak guard, on every node: a pod of the policy forwarded here unmarked (a director's stale ARP
     // entry or route to the old gateway) is dropped instead of leaving with this node's IP. Not needed
     // where this node holds exactly one IP of the policy: that gateway set holds all its pods and
-    // SNATs and accepts every such packet first.
-    if (plan.pods.length > 0 && held.length !== 1) {
+    // SNATs and accepts every such packet first; nor on the standby of exactly one, whose set holds
+    // them all too and whose packets the egress guard drops while the IP is not local.
+    if (plan.pods.length > 0 && (held.length || ready.length) !== 1) {
       guards.push({ policyKey: policy.key, destinationCIDRs: dst, excludedCIDRs: excl });
     }
   }
@@ -126,7 +136,8 @@ export function computeNodeState(input: NodeStateInput): NodeState {
   const { director, overflow } = placeInSlots(pendingDirector, input);
   director.sort((a, b) => compareIPs(a.egressIP, b.egressIP));
   gateway.sort((a, b) => compareIPs(a.egressIP, b.egressIP));
-  const present = new Set([...director, ...gateway, ...guards].map((e) => e.policyKey));
+  standby.sort((a, b) => compareIPs(a.egressIP, b.egressIP));
+  const present = new Set([...director, ...gateway, ...standby, ...guards].map((e) => e.policyKey));
   const leakGuard = withGuardIds(guards);
   const classInput = { nodeName: input.nodeName, pods: new Map(plans.map((p) => [p.policy.key, p.pods])), director, gateway, leakGuard };
 
@@ -137,6 +148,7 @@ export function computeNodeState(input: NodeStateInput): NodeState {
     markMask: input.ranges.markMask >>> 0,
     director,
     gateway,
+    ...(standby.length ? { standby } : {}),
     routes: computePodRoutes(plans.map((p) => p.policy).filter((p) => present.has(p.key))),
     addresses: input.fenced ? [] : sortIPs(gateway.map((g) => g.egressIP).filter((ip) => !input.holdOnly || input.holdOnly.has(ip))),
     leakGuard,
@@ -145,6 +157,16 @@ export function computeNodeState(input: NodeStateInput): NodeState {
     vxlanPeers: [...peers.values()].sort((a, b) => compareIPs(a.ip, b.ip)),
     overflow: overflow.sort(),
   };
+}
+
+/**
+ * The policy's IPs this node may take over (input.standbyFor), while fenced none: a fenced node is
+ * the last to be given an IP, and its standby would only be dropped by the guard.
+ */
+function standbyIPs(plan: PolicyPlan, input: NodeStateInput): string[] {
+  const may = input.standbyFor;
+  if (!may || input.fenced || plan.pods.length === 0) return [];
+  return plan.authorized.filter((ip) => plan.policy.assignments.get(ip) !== input.nodeName && may(ip));
 }
 
 /** Each guard with the stable id of its policy key (names a set and a chain). */

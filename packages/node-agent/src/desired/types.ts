@@ -61,6 +61,12 @@ export interface NodeStateInput {
   fenced?: boolean;
   /** hold only these of the gateway's egress IPs (after fencing, until the cache is confirmed) */
   holdOnly?: ReadonlySet<string>;
+  /**
+   * Standby (issue 16 §1): whether this node may take over `ip` (the manager's rule: Ready, not
+   * cordoned, admitted by the IP's pool and in its zone). Its SNAT is then programmed ahead, without
+   * the address, so a takeover is lease + address + GARP. Absent: no standby.
+   */
+  standbyFor?: (ip: string) => boolean;
 }
 
 export type DirectorRoute =
@@ -144,6 +150,13 @@ export interface NodeState {
   markMask: number;
   director: DirectorEntry[]; // sorted by egressIP
   gateway: GatewayEntry[]; // sorted by egressIP
+  /**
+   * Standby (issue 16 §1): egress IPs of policies this node holds no IP of, but may take over — their
+   * SNAT sets and chains exactly as a gateway entry's, without the address (and no claim, no lease).
+   * A packet that reaches this node and leaves with such an IP while it is not a local address is
+   * dropped by the egress guard (render/guard.ts). Sorted by egressIP; absent: none.
+   */
+  standby?: GatewayEntry[];
   /**
    * (prefix → policy) over the policies with an entry here, most specific first (crds
    * computePodRoutes): the order of the per-destination rules, so each pod's packet meets its own

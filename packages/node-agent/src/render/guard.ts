@@ -10,14 +10,19 @@
 //  - gateway: an unmarked packet of a selected pod (by conntrack's original tuple, so it holds
 //    before and after NAT and needs none of our iptables sets) to the policy's destinations that
 //    leaves with any source but the egress IP (a MASQUERADE inserted ahead of our SNAT, nat
-//    flushed, members removed from our set).
+//    flushed, members removed from our set);
+//  - standby (issue 16 §1): a packet that leaves with an egress IP this node stands by for while
+//    that IP is not a local address — the SNAT is programmed ahead, the address is the switch. A
+//    packet reaches a standby only through a director's stale ARP entry or route; it is dropped, as
+//    the leak guard drops it where nothing stands by. The IPs held here get no such rule: a holder
+//    whose self-fence withholds its address keeps forwarding (CONTRACTS).
 // The table is replaced whole in one `nft -f` transaction; a chain no packet enters holds one rule
 // whose comment is a hash of the text (`nft -j` shows rule comments, not table comments), so a read
 // tells whether the table is current. Pure text; kernel/linux-guard.ts applies it.
 import { createHash } from 'node:crypto';
 import type { NodeState } from '../desired/types.js';
 import { orderByRoute } from './order.js';
-import { canonicalCIDR, hex, isEverywhere } from './state.js';
+import { canonicalCIDR, hex, isEverywhere, snatEntries } from './state.js';
 import type { GuardIntent, RenderConfig } from './types.js';
 
 /** nftables table (of the `ip` family, or `ip6` for the IPv6 state), e.g. `segress_guard`. */
@@ -64,7 +69,7 @@ function directorRules(state: NodeState, t: string): string[] {
 function gatewayRules(state: NodeState, t: string): string[] {
   const ip = familyWords(state).ip;
   const cluster = state.clusterCIDRs.map(canonicalCIDR).filter((c) => !isEverywhere(c));
-  const ordered = orderByRoute(state.routes, state.gateway.filter((g) => g.podIPs.length));
+  const ordered = orderByRoute(state.routes, snatEntries(state).filter((g) => g.podIPs.length));
   return ordered.flatMap(({ entry: g, cidr }, i) => {
     const not = [...cluster, ...g.excludedCIDRs.map(canonicalCIDR)];
     const daddr = isEverywhere(cidr) ? '' : ` ct original ${ip} daddr ${cidr}`;
@@ -74,6 +79,12 @@ function gatewayRules(state: NodeState, t: string): string[] {
     const shared = ordered.slice(i + 1).some((x) => x.entry.podIPs.some((ip) => pods.has(ip)));
     return [`${match} ${ip} saddr != ${g.egressIP} drop`, ...(shared ? [`${match} accept`] : [])];
   });
+}
+
+/** Standby IPs leave only once they are local (the takeover's address add); before any accept of gatewayRules. */
+function standbyRules(state: NodeState, t: string): string[] {
+  const ip = familyWords(state).ip;
+  return (state.standby ?? []).map((g) => `add rule ${t} out ${ip} saddr ${g.egressIP} fib saddr type != local drop`);
 }
 
 /**
@@ -95,6 +106,7 @@ export function renderGuard(state: NodeState, cfg: Pick<RenderConfig, 'ipsetPref
   const body = [
     `add chain ${t} out { type filter hook postrouting priority ${GUARD_PRIORITY}; policy accept; }`,
     ...directorRules(state, t),
+    ...standbyRules(state, t),
     ...gatewayRules(state, t),
   ];
   const hash = createHash('sha256').update(body.join('\n')).digest('hex').slice(0, 16);

@@ -1,5 +1,5 @@
 // renderState: NodeState → the kernel objects that implement it (DESIGN §6). Pure.
-import { cidrNetwork } from '@static-egress/crds';
+import { cidrNetwork, compareIPs } from '@static-egress/crds';
 import type { ClassPin, NodeState } from '../desired/types.js';
 import type { UnderlaidState } from '../desired/underlay.js';
 import { renderGuard } from './guard.js';
@@ -147,19 +147,20 @@ export function renderIptablesChains(state: NodeState, cfg: RenderConfig): Iptab
   // filter: let egressed flows through a DROP-policy FORWARD, and drop INVALID mid-stream packets
   // that would otherwise leave un-NATed after a failover.
   const fwd = [`-A ${n.fwd} -m mark ! --mark 0x0/${mask} -j ACCEPT`];
-  for (const g of state.gateway) {
+  const entries = snatEntries(state);
+  for (const g of entries) {
     const set = s.gateway(g.egressIP);
     fwd.push(`-A ${n.fwd} -m set --match-set ${set} dst -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
   }
   fwd.push(...clusterReturns(state, n.fwd));
   // Most specific destination first, then the preceding policy (order.ts); SNAT and ACCEPT end the
   // walk, an excluded destination RETURNs to the next rule.
-  for (const { entry: g, cidr } of orderByRoute(state.routes, state.gateway)) {
+  for (const { entry: g, cidr } of orderByRoute(state.routes, entries)) {
     const set = s.gateway(g.egressIP);
     snat.push(`-A ${n.snat}${dstMatch(cidr)} -m set --match-set ${set} src -j ${n.snatEntry(g.egressIP)}`);
     fwd.push(`-A ${n.fwd}${dstMatch(cidr)} -m set --match-set ${set} src -j ${n.fwdEntry(g.egressIP)}`);
   }
-  for (const g of state.gateway) {
+  for (const g of entries) {
     const sc = n.snatEntry(g.egressIP);
     const fc = n.fwdEntry(g.egressIP);
     nat.set(sc, [...g.excludedCIDRs.map((c) => `-A ${sc}${dstMatch(c)} -j RETURN`), `-A ${sc} -j SNAT --to-source ${g.egressIP}`]);
@@ -180,11 +181,20 @@ export function renderIptablesChains(state: NodeState, cfg: RenderConfig): Iptab
   // (Replies of SNATed flows are un-NATed to the pod before routing and never reach INPUT.)
   // IPv6: neighbour discovery is ICMPv6 (IPv4's ARP is not IP at all): solicitations and
   // advertisements to an egress IP must still reach the kernel, or neighbours lose it.
-  const nd = state.family === 6 && state.gateway.length
+  const nd = state.family === 6 && entries.length
     ? [135, 136].map((type) => `-A ${n.input} -p ipv6-icmp -m icmp6 --icmpv6-type ${type} -j RETURN`) // NS, NA (as ip6tables-save prints them)
     : [];
-  filter.set(n.input, [...nd, ...state.gateway.map((g) => `-A ${n.input} -d ${g.egressIP}/${hostPrefix(state)} -j DROP`)]);
+  filter.set(n.input, [...nd, ...entries.map((g) => `-A ${n.input} -d ${g.egressIP}/${hostPrefix(state)} -j DROP`)]);
   return { mangle, nat, filter };
+}
+
+/**
+ * The entries whose SNAT this node programs: the IPs it holds and those it stands by for (issue 16
+ * §1), rendered alike — a takeover changes only the address, its lease and its GARP.
+ */
+export function snatEntries(state: Pick<NodeState, 'gateway' | 'standby'>): NodeState['gateway'] {
+  if (!state.standby?.length) return state.gateway;
+  return [...state.gateway, ...state.standby].sort((a, b) => compareIPs(a.egressIP, b.egressIP));
 }
 
 export function renderRoutes(state: NodeState, cfg: RenderConfig): RouteIntent[] {
@@ -202,7 +212,7 @@ export function renderState(state: UnderlaidState, cfg: RenderConfig): RenderedS
   const set = (name: string, members: string[]): IpsetSpec => ({ name, type: 'hash:ip', ...(state.family === 6 ? { family: 'inet6' as const } : {}), members });
   const ipsets = [
     ...state.directorClasses.map((c) => set(s.director(c.id), c.podIPs)),
-    ...state.gateway.map((g) => set(s.gateway(g.egressIP), g.podIPs)),
+    ...snatEntries(state).map((g) => set(s.gateway(g.egressIP), g.podIPs)),
     ...state.guardClasses.map((c) => set(s.guard(c.id), c.podIPs)),
   ].sort((a, b) => (a.name < b.name ? -1 : 1));
   return {

@@ -1,0 +1,61 @@
+// Standby gateways (issue 16 §1): which egress IPs this node programs ahead — SNAT sets, chains and
+// guard rules exactly as their holder's, without the address — so that taking one over is lease +
+// address + GARP. Per IP, at most `perIP` nodes stand by: the eligible nodes (the manager's rule:
+// Ready, not cordoned, not deleted, admitted by the IP's pool, in the IP's zone) in name order form a
+// ring per (pool, zone); the IP's standbys are the first `perIP` of that ring from a hash of the IP on,
+// the holder skipped. So each gateway stands by for ≈ perIP × its share of the IPs (bounded cost in a
+// large cluster), and a node the manager picks outside them takes over the slower way (a full sync).
+// Pure.
+import { matchesSelector, nodeInZone, topologyKeyOf, zoneOfIPIn, type ClusterView, type NodeInfo, type Pool } from '@static-egress/crds';
+
+/** Standby nodes per egress IP (besides its holder). */
+export const STANDBYS_PER_IP = 2;
+
+export type StandbyView = Pick<ClusterView, 'nodes' | 'pools' | 'policies' | 'authorization'>;
+
+const usable = (n: NodeInfo): boolean => n.ready && !n.cordoned && !n.deleted;
+
+/** FNV-1a over the address text: a stable start on the ring. */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** Whether this node stands by for an IP; undefined when it may stand by for none (unknown, NotReady, cordoned). */
+export function computeStandby(view: StandbyView, nodeName: string, perIP = STANDBYS_PER_IP): ((ip: string) => boolean) | undefined {
+  const me = view.nodes.find((n) => n.name === nodeName);
+  if (!me || !usable(me) || perIP <= 0) return undefined;
+  const pools = new Map(view.pools.map((p) => [p.name, p]));
+  const poolOf = new Map<string, string>();
+  for (const ips of view.authorization.values()) for (const a of ips) if (!a.problem && a.pool) poolOf.set(a.ip, a.pool);
+  const holderOf = new Map<string, string>();
+  for (const p of view.policies) for (const [ip, node] of p.assignments) holderOf.set(ip, node);
+  const zones = new Map<string, (ip: string) => string | undefined>();
+  const rings = new Map<string, string[]>();
+  const admits = (n: NodeInfo, pool: Pool, zone: string | undefined) => matchesSelector(n.labels, pool.nodeSelector) && nodeInZone(n.labels, topologyKeyOf(pool), zone);
+  const ringOf = (pool: Pool, zone: string | undefined): string[] => {
+    const key = `${pool.name}\n${zone ?? ''}`;
+    let r = rings.get(key);
+    if (!r) rings.set(key, r = view.nodes.filter((n) => usable(n) && admits(n, pool, zone)).map((n) => n.name).sort());
+    return r;
+  };
+  return (ip) => {
+    const pool = pools.get(poolOf.get(ip) ?? '');
+    if (!pool) return false;
+    let zoneOf = zones.get(pool.name);
+    if (!zoneOf) zones.set(pool.name, zoneOf = zoneOfIPIn(pool));
+    const zone = zoneOf(ip);
+    if (!admits(me, pool, zone)) return false;
+    const ring = ringOf(pool, zone);
+    const holder = holderOf.get(ip);
+    const start = hashOf(ip) % ring.length;
+    for (let i = 0, taken = 0; i < ring.length && taken < perIP; i++) {
+      const name = ring[(start + i) % ring.length]!;
+      if (name === holder) continue;
+      if (name === nodeName) return true;
+      taken++;
+    }
+    return false;
+  };
+}
