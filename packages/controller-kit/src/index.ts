@@ -14,3 +14,4 @@ export * from './paged-list.js';
 export * from './bad-objects.js';
 export * from './probe-auth.js';
 export * from './events.js';
+export * from './event-filter.js';

@@ -190,6 +190,26 @@ describe('BoundedFrequencyRunner', () => {
     await runner.stop();
   });
 
+  it('idleFactor: after a long pass the loop stays free as long before the next one starts', async () => {
+    const { clock, runner, times, ctl } = setup({ idleFactor: 1 });
+    const gate = deferred();
+    ctl.hang = gate.promise;
+    runner.start();
+    await clock.advanceAsync(400); // the first pass holds on for 400 ms
+    runner.run();
+    ctl.hang = undefined;
+    gate.resolve();
+    await clock.advanceAsync(0);
+    await clock.advanceAsync(399);
+    assert.deepEqual(times(), [0], 'not before 400 ms after its end');
+    await clock.advanceAsync(1);
+    assert.deepEqual(times(), [0, 800]);
+    runner.run();
+    await clock.advanceAsync(50);
+    assert.deepEqual(times(), [0, 800, 850], 'a quick pass: only the minimum interval');
+    await runner.stop();
+  });
+
   it('stop waits for the pass in flight, then nothing runs and no timer is left', async () => {
     const { clock, runner, times, ctl } = setup({ maxIntervalMs: 1000 });
     const gate = deferred();

@@ -16,6 +16,12 @@ export interface BoundedFrequencyRunnerOptions {
   pass: (info: PassInfo) => Promise<void>;
   /** Minimum time between the starts of two passes. */
   minIntervalMs: number;
+  /**
+   * After a pass that took d ms, the next starts no sooner than `idleFactor × d` after it ended
+   * (default 0). A pass that holds the event loop for a second (a large cluster) then leaves it free
+   * as long for what shares it — the leader's Lease renewal, the watch streams, the writes.
+   */
+  idleFactor?: number;
   /** A resync pass runs this long after the previous resync, whatever ran between. Omit for none. */
   maxIntervalMs?: number;
   /** Delay before the first retry of a failed pass; doubles per consecutive failure. */
@@ -35,6 +41,8 @@ export class BoundedFrequencyRunner {
   private retryAt: number | undefined;
   private resyncAt = Number.POSITIVE_INFINITY;
   private lastStart = Number.NEGATIVE_INFINITY;
+  /** The earliest start `idleFactor` allows after the last pass. */
+  private idleUntil = Number.NEGATIVE_INFINITY;
   private failures = 0;
   private inFlight: Promise<void> | undefined;
   private timer: TimerHandle | undefined;
@@ -79,7 +87,7 @@ export class BoundedFrequencyRunner {
     if (this.retryAt !== undefined) return this.retryAt;
     const due = Math.min(this.requestedAt ?? Number.POSITIVE_INFINITY, this.resyncAt);
     if (due === Number.POSITIVE_INFINITY) return undefined;
-    return Math.max(due, this.lastStart + this.o.minIntervalMs);
+    return Math.max(due, this.lastStart + this.o.minIntervalMs, this.idleUntil);
   }
 
   private schedule(): void {
@@ -110,6 +118,8 @@ export class BoundedFrequencyRunner {
     this.retryAt = undefined;
     this.lastStart = now;
     this.inFlight = this.runPass({ resync }).finally(() => {
+      const end = this.o.clock.now();
+      this.idleUntil = end + (this.o.idleFactor ?? 0) * (end - now);
       this.inFlight = undefined;
       this.schedule();
     });

@@ -1,11 +1,13 @@
 // The leader's reconcile loop. Informer handlers and probe verdicts only ask for a pass
 // (controller-kit's BoundedFrequencyRunner coalesces them and retries failures); one sync
-// parses the caches into the cluster view, runs the pure pass (pass.ts), and executes it: the status
-// of each policy whose status changed, the Events for what really changed, the pools' status.
+// parses the caches into the cluster view, runs the pure pass (pass.ts), and queues its writes: the
+// status of each policy whose status changed, the Events for what really changed, the pools' status.
+// The writes drain in the background (write-queue.ts, write-drain.ts: data path first, Events last,
+// one place per object), so a pass never waits for an older pass's writes (issue 16 §4).
 import pLimit, { type LimitFunction } from 'p-limit';
-import { parseClusterView, type StaticEgressNode } from '@static-egress/crds';
+import { parseClusterView, type ClusterView, type EgressIPPoolStatus, type StaticEgressIPStatus, type StaticEgressNode } from '@static-egress/crds';
 import {
-  BadObjectReporter, BoundedFrequencyRunner, silentLogger, snapshotOf, type ClusterSources, type Clock, type Informer, type Logger,
+  BadObjectReporter, BoundedFrequencyRunner, RecentEvents, eventKey, silentLogger, snapshotOf, type ClusterSources, type Clock, type Informer, type Logger,
 } from '@static-egress/controller-kit';
 import type { NodeAnnotator } from '../cloud/node-annotator.js';
 import type { CloudSync } from '../cloud/sync.js';
@@ -15,13 +17,25 @@ import type { ManagerMetrics } from '../metrics.js';
 import { computeManagerGauges, type ManagerGauges } from './gauges.js';
 import { parseNodeReports } from './programmed.js';
 import { computeReleaseObserved } from './release-watch.js';
-import type { EventRecorder, StatusWriter } from './kube-writer.js';
+import type { EventRecorder, PolicyRef, StatusWriter } from './kube-writer.js';
 import {
-  computeManagerPass, computeProbeTargets, emptyMemory, type ManagerMemory, type ManagerPass, type PassSettings, type PolicyWrite, type ProbeHealth,
+  computeManagerPass, computeProbeTargets, emptyMemory, type ManagerMemory, type ManagerPass, type PassSettings, type ProbeHealth,
 } from './pass.js';
+import type { PolicyEvent } from './status.js';
+import { StatusOverlay } from './status-overlay.js';
+import { WriteDrain } from './write-drain.js';
+import { WritePriority, WriteQueue, type QueuedWrite } from './write-queue.js';
 
-/** Writes of one pass in flight at once: enough to write a few hundred statuses in well under a second. */
+/** Writes in flight at once: enough to write a few hundred statuses in well under a second. */
 export const DEFAULT_WRITE_CONCURRENCY = 16;
+/** Events waiting to be written at most; beyond it new ones are dropped (status carries the same), as client-go's recorder does. */
+export const DEFAULT_EVENT_BACKLOG = 1_000;
+
+/** One queued write (write-queue.ts). */
+type ManagerWrite =
+  | { kind: 'status'; ref: PolicyRef; key: string; status: StaticEgressIPStatus; since: number }
+  | { kind: 'event'; ref: PolicyRef; event: PolicyEvent; eventKey: string }
+  | { kind: 'pool'; name: string; status: EgressIPPoolStatus };
 
 /** What the controller needs of the prober (NodeProber satisfies it). */
 export interface HealthSource {
@@ -50,12 +64,14 @@ export interface ControllerOptions {
    */
   cloud?: { sync: CloudSync; annotator: NodeAnnotator };
   /**
-   * At most this many status, Event and annotation writes of one pass in flight (default
-   * DEFAULT_WRITE_CONCURRENCY). A pass that changes thousands of policies (a large cluster's first
-   * pass, a node holding hundreds of IPs lost) must not open thousands of requests at once: the
+   * At most this many status and Event writes in flight (default DEFAULT_WRITE_CONCURRENCY), and as
+   * many annotation writes of one pass. A pass that changes thousands of policies (a large cluster's
+   * first pass, a node holding hundreds of IPs lost) must not open thousands of requests at once: the
    * apiserver then answers the leader's own Lease renewal too late and leadership is lost mid-pass.
    */
   writeConcurrency?: number;
+  /** Events waiting at most (default DEFAULT_EVENT_BACKLOG). */
+  eventBacklog?: number;
   /** Namespace opt-in IPAM (ipam/): each pass allocates and releases the opted-in namespaces' egress IPs. */
   namespaceIPAM?: Pick<NamespaceIPAMSync, 'sync'>;
   /** The agents' StaticEgressNode reports; once synced, each policy's Programmed is set from them. */
@@ -69,6 +85,13 @@ export class Controller {
   /** What this leader carries between passes (computeManagerPass). */
   private memory: ManagerMemory = emptyMemory;
   private readonly limit: LimitFunction;
+  private readonly queue: WriteQueue<ManagerWrite>;
+  private readonly drain: WriteDrain<ManagerWrite>;
+  /** Statuses queued or written that the cache may not show yet (status-overlay.ts). */
+  private readonly overlay = new StatusOverlay();
+  private readonly recentEvents = new RecentEvents();
+  /** Status writes failed since the last pass: the next pass queues them again and fails, so the runner backs off. */
+  private failedWrites: { count: number; first?: unknown } = { count: 0 };
   private badObjects: BadObjectReporter | undefined;
   private started = false;
   /** When the first change not yet handled by a pass arrived (the assignment latency's start). */
@@ -77,13 +100,22 @@ export class Controller {
   constructor(private readonly opts: ControllerOptions) {
     this.logger = opts.logger ?? silentLogger;
     this.limit = pLimit(opts.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY);
+    this.queue = new WriteQueue<ManagerWrite>({ [WritePriority.Event]: opts.eventBacklog ?? DEFAULT_EVENT_BACKLOG });
+    this.drain = new WriteDrain({
+      queue: this.queue,
+      concurrency: opts.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY,
+      write: (w) => this.write(w.value),
+      onDone: (w, err) => this.written(w, err),
+    });
     // no periodic pass: informer events, probe flips and the release requeue drive it
     this.runner = new BoundedFrequencyRunner({
       clock: opts.clock,
       minIntervalMs: 0,
+      // a pass over 10,000 policies holds the loop for a second: leave it as long for the Lease and the watches
+      idleFactor: 1,
       retryBaseMs: 50,
       retryMaxMs: 10_000,
-      pass: () => this.sync(),
+      pass: () => this.pass(),
       onError: (err, failures, retryInMs) => this.logger.warn({ err, failures, retryInMs }, 'sync failed; retrying with backoff'),
     });
   }
@@ -96,10 +128,11 @@ export class Controller {
     this.runner.start();
   }
 
-  /** Lets in-flight work finish and stops. */
+  /** Lets in-flight work finish and stops; queued writes are dropped (a leader that stops writes nothing more). */
   async stop(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
     await this.runner.stop();
+    await this.drain.stop();
   }
 
   /** A probe verdict flipped: re-assign now rather than at the next resync. */
@@ -117,12 +150,20 @@ export class Controller {
     this.runner.run();
   }
 
-  /** One full pass. Exposed for tests; normally run by the runner. */
+  /** One full pass and its writes drained (tests; the runner runs pass(), which does not wait for them). */
   async sync(): Promise<void> {
+    await this.pass();
+    await this.drain.idle();
+    this.throwIfWritesFailed();
+  }
+
+  /** One full pass: compute and queue its writes. Rejects when writes failed since the last pass (the runner backs off). */
+  private async pass(): Promise<void> {
     const started = this.opts.clock.now();
     const end = this.opts.metrics?.syncDuration.startTimer();
     try {
       await this.syncOnce();
+      this.throwIfWritesFailed();
       end?.({ result: 'success' });
     } catch (err) {
       end?.({ result: 'error' });
@@ -138,7 +179,9 @@ export class Controller {
     const now = clock.now();
     const since = this.pendingSince ?? now;
     this.pendingSince = undefined;
-    const view = parseClusterView(snapshotOf(sources));
+    // this leader's own statuses still on their way to the cache count as current
+    const view = this.overlay.apply(parseClusterView(snapshotOf(sources)));
+    await yieldToLoop(); // parsing and assigning are each up to a second at 10,000 policies; timers (the Lease) run between them
     (this.badObjects ??= new BadObjectReporter(this.logger)).report(view.bad);
     const targets = computeProbeTargets(view, this.memory);
     prober.setTargets(targets);
@@ -156,30 +199,78 @@ export class Controller {
     if (pass.requeueAfter !== undefined) this.runner.runAfter(pass.requeueAfter);
     if (cloud) this.runner.runAfter(cloud.sync.resyncInMs());
 
+    this.queueWrites(view, pass, since);
     const outcomes = await Promise.allSettled([
-      ...pass.statuses.map((w) => this.limit(() => this.write(w))),
-      ...pass.poolStatuses.map((p) => this.limit(() => this.opts.status.applyPoolStatus(p.name, p.status))),
       ...(pass.cloud?.annotations ?? []).map((a) => this.limit(() => cloud!.annotator.applyEgressIPConfig(a.node, a.value))),
       ...(this.opts.namespaceIPAM ? [this.opts.namespaceIPAM.sync(view, sources.namespaces.list())] : []),
     ]);
     this.recordMetrics(pass.counts, computeManagerGauges(view, pass.memory.previous ?? new Map()));
-    if (pass.statuses.length > 0) this.opts.metrics?.assignmentLatency.observe((clock.now() - since) / 1000);
     const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed.length) throw new Error(`${failed.length} writes failed: ${describe(failed[0]!.reason)}`);
     if (cloudFailures) throw new Error(`${cloudFailures} cloud calls failed (reported in status)`);
   }
 
-  private async write({ ref, status, events }: PolicyWrite): Promise<void> {
-    if (status) await this.opts.status.applyPolicyStatus(ref, status);
-    for (const ev of events) {
-      this.logger.info({ policy: ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name, reason: ev.reason, type: ev.type }, ev.message);
-      try {
-        await this.opts.events.applyEvent(ref, ev);
-      } catch (err) {
-        // An Event is a courtesy; losing one must not block status.
-        this.logger.warn({ policy: ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name, err }, 'could not record Event');
+  /**
+   * Queues the pass's statuses (a moved assignment first), its Events (once per policy, reason and
+   * message while the backlog has room) and the pools' statuses, and starts the drain.
+   */
+  private queueWrites(view: ClusterView, pass: ManagerPass, since: number): void {
+    const now = this.opts.clock.now();
+    let dropped = 0;
+    for (const { ref, status, events } of pass.statuses) {
+      const key = ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
+      if (status) {
+        const cached = view.policyObjects.get(key);
+        const moved = !sameAssignments(cached?.status, status);
+        this.queue.put(`status:${key}`, moved ? WritePriority.DataPath : WritePriority.Status, { kind: 'status', ref, key, status, since });
+        this.overlay.expect(key, ref.uid, status, cached?.metadata?.resourceVersion);
+      }
+      for (const event of events) {
+        const k = eventKey(ref.uid, event.reason, event.message);
+        if (this.recentEvents.repeated(k, now)) continue;
+        if (!this.queue.put(`event:${k}`, WritePriority.Event, { kind: 'event', ref, event, eventKey: k })) {
+          this.recentEvents.forget(k);
+          dropped++;
+        }
       }
     }
+    for (const p of pass.poolStatuses) this.queue.put(`pool:${p.name}`, WritePriority.Status, { kind: 'pool', ...p });
+    if (dropped) this.logger.warn({ dropped, backlog: this.queue.lengthOf(WritePriority.Event) }, 'Events dropped: the Event backlog is full (each policy\'s status says the same)');
+    this.logger.debug({ waiting: this.queue.length, inFlight: this.queue.inFlight }, 'writes queued');
+    this.drain.kick();
+  }
+
+  private async write(w: ManagerWrite): Promise<void> {
+    if (w.kind === 'status') return this.opts.status.applyPolicyStatus(w.ref, w.status);
+    if (w.kind === 'pool') return this.opts.status.applyPoolStatus(w.name, w.status);
+    const { ref, event } = w;
+    this.logger.info({ policy: ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name, reason: event.reason, type: event.type }, event.message);
+    return this.opts.events.applyEvent(ref, event);
+  }
+
+  /** A queued write finished: mark its status written, or have a pass queue it again. */
+  private written({ priority, value: w }: QueuedWrite<ManagerWrite>, err: unknown): void {
+    if (w.kind === 'event') {
+      // An Event is a courtesy; losing one must not block status.
+      if (err) this.logger.warn({ policy: w.ref.namespace ? `${w.ref.namespace}/${w.ref.name}` : w.ref.name, err }, 'could not record Event');
+      return;
+    }
+    if (err === undefined) {
+      if (w.kind === 'status') this.overlay.written(w.key, w.status);
+      if (priority === WritePriority.DataPath && w.kind === 'status') this.opts.metrics?.assignmentLatency.observe((this.opts.clock.now() - w.since) / 1000);
+      return;
+    }
+    if (w.kind === 'status') this.overlay.failed(w.key, w.status);
+    this.failedWrites.count++;
+    this.failedWrites.first ??= err;
+    this.trigger();
+  }
+
+  private throwIfWritesFailed(): void {
+    const { count, first } = this.failedWrites;
+    if (count === 0) return;
+    this.failedWrites = { count: 0 };
+    throw new Error(`${count} writes failed: ${describe(first)}`);
   }
 
   private recordMetrics(counts: ManagerPass['counts'], gauges: ManagerGauges): void {
@@ -209,6 +300,16 @@ function readHealth(prober: HealthSource, targets: readonly ProbeTarget[]): Prob
     if (h) held.set(node, h);
   }
   return { verdicts: prober.health(), held };
+}
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Whether a status names other holders than the cached one (what agents program from). */
+function sameAssignments(a: StaticEgressIPStatus | undefined, b: StaticEgressIPStatus): boolean {
+  const text = (s: StaticEgressIPStatus | undefined) => (s?.assignments ?? []).map((x) => `${x.egressIP}=${x.node}`).join(',');
+  return text(a) === text(b);
 }
 
 function describe(err: unknown): string {
