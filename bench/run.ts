@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import type { BenchOptions, BenchResult } from './lib/types.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'soak-minutes': { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'soak-minutes': { type: 'string' }, 'agent-args': { type: 'string' } } });
 const only = values.only?.split(',');
 const resultsDir = join(import.meta.dirname, 'results');
 mkdirSync(resultsDir, { recursive: true });
@@ -18,6 +18,9 @@ if (values['soak-minutes'] !== undefined) {
   opts.soakMinutes = m;
 }
 
+// e.g. --agent-args '--lease=80ms --lease-late-tolerance=25ms': extra node-agent flags for the lab benches that take them
+if (values['agent-args'] !== undefined) opts.agentArgs = values['agent-args'].split(/\s+/).filter(Boolean);
+
 const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchResult> }>> = {
   'manager-assign': () => import('./manager-assign.js'),
   'agent-programming': () => import('./agent-programming.js'),
@@ -27,6 +30,7 @@ const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<Benc
   'lab': () => import('./lab/index.js'), // failover, data path (direct + vxlan), policy created, pod created
   'lab-ipv6': () => import('./lab/dual-stack.js'), // issue 11 §5: IPv6 beside IPv4 in a dual-stack lab — data path of each family vs hand-written, failover gap of each family
   'soak': () => import('./lab/soak.js'), // issue 16 §1, §2: no false alarms under CPU load + netem; failover idle vs loaded
+  'failover': () => import('./lab/failover-modes.js'), // issue 16 §1: node-loss failover in both modes (direct and VXLAN labs), 50 trials each, beside the hand move of each mode
   'planned': () => import('./lab/planned-run.js'), // issue 16 §3: planned moves beside the node-loss failover, own lab (also a section of 'lab')
   'apiload': () => import('./lab/apiload.js'), // issue 16 §4: requests/s per agent and manager in a quiet minute of the 6-node lab (audit log)
   'agent-cache-rss': () => import('./agent-cache-rss.js'), // issue 16 §4: an agent's caches at 100,000 kubelet-shaped pods and 5,000 Nodes: full, slim, node-scoped (no apiserver, no kernel)

@@ -15,8 +15,11 @@ import { EIP_FAILOVER, GATEWAYS, HAND_IP, agentLog, loseHolder, managerLog, mapV
 interface FailoverTrial { fault: number; end: number; oldNode: string; newNode: string }
 type TrialRow = ReturnType<typeof analyzeTrial>;
 
-export async function failover(lab: Lab, env: Env, bg: Background, s: Sizes, resultsDir: string, artifacts: string[]): Promise<Figure[]> {
-  const hand = await handMoves(lab, env, bg, s);
+/** Moves HAND_IP by hand from gateway node `from` to `to` (VXLAN mode: the director's route too); default: the address and one GARP. */
+export type HandMover = (from: number, to: number) => Promise<void>;
+
+export async function failover(lab: Lab, env: Env, bg: Background, s: Sizes, resultsDir: string, artifacts: string[], moveHand?: HandMover): Promise<Figure[]> {
+  const hand = await handMoves(lab, env, bg, s, moveHand);
   const { trials, rec } = await gatewayLossTrials(lab, env, s);
   const mgr = managerLog(lab);
   const rows = trials.map((t) => analyzeTrial(lab, rec, mgr, t));
@@ -56,7 +59,7 @@ export async function failover(lab: Lab, env: Env, bg: Background, s: Sizes, res
  * Baseline: the address moved by hand (ip addr del on A; ip addr add + arping -U on B) under the
  * same kind of probe — what the kernel, the LAN and one GARP need, with no detection and no API.
  */
-async function handMoves(lab: Lab, env: Env, bg: Background, s: Sizes): Promise<{ gaps: number[]; interval: number }> {
+async function handMoves(lab: Lab, env: Env, bg: Background, s: Sizes, moveHand?: HandMover): Promise<{ gaps: number[]; interval: number }> {
   const handProbe = await UdpProbe.start(bg, env.hand.netns, join(lab.logDir, 'bench-hand-move.json'));
   await sleep(1_000);
   const moves: number[] = [];
@@ -64,9 +67,7 @@ async function handMoves(lab: Lab, env: Env, bg: Background, s: Sizes): Promise<
   for (let k = 0; k < s.handMoves; k++) {
     const next = GATEWAYS.filter((g) => g !== cur)[k % 2]!;
     const t = Date.now();
-    await must(lab.names.nodeNs(cur), 'ip', ['addr', 'del', `${HAND_IP}/32`, 'dev', lab.names.nodeUplink(cur)]);
-    await must(lab.names.nodeNs(next), 'sh', ['-c', `ip addr add ${HAND_IP}/32 dev ${lab.names.nodeUplink(next)} && ` +
-      `{ arping -q -U -c 1 -I ${lab.names.nodeUplink(next)} -s ${HAND_IP} ${HAND_IP} >/dev/null 2>&1 & }`]);
+    await (moveHand ?? moveAddress(lab))(cur, next);
     moves.push(t);
     cur = next;
     await sleep(1_500);
@@ -76,6 +77,15 @@ async function handMoves(lab: Lab, env: Env, bg: Background, s: Sizes): Promise<
   const interval = sendInterval(handRec);
   say(`hand moves: gaps ${handGaps.map((g) => g.toFixed(0)).join(', ')} ms; probe interval ${interval.toFixed(2)} ms`);
   return { gaps: handGaps, interval };
+}
+
+/** The direct-mode hand move: the address deleted on one node, added on the other with one GARP. */
+export function moveAddress(lab: Lab): HandMover {
+  return async (cur, next) => {
+    await must(lab.names.nodeNs(cur), 'ip', ['addr', 'del', `${HAND_IP}/32`, 'dev', lab.names.nodeUplink(cur)]);
+    await must(lab.names.nodeNs(next), 'sh', ['-c', `ip addr add ${HAND_IP}/32 dev ${lab.names.nodeUplink(next)} && ` +
+      `{ arping -q -U -c 1 -I ${lab.names.nodeUplink(next)} -s ${HAND_IP} ${HAND_IP} >/dev/null 2>&1 & }`]);
+  };
 }
 
 /** The product: gateway node loss (LAN link cut + agent SIGKILL), restored between trials. */

@@ -25,6 +25,8 @@ export interface BenchOptions {
   resultsDir: string;
   /** `--soak-minutes`: the length of the soak (bench/lab/soak.ts). */
   soakMinutes?: number;
+  /** `--agent-args`: extra node-agent flags for the lab benches that take them (failover-modes.ts). */
+  agentArgs?: string[];
 }
 
 export function figure(f: Omit<Figure, 'ratio'>): Figure {

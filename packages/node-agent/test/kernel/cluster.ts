@@ -10,6 +10,8 @@ export interface ClusterModel {
   policies: PolicyView[];
   /** policy: the one policy selecting the pod; policies: several (per-destination selection) */
   pods: (PodView & { policy?: string; policies?: string[] })[];
+  /** standby (issue 16 §1): node name → the egress IPs it stands by for */
+  standby?: ReadonlyMap<string, readonly string[]>;
 }
 
 export class StateBuilder {
@@ -24,6 +26,7 @@ export class StateBuilder {
       selection, pods: model.pods,
       nodes: new Map(Array.from({ length: this.nodes }, (_, i) => [`n${i + 1}`, nodeIP(i + 1)])),
       clusterCIDRs: ['203.0.113.0/24'], ranges: RANGES, pin: pinEgressIP, previousSlots: this.previous.get(node),
+      ...(model.standby ? { standbyFor: (ip: string) => !!model.standby!.get(`n${node}`)?.includes(ip) } : {}),
     });
     this.previous.set(node, slotsOf(state));
     return state;
