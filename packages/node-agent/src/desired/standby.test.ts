@@ -2,6 +2,9 @@
 // exactly as its holder's, without the address; a takeover then changes the address (and the guard's
 // standby rule) only.
 import assert from 'node:assert/strict';
+import { modelOf } from '../plan/damage.js';
+import { plan } from '../plan/plan.js';
+import { planViolations } from '../plan/safety.js';
 import { renderState } from '../render/state.js';
 import { computeNodeState } from './compute.js';
 import { RENDER_FIXTURE, fixtureInput } from './fixtures.js';
@@ -39,6 +42,16 @@ describe('standby gateways (computeNodeState, render)', () => {
     assert.ok(before.guard!.text.includes(standbyRule));
     assert.ok(!after.guard!.text.includes(standbyRule), 'a held IP leaves while its self-fence withholds the address');
     assert.equal(before.guard!.text.replace(`${standbyRule}\n`, '').replace(/comment "[0-9a-f]+"/, ''), after.guard!.text.replace(/comment "[0-9a-f]+"/, ''));
+  });
+
+  it('the takeover\'s plan: lease, address, GARP first; the guard after them; no iptables or set write', () => {
+    const before = renderState(computeNodeState(n2('n1')), RENDER_FIXTURE);
+    const after = renderState(computeNodeState(n2('n2')), RENDER_FIXTURE);
+    const have = { ...modelOf(before), lease: { guard: true, owned: new Set(['192.0.2.100', '192.0.2.101', API_IP, '192.0.2.103']), leased: new Set(['192.0.2.100']) } };
+    const lease = { guarded: ['192.0.2.100', '192.0.2.101', API_IP, '192.0.2.103'], claim: true, ms: 250 };
+    const p = plan(after, have, { render: RENDER_FIXTURE, inPlaceMembers: true, knownAddresses: new Set(['192.0.2.100']), lease });
+    assert.deepEqual(p.ops.map((o) => o.op), ['lease-claim', 'address-add', 'garp', 'conntrack-forget', 'guard-apply']);
+    assert.deepEqual(planViolations(p.ops, have, after, RENDER_FIXTURE), []);
   });
 
   it('the SNAT and the guard drop the standby\'s pods to anything but the egress IP, as a holder\'s', () => {

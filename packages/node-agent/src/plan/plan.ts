@@ -69,21 +69,27 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
   if (rulesToAdd.length) ops.push({ op: 'rule-add', rules: rulesToAdd });
 
   // 4½. the egress guard, once routes are in place (it checks marked packets against them) and
-  // before iptables (a new gateway's pods are dropped, never masqueraded, until their SNAT is in)
-  if (guardDiffers(desired, current)) ops.push({ op: 'guard-apply', text: desired.guard!.text });
+  // before iptables (a new gateway's pods are dropped, never masqueraded, until their SNAT is in).
+  // With no iptables change, a guard change waits until new addresses are claimed: a standby's
+  // takeover (issue 16 §1) changes only its address and the guard's standby rule for it, a no-op
+  // once the address is local — so no `nft -f` runs before the GARP.
+  const ipt = planIptables(desired.iptables, desired.jumps, current.iptables, render.chainPrefix);
+  const addrToAdd = [...wantAddr].filter((ip) => !haveSet.has(ip));
+  const guard: Operation | null = guardDiffers(desired, current) ? { op: 'guard-apply', text: desired.guard!.text } : null;
+  const guardAfterClaim = !!guard && ipt.restores.length === 0 && addrToAdd.length > 0;
+  if (guard && !guardAfterClaim) ops.push(guard);
 
   // 5. iptables
-  const ipt = planIptables(desired.iptables, desired.jumps, current.iptables, render.chainPrefix);
   for (const r of ipt.restores) ops.push({ op: 'iptables-restore', ...r });
 
   // 6. new egress addresses, then announce them
-  const addrToAdd = [...wantAddr].filter((ip) => !haveSet.has(ip));
   if (addrToAdd.length && !lease) {
     ops.push({ op: 'address-add', dev: render.uplink, ips: addrToAdd });
     ops.push({ op: 'garp', dev: render.uplink, ips: addrToAdd });
   } else if (lease) {
     ops.push(...planTenures(addrToAdd, [...wantAddr].filter((ip) => haveSet.has(ip) && !current.lease?.leased.has(ip)), lease, render.uplink));
   }
+  if (guard && guardAfterClaim) ops.push(guard);
 
   // 7. removals, leaving members first (the restores above cover their pods elsewhere)
   if (sets.shrink.restore) ops.push({ op: 'ipset-restore', text: sets.shrink.restore });
