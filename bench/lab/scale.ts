@@ -7,11 +7,18 @@
 // SE_SCALE_PODS overrides): 100,000 on this 2-core machine takes longer than a bench run should, so
 // the figures say how they grow and the notes extrapolate.
 //
+// The daemons run as shipped: bundled with esbuild (scripts/bundle.mjs's settings) and started with
+// the node flags of the DaemonSet's and the Deployment's `command` (the agent's --max-semi-space-size=2);
+// the 256 Mi / 384 Mi memory limits are not applied (no cgroup in the lab). SE_SCALE_TSX=1 runs them
+// under tsx as before. The manager's log is kept beside the results (<stamp>-scale-manager.log.gz).
+//
 // Addresses: the 8 policies the lab can hold (one gateway, the standard pool's 8 per node) use its
 // pool (192.0.2.100–107) and select pods with 203.0.113.160–167; every other pod and policy is IPv6 (2001:db8::/32, documentation) in a pool no
 // node qualifies for, so the lab's IPv4 nodes never program them and nothing is probed.
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { KubeClient } from '../../e2e/src/lab/kube.js';
 import { Lab, sleep, waitFor } from '../../e2e/src/lab/lab.js';
 import * as O from '../../e2e/src/lab/objects.js';
@@ -97,6 +104,40 @@ async function createObjects(kube: KubeClient, s: ScaleSizes): Promise<Record<st
   return ms;
 }
 
+const REPO = join(import.meta.dirname, '..', '..');
+
+/** The node flags of a manifest's `command: [node, ...flags, /app/dist/x.js]`. */
+export function shippedNodeFlags(manifest: string): string[] {
+  const m = /command:\s*\[node,([^\]]*)\]/.exec(readFileSync(join(REPO, manifest), 'utf8'));
+  if (!m) throw new Error(`${manifest}: no \`command: [node, ...]\` line`);
+  return m[1]!.split(',').map((x) => x.trim()).filter((x) => x.startsWith('--'));
+}
+
+/** The daemons bundled as scripts/bundle.mjs does, under node_modules/ (so their external dependencies resolve). */
+async function bundleDaemons(): Promise<{ agentCommand: string[]; managerCommand: string[] }> {
+  const { build } = await import('esbuild');
+  const { dependencies } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const out = join(REPO, 'node_modules', '.cache', 'static-egress-bench-dist');
+  mkdirSync(out, { recursive: true });
+  for (const [name, entry] of [['node-agent', 'packages/node-agent/src/main.ts'], ['gateway-manager', 'packages/gateway-manager/src/main.ts']] as const) {
+    await build({ entryPoints: [join(REPO, entry)], bundle: true, platform: 'node', format: 'esm', target: 'node20',
+      external: Object.keys(dependencies), outfile: join(out, `${name}.js`), logLevel: 'warning' });
+  }
+  return {
+    agentCommand: [process.execPath, ...shippedNodeFlags('manifests/agent/daemonset.yaml'), join(out, 'node-agent.js')],
+    managerCommand: [process.execPath, ...shippedNodeFlags('manifests/manager/deployment.yaml'), join(out, 'gateway-manager.js')],
+  };
+}
+
+/** The manager's log, gzipped beside the results; its count of lost leaderships. */
+function keepManagerLog(lab: Lab, resultsDir: string, artifacts: string[]): { leaderLosses: number; file: string } {
+  const text = readFileSync(join(lab.logDir, 'manager-1.log'), 'utf8');
+  const file = `${new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '')}-scale-manager.log.gz`;
+  writeFileSync(join(resultsDir, file), gzipSync(text));
+  artifacts.push(file);
+  return { leaderLosses: text.split('\n').filter((l) => l.includes('"stopped leading"')).length, file };
+}
+
 interface Sample { agentDirector: number; agentGateway: number; manager: number; load: number }
 
 function sample(lab: Lab): Sample {
@@ -151,8 +192,10 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   if (missing) return { name: 'scale', figures: [], skipped: missing };
   const s = sizesOf(opts);
   let lab: Lab | undefined;
+  const artifacts: string[] = [];
   try {
-    lab = await Lab.up({ nodes: 2, managers: 1, gatewayNodes: [2] });
+    const shipped = process.env.SE_SCALE_TSX === '1' ? {} : await bundleDaemons();
+    lab = await Lab.up({ nodes: 2, managers: 1, gatewayNodes: [2], prefix: `selb${Math.random().toString(36).slice(2, 5).padEnd(3, '0')}`, ...shipped });
     await lab.processes.waitAgentsHealthy();
     await sleep(5_000);
     const before = sample(lab);
@@ -162,13 +205,20 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     // settled: the lab's policies are held by node-2 (the others have no node to go to). A manager that
     // cannot keep up (its lease lost while a pass blocks its loop) may never get there: measure anyway
     // after 3 minutes and say so.
-    const settled = await waitFor('the lab policies assigned', async () => (await l.holders()).size >= s.held || undefined, 180_000, 2_000)
+    const t0 = Date.now();
+    const settled = await waitFor('the lab policies assigned', async () => (await l.holders()).size >= s.held || undefined, 180_000, 250)
       .then(() => true, () => false);
     createMs.settled = settled ? 1 : 0;
+    createMs.settleMs = settled ? Date.now() - t0 : Number.NaN;
+    say(`scale: ${settled ? `settled ${createMs.settleMs} ms after the last object` : 'NOT settled in 3 minutes'}`);
     await sleep(30_000);
     const after = sample(lab);
     say(`scale: after ${JSON.stringify(after)}`);
-    return { name: 'scale', figures: await measure(lab, s, before, after, createMs) };
+    const figures = await measure(lab, s, before, after, createMs);
+    const log = keepManagerLog(lab, opts.resultsDir, artifacts);
+    say(`scale: manager log ${log.file}, ${log.leaderLosses} lost leaderships`);
+    figures[0]!.details = { ...figures[0]!.details, managerLog: log.file, leaderLosses: log.leaderLosses, daemons: process.env.SE_SCALE_TSX === '1' ? 'tsx' : 'bundled, shipped node flags' };
+    return { name: 'scale', figures, artifacts };
   } finally {
     await lab?.down();
   }
@@ -186,17 +236,23 @@ async function measure(lab: Lab, s: ScaleSizes, before: Sample, after: Sample, c
     const changed = [await bytesIn(lab, 1, 5_000, touch('1')), await bytesIn(lab, 2, 5_000, touch('2'))];
     // one pass for one change: a policy the manager must write status for
     const p0 = await passTotals(lab);
+    const t0 = Date.now();
     await kube.request('PATCH', O.paths.seip(ns(3 % s.namespaces), 'pol-3'), { spec: { egressIPs: ['192.0.2.123'] } }, 'application/merge-patch+json');
-    await sleep(10_000);
+    // the change end to end: the status naming a holder of the new IP (what the agents program from)
+    const statusMs = await waitFor('pol-3 holding 192.0.2.123', async () => {
+      const p = await kube.request('GET', O.paths.seip(ns(3 % s.namespaces), 'pol-3')) as { status?: { assignments?: { egressIP: string }[] } };
+      return p.status?.assignments?.some((a) => a.egressIP === '192.0.2.123') ? Date.now() - t0 : undefined;
+    }, 10_000, 20).catch(() => Number.NaN);
+    await sleep(Math.max(0, 10_000 - (Date.now() - t0)));
     const p1 = await passTotals(lab);
     const passMs = p1.count > p0.count ? ((p1.sum - p0.sum) / (p1.count - p0.count)) * 1000 : Number.NaN;
-    return figures(s, before, after, createMs, { quiet, changed, passMs, passes: p1.count - p0.count });
+    return figures(s, before, after, createMs, { quiet, changed, passMs, passes: p1.count - p0.count, statusMs });
   } finally {
     kube.close();
   }
 }
 
-interface Traffic { quiet: number[]; changed: number[]; passMs: number; passes: number }
+interface Traffic { quiet: number[]; changed: number[]; passMs: number; passes: number; statusMs: number }
 
 function figures(s: ScaleSizes, before: Sample, after: Sample, createMs: Record<string, number>, t: Traffic): Figure[] {
   const details = { sizes: s, createMs, before, after, bytes5s: { quiet: t.quiet, onePodChanged: t.changed }, passes: t.passes, cores: os.cpus().length,
@@ -215,5 +271,9 @@ function figures(s: ScaleSizes, before: Sample, after: Sample, createMs: Record<
       target: '≤ 1 GB', met: after.manager <= 1024 }),
     figure({ name: 'manager pass for one policy change (sync_duration_seconds, mean)', unit: 'ms', value: r1(t.passMs),
       baseline: { name: `creating ${s.policies} policies (ms)`, value: createMs.policies! }, target: '≤ 1 s', met: t.passMs <= 1000 }),
+    figure({ name: 'one policy change → its status names the new egress IP\'s holder (PATCH to GET, 20 ms polls)', unit: 'ms', value: t.statusMs,
+      baseline: { name: 'manager pass (mean)', value: r1(t.passMs) }, target: '≤ 1 s', met: t.statusMs <= 1000 }),
+    figure({ name: 'lab settled: its 8 policies held, after the last object was created', unit: 'ms', value: createMs.settleMs!,
+      baseline: { name: `creating ${s.policies} policies (ms)`, value: createMs.policies! }, target: 'seconds', met: createMs.settled === 1 }),
   ];
 }

@@ -25,6 +25,13 @@ export interface LabOptions {
   agents?: boolean;
   agentArgs?: string[];
   managerArgs?: string[];
+  /**
+   * The daemons' command line before their flags, instead of Node with tsx and the TypeScript source:
+   * e.g. `[node, --max-semi-space-size=2, dist/node-agent.js]`, as the DaemonSet runs it (the scale
+   * benchmark's RSS figures).
+   */
+  agentCommand?: string[];
+  managerCommand?: string[];
   /** Extra kube-apiserver flags (e.g. an audit policy for the API-load benchmark). */
   apiServerArgs?: string[];
   prefix?: string;
@@ -100,5 +107,10 @@ export class LabContext {
   /** Command line running a TypeScript file with this Node and tsx. */
   nodeScript(script: string, args: string[]): [string, string[]] {
     return [process.execPath, ['--import', TSX, script, ...args]];
+  }
+
+  /** A daemon's command line: `command` (LabOptions.agentCommand/managerCommand) if given, else nodeScript. */
+  daemonScript(command: string[] | undefined, script: string, args: string[]): [string, string[]] {
+    return command?.length ? [command[0]!, [...command.slice(1), ...args]] : this.nodeScript(script, args);
   }
 }

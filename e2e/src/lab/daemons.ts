@@ -97,7 +97,7 @@ export class LabDaemons {
   startAgent(i: number): Daemon {
     let d = this.agents.get(i);
     if (!d) {
-      const [cmd, args] = this.ctx.nodeScript(AGENT_MAIN, this.agentArgs(i));
+      const [cmd, args] = this.ctx.daemonScript(this.ctx.opts.agentCommand, AGENT_MAIN, this.agentArgs(i));
       d = this.ctx.daemon(`agent-${this.ctx.nodeName(i)}`, this.ctx.names.nodeNs(i), cmd, args);
       this.agents.set(i, d);
     }
@@ -109,7 +109,7 @@ export class LabDaemons {
   startManager(m: number): Daemon {
     let d = this.managers.get(m);
     if (!d) {
-      const [cmd, args] = this.ctx.nodeScript(MANAGER_MAIN, [
+      const [cmd, args] = this.ctx.daemonScript(this.ctx.opts.managerCommand, MANAGER_MAIN, [
         ...this.creds.manifests.managerArgs,
         '--kubeconfig', this.creds.managerKubeconfig,
         '--identity', `manager-${m}`,
