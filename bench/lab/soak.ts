@@ -9,7 +9,9 @@
 // stopped here, by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
+import { join } from 'node:path';
 import { Lab, sleep } from '../../e2e/src/lab/lab.js';
+import { keptLogsBase } from '../../e2e/src/lab/state.js';
 import { Background, run as runIn } from '../lib/lab-helpers.js';
 import { LAB_BENCH_TOOLS, describeMissingTools } from '../lib/tools.js';
 import { figure, type BenchOptions, type BenchResult, type Figure } from '../lib/types.js';
@@ -54,7 +56,9 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   } finally {
     stopAll();
     process.off('exit', stopAll);
-    await lab?.down();
+    // the managers' and agents' logs are the soak's evidence (what fenced, lapsed or moved, and why)
+    await lab?.down({ keepLogs: true });
+    if (lab) artifacts.push(join(keptLogsBase(), lab.prefix));
   }
   return { name: 'soak', figures, artifacts };
 }

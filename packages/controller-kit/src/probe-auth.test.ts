@@ -30,6 +30,18 @@ describe('probe authentication', () => {
     assert.deepEqual(v.verify(suspect, 7), { ok: true, renew: false, sentAt: 7 });
   });
 
+  it('carries the manager\'s run for the node, signed (issue 16): a run cannot be forged or moved to another token', () => {
+    const v = new ProbeVerifier({ key, node: 'n1' });
+    const t = signProbe(key, 'n1', 100, { renew: true, run: 'run-A_1' });
+    assert.deepEqual(v.verify(t, 100), { ok: true, renew: true, sentAt: 100, run: 'run-A_1' });
+    const forged = signProbe(key, 'n1', 101, { renew: true, run: 'run-A_1' }).replace('.run-A_1.', '.run-B_2.');
+    assert.deepEqual(v.verify(forged, 101), { ok: false, reason: 'bad-signature' });
+    const dropped = signProbe(key, 'n1', 102, { renew: true, run: 'run-A_1' }).replace('.run-A_1.', '.');
+    assert.deepEqual(v.verify(dropped, 102), { ok: false, reason: 'bad-signature' }, 'a run removed is a bad signature, not a runless probe');
+    assert.deepEqual(v.verify(signProbe(key, 'n1', 103), 103), { ok: true, renew: true, sentAt: 103 }, 'a token without a run (an older manager) still verifies');
+    assert.throws(() => signProbe(key, 'n1', 104, { renew: true, run: 'a.b' }), /run id must match/);
+  });
+
   it('refuses tokens outside the skew window (a captured token is worthless later)', () => {
     const v = new ProbeVerifier({ key, node: 'n1', maxSkewMs: 1000 });
     assert.deepEqual(v.verify(signProbe(key, 'n1', 10_000), 11_001), { ok: false, reason: 'stale' });

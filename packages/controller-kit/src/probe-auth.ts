@@ -1,8 +1,11 @@
 // Authenticated manager probes (issue 14 §3). Only a probe signed with the key the managers hold
 // counts as the manager's contact for a gateway's lease; anyone else may still read /healthz, but
 // reading grants nothing. The token is an HMAC-SHA256 over the target node, the sender's clock, a
-// random nonce and whether the manager vouches for the node (renew); the verifier accepts a token once, within a skew window, for its own node only, so
-// a captured token cannot be replayed to keep a partitioned gateway alive or aimed at another node.
+// random nonce, whether the manager vouches for the node (renew) and the manager's run for the node
+// (issue 16: a run ends when the manager declares the node lost, so a probe of the run a lapsed lease
+// was renewed in proves that nothing moved meanwhile); the verifier accepts a token once, within a
+// skew window, for its own node only, so a captured token cannot be replayed to keep a partitioned
+// gateway alive or aimed at another node. Token: `v1.<ms>.<nonce>.<r|->[.<run>].<mac>`.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -40,9 +43,12 @@ export function generateProbeKeyText(): string {
   return randomBytes(32).toString('hex');
 }
 
-function mac(key: ProbeKey, node: string, ts: number, nonce: string, renew: boolean): Buffer {
-  return createHmac('sha256', key.bytes).update(`${VERSION}\n${node}\n${ts}\n${nonce}\n${renew ? 'r' : '-'}`).digest();
+function mac(key: ProbeKey, node: string, ts: number, nonce: string, renew: boolean, run?: string): Buffer {
+  const text = `${VERSION}\n${node}\n${ts}\n${nonce}\n${renew ? 'r' : '-'}${run === undefined ? '' : `\n${run}`}`;
+  return createHmac('sha256', key.bytes).update(text).digest();
 }
+
+const RUN_RE = /^[A-Za-z0-9_-]{4,32}$/;
 
 export interface ProbeClaims {
   /**
@@ -51,17 +57,24 @@ export interface ProbeClaims {
    */
   renew: boolean;
   nonce?: string;
+  /**
+   * The manager's run for this node: a new one begins whenever the manager declares the node lost
+   * (and with each manager process), so two probes of one run mean no verdict came between them.
+   */
+  run?: string;
 }
 
 /** The token a manager sends when probing `node` at `now` (ms since the epoch). */
 export function signProbe(key: ProbeKey, node: string, now: number, claims: ProbeClaims = { renew: true }): string {
   const nonce = claims.nonce ?? randomBytes(12).toString('base64url');
   const r = claims.renew ? 'r' : '-';
-  return `${VERSION}.${now}.${nonce}.${r}.${mac(key, node, now, nonce, claims.renew).toString('base64url')}`;
+  if (claims.run !== undefined && !RUN_RE.test(claims.run)) throw new Error(`probe run id must match ${RUN_RE}: ${claims.run}`);
+  const run = claims.run === undefined ? '' : `${claims.run}.`;
+  return `${VERSION}.${now}.${nonce}.${r}.${run}${mac(key, node, now, nonce, claims.renew, claims.run).toString('base64url')}`;
 }
 
 export type ProbeVerdict =
-  | { ok: true; renew: boolean; sentAt: number }
+  | { ok: true; renew: boolean; sentAt: number; run?: string }
   | { ok: false; reason: 'missing' | 'malformed' | 'bad-signature' | 'stale' | 'replayed' };
 
 export interface ProbeVerifierOptions {
@@ -88,18 +101,21 @@ export class ProbeVerifier {
     if (token === undefined) return { ok: false, reason: 'missing' };
     if (Array.isArray(token) || token.length > 200) return { ok: false, reason: 'malformed' };
     const parts = token.split('.');
-    if (parts.length !== 5 || parts[0] !== VERSION) return { ok: false, reason: 'malformed' };
-    const [, tsText, nonce, r, sig] = parts as [string, string, string, string, string];
+    if ((parts.length !== 5 && parts.length !== 6) || parts[0] !== VERSION) return { ok: false, reason: 'malformed' };
+    const [, tsText, nonce, r] = parts as [string, string, string, string];
+    const run = parts.length === 6 ? parts[4]! : undefined;
+    const sig = parts.at(-1)!;
     const ts = Number(tsText);
     if (!/^[0-9]{1,15}$/.test(tsText) || !/^[A-Za-z0-9_-]{8,64}$/.test(nonce) || (r !== 'r' && r !== '-')) return { ok: false, reason: 'malformed' };
-    const want = mac(this.opts.key, this.opts.node, ts, nonce, r === 'r');
+    if (run !== undefined && !RUN_RE.test(run)) return { ok: false, reason: 'malformed' };
+    const want = mac(this.opts.key, this.opts.node, ts, nonce, r === 'r', run);
     const got = Buffer.from(sig, 'base64url');
     if (got.length !== want.length || !timingSafeEqual(got, want)) return { ok: false, reason: 'bad-signature' };
     if (Math.abs(now - ts) > this.maxSkewMs) return { ok: false, reason: 'stale' };
     this.forgetOlderThan(now - 2 * this.maxSkewMs);
     if (this.seen.has(nonce)) return { ok: false, reason: 'replayed' };
     this.seen.set(nonce, ts);
-    return { ok: true, renew: r === 'r', sentAt: ts };
+    return { ok: true, renew: r === 'r', sentAt: ts, ...(run === undefined ? {} : { run }) };
   }
 
   private forgetOlderThan(limit: number): void {

@@ -9,10 +9,10 @@ describe('parseAgentConfig', () => {
     assert.equal(c.mode, 'direct');
     assert.equal(c.httpPort, 9310);
     assert.equal(c.resyncIntervalMs, 10_000);
-    assert.equal(c.fenceAfterMs, 250);
+    assert.equal(c.fenceAfterMs, 1000);
     assert.equal(c.leaseLateToleranceMs, 50);
     assert.equal(c.leaseMs, 250);
-    assert.throws(() => parseAgentConfig(['--probe-key-file', '/k', '--lease', '300ms'], { NODE_NAME: 'n1' }), /--lease: .* at most --fence-after/);
+    assert.throws(() => parseAgentConfig(['--probe-key-file', '/k', '--lease', '2s'], { NODE_NAME: 'n1' }), /--lease: .* at most --fence-after/);
     assert.equal(c.restartLeaseMs, 10_000);
     assert.equal(c.probeKeyFile, '/k');
     assert.deepEqual(c.ranges, { markMask: 0xff0000, tableMin: 5000, tableMax: 5999, priorityMin: 5000, priorityMax: 5999 });

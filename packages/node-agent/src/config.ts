@@ -106,7 +106,8 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     httpPort: http.port,
     resyncIntervalMs: durationFlag(v, 'resync-interval', '10s'),
     damagePollMs: durationFlag(v, 'damage-poll', '500ms'),
-    fenceAfterMs: durationFlag(v, 'fence-after', '250ms'),
+    // issue 16 §2: the window outlasts a starved agent's stalls (the ARP lease stays short: it bounds the failover)
+    fenceAfterMs: durationFlag(v, 'fence-after', '1s'),
     leaseLateToleranceMs: durationFlag(v, 'lease-late-tolerance', '50ms'),
     // 80ms fails over in ≈ 260 ms instead of ≈ 430 ms; kept at the issue-14 budget until the fence has its own (BENCHMARKS: soak)
     leaseMs: durationFlag(v, 'lease', '250ms'),

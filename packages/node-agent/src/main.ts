@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   // only probes signed with the managers' key, vouching and in time, renew the kernel lease (issue 14)
   const lease = new LeaseKeeper({
     clock, table: familyLeaseTable(kernel.lease!, kernel6.lease!), held: () => agent.heldAddresses,
-    settings: { leaseMs: cfg.leaseMs, lateToleranceMs: cfg.leaseLateToleranceMs, restartLeaseMs: cfg.restartLeaseMs },
+    settings: { leaseMs: cfg.leaseMs, lateToleranceMs: cfg.leaseLateToleranceMs, restartLeaseMs: cfg.restartLeaseMs, windowMs: cfg.fenceAfterMs },
     onLapsed: (ips) => agent.leasesLapsed(ips),
     onError: (e) => logger.error({ err: e }, 'could not renew the kernel lease'),
   });
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
       // what the manager probes: the egress IPs actually on the uplink (release confirmation); a
       // probe from elsewhere is contact for self-fencing
       '/healthz': healthzRoute({
-        fence, verifier, lease: Object.assign(lease, { restartLeaseMs: cfg.restartLeaseMs }), now: () => clock.now(),
+        fence: fencing, verifier, lease: Object.assign(lease, { restartLeaseMs: cfg.restartLeaseMs }), now: () => clock.now(),
         held: () => agent.heldAddresses, fenced: () => agent.fenced,
         onRefused: (reason) => logger.debug({ reason }, 'a probe with a bad signature is no contact'),
       }),

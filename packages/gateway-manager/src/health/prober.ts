@@ -1,7 +1,9 @@
 // Probes each eligible node's agent /healthz over the node's InternalIP (DESIGN §5). A node turns
 // unhealthy after `failureThreshold` consecutive misses and healthy again on the first success;
 // every flip calls `onChange` at once so the manager re-assigns without waiting for a resync.
+import { randomBytes } from 'node:crypto';
 import type { Clock, TimerHandle } from '@static-egress/controller-kit';
+import { computeFailureRun, NO_FAILURES, outcomeOf, type FailureRun, type ProbeOutcome } from './verdict.js';
 
 export interface ProbeResponse {
   ok: boolean;
@@ -72,30 +74,37 @@ export interface NodeProberOptions {
   suspectRttFactor?: number;
   /**
    * Headers that authenticate this manager's probe of `node` (controller-kit probe-auth); `renew`
-   * says whether the probe may renew the node's lease: only while its last probe did not fail.
+   * says whether the probe may renew the node's lease: only while its last probe did not fail. `run`
+   * names this prober's run for the node: a new one begins when the node is declared lost, so an
+   * agent whose lease lapsed may take it back at the next probe of the same run (nothing moved).
    */
-  authenticate?: (node: string, claims: { renew: boolean }) => Record<string, string>;
+  authenticate?: (node: string, claims: { renew: boolean; run: string }) => Record<string, string>;
   /** Added to a lost node's lease before its IPs may move: clock rate and scheduling slack. Default 25 ms. */
   leaseMarginMs?: number;
-  /** A node's verdict flipped (first verdict included). */
-  onChange: (node: string, healthy: boolean) => void;
+  /** A node's verdict flipped (first verdict included); `why` names the last failure when it turns unhealthy. */
+  onChange: (node: string, healthy: boolean, why?: VerdictReason) => void;
   /** One probe failed (for the probe-failures metric). */
   onFailure?: (node: string) => void;
   /** The agent reported what it holds. */
   onHeld?: (node: string, egressIPs: ReadonlySet<string>) => void;
 }
 
+/** What the last failed probe before an unhealthy verdict saw: the soak's evidence for a false alarm. */
+export interface VerdictReason {
+  /** silent: no answer from the node's kernel; the others answered (host up) after their grace ran out */
+  last: Exclude<ProbeOutcome, 'ok'>;
+  failures: number;
+}
+
 interface TargetState {
   address: string;
-  failures: number;
+  /** Consecutive failures, and since when its agent has answered badly while its kernel answered. */
+  misses: FailureRun;
+  lastFailure?: VerdictReason['last'];
+  /** This prober's run for the node (signed into each probe); a new one begins at each unhealthy verdict. */
+  vouchRun: string;
   healthy?: boolean;
   held?: ReadonlySet<string>;
-  /** Start of the current run of refused probes. */
-  refusedSince?: number;
-  /** Start of the current run of self-fenced answers. */
-  fencedSince?: number;
-  /** Start of the current run of answers from the node's kernel without its agent. */
-  stalledSince?: number;
   /** How long recent answers took (ms), newest last. */
   rtts: number[];
   /** A refused connection since the last good answer: the agent restarts (and may stretch its lease). */
@@ -139,7 +148,7 @@ export class NodeProber {
     }
     for (const [node, address] of wanted) {
       if (this.targets.has(node)) continue;
-      const st: TargetState = { address, failures: 0, epoch: ++this.epochs, inflight: new Map(), sent: 0, counted: 0, rtts: [] };
+      const st: TargetState = { address, misses: NO_FAILURES, vouchRun: newRunId(), epoch: ++this.epochs, inflight: new Map(), sent: 0, counted: 0, rtts: [] };
       this.targets.set(node, st);
       this.tick(node, st);
     }
@@ -185,13 +194,13 @@ export class NodeProber {
     const seq = ++st.sent;
     st.timer = clock.setTimeout(() => this.tick(node, st), intervalMs);
     const sentAt = clock.now();
-    const renew = st.failures === 0 && st.healthy !== false && !this.suspect(st, sentAt);
+    const renew = st.misses.failures === 0 && st.healthy !== false && !this.suspect(st, sentAt);
     if (renew) st.lastRenewSentAt = sentAt;
     const abort = new AbortController();
     const probe: Inflight = { seq, sentAt };
     st.inflight.set(abort, probe);
     const url = `http://${formatHost(st.address)}:${this.opts.port}/healthz`;
-    const answer = this.opts.fetch(url, abort.signal, this.opts.authenticate?.(node, { renew })).catch((): ProbeResponse => ({ ok: false }));
+    const answer = this.opts.fetch(url, abort.signal, this.opts.authenticate?.(node, { renew, run: st.vouchRun })).catch((): ProbeResponse => ({ ok: false }));
     const timedOut = new Promise<ProbeResponse>((resolve) => {
       // One more turn of the event loop before the verdict: an answer that arrived while this
       // process was stalled is read first. Then abort: the fetch settles with what the kernel said.
@@ -225,10 +234,7 @@ export class NodeProber {
     const now = this.opts.clock.now();
     if (res.ok) {
       this.opts.clock.clearTimeout(st.leaseTimer);
-      st.failures = 0;
-      st.refusedSince = undefined;
-      st.fencedSince = undefined;
-      st.stalledSince = undefined;
+      st.misses = NO_FAILURES;
       st.lastOkAt = now;
       st.restartLeaseMs = res.restartLeaseMs;
       st.leaseMs = res.leaseMs;
@@ -245,25 +251,14 @@ export class NodeProber {
     }
     this.opts.onFailure?.(node);
     if (res.refused) st.restarting = true;
-    if (res.fenced && this.opts.fencedGraceMs) {
-      st.fencedSince ??= now;
-      if (now - st.fencedSince < this.opts.fencedGraceMs) return; // it takes back what the API confirms
-    } else {
-      st.fencedSince = undefined;
-    }
-    if (res.reachable && this.opts.stalledGraceMs) {
-      st.stalledSince ??= now;
-      if (now - st.stalledSince < this.opts.stalledGraceMs) return; // its kernel forwards meanwhile
-    } else {
-      st.stalledSince = undefined;
-    }
-    if (res.refused && this.opts.refusedGraceMs) {
-      st.refusedSince ??= now;
-      if (now - st.refusedSince < this.opts.refusedGraceMs) return; // the agent is restarting; the node forwards
-    } else {
-      st.refusedSince = undefined;
-    }
-    st.failures++;
+    // the host answered (stalled, fenced, restarting agent): it forwards meanwhile; only silence adds up
+    const outcome = outcomeOf(res) as VerdictReason['last'];
+    const { run, counted } = computeFailureRun(st.misses, outcome, now, {
+      fenced: this.opts.fencedGraceMs ?? 0, stalled: this.opts.stalledGraceMs ?? 0, refused: this.opts.refusedGraceMs ?? 0,
+    });
+    st.misses = run;
+    if (!counted) return;
+    st.lastFailure = outcome;
     this.judge(node, st);
   }
 
@@ -282,7 +277,7 @@ export class NodeProber {
   private judge(node: string, st: TargetState): void {
     const { clock } = this.opts;
     clock.clearTimeout(st.leaseTimer);
-    if (st.failures < this.opts.failureThreshold || st.healthy === false || st.epoch < 0) return;
+    if (st.misses.failures < this.opts.failureThreshold || st.healthy === false || st.epoch < 0) return;
     // never before the lease has run out: until then the lost node may still answer ARP for its IPs
     const end = this.leaseEnd(st);
     const endsIn = end === undefined ? 0 : end + (this.opts.leaseMarginMs ?? 25) - clock.now();
@@ -291,8 +286,13 @@ export class NodeProber {
       return;
     }
     st.healthy = false;
-    this.opts.onChange(node, false);
+    st.vouchRun = newRunId(); // declared lost: a lease lapsed before now is not taken back without the API
+    this.opts.onChange(node, false, { last: st.lastFailure ?? 'silent', failures: st.misses.failures });
   }
+}
+
+function newRunId(): string {
+  return randomBytes(9).toString('base64url');
 }
 
 function formatHost(address: string): string {

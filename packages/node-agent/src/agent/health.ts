@@ -7,7 +7,7 @@
 // that vouches for this node and arrives in time is contact: it renews the kernel lease (issue 14 §3).
 import { PROBE_AUTH_HEADER, type ProbeVerifier, type RouteHandler } from '@static-egress/controller-kit';
 import { sortIPs } from '../desired/compute.js';
-import type { Fence } from '../fencing/fence.js';
+import type { Contact } from '../fencing/contact.js';
 import type { LeaseKeeper } from '../fencing/lease-keeper.js';
 
 export interface HealthzBody {
@@ -23,10 +23,11 @@ export interface HealthzBody {
 }
 
 export interface HealthzOptions {
-  fence: Fence;
+  /** takes a manager's contact (the Fence, or SelfFencing, which also asks for a pass when a lapse ends) */
+  fence: { contact(c: Contact | number): unknown };
   /** checks the probe's signature; absent: no probe is contact (no key configured) */
   verifier?: ProbeVerifier;
-  lease?: Pick<LeaseKeeper, 'probe' | 'reportedLeaseMs'> & { restartLeaseMs: number };
+  lease?: Pick<LeaseKeeper, 'contact' | 'reportedLeaseMs'> & { restartLeaseMs: number };
   now: () => number;
   /** the egress addresses on the uplink now (NodeSyncer.heldAddresses); null while unknown */
   held: () => ReadonlySet<string> | null;
@@ -45,24 +46,24 @@ export function healthzBody(o: Pick<HealthzOptions, 'held' | 'fenced' | 'lease'>
 }
 
 /**
- * For how many ms this request is a manager's contact (0: none): signed, vouching, in time. Renews
- * the kernel lease for that long if so.
+ * What this request is as a manager's contact (null: none): signed, vouching, in time — the kernel
+ * lease is renewed for its lease grant (contact.ts: the fence has a longer lateness budget).
  */
-export function acceptProbe(o: Pick<HealthzOptions, 'verifier' | 'lease' | 'now' | 'onRefused'>, token: string | string[] | undefined): number {
-  if (!o.verifier || token === undefined) return 0; // an ordinary reader: allowed, grants nothing
+export function acceptProbe(o: Pick<HealthzOptions, 'verifier' | 'lease' | 'now' | 'onRefused'>, token: string | string[] | undefined): Contact | null {
+  if (!o.verifier || token === undefined) return null; // an ordinary reader: allowed, grants nothing
   const v = o.verifier.verify(token, o.now());
   if (!v.ok) {
     o.onRefused?.(v.reason);
-    return 0;
+    return null;
   }
-  if (o.lease) return o.lease.probe(v.sentAt, v.renew);
-  return v.renew ? Number.POSITIVE_INFINITY : 0;
+  if (o.lease) return o.lease.contact(v.sentAt, v.renew, v.run);
+  return v.renew ? { leaseMs: Number.POSITIVE_INFINITY, fenceMs: Number.POSITIVE_INFINITY, ...(v.run ? { run: v.run } : {}) } : null;
 }
 
 export function healthzRoute(o: HealthzOptions): RouteHandler {
   return (req, res) => {
-    const granted = acceptProbe(o, req.headers[PROBE_AUTH_HEADER]);
-    if (granted > 0) o.fence.contact(granted);
+    const contact = acceptProbe(o, req.headers[PROBE_AUTH_HEADER]);
+    if (contact && (contact.leaseMs > 0 || contact.fenceMs > 0)) o.fence.contact(contact);
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : `${JSON.stringify(healthzBody(o))}\n`);
   };

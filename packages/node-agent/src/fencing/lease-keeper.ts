@@ -4,9 +4,12 @@
 // assignment again). The manager counts the lease from when it sent the probe, so a lease may run at
 // most `leaseMs + lateToleranceMs` past a send: a probe that arrives later than the fastest recent
 // ones (held in a queue, retransmitted, or waiting for a busy event loop) renews for that much less,
-// and one later than the whole budget renews nothing.
+// and one later than the whole budget renews nothing (the fence has its own budget: contact.ts).
+// Renewals run one at a time; probes that arrive during one are renewed right after it (a slow `nft`
+// on a saturated node must not let the kernel lease run out under a stream of good probes).
 import type { Clock } from '@static-egress/controller-kit';
 import type { LeaseTable } from '../kernel/interfaces.js';
+import { computeContact, type Contact } from './contact.js';
 
 export interface LeaseSettings {
   /** How long a renewal lets the node announce its egress IPs (the self-fencing window). */
@@ -15,6 +18,8 @@ export interface LeaseSettings {
   lateToleranceMs: number;
   /** How long leases are stretched when the agent stops for a restart (SIGTERM without cleanup). */
   restartLeaseMs: number;
+  /** The self-fencing window: how late a probe may be and still keep the addresses. Default: the lease. */
+  windowMs?: number;
 }
 
 /**
@@ -49,6 +54,8 @@ export interface LeaseKeeperOptions {
 export class LeaseKeeper {
   private readonly late: LateProbeFilter;
   private renewing = false;
+  /** The end of the latest grant that came while a renewal ran: renewed as soon as it is done. */
+  private queuedUntil: number | undefined;
   /** After stretchForRestart: no renewal may shorten the stretched leases. */
   private stopped = false;
 
@@ -61,23 +68,41 @@ export class LeaseKeeper {
     return this.o.settings.leaseMs + this.o.settings.lateToleranceMs;
   }
 
-  /**
-   * An authenticated probe arrived; returns for how many ms it counts as contact (0: none — it does
-   * not vouch, or came too late). The renewal runs in the background, one at a time (a probe during a
-   * renewal is covered by it).
-   */
+  /** An authenticated probe arrived; returns its lease grant in ms (0: none — it does not vouch, or came too late). */
   probe(sentAt: number, renew: boolean): number {
-    const { leaseMs, lateToleranceMs } = this.o.settings;
-    const grant = Math.min(leaseMs, leaseMs + lateToleranceMs - this.late.lateness(sentAt, this.o.clock.now()));
-    if (!renew || grant <= 0 || this.stopped) return 0;
+    return this.contact(sentAt, renew).leaseMs;
+  }
+
+  /**
+   * An authenticated probe arrived: what it grants the kernel lease (renewed here, in the background)
+   * and the fence. A stopped keeper (restart stretch) grants the lease nothing.
+   */
+  contact(sentAt: number, renew: boolean, run?: string): Contact {
+    const { leaseMs, lateToleranceMs, windowMs } = this.o.settings;
+    const latenessMs = this.late.lateness(sentAt, this.o.clock.now());
+    const c = computeContact({ latenessMs, renew, run }, { leaseMs, lateToleranceMs, windowMs: windowMs ?? leaseMs });
+    if (c.leaseMs <= 0 || this.stopped) return { ...c, leaseMs: 0 };
+    this.renew(c.leaseMs);
+    return c;
+  }
+
+  private renew(ms: number): void {
     const held = this.o.held();
+    if (!held) return;
+    if (this.renewing) {
+      this.queuedUntil = Math.max(this.queuedUntil ?? 0, this.o.clock.now() + ms);
+      return;
+    }
     // an empty held set still renews: the table also renews the leases claimed in a pass in flight
-    if (!held || this.renewing) return grant;
     this.renewing = true;
-    this.o.table.renew([...held], grant)
+    this.o.table.renew([...held], ms)
       .then((lapsed) => { if (lapsed.length) this.o.onLapsed(lapsed); }, (err: Error) => this.o.onError(err))
-      .finally(() => { this.renewing = false; });
-    return grant;
+      .finally(() => {
+        this.renewing = false;
+        const left = (this.queuedUntil ?? 0) - this.o.clock.now();
+        this.queuedUntil = undefined;
+        if (left > 0 && !this.stopped) this.renew(left);
+      });
   }
 
   /** Stretches the running leases over an agent restart (they still never revive an expired one). */

@@ -3,14 +3,19 @@
 // out at the same time, so it was silent already. After a start or a lapse it claims nothing (no
 // lease, no announcement) until a fresh API list confirms what it holds: after a partition its
 // watches may still be silent and its cache may still assign it IPs that have moved. It holds only
-// what that list confirms until its cache claims nothing beyond that.
+// what that list confirms until its cache claims nothing beyond that. A lapse or a fence needs no API
+// when contact resumes in the manager run that vouched before it (issue 16 §2: the manager has
+// declared nothing, so nothing moved): a starved agent takes its leases back at the next probe.
 //
 //   start/lapse ──contact + API confirms──▶ confirmed-only ──cache agrees──▶ holding
+//   lapse ──probe of the same run, in time──▶ holding
 //   holding ──no contact──▶ fenced ──contact + API confirms──▶ confirmed-only
+//   fenced ──probe of the same run, in time──▶ holding
 //
 // The agent asks `verdict()` on every pass and reports what the pass placed here (`observe`); a
 // change of verdict asks for a pass (`onChange`).
 import type { Clock, Logger, TimerHandle } from '@static-egress/controller-kit';
+import type { Contact } from './contact.js';
 import type { Fence } from './fence.js';
 
 export interface SelfFencingOptions {
@@ -40,9 +45,13 @@ export class SelfFencing {
   private wasFenced = false;
   /** After fencing: the IPs the API confirmed, the only ones held until the cache claims no others. */
   private confirmed: ReadonlySet<string> | null = null;
+  /** What was confirmed when the fence came: a fence continued in the same run goes back to it. */
+  private confirmedBeforeFence: ReadonlySet<string> | null = null;
   private confirming = false;
   private lastConfirm = Number.NEGATIVE_INFINITY;
   private watchTimer: TimerHandle | undefined;
+  /** When the watch timer was due: how late it fired tells a stalled event loop apart. */
+  private watchDue = 0;
   private onChange: () => void = () => {};
   private stopped = false;
 
@@ -57,6 +66,20 @@ export class SelfFencing {
   stop(): void {
     this.stopped = true;
     this.o.clock.clearTimeout(this.watchTimer);
+  }
+
+  /**
+   * A manager's contact (agent/health.ts). A lapse that it continues (same run) asks for a pass,
+   * which claims again; a fence it continues ends at once.
+   */
+  contact(c: Contact | number): boolean {
+    const resumed = this.o.fence.contact(c);
+    if (this.wasFenced && !this.o.fence.isFenced() && this.o.fence.continued()) this.unfence(this.confirmedBeforeFence, 'contact resumed in the same manager run: taking the egress addresses back');
+    else if (resumed) {
+      this.o.logger.info({}, 'contact resumed in the same manager run: claiming the lapsed leases again');
+      this.onChange();
+    }
+    return resumed;
   }
 
   /** Kernel leases ran out before a renewal: drop nothing yet, but claim nothing until confirmed. */
@@ -89,13 +112,10 @@ export class SelfFencing {
     if (this.stopped) return;
     const fenced = this.fencedNow();
     if (fenced && !this.wasFenced) {
-      this.wasFenced = true;
-      this.confirmed = new Set();
-      this.o.gauge.set(1);
-      this.o.logger.warn({}, 'no contact with the API server or the manager: dropping egress addresses');
-      this.onChange();
+      this.fenceSoon();
     } else if (!fenced && this.wasFenced) {
-      this.confirm(); // contact: take back what the API confirms
+      if (this.o.fence.continued()) this.unfence(this.confirmedBeforeFence, 'contact resumed in the same manager run: taking the egress addresses back');
+      else this.confirm(); // contact: take back what the API confirms
     } else if (this.o.fence.shouldConfirm()) {
       this.confirm(); // contact after a start or a lapse: claim only what the API confirms
     } else if (this.confirmed && !this.wasFenced) {
@@ -110,7 +130,39 @@ export class SelfFencing {
     const watching = this.wasFenced || this.confirmed !== null || this.o.fence.needsConfirmation;
     // past the window without claiming anything: nothing to do but notice a claim (was a 0 ms spin)
     const untilFence = this.o.fence.msUntilFence() || 1000;
-    this.watchTimer = this.o.clock.setTimeout(() => this.watch(), watching ? 100 : Math.min(untilFence, 1000));
+    this.schedule(watching ? 100 : Math.min(untilFence, 1000));
+  }
+
+  private schedule(delay: number): void {
+    this.o.clock.clearTimeout(this.watchTimer);
+    this.watchDue = this.o.clock.now() + delay;
+    this.watchTimer = this.o.clock.setTimeout(() => this.watch(), delay);
+  }
+
+  /**
+   * Fences after two more turns of the event loop: a timer that fired late (the loop stalled) runs
+   * before the probes that arrived meanwhile are read, and those may be contact (issue 16 §2).
+   */
+  private fenceSoon(): void {
+    const lateMs = this.o.clock.now() - this.watchDue;
+    this.o.clock.setTimeout(() => this.o.clock.setTimeout(() => {
+      if (this.stopped || this.wasFenced || !this.fencedNow()) return;
+      this.wasFenced = true;
+      this.confirmedBeforeFence = this.confirmed;
+      this.confirmed = new Set();
+      this.o.gauge.set(1);
+      this.o.logger.warn({ watchLateMs: lateMs, windowMs: this.o.fence.windowMs }, 'no contact with the API server or the manager: dropping egress addresses');
+      this.onChange();
+      if (!this.stopped) this.schedule(100); // fenced: watch for contact
+    }, 0), 0);
+  }
+
+  private unfence(held: ReadonlySet<string> | null, msg: string): void {
+    this.confirmed = held;
+    this.wasFenced = false;
+    this.o.gauge.set(0);
+    this.o.logger.warn(held ? { confirmed: [...held] } : {}, msg);
+    this.onChange();
   }
 
   private confirm(): void {
@@ -125,14 +177,12 @@ export class SelfFencing {
     });
     Promise.race([this.o.confirmHeld(), timeout]).then((held) => {
       if (this.stopped) return;
-      this.confirmed = held;
       this.o.fence.confirmed(generation);
-      if (this.wasFenced) {
-        this.wasFenced = false;
-        this.o.gauge.set(0);
-        this.o.logger.warn({ confirmed: [...held] }, 'contact restored: taking back the egress addresses the API confirms');
+      if (this.wasFenced) this.unfence(held, 'contact restored: taking back the egress addresses the API confirms');
+      else {
+        this.confirmed = held;
+        this.onChange();
       }
-      this.onChange();
     }, (err: Error) => {
       this.o.logger.warn({ err, fenced: this.wasFenced }, 'could not confirm this node\'s egress IPs with the API server');
     }).finally(() => {
