@@ -22,7 +22,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const figures: Figure[] = [];
   let lab: Lab | undefined;
   try {
-    lab = await Lab.up({ nodes: 4, managers: 2, gatewayNodes: GATEWAYS });
+    lab = await Lab.up({ nodes: 4, managers: 2, gatewayNodes: GATEWAYS, ...(opts.agentArgs ? { agentArgs: opts.agentArgs } : {}) });
     const env = await setUp(lab);
     figures.push(...await plannedMoves(lab, env, sizes));
     figures.push(...await failover(lab, env, bg, { ...sizes, failover: Math.min(sizes.failover, 5) }, opts.resultsDir, []));
