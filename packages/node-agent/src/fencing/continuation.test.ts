@@ -23,8 +23,30 @@ describe('computeContact: the lease and the fence have their own lateness budget
     assert.deepEqual(probe(1000), { leaseMs: 0, fenceMs: 0 });
   });
 
-  it('a probe that does not vouch grants nothing, however timely', () => {
-    assert.deepEqual(computeContact({ latenessMs: 0, renew: false, run: 'r1' }, BUDGETS), { leaseMs: 0, fenceMs: 0 });
+  it('a probe that does not vouch renews no lease; with a run it may keep the fence (the manager suspects, but declared nothing)', () => {
+    assert.deepEqual(computeContact({ latenessMs: 0, renew: false }, BUDGETS), { leaseMs: 0, fenceMs: 0 });
+    assert.deepEqual(computeContact({ latenessMs: 100, renew: false, run: 'r1' }, BUDGETS), { leaseMs: 0, fenceMs: 900, run: 'r1', vouching: false });
+  });
+});
+
+describe('Fence: a probe that does not vouch', () => {
+  it('keeps the addresses only in the run that last vouched: a suspicious manager has moved nothing, a new run may have', () => {
+    const clock = new FakeClock(0);
+    const f = new Fence(clock, 1000, 250);
+    const suspect = (run: string) => computeContact({ latenessMs: 0, renew: false, run }, BUDGETS);
+    f.contact(suspect('r1'));
+    clock.advance(1001);
+    assert.equal(f.isFenced(), true, 'after a start, only a vouching probe is contact');
+    f.contact(probe(0, 'r1'));
+    f.confirmed(f.generation);
+    clock.advance(900);
+    f.contact(suspect('r1'));
+    clock.advance(900);
+    assert.equal(f.isFenced(), false, 'the suspicious probe of the same run kept the fence');
+    assert.equal(f.leaseRunning(), false, 'but renewed no lease');
+    f.contact(suspect('r2')); // the node was declared lost: a new run, not vouching
+    clock.advance(101);
+    assert.equal(f.isFenced(), true);
   });
 });
 

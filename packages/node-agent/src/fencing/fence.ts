@@ -42,9 +42,14 @@ export class Fence {
    * continuing the manager's run: the caller asks for a pass, which claims again.
    */
   contact(c: number | Contact = this.leaseMs): boolean {
-    const { leaseMs, fenceMs, run } = typeof c === 'number' ? { leaseMs: c, fenceMs: c + this.windowMs - this.leaseMs, run: undefined } : c;
+    const { leaseMs, fenceMs, run, vouching = true } = typeof c === 'number' ? { leaseMs: c, fenceMs: c + this.windowMs - this.leaseMs, run: undefined } : c;
     if (leaseMs <= 0 && fenceMs <= 0) return false;
     const now = this.clock.now();
+    if (!vouching) {
+      // the manager suspects us but has declared nothing in the run that last vouched: nothing moved, the addresses stay
+      if (this.contacted && run !== undefined && run === this.run) this.contactUntil = Math.max(this.contactUntil, now + Math.min(fenceMs, this.windowMs));
+      return false;
+    }
     // the last grant ran out before this one: so did the kernel lease (issue 16: lease ≤ window)
     if (leaseMs > 0 && this.contacted && now > this.leaseUntil) this.lapse();
     if (this.contacted && run !== this.run) this.resumeRun = undefined; // another run: the manager may have moved our IPs

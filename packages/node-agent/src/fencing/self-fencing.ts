@@ -85,7 +85,7 @@ export class SelfFencing {
   /** Kernel leases ran out before a renewal: drop nothing yet, but claim nothing until confirmed. */
   lapsed(ips: readonly string[]): void {
     this.o.fence.lapse();
-    this.o.logger.warn({ ips }, 'kernel lease ran out before it was renewed: confirming with the API server before claiming again');
+    this.o.logger.warn({ ips }, 'kernel lease ran out before it was renewed: claiming again at the next probe of the same manager run, else once the API confirms');
     this.onChange();
   }
 
