@@ -179,6 +179,22 @@ describe('SelfFencing: a fence continued in the same run needs no API list', () 
     fencing.stop();
   });
 
+  it('a lapse in a run that may continue asks the API nothing: the next vouching probe takes it back', async () => {
+    const { clock, fencing, api, changes } = setup();
+    fencing.contact(probe(0, 'r1'));
+    await clock.advanceAsync(1500);
+    fencing.contact(probe(0, 'r1'));
+    const before = changes();
+    fencing.lapsed([A]); // the kernel lease ran out (a renewal came too late)
+    assert.deepEqual(fencing.verdict(), { fenced: false, claim: false });
+    await clock.advanceAsync(300); // the manager suspects us for a while: no vouching probe
+    assert.equal(api.lists, 1, 'only the start\'s confirmation');
+    fencing.contact(probe(0, 'r1'));
+    assert.deepEqual(fencing.verdict(), { fenced: false, claim: true });
+    assert.ok(changes() > before + 1, 'the continuation asked for a pass (which claims)');
+    fencing.stop();
+  });
+
   it('a fence ended by another run waits for the API', async () => {
     const { clock, fencing, api } = setup();
     fencing.contact(probe(0, 'r1'));

@@ -116,9 +116,12 @@ export class Fence {
     return this.lapsed;
   }
 
-  /** Contact now, after a start or a lapse: time to ask the API. */
+  /**
+   * Contact now, after a start or a lapse that no probe can continue (another run, or none): time to
+   * ask the API. A lapse in a run that may still continue waits for its next vouching probe instead.
+   */
   shouldConfirm(): boolean {
-    return this.lapsed && this.contacted && !this.isFenced();
+    return this.lapsed && this.contacted && !this.isFenced() && this.resumeRun === undefined;
   }
 
   /** ms until isFenced() can next turn true (0 if already). */

@@ -100,7 +100,8 @@ export class SelfFencing {
   }
 
   verdict(): FenceVerdict {
-    const fenced = this.wasFenced || this.fencedNow();
+    // fenced once fenceSoon() has judged it: a pass in the two turns before keeps the addresses
+    const fenced = this.wasFenced;
     return { fenced, ...(this.confirmed ? { holdOnly: this.confirmed } : {}), claim: !fenced && this.o.fence.mayClaim() };
   }
 
