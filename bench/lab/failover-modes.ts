@@ -5,7 +5,9 @@
 // GARP — in VXLAN mode the hand-written director's route is switched to the new gateway in the same
 // step (its tunnel device, SNAT, neighbour and fdb entries are on every gateway beforehand, as the
 // product's standby SNAT is). 50 trials per mode (--quick: 5); the load average before and after each.
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import * as A from '../../e2e/src/lab/addressing.js';
 import { Lab } from '../../e2e/src/lab/lab.js';
 import { renderHandGateway, renderHandVxlanDevice, handVxlanDevice } from '../lib/hand-rules.js';
@@ -40,7 +42,10 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       const got = await failover(lab, env, bg, sizes, opts.resultsDir, mode === 'direct' ? artifacts : [], moveHand);
       load.after = os.loadavg().map(r2);
       const details = { mode, loadAverage: load, cores: os.cpus().length, agentArgs: opts.agentArgs ?? [] };
-      figures.push(...got.map((f) => ({ ...f, name: `${mode}: ${f.name}`, details: { ...f.details, ...details } })));
+      const named = got.map((f) => ({ ...f, name: `${mode}: ${f.name}`, details: { ...f.details, ...details } }));
+      figures.push(...named);
+      // each mode's figures as soon as it is done: a run cut short keeps the first mode's
+      writeFileSync(join(opts.resultsDir, `${new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '')}-failover-${mode}.json`), JSON.stringify(named, null, 2) + '\n');
     } catch (err) {
       say(`failover, ${mode} mode FAILED: ${(err as Error).stack ?? String(err)}`);
       figures.push(figure({ name: `${mode}: failover: failed`, unit: '', value: Number.NaN, baseline: { name: 'n/a', value: Number.NaN },
