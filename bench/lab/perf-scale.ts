@@ -28,8 +28,8 @@ import { LAB_BENCH_TOOLS, describeMissingTools } from '../lib/tools.js';
 import { figure, type BenchOptions, type BenchResult, type Figure } from '../lib/types.js';
 import { GATEWAYS, must, r2, say } from './common.js';
 import { HAND_IP6, handMoves } from './dual-stack-failover.js';
-import { APP, MANAGERS, NODES, PERF_POOL_CIDR6, PODS_PER_NODE, perfIP, perfNs, perfSizes, type PerfEnv, type PerfSizes } from '../lib/perf-scale-plan.js';
-import { churn } from './perf-scale-churn.js';
+import { APP, MANAGERS, NODES, PERF_POOL_CIDR6, PODS_PER_NODE, perfIP, perfNs, perfSizes, perfTiming, type PerfEnv, type PerfSizes } from '../lib/perf-scale-plan.js';
+import { churn, idleCost } from './perf-scale-churn.js';
 import { gatewayLost } from './perf-scale-failover.js';
 import { inParallel } from './scale.js';
 
@@ -40,6 +40,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const missing = describeMissingTools([...LAB_BENCH_TOOLS, ['python3', 'python3-minimal']]);
   if (missing) return { name: 'perf-scale', figures: [], skipped: missing };
   const s = perfSizes(opts.quick);
+  const timing = perfTiming(process.env.SE_PERF_TIMING);
   const dir = mkdtempSync(join(os.tmpdir(), 'se-perf-scale-'));
   const auditPolicy = join(dir, 'audit-policy.yaml');
   const auditLog = join(dir, 'audit.log');
@@ -54,11 +55,13 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   try {
     const t = Date.now();
     lab = await Lab.up({
-      nodes: NODES, managers: MANAGERS, ipFamilies: ['IPv6'], prefix: `selc${Math.random().toString(36).slice(2, 5).padEnd(3, '0')}`,
+      nodes: NODES, managers: MANAGERS, ipFamilies: ['IPv6'], managerArgs: timing.managerArgs, agentArgs: timing.agentArgs, prefix: `selc${Math.random().toString(36).slice(2, 5).padEnd(3, '0')}`,
       apiServerArgs: [`--audit-policy-file=${auditPolicy}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json', '--audit-log-maxsize=0'],
     });
+    say(`perf-scale: timing ${timing.name} (managers ${timing.managerArgs.join(' ') || 'defaults'}; agents ${timing.agentArgs.join(' ') || 'defaults'})`);
     say(`perf-scale: ${NODES}-node IPv6-only lab up in ${((Date.now() - t) / 1000).toFixed(0)} s (load ${os.loadavg().map(r2).join(' ')})`);
     kube = new KubeClient(lab.cluster.adminKubeconfigPath);
+    figures.push(...await idleCost(lab, opts.quick ? 20_000 : 30_000));
     const env: PerfEnv = { lab, kube, pods: await populate(lab, kube, s), auditLog, s, bg };
     const sections: [string, () => Promise<Figure[]>][] = [
       ['convergence', () => convergence(env)],
@@ -87,7 +90,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     process.off('exit', killBg);
   }
   const note = 'agents and managers run under tsx, as in every lab bench (see BENCHMARKS "The perf-scale profile")';
-  return { name: 'perf-scale', figures: figures.map((f) => ({ ...f, details: { ...f.details, loadAverage: load, cores: os.cpus().length, sizes: s, note } })) };
+  return { name: 'perf-scale', figures: figures.map((f) => ({ ...f, details: { ...f.details, loadAverage: load, cores: os.cpus().length, sizes: s, timing, note } })) };
 }
 
 /** The pool, 2,400 admitted namespaces, and 10 pods per node in the first 240 of them (pod n on node n % 24 + 1). */
@@ -99,8 +102,9 @@ async function populate(lab: Lab, kube: KubeClient, s: PerfSizes): Promise<LabPo
   const podCount = NODES * PODS_PER_NODE;
   const nsMs = await inParallel(s.policies, 16, async (k) => {
     await kube.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: perfNs(k), labels: ADMITTED_LABEL } });
-    // no controller-manager in the lab: the ServiceAccount admission wants the default account before a pod
-    if (k < podCount + 64) await kube.request('POST', `/api/v1/namespaces/${perfNs(k)}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+    // no controller-manager in the lab: the ServiceAccount admission wants the default account before a
+    // pod (every namespace: the failover's probe pods go wherever the lost gateway's IPs are)
+    await kube.request('POST', `/api/v1/namespaces/${perfNs(k)}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
   });
   say(`perf-scale: ${s.policies} namespaces in ${nsMs} ms`);
   const pods: LabPod[] = new Array<LabPod>(podCount);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { cidrContainsIP, mustParseCIDR } from '@static-egress/crds';
 import { EGRESS_POOL_CIDR6, managerIP6, nodeIP6, ROUTER_LAN_IP6 } from '../../e2e/src/lab/ipv6.js';
 import { HAND_IP6 } from '../lab/dual-stack-failover.js';
-import { churnPolicy, MANAGERS, NODES, PERF_POOL_CIDR6, perfIP, perfSizes, PODS_PER_NODE } from './perf-scale-plan.js';
+import { churnPolicy, MANAGERS, NODES, PERF_POOL_CIDR6, perfIP, perfSizes, perfTiming, PODS_PER_NODE } from './perf-scale-plan.js';
 
 describe('perf-scale plan (issue 16 §4)', () => {
   it('2,400 steady and 1,200 churn addresses, distinct, in the pool, none a node, manager, router, suite or hand address', () => {
@@ -24,5 +24,15 @@ describe('perf-scale plan (issue 16 §4)', () => {
     assert.equal(b.ip, a.ip);
     assert.equal(c.namespace, 'perf-2399');
     assert.equal(churnPolicy(2_160, 2_400, 240).namespace, 'perf-240');
+  });
+});
+
+describe('perf-scale timing', () => {
+  it('shared relaxes the manager and the agents; defaults passes nothing; anything else is refused', () => {
+    assert.deepEqual(perfTiming('defaults'), { name: 'defaults', managerArgs: [], agentArgs: [] });
+    const s = perfTiming(undefined);
+    assert.equal(s.name, 'shared');
+    assert.ok(s.managerArgs.includes('--probe-interval') && s.agentArgs.includes('--fence-after'));
+    assert.throws(() => perfTiming('fast'), /SE_PERF_TIMING: want 'shared' \(default\) or 'defaults', got "fast"/);
   });
 });

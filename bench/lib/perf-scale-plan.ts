@@ -43,3 +43,27 @@ export function churnPolicy(c: number, policies: number, podNamespaces: number):
   const free = policies - podNamespaces;
   return { namespace: perfNs(podNamespaces + (c % free)), name: `churn-${c}`, ip: perfIP(policies + (c % 1_200)) };
 }
+
+export interface PerfTiming { name: 'shared' | 'defaults'; managerArgs: string[]; agentArgs: string[] }
+
+/**
+ * The daemons' timing (`SE_PERF_TIMING`). Here 24 agents and 2 managers share 2 cores, where a real
+ * cluster gives each agent its own node's CPU. `defaults` runs the shipped ones (manager Lease
+ * 3 s / 2 s / 500 ms, a probe every 20 ms with a 50 ms timeout; agent fence after 1 s, kernel lease
+ * 250 ms): the quick run of 2026-11-30 11:40 collapsed with them (BENCHMARKS "The perf-scale
+ * profile"). `shared` (the default here) relaxes what a starved process misses: leader election as
+ * Kubernetes' own controllers (15 s / 10 s / 2 s), a probe every 100 ms with a 300 ms timeout, fence
+ * after 5 s, kernel lease 500 ms (below the ≈ 700 ms detection, so it adds nothing to a failover).
+ */
+export function perfTiming(value: string | undefined): PerfTiming {
+  const name = value ?? 'shared';
+  if (name === 'defaults') return { name, managerArgs: [], agentArgs: [] };
+  if (name === 'shared') {
+    return {
+      name,
+      managerArgs: ['--lease-duration', '15s', '--renew-deadline', '10s', '--retry-period', '2s', '--probe-interval', '100ms', '--probe-timeout', '300ms'],
+      agentArgs: ['--fence-after', '5s', '--lease', '500ms'],
+    };
+  }
+  throw new Error(`SE_PERF_TIMING: want 'shared' (default) or 'defaults', got ${JSON.stringify(value)}`);
+}
