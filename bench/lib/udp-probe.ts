@@ -4,6 +4,7 @@
 // flows show when the rules changed. Writes the e2e probe's record format to --out on SIGTERM/SIGINT and
 // prints "ready" once the first reply came back.
 import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -25,6 +26,8 @@ const out = values.out;
 const target = values.target;
 const port = Number(values.port);
 const interval = Number(values.interval);
+/** the target's family (an IPv6 echo server in the IPv6-only lab) */
+const family = isIPv6(target) ? 'udp6' : 'udp4';
 const origin = Date.now() - performance.now();
 const now = (): number => Math.round((origin + performance.now()) * 1000) / 1000;
 const sends: [number, number][] = [];
@@ -45,7 +48,7 @@ const onMessage = (m: Buffer): void => {
 
 let shared: Socket | undefined;
 if (!values.fresh) {
-  shared = createSocket('udp4');
+  shared = createSocket(family);
   shared.on('message', onMessage);
   shared.on('error', (e) => errors.push([now(), e.message]));
 }
@@ -58,7 +61,7 @@ function tick(): void {
     shared.send(payload, port, target, (err) => { if (err) errors.push([now(), err.message]); });
     return;
   }
-  const sock = createSocket('udp4');
+  const sock = createSocket(family);
   let closed = false;
   const close = (): void => { if (!closed) { closed = true; sock.close(); } };
   sock.on('message', (m) => { onMessage(m); close(); });
