@@ -5,7 +5,7 @@
 // second by client (the apiserver's audit log, counted as apiload.ts does). During the churn a UDP
 // probe from `steadyProbes` pods of steady policies (one per node) says whether their sources stayed
 // right. Churn policies live in namespaces without pods: they move addresses only.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { ECHO_IP6 } from '../../e2e/src/lab/ipv6.js';
@@ -74,6 +74,7 @@ export async function churn(env: PerfEnv): Promise<Figure[]> {
 /** One measured window: `during(until)` runs while the processes are sampled every 5 s. */
 async function window(env: PerfEnv, sampler: ProcSampler, ms: number, during: (until: number) => Promise<void>): Promise<Window> {
   sampler.mark();
+  const offset = statSync(env.auditLog).size; // the log grows by hundreds of MB: read this window's part only
   const from = Date.now();
   const timer = setInterval(() => sampler.sample(), 5_000);
   try {
@@ -84,7 +85,18 @@ async function window(env: PerfEnv, sampler: ProcSampler, ms: number, during: (u
   sampler.sample();
   const to = Date.now();
   await sleep(2_000); // the audit backend writes in batches
-  return { ms: to - from, procs: sampler.figures(), requests: countRequests(readFileSync(env.auditLog, 'utf8').split('\n'), from, to) };
+  return { ms: to - from, procs: sampler.figures(), requests: countRequests(readFrom(env.auditLog, offset).split('\n'), from, to) };
+}
+
+function readFrom(path: string, offset: number): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(fstatSync(fd).size - offset);
+    readSync(fd, buf, 0, buf.length, offset);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Creates policy c at from + c·(60 s / perMinute) and deletes it lifetimeMs later; what is left at the end is deleted too (not counted). */
