@@ -85,8 +85,11 @@ async function window(env: PerfEnv, sampler: ProcSampler, ms: number, during: (u
   sampler.sample();
   const to = Date.now();
   await sleep(2_000); // the audit backend writes in batches
-  return { ms: to - from, procs: sampler.figures(), requests: countRequests(readFrom(env.auditLog, offset).split('\n'), from, to) };
+  return { ms: to - from, procs: sampler.figures(), requests: countRequests(readFrom(env.auditLog, offset).split('\n').filter(whole), from, to) };
 }
+
+/** A whole JSON line (the backend may be mid-write at either end of the part read). */
+const whole = (l: string): boolean => l.startsWith('{') && l.endsWith('}');
 
 function readFrom(path: string, offset: number): string {
   const fd = openSync(path, 'r');
