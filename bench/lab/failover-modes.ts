@@ -18,6 +18,9 @@ import { GATEWAYS, HAND_IP, must, r2, say, type Env, type Sizes } from './common
 import { failover, type HandMover } from './failover.js';
 import { setUp, setUpVxlan } from './setup.js';
 
+/** `seld` + 3 characters: this bench's labs are told apart from the other benches' (`selb…`, `selc…`). */
+export const labPrefix = (): string => `seld${Math.random().toString(36).slice(2, 5).padEnd(3, '0')}`;
+
 const TABLE = 4000; // the hand-written director's table (hand-rules.ts defaults)
 const vtepMac = (i: number): string => `0e:b0:00:00:00:${i.toString(16).padStart(2, '0')}`; // as setUpVxlan's
 
@@ -37,7 +40,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     let lab: Lab | undefined;
     try {
       say(`failover, ${mode} mode (${trials} trials${opts.agentArgs ? `, agent ${opts.agentArgs.join(' ')}` : ''}) ...`);
-      lab = await Lab.up({ nodes: 4, managers: 2, gatewayNodes: GATEWAYS, overlay: mode === 'vxlan', ...(opts.agentArgs ? { agentArgs: opts.agentArgs } : {}) });
+      lab = await Lab.up({ nodes: 4, managers: 2, gatewayNodes: GATEWAYS, overlay: mode === 'vxlan', prefix: labPrefix(), ...(opts.agentArgs ? { agentArgs: opts.agentArgs } : {}) });
       const { env, moveHand } = mode === 'direct' ? { env: await setUp(lab), moveHand: undefined } : await setUpVxlanHandMoves(lab);
       const got = await failover(lab, env, bg, sizes, opts.resultsDir, mode === 'direct' ? artifacts : [], moveHand);
       load.after = os.loadavg().map(r2);

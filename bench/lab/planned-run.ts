@@ -7,6 +7,7 @@ import { LAB_BENCH_TOOLS, describeMissingTools } from '../lib/tools.js';
 import type { BenchOptions, BenchResult, Figure } from '../lib/types.js';
 import { GATEWAYS, type Sizes } from './common.js';
 import { failover } from './failover.js';
+import { labPrefix } from './failover-modes.js';
 import { plannedMoves } from './planned-move.js';
 import { setUp } from './setup.js';
 
@@ -22,7 +23,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const figures: Figure[] = [];
   let lab: Lab | undefined;
   try {
-    lab = await Lab.up({ nodes: 4, managers: 2, gatewayNodes: GATEWAYS, ...(opts.agentArgs ? { agentArgs: opts.agentArgs } : {}) });
+    lab = await Lab.up({ nodes: 4, managers: 2, gatewayNodes: GATEWAYS, prefix: labPrefix(), ...(opts.agentArgs ? { agentArgs: opts.agentArgs } : {}) });
     const env = await setUp(lab);
     figures.push(...await plannedMoves(lab, env, sizes));
     figures.push(...await failover(lab, env, bg, { ...sizes, failover: Math.min(sizes.failover, 5) }, opts.resultsDir, []));
