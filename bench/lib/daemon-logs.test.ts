@@ -44,6 +44,15 @@ describe('daemon logs → failover phases', () => {
     assert.deepEqual(p, { detection: 719, assignment: 21, programming: 91, rest: 13 });
   });
 
+  it('without the manager\'s Event (logged once per 10 min), the agent\'s own milestones: status seen, GARP sent', () => {
+    const t0 = Date.parse('2026-11-30T12:00:00.000Z');
+    const mgr = parseDaemonLog(line({ time: new Date(t0 + 150).toISOString(), node: 'node-2', msg: 'gateway agent unhealthy' }));
+    const agent2 = parseDaemonLog(line({ time: new Date(t0 + 300).toISOString(), changed: { addresses: 1 }, ms: 100, waitedMs: 10, computeMs: 5, announcedMs: 20, msg: 'synced' }));
+    const m = failoverMarks({ fault: t0, oldNode: 'node-2', newNode: 'node-3', manager: mgr, newAgent: agent2 });
+    // pass start 200: seen 190, GARP 225
+    assert.deepEqual(m, { unhealthy: t0 + 150, statusWritten: t0 + 190, programmed: t0 + 225 });
+  });
+
   it('clamps out-of-order milestones so the phases add up to the gap', () => {
     const p = splitPhases(1000, { unhealthy: 1500, statusWritten: 1600, programmed: 1590 }, 1620)!;
     assert.deepEqual(p, { detection: 500, assignment: 100, programming: 0, rest: 20 });

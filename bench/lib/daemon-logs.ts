@@ -51,10 +51,31 @@ export function isSync(e: LogEntry, kinds: string[] = []): boolean {
 export interface FailoverMarks {
   /** The leading manager declared the old gateway's agent unhealthy. */
   unhealthy?: number;
-  /** The manager's Event for the move, logged after the status write returned. */
+  /**
+   * The manager's Event for the move, logged after the status write returned — or, where the
+   * manager logs that Event once per 10 min (issue 16 §4), the new gateway's agent receiving that
+   * status (its pass start less `waitedMs`).
+   */
   statusWritten?: number;
-  /** The new gateway's agent finished the sync that added the address (GARP is fired inside it). */
+  /**
+   * The new gateway's agent sent its GARP (its pass start + `computeMs` + `announcedMs`), or, from
+   * an agent that does not log those, finished the sync that added the address (GARP is fired inside it).
+   */
   programmed?: number;
+}
+
+const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : undefined);
+
+/** The agent's sync line's own milestones: the change seen, the GARP sent (epoch ms). */
+function syncMilestones(e: LogEntry): { seen?: number; announced?: number } {
+  const ms = num(e['ms']);
+  if (ms === undefined) return {};
+  const start = e.t - ms;
+  const waited = num(e['waitedMs']), compute = num(e['computeMs']), announced = num(e['announcedMs']);
+  return {
+    ...(waited === undefined ? {} : { seen: start - waited }),
+    ...(announced === undefined ? {} : { announced: start + (compute ?? 0) + announced }),
+  };
 }
 
 export interface PhaseSplit {
@@ -76,9 +97,11 @@ export function failoverMarks(p: { fault: number; oldNode: string; newNode: stri
   marks.unhealthy = unhealthy.t;
   const moved = firstAfter(p.manager, unhealthy.t, (e) => typeof e['reason'] === 'string' && e['reason'] === 'EgressIPMoved' &&
     e.msg.includes(p.oldNode) && e.msg.includes(p.newNode));
-  if (moved) marks.statusWritten = moved.t;
   const synced = firstAfter(p.newAgent, unhealthy.t, (e) => isSync(e, ['addresses']));
-  if (synced) marks.programmed = synced.t;
+  const own = synced ? syncMilestones(synced) : {};
+  const written = moved?.t ?? own.seen;
+  if (written !== undefined) marks.statusWritten = written;
+  if (synced) marks.programmed = own.announced ?? synced.t;
   return marks;
 }
 

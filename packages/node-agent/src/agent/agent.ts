@@ -83,6 +83,8 @@ export class Agent {
   }
 
   private damaged = false;
+  /** When the IPv4 sync started (performance.now()): what came before it is computing. */
+  private syncStart = 0;
 
   /** Something changed (an informer event, a fence flip): sync soon. Before start: at start. */
   markDirty(_reason: string): void {
@@ -113,6 +115,7 @@ export class Agent {
     if (resync || this.damaged) this.needFull = true;
     this.damaged = false;
     const t0 = performance.now();
+    const waited = this.o.clock.now() - since;
     try {
       const { fenced, holdOnly, claim } = this.o.fencing.verdict();
       const input = this.o.inputs({ ...(this.last ? { previousSlots: slotsOf(this.last) } : {}), fenced, ...(holdOnly ? { holdOnly } : {}) });
@@ -134,7 +137,7 @@ export class Agent {
       this.last6 = state6;
       this.o.fencing.observe([...state.gateway, ...(state6?.gateway ?? [])].map((g) => g.egressIP));
       this.synced = true;
-      this.record(state, result, since, t0, v6?.result);
+      this.record(state, result, { since, t0, waited }, v6?.result);
       this.o.onSynced?.(reportedState(state, state6), fenced);
     } catch (err) {
       this.needFull = true;
@@ -155,7 +158,9 @@ export class Agent {
       guarded: guardedIPs(input.policies, dp.syncer.heldAddresses), claim, ms: Math.min(this.o.leaseMs, this.o.claimLeaseMs?.() ?? this.o.leaseMs),
       keepFlows: flowsToKeep(previous, state),
     };
-    return dp.syncer.sync(renderState(state, dp.render), { full: this.needFull, ...(lease ? { lease } : {}) });
+    const rendered = renderState(state, dp.render);
+    if (state.family !== 6) this.syncStart = performance.now(); // announcedMs is the IPv4 sync's
+    return dp.syncer.sync(rendered, { full: this.needFull, ...(lease ? { lease } : {}) });
   }
 
   /** The IPv6 state (none where this node has no IPv6 address: an empty one then removes what there was). */
@@ -167,7 +172,9 @@ export class Agent {
     return { state: state6, result: await this.syncFamily(v6, state6, in6, claim, this.last6) };
   }
 
-  private record(state: NodeState, result: SyncResult, since: number, t0: number, result6?: SyncResult): void {
+  /** `waited`: ms from the change to the pass's start; a claim's `announcedMs` counts from the sync's start (after computing). */
+  private record(state: NodeState, result: SyncResult, at: { since: number; t0: number; waited: number }, result6?: SyncResult): void {
+    const { since, t0 } = at;
     const m = this.o.metrics;
     const healed: Partial<Record<HealKind, number>> = { ...result.healed };
     for (const [kind, n] of Object.entries(result6?.healed ?? {}) as [HealKind, number][]) healed[kind] = (healed[kind] ?? 0) + n;
@@ -190,7 +197,8 @@ export class Agent {
     // steady cluster's nodes log nothing
     // each family's time per phase (ms): where a slow claim spends it
     const fields = {
-      full: result.full, changed: result.changed, ms: Math.round(performance.now() - t0), phases: roundedPhases(result),
+      full: result.full, changed: result.changed, ms: Math.round(performance.now() - t0), phases: roundedPhases(result), waitedMs: Math.round(at.waited),
+      ...(result.announcedMs === undefined ? {} : { announcedMs: Math.round(result.announcedMs), computeMs: Math.round(this.syncStart - t0) }),
       ...(result6 ? { ipv6: { changed: result6.changed, phases: roundedPhases(result6) } } : {}),
     };
     if (changed) this.o.logger.info(fields, 'synced');

@@ -27,6 +27,8 @@ export interface SyncResult {
   addedAddresses: string[];
   /** ms spent per phase: reading the kernel, ipset, netlink, iptables, tunnel */
   phases: Record<Phase, number>;
+  /** ms from the sync's start to its first GARP / unsolicited NA (a claim's latency); absent: none sent */
+  announcedMs?: number;
 }
 
 const PHASE: Record<OperationKind, Phase> = {
@@ -94,6 +96,9 @@ export class NodeSyncer {
     return this.held;
   }
 
+  /** When the sync in flight sent its first GARP (performance.now()). */
+  private announcedAt: number | undefined;
+
   /** Egress IPs leased by our own claims since the last kernel read (a lease we end or that lapses leaves). */
   private leased: Set<string> | null = null;
 
@@ -112,11 +117,13 @@ export class NodeSyncer {
     const lease = this.kernel.lease ? opts.lease : undefined;
     const p = plan(want, have, { render, inPlaceMembers: !!this.kernel.ipsetMembers, knownAddresses, ...(lease ? { lease } : {}) });
     if (full) this.held = new Set(p.held);
+    this.announcedAt = undefined;
     const addedAddresses = await this.execute(p.ops, phases);
     this.lastLease = lease;
     this.applied = want;
     this.needFull = false;
-    return { full, healed, changed: p.changed, addedAddresses, phases };
+    const announced = this.announcedAt === undefined ? {} : { announcedMs: this.announcedAt - t0 };
+    return { full, healed, changed: p.changed, addedAddresses, phases, ...announced };
   }
 
   /** What the kernel holds if nobody touched it since our last apply; leases as our claims left them. */
@@ -217,7 +224,11 @@ export class NodeSyncer {
         for (const ip of o.ips) held.add(ip); // before: an add that fails half-way may have added some
         return k.addresses.add(o.dev, o.ips);
       case 'garp':
-        for (const ip of o.always ? o.ips : added) if (o.ips.includes(ip)) k.garp.announce(o.dev, ip);
+        for (const ip of o.always ? o.ips : added) {
+          if (!o.ips.includes(ip)) continue;
+          k.garp.announce(o.dev, ip);
+          this.announcedAt ??= performance.now();
+        }
         return [];
       case 'lease-setup': return this.need(k.lease).ensure(o.owned).then(() => []);
       case 'lease-claim':
