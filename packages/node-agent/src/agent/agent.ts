@@ -160,7 +160,15 @@ export class Agent {
     };
     const rendered = renderState(state, dp.render);
     if (state.family !== 6) this.syncStart = performance.now(); // announcedMs is the IPv4 sync's
-    return dp.syncer.sync(rendered, { full: this.needFull, ...(lease ? { lease } : {}) });
+    const opts = lease ? { lease } : {};
+    // A claim does not wait for a full sync's kernel read (iptables-save, ipset save, … 50–150 ms on
+    // a loaded node; the periodic resync meets a failover now and then): it is applied on the model of
+    // our last apply first, and the full sync that heals follows at once (issue 16 §1).
+    if (this.needFull && dp.syncer.lastApplied && claimsNewAddress(state, previous)) {
+      const first = await dp.syncer.sync(rendered, { full: false, ...opts });
+      return mergeSyncs(first, await dp.syncer.sync(rendered, { full: true, ...opts }));
+    }
+    return dp.syncer.sync(rendered, { full: this.needFull, ...opts });
   }
 
   /** The IPv6 state (none where this node has no IPv6 address: an empty one then removes what there was). */
@@ -222,6 +230,23 @@ export class Agent {
 /** Every egress IP of the cluster, and any still on the uplink: the lease guard keeps the node silent for all it has no lease for. */
 function guardedIPs(policies: readonly { egressIPs: readonly string[] }[], held: ReadonlySet<string> | null): string[] {
   return sortIPs(new Set([...policies.flatMap((p) => p.egressIPs), ...(held ?? [])]));
+}
+
+/** The state holds an address the last synced one did not: a claim (none before the first sync). */
+function claimsNewAddress(state: NodeState, previous: NodeState | null): boolean {
+  if (!previous) return false;
+  const had = new Set(previous.addresses);
+  return state.addresses.some((ip) => !had.has(ip));
+}
+
+/** Two syncs of one pass as one result: the claim's, then the full one's. */
+function mergeSyncs(a: SyncResult, b: SyncResult): SyncResult {
+  const sum = <K extends string>(x: Record<K, number>, y: Record<K, number>): Record<K, number> =>
+    Object.fromEntries(Object.keys(x).map((k) => [k, x[k as K] + y[k as K]])) as Record<K, number>;
+  return {
+    full: b.full, healed: b.healed, changed: sum(a.changed, b.changed), addedAddresses: [...a.addedAddresses, ...b.addedAddresses],
+    phases: sum(a.phases, b.phases), ...(a.announcedMs === undefined ? {} : { announcedMs: a.announcedMs }),
+  };
 }
 
 function roundedPhases(r: SyncResult): Record<string, number> {
