@@ -67,13 +67,24 @@ export class RepeatedAnnouncer implements GarpSender {
   }
 }
 
-/** GARPs: `arping -U -c 1` waits a second before it exits, so each is fired detached. arping sends from a packet socket, past the kernel lease's guard. */
+/**
+ * GARPs through the long-lived sender when given (kernel/garp-session.ts), else — or when it fails —
+ * `arping -U -c 1`, which waits a second before it exits, so each is fired detached. Both send from
+ * a packet socket, past the kernel lease's guard.
+ */
 export class LinuxGarp extends RepeatedAnnouncer {
-  constructor(delaysMs?: readonly number[], onError?: (e: Error) => void) {
-    super((dev, ip) => {
+  constructor(delaysMs?: readonly number[], onError?: (e: Error) => void, session?: { send(dev: string, ip: string): Promise<void> }) {
+    const arping = (dev: string, ip: string): void => {
       const child = spawn('arping', ['-U', '-c', '1', '-I', dev, '-s', ip, ip], { stdio: 'ignore' });
       child.on('error', (e) => onError?.(e));
       child.unref();
+    };
+    super((dev, ip) => {
+      if (!session) return arping(dev, ip);
+      session.send(dev, ip).catch((e: Error) => {
+        onError?.(e);
+        arping(dev, ip);
+      });
     }, delaysMs);
   }
 }

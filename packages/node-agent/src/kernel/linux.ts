@@ -2,6 +2,7 @@
 import type { Kernel } from './interfaces.js';
 import { LinuxIpsetMembers } from './linux-ipset-netlink.js';
 import { LinuxGarp, LinuxIpset, LinuxIptables } from './linux-exec.js';
+import { GarpSession } from './garp-session.js';
 import { type InterfaceAddress, LinuxNetlink } from './linux-netlink.js';
 import { LinuxVxlan } from './linux-vxlan.js';
 import { LinuxConntrack } from './linux-conntrack.js';
@@ -35,7 +36,10 @@ export function createLinuxKernel(opts: { ipsetPrefix: string; onGarpError?: (e:
   const nl = new LinuxNetlink(addressLabel, opts.onNetlinkError);
   const members = new LinuxIpsetMembers(opts.onNetlinkError);
   const nft = new NftSession(); // the lease renewals, many a second (issue 16)
-  const garp = new LinuxGarp(undefined, opts.onGarpError);
+  // the GARP sender started now, so a takeover's first GARP is one line to a running process (issue 16 §1)
+  const garpSession = new GarpSession();
+  garpSession.warm();
+  const garp = new LinuxGarp(undefined, opts.onGarpError, garpSession);
   return {
     ipset: new LinuxIpset(),
     ipsetMembers: members,
@@ -51,6 +55,6 @@ export function createLinuxKernel(opts: { ipsetPrefix: string; onGarpError?: (e:
     guard: new LinuxGuardTable(guardTable(opts)),
     setArpAnnounce: (dev, value) => nl.setArpAnnounce(dev, value),
     interfaceAddresses: () => nl.interfaceAddresses(),
-    close: () => { nl.close(); members.close(); nft.close(); },
+    close: () => { nl.close(); members.close(); nft.close(); garpSession.close(); },
   };
 }

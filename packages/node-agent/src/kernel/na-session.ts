@@ -35,6 +35,9 @@ export interface NaSessionOptions {
   command?: readonly string[];
   /** An NA not answered in this long fails, and the process is replaced (default 2 s). */
   timeoutMs?: number;
+  /** Another sender on the same line protocol (kernel/garp-session.ts): its script and its name in errors. */
+  script?: string;
+  name?: string;
 }
 
 interface Pending { resolve: () => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
@@ -47,12 +50,14 @@ export class NaSession {
 
   constructor(private readonly opts: NaSessionOptions = {}) {}
 
+  private get name(): string { return this.opts.name ?? 'NA sender'; }
+
   /** Sends one NA (the ICMPv6 message, render/na.ts) from `src` on `dev`; rejects when it did not leave (lease drop, no such address). */
   send(dev: string, src: string, icmp: Uint8Array): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('NA sender closed'));
+    if (this.closed) return Promise.reject(new Error(`${this.name} closed`));
     const child = this.child ?? this.start();
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(child, 'NA sender did not answer'), this.opts.timeoutMs ?? 2_000);
+      const timer = setTimeout(() => this.fail(child, `${this.name} did not answer`), this.opts.timeoutMs ?? 2_000);
       this.pending.push({ resolve, reject, timer });
       child.stdin.write(`${dev} ${src} ${Buffer.from(icmp).toString('hex')}\n`);
     });
@@ -66,19 +71,19 @@ export class NaSession {
 
   close(): void {
     this.closed = true;
-    if (this.child) this.fail(this.child, 'NA sender closed');
+    if (this.child) this.fail(this.child, `${this.name} closed`);
   }
 
   private start(): ChildProcessWithoutNullStreams {
     const [cmd, ...args] = this.opts.command ?? ['python3', '-u', '-c'];
-    const child = spawn(cmd!, [...args, NA_SENDER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd!, [...args, this.opts.script ?? NA_SENDER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
     child.stderr.resume();
     createInterface({ input: child.stdout }).on('line', (l) => this.answer(child, l));
-    child.stdin.on('error', () => this.fail(child, 'NA sender stdin closed'));
-    child.on('error', (e) => this.fail(child, `NA sender: ${e.message}`));
+    child.stdin.on('error', () => this.fail(child, `${this.name} stdin closed`));
+    child.on('error', (e) => this.fail(child, `${this.name}: ${e.message}`));
     child.on('exit', (code) => {
-      this.fail(child, `NA sender exited (${code})`);
+      this.fail(child, `${this.name} exited (${code})`);
       if (this.keepWarm && !this.closed) setTimeout(() => { if (!this.closed && !this.child) this.start(); }, 1_000).unref();
     });
     return child;
@@ -90,7 +95,7 @@ export class NaSession {
     if (!p) return;
     clearTimeout(p.timer);
     if (line === 'ok') p.resolve();
-    else p.reject(new Error(`unsolicited NA failed: ${line.replace(/^err /, '')}`));
+    else p.reject(new Error(`${this.name === 'NA sender' ? 'unsolicited NA' : this.name} failed: ${line.replace(/^err /, '')}`));
   }
 
   private fail(child: ChildProcessWithoutNullStreams, why: string): void {
