@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { V1Namespace, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { parseNode, podInfoFromPod, serviceInfoFromService } from '@static-egress/crds';
-import { slimNamespace, slimNode, slimObject, slimPod, slimService } from './slim.js';
+import { slimNamespace, slimNode, slimObject, slimPod, slimPolicyForAgent, slimService } from './slim.js';
 
 const managedFields = [{ manager: 'kubelet', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:conditions': {} } } }];
 const meta = (name: string, namespace?: string) => ({
@@ -74,6 +74,21 @@ describe('slim caches (issue 16 §4)', () => {
     assert.deepEqual(slim.metadata?.labels, { app: 'web' });
     assert.deepEqual(slim.metadata?.annotations, { 'staticegress.io/pool': 'p' });
     assert.equal(slim.metadata?.managedFields, undefined);
+  });
+
+  it('a policy as an agent keeps it: spec and status.assignments, without the conditions; the argument is untouched', () => {
+    const status = {
+      observedGeneration: 2, assignments: [{ egressIP: '192.0.2.100', node: 'n2' }], nodes: ['n2'],
+      conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'every egress IP is authorized and held by a gateway node' }],
+    };
+    const p = { apiVersion: 'staticegress.io/v1alpha1', kind: 'StaticEgressIP', metadata: meta('p', 'shop'), spec: { egressIPs: ['192.0.2.100'] }, status };
+    const slim = slimPolicyForAgent(p);
+    assert.deepEqual(slim.status, { observedGeneration: 2, assignments: [{ egressIP: '192.0.2.100', node: 'n2' }], nodes: ['n2'] });
+    assert.deepEqual(slim.spec, p.spec);
+    assert.equal(slim.metadata.managedFields, undefined);
+    assert.equal(p.status.conditions.length, 1, 'not mutated');
+    const bare: { apiVersion: string; kind: string; metadata: ReturnType<typeof meta>; status?: { conditions?: unknown } } = { apiVersion: 'v1', kind: 'X', metadata: meta('q') };
+    assert.equal(slimPolicyForAgent(bare).status, undefined);
   });
 
   it('a slim custom object keeps spec and status, without managedFields', () => {

@@ -76,3 +76,15 @@ export function slimNamespace(n: V1Namespace): V1Namespace {
 export function slimObject<T extends KubernetesObject>(o: T): T {
   return o.metadata ? { ...o, metadata: slimMetadata(o.metadata)! } : o;
 }
+
+/**
+ * A policy as an agent reads it: slim, and of its status only what agents act on (assignments,
+ * nodes, observedGeneration). The conditions — a kilobyte of messages for a policy without a gateway —
+ * are the manager's and the user's; 10,000 policies carry ≈ 13 MB of them (issue 16 §4).
+ */
+export function slimPolicyForAgent<T extends KubernetesObject & { status?: { conditions?: unknown } }>(o: T): T {
+  const slim = slimObject(o);
+  if (!slim.status?.conditions) return slim;
+  const { conditions: _c, ...status } = slim.status;
+  return { ...slim, status };
+}

@@ -11,7 +11,7 @@ import { createInformer, type Informer } from './informer.js';
 import type { Logger } from './logger.js';
 import { createInformerMetrics } from './metrics.js';
 import { listInPages } from './paged-list.js';
-import { slimNamespace, slimNode, slimObject, slimPod, slimService } from './slim.js';
+import { slimNamespace, slimNode, slimObject, slimPod, slimPolicyForAgent, slimService } from './slim.js';
 
 export interface ClusterSources {
   policies: Informer<StaticEgressIP>;
@@ -23,17 +23,23 @@ export interface ClusterSources {
   namespaces: Informer<V1Namespace>;
 }
 
-export function createClusterSources(kc: KubeConfig, logger: Logger, registry?: Registry): ClusterSources {
+export interface ClusterSourcesOptions {
+  /** 'assignments': policies' status conditions are not kept (the agents act on assignments only). Default 'full'. */
+  policyStatus?: 'full' | 'assignments';
+}
+
+export function createClusterSources(kc: KubeConfig, logger: Logger, registry?: Registry, opts: ClusterSourcesOptions = {}): ClusterSources {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const crPath = (plural: string) => `/apis/${GROUP}/${VERSION}/${plural}`;
   const listCR = <T>(plural: string) => () =>
     custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<KubernetesListObject<T & { metadata?: object }>>;
   const common = (name: string) => ({ kc, name, logger, ...(registry ? { metrics: createInformerMetrics(registry, name) } : {}) });
+  const slimPolicy = opts.policyStatus === 'assignments' ? slimPolicyForAgent : slimObject;
   return {
-    policies: createInformer<StaticEgressIP>({ ...common(SEIP_PLURAL), path: crPath(SEIP_PLURAL), listFn: listCR<StaticEgressIP>(SEIP_PLURAL), transform: slimObject }),
+    policies: createInformer<StaticEgressIP>({ ...common(SEIP_PLURAL), path: crPath(SEIP_PLURAL), listFn: listCR<StaticEgressIP>(SEIP_PLURAL), transform: slimPolicy }),
     clusterPolicies: createInformer<ClusterStaticEgressIP>({
-      ...common(CSEIP_PLURAL), path: crPath(CSEIP_PLURAL), listFn: listCR<ClusterStaticEgressIP>(CSEIP_PLURAL), transform: slimObject,
+      ...common(CSEIP_PLURAL), path: crPath(CSEIP_PLURAL), listFn: listCR<ClusterStaticEgressIP>(CSEIP_PLURAL), transform: slimPolicy,
     }),
     pools: createInformer<EgressIPPool>({ ...common(POOL_PLURAL), path: crPath(POOL_PLURAL), listFn: listCR<EgressIPPool>(POOL_PLURAL), transform: slimObject }),
     nodes: createInformer({ ...common('nodes'), path: '/api/v1/nodes', listFn: () => listInPages((p) => core.listNode(p), slimNode), transform: slimNode }),

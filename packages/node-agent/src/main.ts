@@ -63,7 +63,8 @@ async function main(): Promise<void> {
   const fence = new Fence(clock, cfg.fenceAfterMs, cfg.leaseMs);
   kernel.setGarpRepeatGuard(() => fence.leaseRunning()); // repeated GARPs bypass the lease's guard
   const fencing = new SelfFencing({ clock, logger, fence, gauge: metrics.fenced, confirmHeld: apiConfirmHeld(kc, cfg.nodeName) });
-  const sources = createClusterSources(kc, logger, registry);
+  // policies without their status conditions: an agent acts on assignments only (issue 16 §4)
+  const sources = createClusterSources(kc, logger, registry, { policyStatus: 'assignments' });
   // pods: this node's only, unless a pool admits it as a gateway or it holds an IP (issue 16 §4)
   const scopeInputs = [sources.nodes, sources.pools, sources.policies, sources.clusterPolicies] as Informer<KubernetesObject>[];
   const pods = sources.pods = new ScopedPods({
