@@ -191,7 +191,7 @@ describe('BoundedFrequencyRunner', () => {
   });
 
   it('idleFactor: after a long pass the loop stays free as long before the next one starts', async () => {
-    const { clock, runner, times, ctl } = setup({ idleFactor: 1 });
+    const { clock, runner, times, ctl } = setup({ idleFactor: 1, idleAboveMs: 100 });
     const gate = deferred();
     ctl.hang = gate.promise;
     runner.start();
@@ -207,6 +207,16 @@ describe('BoundedFrequencyRunner', () => {
     runner.run();
     await clock.advanceAsync(50);
     assert.deepEqual(times(), [0, 800, 850], 'a quick pass: only the minimum interval');
+    const gate2 = deferred(); // a pass of exactly idleAboveMs
+    ctl.hang = gate2.promise;
+    runner.run();
+    await clock.advanceAsync(50);
+    await clock.advanceAsync(100);
+    runner.run();
+    ctl.hang = undefined;
+    gate2.resolve();
+    await clock.advanceAsync(0);
+    assert.deepEqual(times(), [0, 800, 850, 900, 1000], 'a 100 ms pass leaves no idle time');
     await runner.stop();
   });
 

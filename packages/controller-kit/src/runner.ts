@@ -17,11 +17,14 @@ export interface BoundedFrequencyRunnerOptions {
   /** Minimum time between the starts of two passes. */
   minIntervalMs: number;
   /**
-   * After a pass that took d ms, the next starts no sooner than `idleFactor × d` after it ended
-   * (default 0). A pass that holds the event loop for a second (a large cluster) then leaves it free
-   * as long for what shares it — the leader's Lease renewal, the watch streams, the writes.
+   * After a pass that took d ms (d > idleAboveMs), the next starts no sooner than `idleFactor × d`
+   * after it ended (default 0). A pass that holds the event loop for a second (a large cluster) then
+   * leaves it free as long for what shares it — the leader's Lease renewal, the watch streams, the
+   * writes; a quick pass (a small cluster's, milliseconds) adds nothing to the next one's latency.
    */
   idleFactor?: number;
+  /** Passes up to this long leave no idle time (default 0). */
+  idleAboveMs?: number;
   /** A resync pass runs this long after the previous resync, whatever ran between. Omit for none. */
   maxIntervalMs?: number;
   /** Delay before the first retry of a failed pass; doubles per consecutive failure. */
@@ -119,7 +122,7 @@ export class BoundedFrequencyRunner {
     this.lastStart = now;
     this.inFlight = this.runPass({ resync }).finally(() => {
       const end = this.o.clock.now();
-      this.idleUntil = end + (this.o.idleFactor ?? 0) * (end - now);
+      this.idleUntil = end - now > (this.o.idleAboveMs ?? 0) ? end + (this.o.idleFactor ?? 0) * (end - now) : end;
       this.inFlight = undefined;
       this.schedule();
     });

@@ -111,8 +111,10 @@ export class Controller {
     this.runner = new BoundedFrequencyRunner({
       clock: opts.clock,
       minIntervalMs: 0,
-      // a pass over 10,000 policies holds the loop for a second: leave it as long for the Lease and the watches
+      // a pass over 10,000 policies holds the loop for a second: leave it as long for the Lease and the
+      // watches; a small cluster's passes (milliseconds) add nothing to a failover
       idleFactor: 1,
+      idleAboveMs: 100,
       retryBaseMs: 50,
       retryMaxMs: 10_000,
       pass: () => this.pass(),
