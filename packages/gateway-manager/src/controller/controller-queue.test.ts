@@ -51,7 +51,7 @@ function setup(policies: StaticEgressIP[]) {
   };
   const events: { name: string; ev: PolicyEvent }[] = [];
   const recorder: EventRecorder = { applyEvent: async (ref, ev) => { events.push({ name: ref.name, ev }); } };
-  const up = new Map([['n1', true]]);
+  const up = new Map(nodes.map((n) => [n.metadata!.name!, true]));
   const health: HealthSource = { setTargets: () => {}, health: () => up, held: () => undefined };
   let passes = 0;
   const counting: HealthSource = { ...health, setTargets: () => { passes++; } };
@@ -61,10 +61,39 @@ function setup(policies: StaticEgressIP[]) {
     for (const r of gate.waiting.splice(0)) r();
     await clock.advanceAsync(0);
   };
-  return { c, clock, pols, writes, events, release, passes: () => passes };
+  return { c, clock, pols, writes, events, release, up, passes: () => passes };
+}
+
+/** A controller over two nodes, n1 down; the policy's cached status says n1 holds its IP (resourceVersion `rv`). */
+function failoverSetup() {
+  const t = setup([]);
+  const heldBy = (node: string, rv: string) => ({ ...seip('lab', '192.0.2.100'), metadata: { ...seip('lab', '192.0.2.100').metadata, resourceVersion: rv },
+    status: { observedGeneration: 1, assignments: [{ egressIP: '192.0.2.100', node }] } }) as StaticEgressIP;
+  return { ...t, heldBy };
 }
 
 describe('Controller write queue (issue 16 §4)', () => {
+  it('the same move again (a flapping node) is recorded again', async () => {
+    const two: V1Node[] = ['n1', 'n2'].map((n, i) => ({ metadata: { name: n }, status: { addresses: [{ type: 'InternalIP', address: `192.0.2.${11 + i}` }], conditions: [{ type: 'Ready', status: 'True' }] } }));
+    nodes.splice(0, nodes.length, ...two);
+    try {
+      const t = failoverSetup();
+      await t.release();
+      t.pols.items.push(t.heldBy('n1', '1'));
+      await t.c.sync(); // n1 is "up" in this fake: nothing moves yet
+      t.up.set('n1', false);
+      for (const rv of ['2', '3']) {
+        t.pols.items[0] = t.heldBy('n1', rv); // the status says n1 again (another writer, a restore): a new object version
+        await t.c.sync();
+      }
+      const moved = t.events.filter((e) => e.ev.reason === 'EgressIPMoved');
+      assert.equal(moved.length, 2, 'each failover from n1 to n2 is an Event');
+      assert.match(moved[1]!.ev.message, /from n1 to n2/);
+    } finally {
+      nodes.splice(0, nodes.length, { metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '192.0.2.11' }], conditions: [{ type: 'Ready', status: 'True' }] } });
+    }
+  });
+
   it('a later pass runs while the first pass\'s writes still drain, and the moved assignment goes first', async () => {
     const t = setup(unplaceable);
     t.c.start();

@@ -5,7 +5,7 @@
 // The writes drain in the background (write-queue.ts, write-drain.ts: data path first, Events last,
 // one place per object), so a pass never waits for an older pass's writes (issue 16 §4).
 import pLimit, { type LimitFunction } from 'p-limit';
-import { parseClusterView, type ClusterView, type EgressIPPoolStatus, type StaticEgressIPStatus, type StaticEgressNode } from '@static-egress/crds';
+import { EventReason, parseClusterView, type ClusterView, type EgressIPPoolStatus, type StaticEgressIPStatus, type StaticEgressNode } from '@static-egress/crds';
 import {
   BadObjectReporter, BoundedFrequencyRunner, RecentEvents, eventKey, silentLogger, snapshotOf, type ClusterSources, type Clock, type Informer, type Logger,
 } from '@static-egress/controller-kit';
@@ -30,6 +30,12 @@ import { WritePriority, WriteQueue, type QueuedWrite } from './write-queue.js';
 export const DEFAULT_WRITE_CONCURRENCY = 16;
 /** Events waiting to be written at most; beyond it new ones are dropped (status carries the same), as client-go's recorder does. */
 export const DEFAULT_EVENT_BACKLOG = 1_000;
+
+/**
+ * Events that record a move of an egress IP: each is news, even the same move again within minutes
+ * (a flapping node), so they are not deduplicated; the others say a condition appeared, once.
+ */
+const TRANSITIONS: ReadonlySet<string> = new Set([EventReason.EgressIPMoved, EventReason.EgressIPAssigned, EventReason.EgressIPReleased, EventReason.EgressIPUnassigned]);
 
 /** One queued write (write-queue.ts). */
 type ManagerWrite =
@@ -229,7 +235,8 @@ export class Controller {
       }
       for (const event of events) {
         const k = eventKey(ref.uid, event.reason, event.message);
-        if (this.recentEvents.repeated(k, now)) continue;
+        if (!TRANSITIONS.has(event.reason) && this.recentEvents.repeated(k, now)) continue;
+        this.logger.info({ policy: key, reason: event.reason, type: event.type }, event.message);
         if (!this.queue.put(`event:${k}`, WritePriority.Event, { kind: 'event', ref, event, eventKey: k })) {
           this.recentEvents.forget(k);
           dropped++;
@@ -245,9 +252,7 @@ export class Controller {
   private async write(w: ManagerWrite): Promise<void> {
     if (w.kind === 'status') return this.opts.status.applyPolicyStatus(w.ref, w.status);
     if (w.kind === 'pool') return this.opts.status.applyPoolStatus(w.name, w.status);
-    const { ref, event } = w;
-    this.logger.info({ policy: ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name, reason: event.reason, type: event.type }, event.message);
-    return this.opts.events.applyEvent(ref, event);
+    return this.opts.events.applyEvent(w.ref, w.event);
   }
 
   /** A queued write finished: mark its status written, or have a pass queue it again. */
