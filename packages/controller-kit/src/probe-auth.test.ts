@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateProbeKeyText, loadProbeKey, ProbeVerifier, probeKeyFromText, signProbe } from './probe-auth.js';
+import {
+  generateProbeKeyText, loadProbeKey, PROBE_AUTH_HEADER, PROBE_RUN_HEADER, probeHeaders, ProbeVerifier, probeKeyFromText, signProbe,
+} from './probe-auth.js';
 
 const key = probeKeyFromText('0123456789abcdef0123456789abcdef');
 const other = probeKeyFromText('fedcba9876543210fedcba9876543210');
@@ -30,16 +32,24 @@ describe('probe authentication', () => {
     assert.deepEqual(v.verify(suspect, 7), { ok: true, renew: false, sentAt: 7 });
   });
 
-  it('carries the manager\'s run for the node, signed (issue 16): a run cannot be forged or moved to another token', () => {
+  it('carries the manager\'s run for the node in its own header, bound to the token (issue 16): a run cannot be forged or moved to another token', () => {
     const v = new ProbeVerifier({ key, node: 'n1' });
-    const t = signProbe(key, 'n1', 100, { renew: true, run: 'run-A_1' });
-    assert.deepEqual(v.verify(t, 100), { ok: true, renew: true, sentAt: 100, run: 'run-A_1' });
-    const forged = signProbe(key, 'n1', 101, { renew: true, run: 'run-A_1' }).replace('.run-A_1.', '.run-B_2.');
-    assert.deepEqual(v.verify(forged, 101), { ok: false, reason: 'bad-signature' });
-    const dropped = signProbe(key, 'n1', 102, { renew: true, run: 'run-A_1' }).replace('.run-A_1.', '.');
-    assert.deepEqual(v.verify(dropped, 102), { ok: false, reason: 'bad-signature' }, 'a run removed is a bad signature, not a runless probe');
-    assert.deepEqual(v.verify(signProbe(key, 'n1', 103), 103), { ok: true, renew: true, sentAt: 103 }, 'a token without a run (an older manager) still verifies');
-    assert.throws(() => signProbe(key, 'n1', 104, { renew: true, run: 'a.b' }), /run id must match/);
+    const h = probeHeaders(key, 'n1', 100, { renew: true, run: 'run-A_1' });
+    assert.deepEqual(v.verify(h[PROBE_AUTH_HEADER], 100, h[PROBE_RUN_HEADER]), { ok: true, renew: true, sentAt: 100, run: 'run-A_1' });
+    const forged = probeHeaders(key, 'n1', 101, { renew: true, run: 'run-A_1' });
+    assert.deepEqual(v.verify(forged[PROBE_AUTH_HEADER], 101, forged[PROBE_RUN_HEADER]!.replace('run-A_1.', 'run-B_2.')), { ok: false, reason: 'bad-signature' });
+    const other = probeHeaders(key, 'n1', 102, { renew: true, run: 'run-A_1' });
+    const moved = probeHeaders(key, 'n1', 103, { renew: true, run: 'run-A_1' });
+    assert.deepEqual(v.verify(other[PROBE_AUTH_HEADER], 102, moved[PROBE_RUN_HEADER]), { ok: false, reason: 'bad-signature' }, 'the run of another probe');
+    assert.deepEqual(v.verify(moved[PROBE_AUTH_HEADER], 103), { ok: true, renew: true, sentAt: 103 }, 'without the run header (an older manager, or one stripped): a probe with no run, which never continues a lapse');
+    assert.deepEqual(Object.keys(probeHeaders(key, 'n1', 104)), [PROBE_AUTH_HEADER], 'no run, no header');
+    assert.throws(() => probeHeaders(key, 'n1', 105, { renew: true, run: 'a.b' }), /run id must match/);
+  });
+
+  it('an agent from before the run header verifies a new manager\'s token unchanged (either may be upgraded first)', () => {
+    const h = probeHeaders(key, 'n1', 200, { renew: true, run: 'run-A_1' });
+    assert.equal(h[PROBE_AUTH_HEADER]!.split('.').length, 5, 'the token keeps its five parts');
+    assert.deepEqual(new ProbeVerifier({ key, node: 'n1' }).verify(h[PROBE_AUTH_HEADER], 200), { ok: true, renew: true, sentAt: 200 });
   });
 
   it('refuses tokens outside the skew window (a captured token is worthless later)', () => {

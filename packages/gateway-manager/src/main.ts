@@ -17,8 +17,7 @@ import {
   loadKubeConfig,
   loadProbeKey,
   parseFlags,
-  PROBE_AUTH_HEADER,
-  signProbe,
+  probeHeaders,
   realClock,
   startHttpServer,
   waitForCacheSync,
@@ -207,7 +206,7 @@ async function main(): Promise<void> {
       // issue 16: only a node whose kernel is silent is lost at once; the vouching follows the round trips
       stalledGraceMs: STALLED_GRACE_MS,
       suspectRttFactor: SUSPECT_RTT_FACTOR,
-      authenticate: (node, claims) => ({ [PROBE_AUTH_HEADER]: signProbe(probeKey, node, Date.now(), claims) }),
+      authenticate: (node, claims) => probeHeaders(probeKey, node, Date.now(), claims),
       onChange: (node, healthy, why) => {
         logger.info({ node, healthy, ...(why ? { why } : {}) }, healthy ? 'gateway agent healthy' : 'gateway agent unhealthy');
         if (!healthy) metrics.nodeUnreachable.inc({ node });

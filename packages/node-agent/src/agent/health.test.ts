@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  FakeClock, PROBE_AUTH_HEADER, ProbeVerifier, createRegistry, probeKeyFromText, signProbe, silentLogger, startHttpServer, type HttpServer,
+  FakeClock, PROBE_AUTH_HEADER, PROBE_RUN_HEADER, ProbeVerifier, createRegistry, probeHeaders, probeKeyFromText, signProbe, silentLogger, startHttpServer, type HttpServer,
 } from '@static-egress/controller-kit';
 import { httpProbe } from '@static-egress/gateway-manager';
 import { fixtureInput, RENDER_FIXTURE } from '../desired/fixtures.js';
@@ -15,7 +15,7 @@ import { LeaseKeeper } from '../fencing/lease-keeper.js';
 import { FakeLeaseTable } from '../kernel/fake-lease.js';
 import { SelfFencing } from '../fencing/self-fencing.js';
 import { Agent } from './agent.js';
-import { type HealthzOptions, healthzRoute } from './health.js';
+import { acceptProbe, type HealthzOptions, healthzRoute } from './health.js';
 
 const key = probeKeyFromText('0123456789abcdef0123456789abcdef');
 const A = '192.0.2.102';
@@ -92,6 +92,18 @@ describe('agent /healthz', () => {
     const body = JSON.parse(probe().body) as Record<string, unknown>;
     assert.equal(body['leaseMs'], 400, 'lease + late tolerance, for the manager');
     assert.equal(body['restartLeaseMs'], 10_000);
+  });
+
+  it('the manager\'s run reaches the contact from its own header (issue 16), and only when it is bound to the token', () => {
+    const clock = new FakeClock(1_000_000);
+    const verifier = new ProbeVerifier({ key, node: 'n1' });
+    const o = { verifier, now: () => clock.now() };
+    const h = probeHeaders(key, 'n1', clock.now(), { renew: true, run: 'run-1' });
+    assert.equal(acceptProbe(o, h[PROBE_AUTH_HEADER], h[PROBE_RUN_HEADER])?.run, 'run-1');
+    const h2 = probeHeaders(key, 'n1', clock.now(), { renew: true, run: 'run-1' });
+    assert.equal(acceptProbe(o, h2[PROBE_AUTH_HEADER])?.run, undefined, 'no run header: a contact without a run');
+    const h3 = probeHeaders(key, 'n1', clock.now(), { renew: true, run: 'run-1' });
+    assert.equal(acceptProbe(o, h3[PROBE_AUTH_HEADER], 'run-2.' + h3[PROBE_RUN_HEADER]!.split('.')[1]), null, 'a run that was not signed with this token: no contact');
   });
 
   it('fenced: the addresses are dropped and egressIPs is empty; the manager\'s probe restores them', async () => {

@@ -5,7 +5,7 @@
 // probe is sent this node's kernel lease may run (the manager moves an IP off a lost node only after
 // that). Anyone may read it; only a probe signed with the managers' key (controller-kit probe-auth)
 // that vouches for this node and arrives in time is contact: it renews the kernel lease (issue 14 §3).
-import { PROBE_AUTH_HEADER, type ProbeVerifier, type RouteHandler } from '@static-egress/controller-kit';
+import { PROBE_AUTH_HEADER, PROBE_RUN_HEADER, type ProbeVerifier, type RouteHandler } from '@static-egress/controller-kit';
 import { sortIPs } from '../desired/compute.js';
 import type { Contact } from '../fencing/contact.js';
 import type { LeaseKeeper } from '../fencing/lease-keeper.js';
@@ -49,9 +49,11 @@ export function healthzBody(o: Pick<HealthzOptions, 'held' | 'fenced' | 'lease'>
  * What this request is as a manager's contact (null: none): signed, vouching, in time — the kernel
  * lease is renewed for its lease grant (contact.ts: the fence has a longer lateness budget).
  */
-export function acceptProbe(o: Pick<HealthzOptions, 'verifier' | 'lease' | 'now' | 'onRefused'>, token: string | string[] | undefined): Contact | null {
+export function acceptProbe(
+  o: Pick<HealthzOptions, 'verifier' | 'lease' | 'now' | 'onRefused'>, token: string | string[] | undefined, runHeader?: string | string[],
+): Contact | null {
   if (!o.verifier || token === undefined) return null; // an ordinary reader: allowed, grants nothing
-  const v = o.verifier.verify(token, o.now());
+  const v = o.verifier.verify(token, o.now(), runHeader);
   if (!v.ok) {
     o.onRefused?.(v.reason);
     return null;
@@ -62,7 +64,7 @@ export function acceptProbe(o: Pick<HealthzOptions, 'verifier' | 'lease' | 'now'
 
 export function healthzRoute(o: HealthzOptions): RouteHandler {
   return (req, res) => {
-    const contact = acceptProbe(o, req.headers[PROBE_AUTH_HEADER]);
+    const contact = acceptProbe(o, req.headers[PROBE_AUTH_HEADER], req.headers[PROBE_RUN_HEADER]);
     if (contact && (contact.leaseMs > 0 || contact.fenceMs > 0)) o.fence.contact(contact);
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : `${JSON.stringify(healthzBody(o))}\n`);
