@@ -264,7 +264,8 @@ export class Controller {
     }
     if (err === undefined) {
       if (w.kind === 'status') this.overlay.written(w.key, w.status);
-      if (priority === WritePriority.DataPath && w.kind === 'status') this.opts.metrics?.assignmentLatency.observe((this.opts.clock.now() - w.since) / 1000);
+      // every status a pass wrote, as before the write queue (its help text): an unplaceable policy's too
+      if (w.kind === 'status') this.opts.metrics?.assignmentLatency.observe((this.opts.clock.now() - w.since) / 1000);
       return;
     }
     if (w.kind === 'status') this.overlay.failed(w.key, w.status);
