@@ -52,7 +52,9 @@ async function pickVictim(lab: Lab, policies: number, lost: Set<number>): Promis
     const i = lab.nodeIndex(on[0]!);
     per.set(i, [...(per.get(i) ?? []), k]);
   }
-  const [victim, held] = [...per.entries()].filter(([i]) => !lost.has(i)).sort((a, b) => b[1].length - a[1].length)[0]!;
+  const best = [...per.entries()].filter(([i]) => !lost.has(i)).sort((a, b) => b[1].length - a[1].length)[0];
+  if (!best) throw new Error(`no node (not lost before) holds any of the ${policies} pool IPs: nothing to fail over (did convergence fail?)`);
+  const [victim, held] = best;
   return { victim, held };
 }
 
