@@ -114,7 +114,7 @@ export function shippedNodeFlags(manifest: string): string[] {
 }
 
 /** The daemons bundled as scripts/bundle.mjs does, under node_modules/ (so their external dependencies resolve). */
-async function bundleDaemons(): Promise<{ agentCommand: string[]; managerCommand: string[] }> {
+export async function bundleDaemons(): Promise<{ agentCommand: string[]; managerCommand: string[] }> {
   const { build } = await import('esbuild');
   const { dependencies } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   const out = join(REPO, 'node_modules', '.cache', 'static-egress-bench-dist');
