@@ -256,7 +256,7 @@ export class Controller {
   }
 
   /** A queued write finished: mark its status written, or have a pass queue it again. */
-  private written({ priority, value: w }: QueuedWrite<ManagerWrite>, err: unknown): void {
+  private written({ value: w }: QueuedWrite<ManagerWrite>, err: unknown): void {
     if (w.kind === 'event') {
       // An Event is a courtesy; losing one must not block status.
       if (err) this.logger.warn({ policy: w.ref.namespace ? `${w.ref.namespace}/${w.ref.name}` : w.ref.name, err }, 'could not record Event');
