@@ -6,7 +6,7 @@
 // the holder skipped. So each gateway stands by for ≈ perIP × its share of the IPs (bounded cost in a
 // large cluster), and a node the manager picks outside them takes over the slower way (a full sync).
 // Pure.
-import { matchesSelector, nodeInZone, topologyKeyOf, zoneOfIPIn, type ClusterView, type NodeInfo, type Pool } from '@static-egress/crds';
+import { matchesSelector, nodeInZone, stableHash32, topologyKeyOf, zoneOfIPIn, type ClusterView, type NodeInfo, type Pool } from '@static-egress/crds';
 
 /** Standby nodes per egress IP (besides its holder). */
 export const STANDBYS_PER_IP = 2;
@@ -14,13 +14,6 @@ export const STANDBYS_PER_IP = 2;
 export type StandbyView = Pick<ClusterView, 'nodes' | 'pools' | 'policies' | 'authorization'>;
 
 const usable = (n: NodeInfo): boolean => n.ready && !n.cordoned && !n.deleted;
-
-/** FNV-1a over the address text: a stable start on the ring. */
-function hashOf(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
 
 /** Whether this node stands by for an IP; undefined when it may stand by for none (unknown, NotReady, cordoned). */
 export function computeStandby(view: StandbyView, nodeName: string, perIP = STANDBYS_PER_IP): ((ip: string) => boolean) | undefined {
@@ -49,7 +42,7 @@ export function computeStandby(view: StandbyView, nodeName: string, perIP = STAN
     if (!admits(me, pool, zone)) return false;
     const ring = ringOf(pool, zone);
     const holder = holderOf.get(ip);
-    const start = hashOf(ip) % ring.length;
+    const start = stableHash32(ip) % ring.length; // a stable start on the ring
     for (let i = 0, taken = 0; i < ring.length && taken < perIP; i++) {
       const name = ring[(start + i) % ring.length]!;
       if (name === holder) continue;

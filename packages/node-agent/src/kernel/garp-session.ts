@@ -5,24 +5,15 @@
 // request as `arping -U` does (broadcast, sender and target the egress IP, our MAC), from a packet
 // socket: like arping's, past the kernel lease's guard, so it is sent only where the lease allows
 // (the claim, under a fresh lease; repeats only while it runs — RepeatedAnnouncer.mayRepeat).
-import { NaSession, type NaSessionOptions } from './na-session.js';
+import { lineSenderScript, NaSession, type NaSessionOptions } from './na-session.js';
 
-export const GARP_SENDER_SCRIPT = [
-  'import socket,sys',
-  'for line in sys.stdin:',
-  '  try:',
-  '    dev,ip,_=line.split()',
-  '    with socket.socket(socket.AF_PACKET,socket.SOCK_RAW) as s:',
-  '      s.bind((dev,0x0806))',
-  '      mac=s.getsockname()[4]',
-  '      a=socket.inet_aton(ip)',
-  '      s.send(b"\\xff"*6+mac+b"\\x08\\x06\\x00\\x01\\x08\\x00\\x06\\x04\\x00\\x01"+mac+a+b"\\xff"*6+a)',
-  '    out="ok"',
-  '  except Exception as e:',
-  '    out="err "+str(e).replace("\\n"," ")',
-  '  sys.stdout.write(out+"\\n")',
-  '  sys.stdout.flush()',
-].join('\n');
+export const GARP_SENDER_SCRIPT = lineSenderScript([ // the line's `src` is the egress IP, `msg` unused
+  'with socket.socket(socket.AF_PACKET,socket.SOCK_RAW) as s:',
+  '  s.bind((dev,0x0806))',
+  '  mac=s.getsockname()[4]',
+  '  a=socket.inet_aton(src)',
+  '  s.send(b"\\xff"*6+mac+b"\\x08\\x06\\x00\\x01\\x08\\x00\\x06\\x04\\x00\\x01"+mac+a+b"\\xff"*6+a)',
+]);
 
 const NO_PAYLOAD = new Uint8Array([0]);
 

@@ -11,24 +11,34 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
-export const NA_SENDER_SCRIPT = [
-  'import socket,sys',
-  'for line in sys.stdin:',
-  '  try:',
-  '    dev,src,msg=line.split()',
-  '    idx=socket.if_nametoindex(dev)',
-  '    with socket.socket(socket.AF_INET6,socket.SOCK_RAW,socket.IPPROTO_ICMPV6) as s:',
-  '      s.setsockopt(socket.SOL_SOCKET,socket.SO_BINDTODEVICE,dev.encode())',
-  '      s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_MULTICAST_HOPS,255)',
-  '      s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_MULTICAST_IF,idx)',
-  '      s.bind((src,0))',
-  '      s.sendto(bytes.fromhex(msg),("ff02::1",0,0,idx))',
-  '    out="ok"',
-  '  except Exception as e:',
-  '    out="err "+str(e).replace("\\n"," ")',
-  '  sys.stdout.write(out+"\\n")',
-  '  sys.stdout.flush()',
-].join('\n');
+/**
+ * The line protocol's Python loop around `body` (statements that send one frame from `dev`, `src`
+ * and `msg`, the line's three words): `ok` or `err <message>` per line, in order.
+ */
+export function lineSenderScript(body: readonly string[]): string {
+  return [
+    'import socket,sys',
+    'for line in sys.stdin:',
+    '  try:',
+    '    dev,src,msg=line.split()',
+    ...body.map((l) => `    ${l}`),
+    '    out="ok"',
+    '  except Exception as e:',
+    '    out="err "+str(e).replace("\\n"," ")',
+    '  sys.stdout.write(out+"\\n")',
+    '  sys.stdout.flush()',
+  ].join('\n');
+}
+
+export const NA_SENDER_SCRIPT = lineSenderScript([
+  'idx=socket.if_nametoindex(dev)',
+  'with socket.socket(socket.AF_INET6,socket.SOCK_RAW,socket.IPPROTO_ICMPV6) as s:',
+  '  s.setsockopt(socket.SOL_SOCKET,socket.SO_BINDTODEVICE,dev.encode())',
+  '  s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_MULTICAST_HOPS,255)',
+  '  s.setsockopt(socket.IPPROTO_IPV6,socket.IPV6_MULTICAST_IF,idx)',
+  '  s.bind((src,0))',
+  '  s.sendto(bytes.fromhex(msg),("ff02::1",0,0,idx))',
+]);
 
 export interface NaSessionOptions {
   /** Command and arguments before the script (default `python3 -u -c`); tests prefix `ip netns exec`. */
