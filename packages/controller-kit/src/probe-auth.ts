@@ -11,6 +11,7 @@
 // upgraded in either order.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { PROBE_ORDER_HEADER, signOrder, verifyOrderHeader, type ProbeOrder } from './probe-order.js';
 
 /** HTTP header carrying the token. */
 export const PROBE_AUTH_HEADER = 'x-static-egress-probe';
@@ -70,6 +71,8 @@ export interface ProbeClaims {
    * (and with each manager process), so two probes of one run mean no verdict came between them.
    */
   run?: string;
+  /** An order (probe-order.ts, issue 16): claim or release egress IPs now; bound to this token like the run. */
+  order?: ProbeOrder;
 }
 
 /** The token a manager sends when probing `node` at `now` (ms since the epoch); `claims.run` is ignored (see probeHeaders). */
@@ -83,14 +86,15 @@ export function signProbe(key: ProbeKey, node: string, now: number, claims: Prob
 export function probeHeaders(key: ProbeKey, node: string, now: number, claims: ProbeClaims = { renew: true }): Record<string, string> {
   const nonce = claims.nonce ?? randomBytes(12).toString('base64url');
   const headers: Record<string, string> = { [PROBE_AUTH_HEADER]: signProbe(key, node, now, { ...claims, nonce }) };
-  if (claims.run === undefined) return headers;
+  if (claims.run === undefined) return claims.order ? { ...headers, [PROBE_ORDER_HEADER]: signOrder(key, node, now, nonce, claims.order) } : headers;
   if (!RUN_RE.test(claims.run)) throw new Error(`probe run id must match ${RUN_RE}: ${claims.run}`);
   headers[PROBE_RUN_HEADER] = `${claims.run}.${runMac(key, node, now, nonce, claims.run).toString('base64url')}`;
+  if (claims.order) headers[PROBE_ORDER_HEADER] = signOrder(key, node, now, nonce, claims.order);
   return headers;
 }
 
 export type ProbeVerdict =
-  | { ok: true; renew: boolean; sentAt: number; run?: string }
+  | { ok: true; renew: boolean; sentAt: number; run?: string; order?: ProbeOrder }
   | { ok: false; reason: 'missing' | 'malformed' | 'bad-signature' | 'stale' | 'replayed' };
 
 export interface ProbeVerifierOptions {
@@ -113,8 +117,11 @@ export class ProbeVerifier {
     this.maxSkewMs = opts.maxSkewMs ?? 30_000;
   }
 
-  /** `runHeader`: the PROBE_RUN_HEADER's value, if any; a run that is not bound to this token refuses the probe. */
-  verify(token: string | string[] | undefined, now: number, runHeader?: string | string[]): ProbeVerdict {
+  /**
+   * `runHeader`, `orderHeader`: the PROBE_RUN_HEADER's and PROBE_ORDER_HEADER's values, if any; a run
+   * or an order that is not bound to this token refuses the probe.
+   */
+  verify(token: string | string[] | undefined, now: number, runHeader?: string | string[], orderHeader?: string | string[]): ProbeVerdict {
     if (token === undefined) return { ok: false, reason: 'missing' };
     if (Array.isArray(token) || token.length > 200) return { ok: false, reason: 'malformed' };
     const parts = token.split('.');
@@ -125,11 +132,13 @@ export class ProbeVerifier {
     if (!macEquals(sig, mac(this.opts.key, this.opts.node, ts, nonce, r === 'r'))) return { ok: false, reason: 'bad-signature' };
     const run = this.boundRun(runHeader, ts, nonce);
     if (run === null) return { ok: false, reason: 'bad-signature' }; // a run not signed with this token
+    const order = verifyOrderHeader(this.opts.key, this.opts.node, ts, nonce, orderHeader, macEquals);
+    if (order === null) return { ok: false, reason: 'bad-signature' }; // an order not signed with this token
     if (Math.abs(now - ts) > this.maxSkewMs) return { ok: false, reason: 'stale' };
     this.forgetOlderThan(now - 2 * this.maxSkewMs);
     if (this.seen.has(nonce)) return { ok: false, reason: 'replayed' };
     this.seen.set(nonce, ts);
-    return { ok: true, renew: r === 'r', sentAt: ts, ...(run === undefined ? {} : { run }) };
+    return { ok: true, renew: r === 'r', sentAt: ts, ...(run === undefined ? {} : { run }), ...(order ? { order } : {}) };
   }
 
   /** The run in `header` when it is bound to this token (undefined: no header; null: a header that is not). */
