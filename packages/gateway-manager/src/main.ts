@@ -234,6 +234,8 @@ async function main(): Promise<void> {
         status: new KubeStatusWriter(kc),
         events: new KubeEventRecorder(kc, cfg.identity),
         health: ensureProber(),
+        // a move's fast path (issue 16): the new and old holder hear it on a probe before the status is written
+        order: (node, order) => prober?.order(node, order),
         clock: realClock,
         logger,
         metrics,

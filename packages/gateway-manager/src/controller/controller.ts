@@ -8,6 +8,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { EventReason, parseClusterView, type ClusterView, type EgressIPPoolStatus, type StaticEgressIPStatus, type StaticEgressNode } from '@static-egress/crds';
 import {
   BadObjectReporter, BoundedFrequencyRunner, RecentEvents, eventKey, silentLogger, snapshotOf, type ClusterSources, type Clock, type Informer, type Logger,
+  type ProbeOrder,
 } from '@static-egress/controller-kit';
 import type { NodeAnnotator } from '../cloud/node-annotator.js';
 import type { CloudSync } from '../cloud/sync.js';
@@ -16,6 +17,7 @@ import type { NamespaceIPAMSync } from '../ipam/sync.js';
 import type { ManagerMetrics } from '../metrics.js';
 import { computeManagerGauges, type ManagerGauges } from './gauges.js';
 import { parseNodeReports } from './programmed.js';
+import { computeOrders, type AssignmentChange } from './orders.js';
 import { computeReleaseObserved } from './release-watch.js';
 import type { EventRecorder, PolicyRef, StatusWriter } from './kube-writer.js';
 import {
@@ -80,6 +82,11 @@ export interface ControllerOptions {
   eventBacklog?: number;
   /** Namespace opt-in IPAM (ipam/): each pass allocates and releases the opted-in namespaces' egress IPs. */
   namespaceIPAM?: Pick<NamespaceIPAMSync, 'sync'>;
+  /**
+   * Tells a node's agent to claim or release egress IPs now, on the probe channel (NodeProber.order;
+   * issue 16): each pass that moves an IP orders its new and old holder before its status is queued.
+   */
+  order?: (node: string, order: ProbeOrder) => void;
   /** The agents' StaticEgressNode reports; once synced, each policy's Programmed is set from them. */
   reports?: { hasSynced(): boolean; list(): readonly StaticEgressNode[] };
 }
@@ -225,11 +232,13 @@ export class Controller {
   private queueWrites(view: ClusterView, pass: ManagerPass, since: number): void {
     const now = this.opts.clock.now();
     let dropped = 0;
+    const changes: AssignmentChange[] = [];
     for (const { ref, status, events } of pass.statuses) {
       const key = ref.namespace ? `${ref.namespace}/${ref.name}` : ref.name;
       if (status) {
         const cached = view.policyObjects.get(key);
         const moved = !sameAssignments(cached?.status, status);
+        if (moved) changes.push({ before: cached?.status?.assignments, after: status.assignments });
         this.queue.put(`status:${key}`, moved ? WritePriority.DataPath : WritePriority.Status, { kind: 'status', ref, key, status, since });
         this.overlay.expect(key, ref.uid, status, cached?.metadata?.resourceVersion);
       }
@@ -246,7 +255,17 @@ export class Controller {
     for (const p of pass.poolStatuses) this.queue.put(`pool:${p.name}`, WritePriority.Status, { kind: 'pool', ...p });
     if (dropped) this.logger.warn({ dropped, backlog: this.queue.lengthOf(WritePriority.Event) }, 'Events dropped: the Event backlog is full (each policy\'s status says the same)');
     this.logger.debug({ waiting: this.queue.length, inFlight: this.queue.inFlight }, 'writes queued');
+    this.sendOrders(changes);
     this.drain.kick();
+  }
+
+  /** The fast path of a move (issue 16): the nodes that gain or lose an IP hear it before the status is written. */
+  private sendOrders(changes: readonly AssignmentChange[]): void {
+    if (!this.opts.order || changes.length === 0) return;
+    for (const [node, order] of computeOrders(changes)) {
+      this.logger.info({ node, ...order }, 'order sent on the probe channel');
+      this.opts.order(node, order);
+    }
   }
 
   private async write(w: ManagerWrite): Promise<void> {

@@ -2,7 +2,7 @@
 // unhealthy after `failureThreshold` consecutive misses and healthy again on the first success;
 // every flip calls `onChange` at once so the manager re-assigns without waiting for a resync.
 import { randomBytes } from 'node:crypto';
-import type { Clock, TimerHandle } from '@static-egress/controller-kit';
+import type { Clock, ProbeOrder, TimerHandle } from '@static-egress/controller-kit';
 import { computeFailureRun, NO_FAILURES, outcomeOf, type FailureRun, type ProbeOutcome } from './verdict.js';
 
 export interface ProbeResponse {
@@ -78,7 +78,7 @@ export interface NodeProberOptions {
    * names this prober's run for the node: a new one begins when the node is declared lost, so an
    * agent whose lease lapsed may take it back at the next probe of the same run (nothing moved).
    */
-  authenticate?: (node: string, claims: { renew: boolean; run: string }) => Record<string, string>;
+  authenticate?: (node: string, claims: { renew: boolean; run: string; order?: ProbeOrder }) => Record<string, string>;
   /** Added to a lost node's lease before its IPs may move: clock rate and scheduling slack. Default 25 ms. */
   leaseMarginMs?: number;
   /** A node's verdict flipped (first verdict included); `why` names the last failure when it turns unhealthy. */
@@ -131,6 +131,8 @@ interface TargetState {
 interface Inflight { seq: number; sentAt: number; timer?: TimerHandle }
 
 const RTT_WINDOW = 32;
+/** An order's answer comes after the agent's pass: it may take longer than a probe's timeout. */
+const ORDER_TIMEOUT_MS = 1_000;
 
 export class NodeProber {
   private readonly targets = new Map<string, TargetState>();
@@ -164,6 +166,31 @@ export class NodeProber {
   /** What the node's agent last reported holding, if its /healthz reports that. */
   held(node: string): ReadonlySet<string> | undefined {
     return this.targets.get(node)?.held;
+  }
+
+  /**
+   * Sends `order` to the node's agent now, on a probe of its own (issue 16: the fast path of a move;
+   * the status write stays the record). Its answer only reports what the node holds (the agent answers
+   * once its pass has acted on the order): it counts toward no verdict. False: the node is no target.
+   */
+  order(node: string, order: ProbeOrder): boolean {
+    const st = this.targets.get(node);
+    if (!st || this.stopped || !this.opts.authenticate) return false;
+    const { clock } = this.opts;
+    const epoch = st.epoch;
+    const sentAt = clock.now();
+    const renew = st.misses.failures === 0 && st.healthy !== false && !this.suspect(st, sentAt);
+    if (renew) st.lastRenewSentAt = sentAt;
+    const abort = new AbortController();
+    const timer = clock.setTimeout(() => abort.abort(), ORDER_TIMEOUT_MS);
+    const url = `http://${formatHost(st.address)}:${this.opts.port}/healthz`;
+    void this.opts.fetch(url, abort.signal, this.opts.authenticate(node, { renew, run: st.vouchRun, order })).catch((): ProbeResponse => ({ ok: false })).then((res) => {
+      clock.clearTimeout(timer);
+      if (st.epoch !== epoch || this.stopped || !res.ok || !res.egressIPs) return;
+      st.held = new Set(res.egressIPs);
+      this.opts.onHeld?.(node, st.held);
+    });
+    return true;
   }
 
   stop(): void {
