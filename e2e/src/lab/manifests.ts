@@ -24,7 +24,8 @@ export interface ShippedManifests {
   warnings: string[];
 }
 
-const RBAC_KINDS = new Set(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+// FlowSchema: the managers' Lease priority (issue 16 §4), so lab benches measure it as shipped
+const RBAC_KINDS = new Set(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'FlowSchema']);
 /** Flags the lab sets itself for every process. */
 const LAB_OWNED_FLAGS = ['--kubeconfig', '--node-name', '--identity', '--http-addr', '--uplink', '--mode', '--cluster-cidrs', '--probe-key-file'];
 

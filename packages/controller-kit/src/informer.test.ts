@@ -3,6 +3,7 @@ import { KubeConfig, type KubernetesListObject, type V1ConfigMap } from '@kubern
 import { FakeClock, flushMicrotasks } from './clock.js';
 import { keyOf } from '@static-egress/crds';
 import { createInformer, type Informer, type WatchLike } from './informer.js';
+import { sameApartFromVersion } from './slim.js';
 
 type Obj = V1ConfigMap;
 
@@ -53,7 +54,7 @@ class FakeApi {
   }
 }
 
-function setup(opts: { freeze?: boolean; transform?: (o: Obj) => Obj; backoff?: { initialMs?: number; maxMs?: number; jitter?: number }; random?: () => number } = {}) {
+function setup(opts: { freeze?: boolean; transform?: (o: Obj) => Obj; unchanged?: (a: Obj, b: Obj) => boolean; backoff?: { initialMs?: number; maxMs?: number; jitter?: number }; random?: () => number } = {}) {
   const api = new FakeApi();
   const clock = new FakeClock(0);
   const events: string[] = [];
@@ -67,6 +68,7 @@ function setup(opts: { freeze?: boolean; transform?: (o: Obj) => Obj; backoff?: 
     random: opts.random,
     freeze: opts.freeze,
     transform: opts.transform,
+    unchanged: opts.unchanged,
   });
   for (const ev of ['add', 'update', 'delete'] as const) {
     informer.on(ev, (o) => events.push(`${ev} ${keyOf(o)}@${o.metadata?.resourceVersion}`));
@@ -120,6 +122,35 @@ describe('createInformer', () => {
     assert.deepEqual(gaps, [375, 750, 1500, 3000, 6000, 6000, 6000, 6000]);
     await informer.stop();
     assert.throws(() => setup({ backoff: { jitter: 1 } }), /jitter must be in \[0, 1\)/);
+  });
+
+  it('an update that reads the same after the transform updates the cache but fires no event (issue 16 §4)', async () => {
+    // the reader ignores data.noise (as an agent ignores a policy's conditions)
+    const { api, informer, events } = setup({ transform: (o) => ({ ...o, data: { v: o.data!.v! } }), unchanged: sameApartFromVersion });
+    const changes: string[] = [];
+    informer.on('change', (o) => changes.push(`${keyOf(o)}@${o.metadata?.resourceVersion}`));
+    api.items.set('a', { metadata: { name: 'a', namespace: 'ns', resourceVersion: '10' }, data: { v: '1' } });
+    informer.start();
+    await informer.waitForSync(1000);
+    const w = api.current();
+    w.emit('MODIFIED', { metadata: { name: 'a', namespace: 'ns', resourceVersion: '11' }, data: { v: '1', noise: 'x' } });
+    w.emit('MODIFIED', { metadata: { name: 'a', namespace: 'ns', resourceVersion: '12' }, data: { v: '2', noise: 'y' } });
+    w.emit('MODIFIED', { metadata: { name: 'a', namespace: 'ns', resourceVersion: '13', labels: { l: '1' } }, data: { v: '2' } });
+    w.emit('ADDED', { metadata: { name: 'b', namespace: 'ns', resourceVersion: '14' }, data: { v: '1' } });
+    assert.deepEqual(events, ['add ns/a@10', 'update ns/a@12', 'update ns/a@13', 'add ns/b@14']);
+    assert.deepEqual(changes, ['ns/a@10', 'ns/a@12', 'ns/a@13', 'ns/b@14']);
+    w.emit('MODIFIED', { metadata: { name: 'b', namespace: 'ns', resourceVersion: '15' }, data: { v: '1', noise: 'z' } });
+    assert.equal(informer.get('ns/b')?.metadata?.resourceVersion, '15', 'the cache has the quiet update');
+    assert.equal(events.length, 4);
+    // a relist after a quiet update still reports what changed
+    api.items.set('a', { metadata: { name: 'a', namespace: 'ns', resourceVersion: '13', labels: { l: '1' } }, data: { v: '2' } });
+    api.items.set('b', { metadata: { name: 'b', namespace: 'ns', resourceVersion: '20' }, data: { v: '9' } });
+    api.rv = 21;
+    w.end(Object.assign(new Error('Gone'), { statusCode: 410 }));
+    await flushMicrotasks();
+    assert.equal(api.lists, 2);
+    assert.deepEqual(events.slice(4), ['update ns/b@20']);
+    await informer.stop();
   });
 
   it('applies watch events, and a throwing handler does not break the watch', async () => {

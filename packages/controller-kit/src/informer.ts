@@ -67,6 +67,12 @@ export interface InformerOptions<T extends KubernetesObject> {
   freeze?: boolean;
   /** Applied to every listed and watched object before the cache (e.g. slimPod: drop unread fields). Pure. */
   transform?: (obj: T) => T;
+  /**
+   * True when a watched update changes nothing a reader sees (after `transform`; e.g.
+   * `sameApartFromVersion`): the cache takes it, but no 'update'/'change' fires, so a status write
+   * of fields the transform dropped costs a reader no pass (issue 16 §4).
+   */
+  unchanged?: (cached: T, next: T) => boolean;
   /** Replaces client-node's `Watch` (tests). */
   watch?: WatchLike;
 }
@@ -184,6 +190,9 @@ function createHandlers<T extends KubernetesObject>(logger: Logger, name: string
 
 interface WatchProxyHooks {
   isRunning(): boolean;
+  /** Around each watched object's application to the cache (after the transform). */
+  beforeApply?(phase: string, obj: unknown): void;
+  afterApply?(): void;
   /** ListWatch is about to watch: the list before it has been applied. */
   onListApplied(): void;
   /** An event arrived or the watch ended cleanly: the connection works. */
@@ -210,7 +219,12 @@ function createWatchProxy(realWatch: WatchLike, hooks: WatchProxyHooks, freeze: 
         } else if (freeze && obj) {
           deepFreeze(obj);
         }
-        callback(phase, obj, watchObj);
+        hooks.beforeApply?.(phase, obj);
+        try {
+          callback(phase, obj, watchObj);
+        } finally {
+          hooks.afterApply?.();
+        }
       };
       const onDone = (err: unknown) => {
         if (!err) hooks.onWatchHealthy();
@@ -300,6 +314,25 @@ function createRestarter(o: RestarterOptions) {
   };
 }
 
+/** Whether the watched update being applied is one `unchanged` calls no news (then no 'update' fires). */
+function createQuietUpdates<T extends KubernetesObject>(unchanged: ((cached: T, next: T) => boolean) | undefined,
+  cachedOf: (name: string, namespace?: string) => T | undefined) {
+  let quiet = false;
+  return {
+    now: () => quiet,
+    hooks: unchanged ? {
+      beforeApply(phase: string, obj: unknown) {
+        const o = obj as T | undefined;
+        const cached = phase === 'MODIFIED' && o?.metadata ? cachedOf(o.metadata.name ?? '', o.metadata.namespace || undefined) : undefined;
+        quiet = !!cached && unchanged(cached, o!);
+      },
+      afterApply() {
+        quiet = false;
+      },
+    } : {},
+  };
+}
+
 export function createInformer<T extends KubernetesObject>(options: InformerOptions<T>): Informer<T> {
   const clock = options.clock ?? realClock;
   const logger = options.logger ?? silentLogger;
@@ -324,9 +357,10 @@ export function createInformer<T extends KubernetesObject>(options: InformerOpti
     if (freeze) for (const item of list.items ?? []) deepFreeze(item);
     return list;
   };
+  const quiet = createQuietUpdates<T>(options.unchanged, (n, ns) => lw.get(n, ns));
   const watchProxy = createWatchProxy(
     realWatch,
-    { isRunning: restarter.isRunning, onListApplied: gate.markSynced, onWatchHealthy: restarter.healthy },
+    { isRunning: restarter.isRunning, onListApplied: gate.markSynced, onWatchHealthy: restarter.healthy, ...quiet.hooks },
     freeze,
     logger,
     name,
@@ -334,7 +368,7 @@ export function createInformer<T extends KubernetesObject>(options: InformerOpti
   );
   const lw = new ListWatch<T>(options.path, watchProxy as unknown as Watch, listFn, false, options.labelSelector, options.fieldSelector);
   lw.on('add', (obj) => handlers.dispatch('add', obj));
-  lw.on('update', (obj) => handlers.dispatch('update', obj));
+  lw.on('update', (obj) => quiet.now() || handlers.dispatch('update', obj));
   lw.on('delete', (obj) => handlers.dispatch('delete', obj));
   lw.on('error', (err: unknown) => restarter.onError(err));
   lw.on('connect', () => logger.debug({ informer: name }, 'list/watch (re)connecting'));

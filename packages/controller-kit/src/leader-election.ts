@@ -1,5 +1,6 @@
-import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { realClock, type Clock, type TimerHandle } from './clock.js';
+import { createLeaseClient } from './lease-client.js';
 import { silentLogger, type Logger } from './logger.js';
 
 /**
@@ -25,7 +26,7 @@ export interface LeaseClient {
 }
 
 export interface LeaderElectorOptions {
-  /** Either a kubeconfig (a `CoordinationV1Api` is made from it) or a ready client. */
+  /** Either a kubeconfig (a client on its own keep-alive connection is made from it, `createLeaseClient`) or a ready client. */
   kc?: KubeConfig;
   api?: LeaseClient;
   namespace: string;
@@ -89,7 +90,7 @@ export class LeaderElector {
     }
     if (!options.identity) throw new Error('leader election needs a non-empty identity');
     if (options.api) this.api = options.api;
-    else if (options.kc) this.api = options.kc.makeApiClient(CoordinationV1Api);
+    else if (options.kc) this.api = createLeaseClient(options.kc, this.renewDeadlineMs); // its own connection (issue 16 §4)
     else throw new Error('LeaderElector needs kc or api');
     this.clock = options.clock ?? realClock;
     this.logger = options.logger ?? silentLogger;

@@ -40,11 +40,12 @@ export function slimPod(p: V1Pod): V1Pod {
   };
 }
 
-/** A Node as the daemons read it: metadata, spec.unschedulable/providerID, status.addresses and the Ready condition. */
+/** A Node as the daemons read it: metadata, spec.unschedulable/providerID, status.addresses and the Ready condition (no heartbeat time). */
 export function slimNode(n: V1Node): V1Node {
   const spec = n.spec;
   const st = n.status;
-  const ready = st?.conditions?.filter((c) => c.type === 'Ready');
+  // Ready without its heartbeat time: a kubelet's periodic status report is then no change
+  const ready = st?.conditions?.filter((c) => c.type === 'Ready').map(({ lastHeartbeatTime: _hb, ...c }) => c);
   return {
     ...(n.apiVersion ? { apiVersion: n.apiVersion } : {}), ...(n.kind ? { kind: n.kind } : {}),
     ...(n.metadata ? { metadata: slimMetadata(n.metadata)! } : {}),
@@ -87,4 +88,14 @@ export function slimPolicyForAgent<T extends KubernetesObject & { status?: { con
   if (!slim.status?.conditions) return slim;
   const { conditions: _c, ...status } = slim.status;
   return { ...slim, status };
+}
+
+/**
+ * True when two versions of an object read the same apart from `metadata.resourceVersion` — an
+ * informer's `unchanged`: once `transform` has dropped what a reader ignores (a policy's conditions
+ * for an agent, a Node's heartbeat times), such an update is no news to it.
+ */
+export function sameApartFromVersion(a: KubernetesObject, b: KubernetesObject): boolean {
+  const text = (o: KubernetesObject) => JSON.stringify(o.metadata ? { ...o, metadata: { ...o.metadata, resourceVersion: undefined } } : o);
+  return text(a) === text(b);
 }

@@ -11,7 +11,7 @@ import { createInformer, type Informer } from './informer.js';
 import type { Logger } from './logger.js';
 import { createInformerMetrics } from './metrics.js';
 import { listInPages } from './paged-list.js';
-import { slimNamespace, slimNode, slimObject, slimPod, slimPolicyForAgent, slimService } from './slim.js';
+import { sameApartFromVersion, slimNamespace, slimNode, slimObject, slimPod, slimPolicyForAgent, slimService } from './slim.js';
 
 export interface ClusterSources {
   policies: Informer<StaticEgressIP>;
@@ -34,7 +34,8 @@ export function createClusterSources(kc: KubeConfig, logger: Logger, registry?: 
   const crPath = (plural: string) => `/apis/${GROUP}/${VERSION}/${plural}`;
   const listCR = <T>(plural: string) => () =>
     custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<KubernetesListObject<T & { metadata?: object }>>;
-  const common = (name: string) => ({ kc, name, logger, ...(registry ? { metrics: createInformerMetrics(registry, name) } : {}) });
+  // an update that reads the same after the slim transform (a dropped status condition, a heartbeat) fires no event
+  const common = (name: string) => ({ kc, name, logger, unchanged: sameApartFromVersion, ...(registry ? { metrics: createInformerMetrics(registry, name) } : {}) });
   const slimPolicy = opts.policyStatus === 'assignments' ? slimPolicyForAgent : slimObject;
   return {
     policies: createInformer<StaticEgressIP>({ ...common(SEIP_PLURAL), path: crPath(SEIP_PLURAL), listFn: listCR<StaticEgressIP>(SEIP_PLURAL), transform: slimPolicy }),

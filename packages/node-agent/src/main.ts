@@ -8,7 +8,7 @@ import {
 import { Agent } from './agent/agent.js';
 import { startLinuxAuditLog } from './audit/linux-audit.js';
 import { cleanupNode } from './agent/cleanup.js';
-import { apiConfirmHeld } from './agent/confirm.js';
+import { apiConfirmHeld, policiesAssignedTo } from './agent/confirm.js';
 import { healthzRoute } from './agent/health.js';
 import { computeAgentInputs } from './agent/inputs.js';
 import { ScopedPods, computePodScope, createScopedPodInformer } from './agent/pod-scope.js';
@@ -62,9 +62,11 @@ async function main(): Promise<void> {
   const metrics = createAgentMetrics(registry, () => readEgressCounters(kernel.iptables, cfg.chainPrefix));
   const fence = new Fence(clock, cfg.fenceAfterMs, cfg.leaseMs);
   kernel.setGarpRepeatGuard(() => fence.leaseRunning()); // repeated GARPs bypass the lease's guard
-  const fencing = new SelfFencing({ clock, logger, fence, gauge: metrics.fenced, confirmHeld: apiConfirmHeld(kc, cfg.nodeName) });
   // policies without their status conditions: an agent acts on assignments only (issue 16 §4)
   const sources = createClusterSources(kc, logger, registry, { policyStatus: 'assignments' });
+  // a confirmation reads the policies the cache says assign this node an IP, not the cluster's (issue 16 §4)
+  const confirmHeld = apiConfirmHeld(kc, cfg.nodeName, () => policiesAssignedTo(cfg.nodeName, [...sources.policies.list(), ...sources.clusterPolicies.list()]));
+  const fencing = new SelfFencing({ clock, logger, fence, gauge: metrics.fenced, confirmHeld });
   // pods: this node's only, unless a pool admits it as a gateway or it holds an IP (issue 16 §4)
   const scopeInputs = [sources.nodes, sources.pools, sources.policies, sources.clusterPolicies] as Informer<KubernetesObject>[];
   const pods = sources.pods = new ScopedPods({
