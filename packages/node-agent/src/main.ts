@@ -10,6 +10,7 @@ import { startLinuxAuditLog } from './audit/linux-audit.js';
 import { cleanupNode } from './agent/cleanup.js';
 import { apiConfirmHeld, policiesAssignedTo } from './agent/confirm.js';
 import { healthzRoute } from './agent/health.js';
+import { Orders, holdersOfStatuses } from './agent/orders.js';
 import { computeAgentInputs } from './agent/inputs.js';
 import { ScopedPods, computePodScope, createScopedPodInformer } from './agent/pod-scope.js';
 import { findUplink, waitForCaches, waitForNodeIP } from './agent/startup.js';
@@ -80,6 +81,8 @@ async function main(): Promise<void> {
   const badObjects = new BadObjectReporter(logger);
   const damage: { healer?: DamageHealer } = {}; // once the uplink is known
   const reporter = new KubeNodeReporter(kc, cfg.nodeName, () => sources.nodes.get(cfg.nodeName)?.metadata?.uid, logger);
+  // the manager's signed orders (issue 16): a move acted on before its status reaches our watch
+  const orders = new Orders(cfg.nodeName, () => clock.now());
   const agent = new Agent({
     clock, logger, metrics, fencing, resyncIntervalMs: cfg.resyncIntervalMs, leaseMs: cfg.leaseMs,
     claimLeaseMs: () => fence.leaseRemainingMs(),
@@ -89,7 +92,7 @@ async function main(): Promise<void> {
       if (!pods.complete()) return null; // a gateway-to-be waits for all pods before it computes
       const { input, bad } = computeAgentInputs(snapshotOf(sources), settings, extra);
       badObjects.report(bad);
-      return input;
+      return input && orders.size ? { ...input, policies: orders.apply(input.policies) } : input;
     },
   });
   for (const inf of informers) {
@@ -115,6 +118,12 @@ async function main(): Promise<void> {
         fence: fencing, verifier, lease: Object.assign(lease, { restartLeaseMs: cfg.restartLeaseMs }), now: () => clock.now(),
         held: () => agent.heldAddresses, fenced: () => agent.fenced,
         onRefused: (reason) => logger.debug({ reason }, 'a probe with a bad signature is no contact'),
+        onOrder: (order, sentAt) => {
+          orders.record(order, sentAt, holdersOfStatuses([...sources.policies.list(), ...sources.clusterPolicies.list()]));
+          fencing.ordered(order.claim);
+          logger.info({ ...order, sentAt }, 'the manager ordered a move on its probe');
+          return agent.passSoon('order');
+        },
       }),
     },
   });

@@ -38,7 +38,7 @@ describe('NodeProber.order', () => {
     const prober = new NodeProber({
       clock, port: 9310, intervalMs: 20, timeoutMs: 50, failureThreshold: 4,
       fetch: (_url, _signal, headers) => Promise.resolve(headers?.order ? { ok: true, egressIPs: ['192.0.2.100'] } : { ok: true, egressIPs: [] }),
-      authenticate: (_node, { order }) => { sent.push({ ...(order ? { order } : {}), at: clock.now() }); return order ? { order: 'yes' } : {}; },
+      authenticate: (_node, { order }) => { sent.push({ ...(order ? { order } : {}), at: clock.now() }); return order ? { order: 'yes' } : {} as Record<string, string>; },
       onChange: (node, healthy) => changes.push(`${node}=${healthy}`),
       onHeld: (node, ips) => held.push(`${node}:${[...ips].join(',')}`),
     });

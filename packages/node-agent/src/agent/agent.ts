@@ -63,7 +63,7 @@ export class Agent {
       minIntervalMs: o.minIntervalMs ?? 50,
       maxIntervalMs: o.resyncIntervalMs,
       retryBaseMs: o.retryMs ?? 500,
-      pass: ({ resync }) => this.pass(resync),
+      pass: ({ resync }) => this.passAndTell(resync),
       onError: (err, failures) => o.logger.error({ err, failures }, 'sync failed; retrying with a full resync'),
     });
   }
@@ -106,6 +106,29 @@ export class Agent {
     const v4 = this.dataPlane?.syncer.heldAddresses ?? null;
     const v6 = this.dataPlane?.v6?.syncer.heldAddresses;
     return v4 && v6?.size ? new Set([...v4, ...v6]) : v4;
+  }
+
+  /** Waiting for the next pass to end (a manager's order, issue 16). */
+  private passWaiters: (() => void)[] = [];
+
+  /**
+   * Asks for a pass now; resolves once a pass that starts after this call has ended (done or failed):
+   * the answer to a manager's order waits for it, so the egress IPs it lists confirm the order.
+   */
+  passSoon(reason: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.passWaiters.push(resolve);
+      this.markDirty(reason);
+    });
+  }
+
+  private async passAndTell(resync: boolean): Promise<void> {
+    const waiters = this.passWaiters.splice(0);
+    try {
+      await this.pass(resync);
+    } finally {
+      for (const w of waiters) w();
+    }
   }
 
   private async pass(resync: boolean): Promise<void> {

@@ -5,7 +5,7 @@
 // probe is sent this node's kernel lease may run (the manager moves an IP off a lost node only after
 // that). Anyone may read it; only a probe signed with the managers' key (controller-kit probe-auth)
 // that vouches for this node and arrives in time is contact: it renews the kernel lease (issue 14 §3).
-import { PROBE_AUTH_HEADER, PROBE_RUN_HEADER, type ProbeVerifier, type RouteHandler } from '@static-egress/controller-kit';
+import { PROBE_AUTH_HEADER, PROBE_ORDER_HEADER, PROBE_RUN_HEADER, type ProbeOrder, type ProbeVerifier, type RouteHandler } from '@static-egress/controller-kit';
 import { sortIPs } from '../desired/compute.js';
 import type { Contact } from '../fencing/contact.js';
 import type { LeaseKeeper } from '../fencing/lease-keeper.js';
@@ -35,7 +35,15 @@ export interface HealthzOptions {
   fenced: () => boolean;
   /** an authenticated probe was refused (metrics, debug log) */
   onRefused?: (reason: string) => void;
+  /**
+   * A manager's signed order (issue 16, agent/orders.ts): resolves once a pass has acted on it; the
+   * probe's answer waits for that (at most ORDER_ANSWER_MAX_MS), so its egressIPs confirm the order.
+   */
+  onOrder?: (order: ProbeOrder, sentAt: number) => Promise<unknown>;
 }
+
+/** The longest an order's answer waits for the pass that acts on it. */
+export const ORDER_ANSWER_MAX_MS = 500;
 
 export function healthzBody(o: Pick<HealthzOptions, 'held' | 'fenced' | 'lease'>): HealthzBody {
   const held = o.held();
@@ -52,21 +60,36 @@ export function healthzBody(o: Pick<HealthzOptions, 'held' | 'fenced' | 'lease'>
 export function acceptProbe(
   o: Pick<HealthzOptions, 'verifier' | 'lease' | 'now' | 'onRefused'>, token: string | string[] | undefined, runHeader?: string | string[],
 ): Contact | null {
-  if (!o.verifier || token === undefined) return null; // an ordinary reader: allowed, grants nothing
-  const v = o.verifier.verify(token, o.now(), runHeader);
+  return verifyProbe(o, token, runHeader).contact;
+}
+
+/** The probe as contact, and the order it carries (signed with its token) if any. */
+export function verifyProbe(
+  o: Pick<HealthzOptions, 'verifier' | 'lease' | 'now' | 'onRefused'>, token: string | string[] | undefined, runHeader?: string | string[], orderHeader?: string | string[],
+): { contact: Contact | null; order?: { order: ProbeOrder; sentAt: number } } {
+  if (!o.verifier || token === undefined) return { contact: null }; // an ordinary reader: allowed, grants nothing
+  const v = o.verifier.verify(token, o.now(), runHeader, orderHeader);
   if (!v.ok) {
     o.onRefused?.(v.reason);
-    return null;
+    return { contact: null };
   }
-  if (o.lease) return o.lease.contact(v.sentAt, v.renew, v.run);
-  return v.renew ? { leaseMs: Number.POSITIVE_INFINITY, fenceMs: Number.POSITIVE_INFINITY, ...(v.run ? { run: v.run } : {}) } : null;
+  const order = v.order ? { order: { order: v.order, sentAt: v.sentAt } } : {};
+  if (o.lease) return { contact: o.lease.contact(v.sentAt, v.renew, v.run), ...order };
+  return { contact: v.renew ? { leaseMs: Number.POSITIVE_INFINITY, fenceMs: Number.POSITIVE_INFINITY, ...(v.run ? { run: v.run } : {}) } : null, ...order };
 }
 
 export function healthzRoute(o: HealthzOptions): RouteHandler {
-  return (req, res) => {
-    const contact = acceptProbe(o, req.headers[PROBE_AUTH_HEADER], req.headers[PROBE_RUN_HEADER]);
+  return async (req, res) => {
+    const { contact, order } = verifyProbe(o, req.headers[PROBE_AUTH_HEADER], req.headers[PROBE_RUN_HEADER], req.headers[PROBE_ORDER_HEADER]);
     if (contact && (contact.leaseMs > 0 || contact.fenceMs > 0)) o.fence.contact(contact);
+    if (order && o.onOrder) await settledWithin(o.onOrder(order.order, order.sentAt), ORDER_ANSWER_MAX_MS);
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : `${JSON.stringify(healthzBody(o))}\n`);
   };
+}
+
+function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p.then(() => undefined, () => undefined), new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })])
+    .finally(() => clearTimeout(timer));
 }

@@ -89,6 +89,18 @@ export class SelfFencing {
     this.onChange();
   }
 
+  /**
+   * A manager's signed order to claim these IPs (issue 16, agent/orders.ts): the leader assigns them
+   * here now, which is what a confirming API list would say of them, so a node holding only what the
+   * API confirmed (after a start, a lapse or a fence) may hold them too without waiting for the next
+   * list (at most one a second). A fenced node stays fenced: contact, not an order, ends that.
+   */
+  ordered(ips: readonly string[]): void {
+    if (!this.confirmed || this.wasFenced || ips.every((ip) => this.confirmed!.has(ip))) return;
+    this.confirmed = new Set([...this.confirmed, ...ips]);
+    this.o.logger.info({ ips }, 'the manager ordered a claim: holding it beside what the API confirmed');
+  }
+
   /** The egress IPs the agent's last pass placed on this node. */
   observe(claimed: readonly string[]): void {
     this.claimed = claimed;
