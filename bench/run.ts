@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import type { BenchOptions, BenchResult } from './lib/types.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'soak-minutes': { type: 'string' }, 'agent-args': { type: 'string' } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'soak-minutes': { type: 'string' }, 'agent-args': { type: 'string' }, 'manager-args': { type: 'string' } } });
 const only = values.only?.split(',');
 const resultsDir = join(import.meta.dirname, 'results');
 mkdirSync(resultsDir, { recursive: true });
@@ -20,6 +20,8 @@ if (values['soak-minutes'] !== undefined) {
 
 // e.g. --agent-args '--lease=80ms --lease-late-tolerance=25ms': extra node-agent flags for the lab benches that take them
 if (values['agent-args'] !== undefined) opts.agentArgs = values['agent-args'].split(/\s+/).filter(Boolean);
+// e.g. --manager-args '--probe-timeout=30ms --probe-failure-threshold=3': extra gateway-manager flags, likewise
+if (values['manager-args'] !== undefined) opts.managerArgs = values['manager-args'].split(/\s+/).filter(Boolean);
 
 const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<BenchResult> }>> = {
   'manager-assign': () => import('./manager-assign.js'),

@@ -19,7 +19,7 @@ import { failover, type HandMover } from './failover.js';
 import { setUp, setUpVxlan } from './setup.js';
 
 /** `seld` + 3 characters: this bench's labs are told apart from the other benches' (`selb…`, `selc…`). */
-export const labPrefix = (): string => `seld${Math.random().toString(36).slice(2, 5).padEnd(3, '0')}`;
+export const labPrefix = (): string => `${process.env.SE_BENCH_LAB_PREFIX ?? 'seld'}${Math.random().toString(36).slice(2, 5).padEnd(3, '0')}`;
 
 const TABLE = 4000; // the hand-written director's table (hand-rules.ts defaults)
 const vtepMac = (i: number): string => `0e:b0:00:00:00:${i.toString(16).padStart(2, '0')}`; // as setUpVxlan's
@@ -40,11 +40,12 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     let lab: Lab | undefined;
     try {
       say(`failover, ${mode} mode (${trials} trials${opts.agentArgs ? `, agent ${opts.agentArgs.join(' ')}` : ''}) ...`);
-      lab = await Lab.up({ nodes: 4, managers: 2, gatewayNodes: GATEWAYS, overlay: mode === 'vxlan', prefix: labPrefix(), ...(opts.agentArgs ? { agentArgs: opts.agentArgs } : {}) });
+      lab = await Lab.up({ nodes: 4, managers: 2, gatewayNodes: GATEWAYS, overlay: mode === 'vxlan', prefix: labPrefix(), ...(opts.agentArgs ? { agentArgs: opts.agentArgs } : {}),
+        ...(opts.managerArgs ? { managerArgs: opts.managerArgs } : {}) });
       const { env, moveHand } = mode === 'direct' ? { env: await setUp(lab), moveHand: undefined } : await setUpVxlanHandMoves(lab);
       const got = await failover(lab, env, bg, sizes, opts.resultsDir, mode === 'direct' ? artifacts : [], moveHand);
       load.after = os.loadavg().map(r2);
-      const details = { mode, loadAverage: load, cores: os.cpus().length, agentArgs: opts.agentArgs ?? [] };
+      const details = { mode, loadAverage: load, cores: os.cpus().length, agentArgs: opts.agentArgs ?? [], managerArgs: opts.managerArgs ?? [] };
       const named = got.map((f) => ({ ...f, name: `${mode}: ${f.name}`, details: { ...f.details, ...details } }));
       figures.push(...named);
       // each mode's figures as soon as it is done: a run cut short keeps the first mode's
@@ -56,7 +57,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     } finally {
       bg.killAllSync();
       process.off('exit', killBg);
-      await lab?.down();
+      await lab?.down({ keepLogs: true }); // the daemons' logs of every cited run (issue 16 §1: a lost run's logs left a question open)
       say(`failover, ${mode} mode done in ${((Date.now() - t) / 1000).toFixed(0)} s (load ${load.before.join(' ')} → ${os.loadavg().map(r2).join(' ')})`);
     }
   }

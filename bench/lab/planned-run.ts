@@ -23,14 +23,15 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const figures: Figure[] = [];
   let lab: Lab | undefined;
   try {
-    lab = await Lab.up({ nodes: 4, managers: 2, gatewayNodes: GATEWAYS, prefix: labPrefix(), ...(opts.agentArgs ? { agentArgs: opts.agentArgs } : {}) });
+    lab = await Lab.up({ nodes: 4, managers: 2, gatewayNodes: GATEWAYS, prefix: labPrefix(), ...(opts.agentArgs ? { agentArgs: opts.agentArgs } : {}),
+      ...(opts.managerArgs ? { managerArgs: opts.managerArgs } : {}) });
     const env = await setUp(lab);
     figures.push(...await plannedMoves(lab, env, sizes));
     figures.push(...await failover(lab, env, bg, { ...sizes, failover: Math.min(sizes.failover, 5) }, opts.resultsDir, []));
   } finally {
     bg.killAllSync();
     process.off('exit', killBg);
-    await lab?.down();
+    await lab?.down({ keepLogs: true });
   }
   return { name: 'planned', figures };
 }

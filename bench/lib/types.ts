@@ -27,6 +27,8 @@ export interface BenchOptions {
   soakMinutes?: number;
   /** `--agent-args`: extra node-agent flags for the lab benches that take them (failover-modes.ts). */
   agentArgs?: string[];
+  /** extra gateway-manager flags for the lab benches that take them (`--manager-args`) */
+  managerArgs?: string[];
 }
 
 export function figure(f: Omit<Figure, 'ratio'>): Figure {
