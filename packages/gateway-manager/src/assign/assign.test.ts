@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { assignEgressIPs, type AssignInput, type AssignNode } from './assign.js';
-import { compareIPs } from '@static-egress/crds';
+import { compareIPs, computeStandbys } from '@static-egress/crds';
 
 const ANN = 'staticegress.io/max-egress-ips';
 
@@ -53,12 +53,15 @@ describe('assignEgressIPs', () => {
     const health = new Map([['a', false], ['b', false], ['c', true], ['d', true]]);
     const out = assignEgressIPs(world({ nodes, health, previous: prev }));
     assert.equal(out.assignments.get('192.0.2.102'), 'c');
-    assert.equal(out.assignments.get('192.0.2.100'), 'd');
-    // d holds db's other IP now, c is the least-loaded one left for 101
-    assert.equal(out.assignments.get('192.0.2.101'), 'c');
+    // each moved IP goes to its first standby that may take it (crds computeStandbys over the ring
+    // a, c, d — b is NotReady): 100's are c, d; 101's are d, a (a is failing)
+    assert.deepEqual(computeStandbys(['a', 'c', 'd'], '192.0.2.100', 'a'), ['c', 'd']);
+    assert.deepEqual(computeStandbys(['a', 'c', 'd'], '192.0.2.101', 'b'), ['d', 'a']);
+    assert.equal(out.assignments.get('192.0.2.100'), 'c');
+    assert.equal(out.assignments.get('192.0.2.101'), 'd');
     assert.deepEqual(out.moves.map((m) => [m.ip, m.from, m.to, m.kind]), [
-      ['192.0.2.100', 'a', 'd', 'failover'],
-      ['192.0.2.101', 'b', 'c', 'failover'],
+      ['192.0.2.100', 'a', 'c', 'failover'],
+      ['192.0.2.101', 'b', 'd', 'failover'],
     ]);
     assert.equal(out.releasing.size, 0);
     const gone = assignEgressIPs(world({ nodes: [node('a'), node('c'), node('d')], health: new Map([['c', true], ['d', true]]), previous: prev }));

@@ -17,8 +17,11 @@
 // Cost (bench/manager-assign.ts: 10,000 policies × 3 IPs over 1,000 nodes in ≤ 100 ms): every
 // address is parsed once, every selector is matched once per node, a kept assignment costs O(1),
 // and a new one O(log nodes) from its pool's least-loaded queue.
+//
+// A moved IP (failover, handover) goes to its first standby that may take it (crds computeStandbys,
+// the ring the agents program the IP's SNAT ahead on, issue 16 §1), else least-loaded as a new one.
 import {
-  cidrContainsIP, comparePolicyAge, ipFamilyOf, matchesSelector, nodeInZone, parseCIDR, sortByIP, splitKey, topologyKeyOf, zoneOfIPIn,
+  cidrContainsIP, comparePolicyAge, computeStandbys, ipFamilyOf, matchesSelector, nodeInZone, parseCIDR, sortByIP, splitKey, topologyKeyOf, zoneOfIPIn,
   type CIDR,
 } from '@static-egress/crds';
 import { LeastLoaded } from './least-loaded.js';
@@ -137,6 +140,8 @@ class Pass {
   readonly result: AssignResult = { assignments: new Map(), unassigned: [], moves: [], releasing: new Map() };
   /** Per pool: the nodes that may claim its IPs, built on first use in pass 2. */
   private readonly queues = new Map<string, LeastLoaded<NodeView>>();
+  /** Per pool and zone: the standby ring (standbyOf), built on first use. */
+  private readonly rings = new Map<string, string[]>();
   private readonly releasingIn: ReadonlyMap<string, string>;
   /** Cloud mode: every node subnet, built on first use. */
   private subnets: CIDR[] | undefined;
@@ -172,14 +177,14 @@ class Pass {
       this.result.unassigned.push({ ip, policyKey, reason: 'Draining', node: rel });
       return;
     }
-    const to = this.leastLoaded(w);
+    const from = prev ?? rel;
+    const to = (from === undefined ? undefined : this.standbyOf(w, from)) ?? this.leastLoaded(w);
     if (to === undefined) {
       this.result.unassigned.push({ ip, policyKey, reason: this.whyNoNode(w), ...(w.zone === undefined ? {} : { zone: w.zone }) });
       if (prev !== undefined) this.result.moves.push({ ip, policyKey, from: prev, kind: 'failover' });
       return;
     }
     this.place(w, to);
-    const from = prev ?? rel;
     const kind: MoveKind = prev !== undefined ? 'failover' : rel !== undefined ? 'handover' : 'new';
     this.result.moves.push(from !== undefined ? { ip, policyKey, from, to: to.name, kind } : { ip, policyKey, to: to.name, kind });
   }
@@ -194,6 +199,27 @@ class Pass {
         if (!wanted.has(ip) && !this.result.releasing.has(ip) && this.isAlive(node)) this.result.releasing.set(ip, node);
       }
     }
+  }
+
+  /**
+   * The first of the IP's standbys (the nodes its agents program it ahead on) that may claim it now.
+   * The ring is the agents' (agent/standby.ts): the nodes that may hold the IP by the pool and zone,
+   * whatever their health, in name order; `from`, the holder their caches still show, is skipped.
+   */
+  private standbyOf(w: WantedIP, from: string): NodeView | undefined {
+    const key = queueKey(w.pool, w.zone, undefined);
+    let ring = this.rings.get(key);
+    if (ring === undefined) {
+      const topologyKey = topologyKeyOf(w.pool);
+      ring = this.input.nodes.filter((n) => !n.deleted && n.ready && !n.cordoned && matchesSelector(n.labels, w.pool.nodeSelector) &&
+        nodeInZone(n.labels, topologyKey, w.zone)).map((n) => n.name).sort();
+      this.rings.set(key, ring);
+    }
+    for (const name of computeStandbys(ring, w.ip, from, this.input.standbysPerIP)) {
+      const n = this.nodes.get(name);
+      if (n && n.probed && n.pools.has(w.pool.name) && inZone(n, w) && this.hasRoom(n, w.pool) && fits(n, w.ip) && !this.holdsPolicy(n, w)) return n;
+    }
+    return undefined;
   }
 
   /** The least-loaded node (then by name) that may claim w and holds no IP of its policy yet. */

@@ -44,6 +44,8 @@ export interface AssignInput {
   previous: ReadonlyMap<string, string>;
   /** ip → node that was told to release it and has not been seen to let go yet. */
   releasing?: ReadonlyMap<string, string>;
+  /** Standbys per IP the agents keep (their --standbys-per-ip; default crds STANDBYS_PER_IP): a moved IP prefers them. */
+  standbysPerIP?: number;
   /** The capacity annotation (MAX_IPS_ANNOTATION); it can only lower a pool's maxIPsPerNode. */
   capacityAnnotation: string;
   /**

@@ -6,10 +6,9 @@
 // the holder skipped. So each gateway stands by for ≈ perIP × its share of the IPs (bounded cost in a
 // large cluster), and a node the manager picks outside them takes over the slower way (a full sync).
 // Pure.
-import { matchesSelector, nodeInZone, stableHash32, topologyKeyOf, zoneOfIPIn, type ClusterView, type NodeInfo, type Pool } from '@static-egress/crds';
+import { computeStandbys, matchesSelector, nodeInZone, STANDBYS_PER_IP, topologyKeyOf, zoneOfIPIn, type ClusterView, type NodeInfo, type Pool } from '@static-egress/crds';
 
-/** Standby nodes per egress IP (besides its holder). */
-export const STANDBYS_PER_IP = 2;
+export { STANDBYS_PER_IP };
 
 export type StandbyView = Pick<ClusterView, 'nodes' | 'pools' | 'policies' | 'authorization'>;
 
@@ -40,15 +39,7 @@ export function computeStandby(view: StandbyView, nodeName: string, perIP = STAN
     if (!zoneOf) zones.set(pool.name, zoneOf = zoneOfIPIn(pool));
     const zone = zoneOf(ip);
     if (!admits(me, pool, zone)) return false;
-    const ring = ringOf(pool, zone);
-    const holder = holderOf.get(ip);
-    const start = stableHash32(ip) % ring.length; // a stable start on the ring
-    for (let i = 0, taken = 0; i < ring.length && taken < perIP; i++) {
-      const name = ring[(start + i) % ring.length]!;
-      if (name === holder) continue;
-      if (name === nodeName) return true;
-      taken++;
-    }
-    return false;
+    // the ring is crds' (the manager prefers the same nodes when it moves the IP)
+    return computeStandbys(ringOf(pool, zone), ip, holderOf.get(ip), perIP).includes(nodeName);
   };
 }
