@@ -123,8 +123,10 @@ export async function bundleDaemons(): Promise<{ agentCommand: string[]; manager
     await build({ entryPoints: [join(REPO, entry)], bundle: true, platform: 'node', format: 'esm', target: 'node20',
       external: Object.keys(dependencies), outfile: join(out, `${name}.js`), logLevel: 'warning' });
   }
+  // SE_SCALE_AGENT_NODE_FLAGS: extra node flags for the agents (an experiment beside the shipped ones, e.g. --optimize-for-size)
+  const extra = (process.env.SE_SCALE_AGENT_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f.startsWith('--'));
   return {
-    agentCommand: [process.execPath, ...shippedNodeFlags('manifests/agent/daemonset.yaml'), join(out, 'node-agent.js')],
+    agentCommand: [process.execPath, ...shippedNodeFlags('manifests/agent/daemonset.yaml'), ...extra, join(out, 'node-agent.js')],
     managerCommand: [process.execPath, ...shippedNodeFlags('manifests/manager/deployment.yaml'), join(out, 'gateway-manager.js')],
   };
 }
@@ -138,12 +140,38 @@ function keepManagerLog(lab: Lab, resultsDir: string, artifacts: string[]): { le
   return { leaderLosses: text.split('\n').filter((l) => l.includes('"stopped leading"')).length, file };
 }
 
-interface Sample { agentDirector: number; agentGateway: number; manager: number; load: number }
+interface Sample { agentDirector: number; agentGateway: number; manager: number; load: number; memory?: Record<string, ProcessMemory> }
 
-function sample(lab: Lab): Sample {
+/** Where a daemon's RSS goes, from its own /metrics (prom-client's process and V8 figures, MB), and its passes and CPU so far. */
+export interface ProcessMemory { rss: number; heapUsed: number; heapTotal: number; oldUsed: number; oldTotal: number; largeObject: number; external: number; cpuS: number; syncs: number }
+
+/** Parses prom-client's default metrics (prefix static_egress_) and a sync_duration_seconds count. */
+export function parseProcessMemory(text: string): ProcessMemory {
+  const num = (re: RegExp): number => Number(re.exec(text)?.[1] ?? Number.NaN);
+  const mb = (re: RegExp): number => r1(num(re) / 2 ** 20);
+  return {
+    rss: mb(/^static_egress_process_resident_memory_bytes ([\d.e+]+)/m),
+    heapUsed: mb(/^static_egress_nodejs_heap_size_used_bytes ([\d.e+]+)/m),
+    heapTotal: mb(/^static_egress_nodejs_heap_size_total_bytes ([\d.e+]+)/m),
+    oldUsed: mb(/^static_egress_nodejs_heap_space_size_used_bytes\{space="old"\} ([\d.e+]+)/m),
+    oldTotal: mb(/^static_egress_nodejs_heap_space_size_total_bytes\{space="old"\} ([\d.e+]+)/m),
+    largeObject: mb(/^static_egress_nodejs_heap_space_size_used_bytes\{space="large_object"\} ([\d.e+]+)/m),
+    external: mb(/^static_egress_nodejs_external_memory_bytes ([\d.e+]+)/m),
+    cpuS: r1(num(/^static_egress_process_cpu_seconds_total ([\d.e+]+)/m)),
+    syncs: num(/^static_egress_\w*sync_duration_seconds_count(?:\{[^}]*\})? (\d+)/m),
+  };
+}
+
+async function memoryOf(lab: Lab): Promise<Record<string, ProcessMemory>> {
+  const get = async (netns: string, port: number): Promise<ProcessMemory> =>
+    parseProcessMemory((await runIn(netns, 'curl', ['-s', '--max-time', '10', `http://127.0.0.1:${port}/metrics`])).out);
+  return { director: await get(lab.names.nodeNs(1), 9310), gateway: await get(lab.names.nodeNs(2), 9310), manager: await get(lab.names.managerNs(1), 9320) };
+}
+
+async function sample(lab: Lab): Promise<Sample> {
   return {
     agentDirector: r1(rssMB(lab.processes.agents.get(1)!.pid!)), agentGateway: r1(rssMB(lab.processes.agents.get(2)!.pid!)),
-    manager: r1(rssMB(lab.processes.managers.get(1)!.pid!)), load: r2(os.loadavg()[0]!),
+    manager: r1(rssMB(lab.processes.managers.get(1)!.pid!)), load: r2(os.loadavg()[0]!), memory: await memoryOf(lab).catch(() => undefined),
   };
 }
 
@@ -198,7 +226,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     lab = await Lab.up({ nodes: 2, managers: 1, gatewayNodes: [2], prefix: `selb${Math.random().toString(36).slice(2, 5).padEnd(3, '0')}`, ...shipped });
     await lab.processes.waitAgentsHealthy();
     await sleep(5_000);
-    const before = sample(lab);
+    const before = await sample(lab);
     say(`scale: before ${JSON.stringify(before)}`);
     const createMs = await populate(lab, s);
     const l = lab;
@@ -211,13 +239,16 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     createMs.settled = settled ? 1 : 0;
     createMs.settleMs = settled ? Date.now() - t0 : Number.NaN;
     say(`scale: ${settled ? `settled ${createMs.settleMs} ms after the last object` : 'NOT settled in 3 minutes'}`);
+    const settledSample = await sample(lab); // right after settling, then after a quiet 30 s: garbage or caches
+    say(`scale: settled ${JSON.stringify(settledSample)}`);
     await sleep(30_000);
-    const after = sample(lab);
+    const after = await sample(lab);
     say(`scale: after ${JSON.stringify(after)}`);
     const figures = await measure(lab, s, before, after, createMs);
+    figures[0]!.details = { ...figures[0]!.details, settledSample };
     const log = keepManagerLog(lab, opts.resultsDir, artifacts);
     say(`scale: manager log ${log.file}, ${log.leaderLosses} lost leaderships`);
-    figures[0]!.details = { ...figures[0]!.details, managerLog: log.file, leaderLosses: log.leaderLosses, daemons: process.env.SE_SCALE_TSX === '1' ? 'tsx' : 'bundled, shipped node flags' };
+    figures[0]!.details = { ...figures[0]!.details, managerLog: log.file, leaderLosses: log.leaderLosses, daemons: process.env.SE_SCALE_TSX === '1' ? 'tsx' : `bundled, shipped node flags${process.env.SE_SCALE_AGENT_NODE_FLAGS ? ` + agents ${process.env.SE_SCALE_AGENT_NODE_FLAGS}` : ''}` };
     return { name: 'scale', figures, artifacts };
   } finally {
     await lab?.down();
@@ -242,7 +273,7 @@ async function measure(lab: Lab, s: ScaleSizes, before: Sample, after: Sample, c
     const statusMs = await waitFor('pol-3 holding 192.0.2.123', async () => {
       const p = await kube.request('GET', O.paths.seip(ns(3 % s.namespaces), 'pol-3')) as { status?: { assignments?: { egressIP: string }[] } };
       return p.status?.assignments?.some((a) => a.egressIP === '192.0.2.123') ? Date.now() - t0 : undefined;
-    }, 10_000, 20).catch(() => Number.NaN);
+    }, 30_000, 20).catch(() => Number.NaN);
     await sleep(Math.max(0, 10_000 - (Date.now() - t0)));
     const p1 = await passTotals(lab);
     const passMs = p1.count > p0.count ? ((p1.sum - p0.sum) / (p1.count - p0.count)) * 1000 : Number.NaN;
@@ -256,7 +287,7 @@ interface Traffic { quiet: number[]; changed: number[]; passMs: number; passes: 
 
 function figures(s: ScaleSizes, before: Sample, after: Sample, createMs: Record<string, number>, t: Traffic): Figure[] {
   const details = { sizes: s, createMs, before, after, bytes5s: { quiet: t.quiet, onePodChanged: t.changed }, passes: t.passes, cores: os.cpus().length,
-    note: 'agents and manager run under tsx (not the bundled daemon): the before-sample is the same-run floor of each process' };
+    note: 'before: the same processes before the objects existed (the same-run floor); memory: each daemon\'s own /metrics (MB; V8 heap, old space, external, CPU s, syncs)' };
   const extra = (i: number): number => Math.max(0, t.changed[i]! - t.quiet[i]!);
   return [
     figure({ name: `agent RSS, director only (node-1), ${s.pods} pods / ${s.nodes} nodes / ${s.policies} policies`, unit: 'MB', value: after.agentDirector,

@@ -11,9 +11,17 @@ class FakeLeaseStore {
   readonly partitioned = new Set<string>();
   /** Identities whose requests never answer. */
   readonly hung = new Set<string>();
+  /** Every request, as `identity verb`. */
+  readonly requests: string[] = [];
+
+  /** Another writer edits the record (a new resourceVersion), e.g. `kubectl annotate`. */
+  touch(spec: Partial<NonNullable<V1Lease['spec']>> = {}): void {
+    this.lease = { ...this.lease, metadata: { ...this.lease?.metadata, resourceVersion: String(++this.rv) }, spec: { ...this.lease?.spec, ...spec } };
+  }
 
   client(identity: string): LeaseClient {
-    const gate = async () => {
+    const gate = async (verb: string) => {
+      this.requests.push(`${identity} ${verb}`);
       if (this.hung.has(identity)) await new Promise(() => {});
       if (this.partitioned.has(identity)) throw new Error('connect ECONNREFUSED');
     };
@@ -21,18 +29,18 @@ class FakeLeaseStore {
     const wire = (l: V1Lease): V1Lease => JSON.parse(JSON.stringify(l)) as V1Lease;
     return {
       readNamespacedLease: async () => {
-        await gate();
+        await gate('read');
         if (!this.lease) throw new ApiException(404, 'not found', {}, {});
         return wire(this.lease);
       },
       createNamespacedLease: async ({ body }) => {
-        await gate();
+        await gate('create');
         if (this.lease) throw new ApiException(409, 'already exists', {}, {});
         this.lease = wire({ ...body, metadata: { ...body.metadata, resourceVersion: String(++this.rv) } });
         return wire(this.lease);
       },
       replaceNamespacedLease: async ({ body }) => {
-        await gate();
+        await gate('replace');
         if (!this.lease) throw new ApiException(404, 'not found', {}, {});
         if (body.metadata?.resourceVersion !== this.lease.metadata?.resourceVersion) {
           throw new ApiException(409, 'conflict', {}, {});
@@ -121,6 +129,32 @@ describe('LeaderElector', () => {
     assert.equal(a.terms.length + b.terms.length, 1);
     await a.elector.stop();
     await b.elector.stop();
+  });
+
+  it('a leader renews with one request (no read) until the record changes under it (issue 16 §4)', async () => {
+    const store = new FakeLeaseStore();
+    const clock = new FakeClock(0);
+    const a = candidate(store, clock, 'a');
+    a.elector.start();
+    await run(clock, 1_000, [a]);
+    assert.ok(a.elector.isLeader());
+    store.requests.length = 0;
+    await run(clock, 5_000, [a]);
+    assert.ok(store.requests.length >= 8, `renewed ${store.requests.length} times in 5 s`);
+    assert.deepEqual(new Set(store.requests), new Set(['a replace']));
+    // someone else edits the record: a conflict, then a read, and the term goes on
+    store.touch();
+    store.requests.length = 0;
+    await run(clock, 1_000, [a]);
+    assert.deepEqual(store.requests.slice(0, 3), ['a replace', 'a read', 'a replace']);
+    assert.ok(a.elector.isLeader());
+    assert.equal(a.terms.length, 1);
+    // another holder took it: the next renewal conflicts, the read shows it, a steps down
+    store.touch({ holderIdentity: 'b' });
+    await run(clock, 1_000, [a]);
+    assert.equal(a.elector.isLeader(), false);
+    assert.equal(store.holder(), 'b');
+    await a.elector.stop();
   });
 
   it('the standby takes over after the leader stops renewing, never overlapping', async () => {

@@ -77,6 +77,8 @@ export class LeaderElector {
   private observedSignature = '';
   private observedTime = 0;
   private observedHolder = '';
+  /** The record as this process last wrote it: while leading, a renewal replaces it without reading first. */
+  private written: V1Lease | undefined;
 
   constructor(private readonly options: LeaderElectorOptions) {
     this.leaseDurationMs = options.leaseDurationMs ?? 3000;
@@ -261,8 +263,50 @@ export class LeaderElector {
     }
   }
 
-  /** One read-decide-write round. True when this process holds the Lease afterwards. */
+  /**
+   * One round. True when this process holds the Lease afterwards. A leader first replaces the record
+   * it last wrote (one request, as client-go's renewal; a changed record answers 409 and the full
+   * read-decide-write follows): a renewal behind a busy event loop or apiserver then costs one round
+   * trip of its deadline, not two (issue 16 §4: the scale lab lost its Lease every few seconds).
+   */
   private async tryAcquireOrRenew(now: number): Promise<boolean> {
+    if (this.leading && this.written) {
+      try {
+        return this.wrote(await this.api.replaceNamespacedLease({
+          name: this.options.name, namespace: this.options.namespace, body: this.renewal(this.written, now, true),
+        }), now);
+      } catch (err) {
+        if (statusOf(err) !== 409) throw err;
+        this.written = undefined; // changed since: read it
+      }
+    }
+    return this.readAndDecide(now);
+  }
+
+  /** `lease` with this process as holder at `now` (`ours`: the term goes on). */
+  private renewal(lease: V1Lease, now: number, ours: boolean): V1Lease {
+    const spec = lease.spec ?? {};
+    const at = new V1MicroTime(now);
+    return {
+      ...lease,
+      spec: {
+        ...spec,
+        holderIdentity: this.options.identity,
+        leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
+        renewTime: at,
+        acquireTime: ours ? spec.acquireTime : at,
+        leaseTransitions: (spec.leaseTransitions ?? 0) + (ours ? 0 : 1),
+      },
+    };
+  }
+
+  private wrote(lease: V1Lease, now: number): true {
+    this.observe(lease, now);
+    this.written = lease;
+    return true;
+  }
+
+  private async readAndDecide(now: number): Promise<boolean> {
     const { name, namespace, identity } = this.options;
     const durationSeconds = Math.ceil(this.leaseDurationMs / 1000);
     let lease: V1Lease;
@@ -281,8 +325,7 @@ export class LeaderElector {
             spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: at, renewTime: at, leaseTransitions: 0 },
           },
         });
-        this.observe(created, now);
-        return true;
+        return this.wrote(created, now);
       } catch (createErr) {
         if (statusOf(createErr) === 409) return false; // another candidate created it first
         throw createErr;
@@ -298,26 +341,8 @@ export class LeaderElector {
       if (this.observedTime + validForMs > now) return false;
     }
 
-    const at = new V1MicroTime(now);
-    const ours = holder === identity;
     try {
-      const updated = await this.api.replaceNamespacedLease({
-        name,
-        namespace,
-        body: {
-          ...lease,
-          spec: {
-            ...spec,
-            holderIdentity: identity,
-            leaseDurationSeconds: durationSeconds,
-            renewTime: at,
-            acquireTime: ours ? spec.acquireTime : at,
-            leaseTransitions: (spec.leaseTransitions ?? 0) + (ours ? 0 : 1),
-          },
-        },
-      });
-      this.observe(updated, now);
-      return true;
+      return this.wrote(await this.api.replaceNamespacedLease({ name, namespace, body: this.renewal(lease, now, holder === identity) }), now);
     } catch (err) {
       if (statusOf(err) === 409) return false; // the record changed since we read it
       throw err;
