@@ -195,6 +195,20 @@ describe('SelfFencing: a fence continued in the same run needs no API list', () 
     fencing.stop();
   });
 
+  it('a node that holds nothing takes a late probe back without a pass (no lease to claim again)', async () => {
+    const { clock, fencing, changes } = setup();
+    fencing.observe([]);
+    fencing.contact(probe(0, 'r1'));
+    await clock.advanceAsync(1500);
+    fencing.contact(probe(0, 'r1'));
+    const before = changes();
+    await clock.advanceAsync(300); // longer than the lease: the next probe ends a lapse
+    fencing.contact(probe(0, 'r1'));
+    assert.deepEqual(fencing.verdict(), { fenced: false, claim: true }, 'it may claim at once when an IP comes');
+    assert.equal(changes(), before, 'no pass asked for: on a busy machine every gateway passed for each late probe');
+    fencing.stop();
+  });
+
   it('a fence ended by another run waits for the API', async () => {
     const { clock, fencing, api } = setup();
     fencing.contact(probe(0, 'r1'));

@@ -75,7 +75,9 @@ export class SelfFencing {
   contact(c: Contact | number): boolean {
     const resumed = this.o.fence.contact(c);
     if (this.wasFenced && !this.o.fence.isFenced() && this.o.fence.continued()) this.unfence(this.confirmedBeforeFence, 'contact resumed in the same manager run: taking the egress addresses back');
-    else if (resumed) {
+    else if (resumed && this.claimed.length > 0) {
+      // a node that holds nothing has no lease to claim again: no pass (on a busy machine a short
+      // lease lapses between late probes many times a second, and every gateway passed for each)
       this.o.logger.info({}, 'contact resumed in the same manager run: claiming the lapsed leases again');
       this.onChange();
     }
