@@ -25,6 +25,7 @@ import { ADMITTED_LABEL } from '../../e2e/src/scenario.js';
 import { renderHandDirector, renderHandGateway } from '../lib/hand-rules.js';
 import { Background } from '../lib/lab-helpers.js';
 import { LAB_BENCH_TOOLS, describeMissingTools } from '../lib/tools.js';
+import { keepDaemonLogs } from '../lib/log-signs.js';
 import { figure, type BenchOptions, type BenchResult, type Figure } from '../lib/types.js';
 import { GATEWAYS, must, r2, say } from './common.js';
 import { HAND_IP6, handMoves } from './dual-stack-failover.js';
@@ -52,6 +53,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const load: Record<string, number[]> = {};
   let lab: Lab | undefined;
   let kube: KubeClient | undefined;
+  let logs: ReturnType<typeof keepDaemonLogs> | undefined;
   try {
     const t = Date.now();
     // the daemons as shipped (scale.ts): 24 agents under tsx starved the 2 cores (load 50, the creates timed out); SE_PERF_TSX=1 for tsx
@@ -72,29 +74,40 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       ['hand moves + failover', async () => gatewayLost(env, await handBaseline(env))],
       ['churn', () => churn(env)],
     ];
-    for (const [name, fn] of sections) {
-      const t1 = Date.now();
-      load[`${name} before`] = os.loadavg().map(r2);
-      say(`perf-scale: ${name} (load ${load[`${name} before`]!.join(' ')}) ...`);
-      try {
-        figures.push(...await fn());
-      } catch (err) {
-        say(`perf-scale: ${name} FAILED: ${(err as Error).stack ?? String(err)}`);
-        figures.push(figure({ name: `perf-scale ${name}: failed`, unit: '', value: Number.NaN, baseline: { name: 'n/a', value: Number.NaN },
-          met: false, details: { error: (err as Error).message } }));
-      }
-      load[`${name} after`] = os.loadavg().map(r2);
-      say(`perf-scale: ${name} done in ${((Date.now() - t1) / 1000).toFixed(0)} s (load ${load[`${name} after`]!.join(' ')})`);
-    }
+    for (const [name, fn] of sections) figures.push(...await section(name, fn, load));
   } finally {
     bg.killAllSync();
     kube?.close();
+    if (lab) logs = keepDaemonLogs(lab.logDir, opts.resultsDir, new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '') + '-perf-scale');
     await lab?.down();
     rmSync(dir, { recursive: true, force: true });
     process.off('exit', killBg);
   }
-  const note = 'agents and managers run under tsx, as in every lab bench (see BENCHMARKS "The perf-scale profile")';
-  return { name: 'perf-scale', figures: figures.map((f) => ({ ...f, details: { ...f.details, loadAverage: load, cores: os.cpus().length, sizes: s, timing, note } })) };
+  const note = process.env.SE_PERF_TSX === '1' ? 'agents and managers under tsx' : 'agents and managers bundled, with the manifests\' node flags';
+  if (logs) say(`perf-scale: the daemons' logs: agents ${JSON.stringify(logs.agents)}, managers ${JSON.stringify(logs.managers)}`);
+  const logSigns = logs ? { agents: logs.agents, managers: logs.managers } : undefined;
+  return {
+    name: 'perf-scale', artifacts: logs?.artifacts ?? [],
+    figures: figures.map((f) => ({ ...f, details: { ...f.details, loadAverage: load, cores: os.cpus().length, sizes: s, timing, note, logSigns } })),
+  };
+}
+
+/** One section, its load before and after; a failure is a figure saying so, and the next section runs. */
+async function section(name: string, fn: () => Promise<Figure[]>, load: Record<string, number[]>): Promise<Figure[]> {
+  const t1 = Date.now();
+  load[`${name} before`] = os.loadavg().map(r2);
+  say(`perf-scale: ${name} (load ${load[`${name} before`]!.join(' ')}) ...`);
+  let out: Figure[];
+  try {
+    out = await fn();
+  } catch (err) {
+    say(`perf-scale: ${name} FAILED: ${(err as Error).stack ?? String(err)}`);
+    out = [figure({ name: `perf-scale ${name}: failed`, unit: '', value: Number.NaN, baseline: { name: 'n/a', value: Number.NaN },
+      met: false, details: { error: (err as Error).message } })];
+  }
+  load[`${name} after`] = os.loadavg().map(r2);
+  say(`perf-scale: ${name} done in ${((Date.now() - t1) / 1000).toFixed(0)} s (load ${load[`${name} after`]!.join(' ')})`);
+  return out;
 }
 
 /** The pool, 2,400 admitted namespaces, and 10 pods per node in the first 240 of them (pod n on node n % 24 + 1). */
