@@ -9,6 +9,7 @@ export * from './runner.js';
 export * from './shutdown.js';
 export * from './leader-election.js';
 export * from './lease-client.js';
+export * from './lease-thread.js';
 export * from './sources.js';
 export * from './slim.js';
 export * from './paged-list.js';

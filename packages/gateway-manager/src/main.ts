@@ -2,11 +2,12 @@
 // a takeover is fast); the controller runs only while this replica leads, the prober until another leads.
 import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
   FlagError,
   parseOrExit,
-  LeaderElector,
+  ThreadedLeaderElector,
   createClusterSources,
   createLogger,
   createRegistry,
@@ -216,8 +217,10 @@ async function main(): Promise<void> {
       // a planned move's old holder reports the IP gone: hand it over now, not at the release requeue
       onHeld: (node, held) => controller?.heldReported(node, held),
     }));
-  const elector = new LeaderElector({
-    kc,
+  // on its own thread and connection, so a long pass never costs the Lease (issue 16 §4)
+  const elector = new ThreadedLeaderElector({
+    ...(cfg.kubeconfig !== undefined ? { kubeconfig: cfg.kubeconfig } : {}),
+    loggerName: 'gateway-manager',
     namespace: cfg.namespace,
     name: LEASE_NAME,
     identity: cfg.identity,
@@ -276,7 +279,8 @@ async function main(): Promise<void> {
   });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// not in the leader election's worker thread, which runs this file too when bundled (lease-thread.ts)
+if (isMainThread && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((err: unknown) => {
     process.stderr.write(`gateway-manager: ${(err as Error)?.stack ?? String(err)}\n`);
     process.exit(1);

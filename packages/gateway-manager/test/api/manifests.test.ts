@@ -159,6 +159,22 @@ describe('manifests', () => {
       assert.equal(await versions(), first);
     });
 
+    it('the manager\'s Lease requests are served at the leader-election priority level, its other requests are not (issue 16 §4)', async () => {
+      const c = k8s.cluster;
+      const uid = async (kind: string, name: string): Promise<string> =>
+        (await c.kubectl(['get', kind, name, '-o', 'jsonpath={.metadata.uid}'])).stdout.trim();
+      const leaderElection = await uid('prioritylevelconfiguration', 'leader-election');
+      // the priority level the apiserver put a request in (response header; kubectl -v=8 prints it)
+      const levelOf = async (args: string[]): Promise<string> => {
+        const r = await c.kubectl([...args, `--as=${MANAGER}`, '--as-group=system:serviceaccounts', `--as-group=system:serviceaccounts:${SYSTEM_NS}`, '-v=8'], { reject: false });
+        const m = /X-Kubernetes-Pf-Prioritylevel-Uid: ([\w-]+)/i.exec(r.stderr);
+        assert.ok(m, `no priority level header in: ${r.stderr.slice(-500)}`);
+        return m[1]!;
+      };
+      assert.equal(await levelOf(['get', 'lease', 'static-egress-manager', '-n', SYSTEM_NS]), leaderElection);
+      assert.notEqual(await levelOf(['get', 'staticegressips', '-n', SYSTEM_NS]), leaderElection);
+    });
+
     it('the pod templates pass pod admission (PodSecurity, ServiceAccount, priority class)', async () => {
       const c = k8s.cluster;
       for (const kind of ['DaemonSet', 'Deployment']) {
