@@ -32,6 +32,29 @@ function deferred() {
 }
 
 describe('BoundedFrequencyRunner', () => {
+  it('runNow starts a pass without the minimum interval, once; the next request waits for it again; a backoff still holds', async () => {
+    const { clock, runner, times, ctl } = setup();
+    runner.start();
+    await clock.advanceAsync(10);
+    runner.runNow();
+    await clock.advanceAsync(0);
+    assert.deepEqual(times(), [0, 10], 'at once, not at 50');
+    runner.run();
+    await clock.advanceAsync(100);
+    assert.deepEqual(times(), [0, 10, 60], 'an ordinary request waits for the minimum interval again');
+    ctl.fail = true;
+    runner.runNow();
+    await clock.advanceAsync(0);
+    assert.equal(times().length, 4, 'the urgent pass ran (at once: more than 50 ms since the last)');
+    ctl.fail = false;
+    runner.runNow();
+    await clock.advanceAsync(50);
+    assert.equal(times().length, 4, 'a failure\'s backoff (100 ms) is not cut short');
+    await clock.advanceAsync(60);
+    assert.equal(times().length, 5);
+    await runner.stop();
+  });
+
   it('runs a first pass on start; requests made before start wait for it', async () => {
     const { clock, runner, times } = setup();
     runner.run();

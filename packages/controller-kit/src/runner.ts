@@ -50,6 +50,8 @@ export class BoundedFrequencyRunner {
   private inFlight: Promise<void> | undefined;
   private timer: TimerHandle | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
+  /** runNow() asked for the next pass: the minimum interval does not hold it back. */
+  private urgent = false;
 
   constructor(private readonly o: BoundedFrequencyRunnerOptions) {}
 
@@ -64,6 +66,15 @@ export class BoundedFrequencyRunner {
 
   /** Asks for a pass as soon as the minimum interval (or a failure's backoff) allows. */
   run(): void {
+    this.request(this.o.clock.now());
+  }
+
+  /**
+   * Asks for a pass now, not held back by the minimum interval (a failure's backoff still holds):
+   * for the rare request that must not wait for a batch (an agent's order from its manager, issue 16).
+   */
+  runNow(): void {
+    this.urgent = true;
     this.request(this.o.clock.now());
   }
 
@@ -90,7 +101,7 @@ export class BoundedFrequencyRunner {
     if (this.retryAt !== undefined) return this.retryAt;
     const due = Math.min(this.requestedAt ?? Number.POSITIVE_INFINITY, this.resyncAt);
     if (due === Number.POSITIVE_INFINITY) return undefined;
-    return Math.max(due, this.lastStart + this.o.minIntervalMs, this.idleUntil);
+    return Math.max(due, this.urgent ? due : this.lastStart + this.o.minIntervalMs, this.idleUntil);
   }
 
   private schedule(): void {
@@ -119,6 +130,7 @@ export class BoundedFrequencyRunner {
     if (resync) this.resyncAt = now + (this.o.maxIntervalMs as number);
     this.requestedAt = undefined;
     this.retryAt = undefined;
+    this.urgent = false;
     this.lastStart = now;
     this.inFlight = this.runPass({ resync }).finally(() => {
       const end = this.o.clock.now();

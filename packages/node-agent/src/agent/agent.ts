@@ -115,10 +115,11 @@ export class Agent {
    * Asks for a pass now; resolves once a pass that starts after this call has ended (done or failed):
    * the answer to a manager's order waits for it, so the egress IPs it lists confirm the order.
    */
-  passSoon(reason: string): Promise<void> {
+  passSoon(_reason: string): Promise<void> {
     return new Promise((resolve) => {
       this.passWaiters.push(resolve);
-      this.markDirty(reason);
+      if (this.dirtySince === null) this.dirtySince = this.o.clock.now();
+      this.runner.runNow(); // an order does not wait for the minimum interval: its lease grant is short
     });
   }
 

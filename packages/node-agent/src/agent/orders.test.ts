@@ -73,6 +73,8 @@ describe('Agent: acting on an order', () => {
     const { clock, agent, orders, held, setInput } = setup();
     await clock.advanceAsync(100);
     assert.deepEqual(held(), ['192.0.2.102']);
+    agent.markDirty('event'); // a pass just ran: an order must not wait for the minimum interval (50 ms)
+    await clock.advanceAsync(0);
     orders.record(claim('192.0.2.100'), clock.now(), holdersOf(fixtureInput().policies));
     let answered = false;
     void agent.passSoon('order').then(() => { answered = true; });
