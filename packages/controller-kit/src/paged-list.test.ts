@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { KubernetesListObject, V1ConfigMap } from '@kubernetes/client-node';
 import { listInPages } from './paged-list.js';
+import { customListPage } from './sources.js';
 
 describe('listInPages (issue 16 §4)', () => {
   it('asks page after page with the continue token, transforms each object and returns one list at the first page\'s resourceVersion', async () => {
@@ -25,5 +26,19 @@ describe('listInPages (issue 16 §4)', () => {
     const list = await listInPages(async () => { n++; return { metadata: { resourceVersion: '5' }, items: [{ metadata: { name: 'a' } }] }; });
     assert.equal(n, 1);
     assert.equal(list.items.length, 1);
+  });
+});
+
+describe('customListPage (issue 16 §4: policies listed in pages)', () => {
+  it('reads a custom objects\' page (raw JSON `continue`) so that listInPages follows it to the end', async () => {
+    const raw = [
+      { metadata: { resourceVersion: '7', continue: 'tok' }, items: [{ metadata: { name: 'a' } }] },
+      { metadata: { resourceVersion: '7' }, items: [{ metadata: { name: 'b' } }] },
+    ];
+    const asked: Array<string | undefined> = [];
+    const list = await listInPages(async (p) => { asked.push(p._continue); return customListPage(raw[asked.length - 1]!); }, (o) => o, 1);
+    assert.deepEqual(asked, [undefined, 'tok']);
+    assert.deepEqual(list.items.map((o) => o.metadata?.name), ['a', 'b']);
+    assert.deepEqual(list.metadata, { resourceVersion: '7' });
   });
 });

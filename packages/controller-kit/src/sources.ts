@@ -1,7 +1,7 @@
 // The informers both daemons watch, one per resource, cluster-wide (the manager assigns across the
 // cluster; a gateway SNATs pods of every node). Not started.
 import {
-  CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type V1Namespace, type V1Node, type V1Pod, type V1Service,
+  CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Namespace, type V1Node, type V1Pod, type V1Service,
 } from '@kubernetes/client-node';
 import {
   CSEIP_PLURAL, GROUP, POOL_PLURAL, SEIP_PLURAL, VERSION, type ClusterSnapshot, type ClusterStaticEgressIP, type EgressIPPool, type StaticEgressIP,
@@ -32,23 +32,34 @@ export function createClusterSources(kc: KubeConfig, logger: Logger, registry?: 
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const crPath = (plural: string) => `/apis/${GROUP}/${VERSION}/${plural}`;
-  const listCR = <T>(plural: string) => () =>
-    custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<KubernetesListObject<T & { metadata?: object }>>;
+  // in pages as the core lists (10,000 policies are ≈ 15 MB of JSON in one response, and V8 keeps that peak)
+  const listCR = <T extends KubernetesObject>(plural: string, transform: (o: T) => T) => () => listInPages<T>(async (p) => {
+    const page = await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural, ...p });
+    return customListPage<T>(page as CustomListPage<T>);
+  }, transform);
   // an update that reads the same after the slim transform (a dropped status condition, a heartbeat) fires no event
   const common = (name: string) => ({ kc, name, logger, unchanged: sameApartFromVersion, ...(registry ? { metrics: createInformerMetrics(registry, name) } : {}) });
   const slimPolicy = opts.policyStatus === 'assignments' ? slimPolicyForAgent : slimObject;
   return {
-    policies: createInformer<StaticEgressIP>({ ...common(SEIP_PLURAL), path: crPath(SEIP_PLURAL), listFn: listCR<StaticEgressIP>(SEIP_PLURAL), transform: slimPolicy }),
+    policies: createInformer<StaticEgressIP>({ ...common(SEIP_PLURAL), path: crPath(SEIP_PLURAL), listFn: listCR<StaticEgressIP>(SEIP_PLURAL, slimPolicy), transform: slimPolicy }),
     clusterPolicies: createInformer<ClusterStaticEgressIP>({
-      ...common(CSEIP_PLURAL), path: crPath(CSEIP_PLURAL), listFn: listCR<ClusterStaticEgressIP>(CSEIP_PLURAL), transform: slimPolicy,
+      ...common(CSEIP_PLURAL), path: crPath(CSEIP_PLURAL), listFn: listCR<ClusterStaticEgressIP>(CSEIP_PLURAL, slimPolicy), transform: slimPolicy,
     }),
-    pools: createInformer<EgressIPPool>({ ...common(POOL_PLURAL), path: crPath(POOL_PLURAL), listFn: listCR<EgressIPPool>(POOL_PLURAL), transform: slimObject }),
+    pools: createInformer<EgressIPPool>({ ...common(POOL_PLURAL), path: crPath(POOL_PLURAL), listFn: listCR<EgressIPPool>(POOL_PLURAL, slimObject), transform: slimObject }),
     nodes: createInformer({ ...common('nodes'), path: '/api/v1/nodes', listFn: () => listInPages((p) => core.listNode(p), slimNode), transform: slimNode }),
     pods: createInformer({ ...common('pods'), path: '/api/v1/pods', listFn: () => listInPages((p) => core.listPodForAllNamespaces(p), slimPod), transform: slimPod }),
     services: createInformer({ ...common('services'), path: '/api/v1/services', listFn: () => listInPages((p) => core.listServiceForAllNamespaces(p), slimService),
       transform: slimService }),
     namespaces: createInformer({ ...common('namespaces'), path: '/api/v1/namespaces', listFn: () => listInPages((p) => core.listNamespace(p), slimNamespace), transform: slimNamespace }),
   };
+}
+
+type CustomListPage<T extends KubernetesObject> = Omit<KubernetesListObject<T>, 'metadata'> & { metadata?: { resourceVersion?: string; continue?: string } };
+
+/** A custom objects' list page (raw JSON: `metadata.continue`) as listInPages reads one (`_continue`). */
+export function customListPage<T extends KubernetesObject>(page: CustomListPage<T>): KubernetesListObject<T> {
+  const { continue: cont, ...meta } = page.metadata ?? {};
+  return { ...page, metadata: { ...meta, ...(cont ? { _continue: cont } : {}) } };
 }
 
 /** The caches' contents now, for parseClusterView. */
