@@ -103,10 +103,20 @@ export class SelfFencing {
     this.o.logger.info({ ips }, 'the manager ordered a claim: holding it beside what the API confirmed');
   }
 
-  /** The egress IPs the agent's last pass placed on this node. */
+  /**
+   * The egress IPs the agent's last pass placed on this node. One that the API has not confirmed and
+   * that no confirmation was asked for yet (a takeover arriving while this node holds only what a list
+   * confirmed) is asked about at once, not at the next list a second later (issue 16 §1: the 1 s tails).
+   */
   observe(claimed: readonly string[]): void {
     this.claimed = claimed;
+    if (!this.confirmed || this.wasFenced) return;
+    const asked = this.askedAbout;
+    if (claimed.some((ip) => !this.confirmed!.has(ip) && !asked.has(ip))) this.confirm(true);
   }
+
+  /** What the cache claimed when the last confirmation was asked. */
+  private askedAbout: ReadonlySet<string> = new Set();
 
   /** Self-fenced now: no egress address is held (they have been, or are being, dropped). */
   get fenced(): boolean {
@@ -180,11 +190,13 @@ export class SelfFencing {
     this.onChange();
   }
 
-  private confirm(): void {
+  /** `news`: a claim no confirmation was asked for yet: not held back by the once-a-second limit. */
+  private confirm(news = false): void {
     const now = this.o.clock.now();
-    if (this.confirming || now - this.lastConfirm < 1000) return;
+    if (this.confirming || (!news && now - this.lastConfirm < 1000)) return;
     this.confirming = true;
     this.lastConfirm = now;
+    this.askedAbout = new Set(this.claimed);
     const generation = this.o.fence.generation;
     let timer: TimerHandle | undefined;
     const timeout = new Promise<never>((_, reject) => {
