@@ -21,6 +21,26 @@ export interface ProbeOrder {
   claim: readonly string[];
   /** egress IPs this node is to let go now */
   release: readonly string[];
+  /**
+   * How long the agent may act on the order without the status that records it (ms, 1–10,000).
+   * The manager sends less than its Lease's duration minus its renew deadline (orderHoldMs): an
+   * order of a leader that has just lost its term is forgotten before another leader can decide.
+   */
+  holdMs?: number;
+}
+
+/** The longest hold an order may name. */
+export const MAX_ORDER_HOLD_MS = 10_000;
+
+/**
+ * How long an order may hold under a leader election of `leaseDurationMs`/`renewDeadlineMs`: a deposed
+ * leader's last order is sent at most `renewDeadlineMs` after its last renewal and the next leader
+ * decides no sooner than `leaseDurationMs` after it, so an order held for less than the difference
+ * (less `marginMs` for delivery and clock rates) never meets the next leader's orders. 0: send none.
+ */
+export function orderHoldMs(leaseDurationMs: number, renewDeadlineMs: number, marginMs = 250): number {
+  const hold = Math.min(MAX_ORDER_HOLD_MS, leaseDurationMs - renewDeadlineMs - marginMs);
+  return hold >= 50 ? Math.floor(hold) : 0;
 }
 
 function orderMac(key: { bytes: Buffer }, node: string, ts: number, nonce: string, body: string): Buffer {
@@ -29,7 +49,8 @@ function orderMac(key: { bytes: Buffer }, node: string, ts: number, nonce: strin
 
 /** The order's text without its MAC (canonical: the verifier MACs exactly this). */
 export function formatOrder(order: ProbeOrder): string {
-  return `claim=${order.claim.join(',')};release=${order.release.join(',')}`;
+  const hold = order.holdMs === undefined ? '' : `;hold=${order.holdMs}`;
+  return `claim=${order.claim.join(',')};release=${order.release.join(',')}${hold}`;
 }
 
 /** The header value of `order` for the probe token signed for `node` at `ts` with `nonce`. */
@@ -45,12 +66,14 @@ export function validateOrder(order: ProbeOrder): ProbeOrder {
   if (all.length > MAX_ORDER_IPS) throw new Error(`an order names at most ${MAX_ORDER_IPS} egress IPs, not ${all.length}`);
   for (const ip of all) if (canonicalIP(ip) !== ip) throw new Error(`an order names egress IPs in canonical form: ${ip}`);
   if (new Set(all).size !== all.length) throw new Error(`an order names each egress IP once: ${all.join(',')}`);
+  const h = order.holdMs;
+  if (h !== undefined && !(Number.isInteger(h) && h >= 1 && h <= MAX_ORDER_HOLD_MS)) throw new Error(`an order holds 1–${MAX_ORDER_HOLD_MS} ms, not ${h}`);
   return order;
 }
 
 /** The order's text parsed (pure): undefined when it is not one. */
 export function parseOrder(body: string): ProbeOrder | undefined {
-  const m = /^claim=([^;]*);release=([^;]*)$/.exec(body);
+  const m = /^claim=([^;]*);release=([^;]*)(?:;hold=(\d{1,5}))?$/.exec(body);
   if (!m) return undefined;
   const list = (s: string): string[] | undefined => {
     if (s === '') return [];
@@ -61,7 +84,7 @@ export function parseOrder(body: string): ProbeOrder | undefined {
   const release = list(m[2]!);
   if (!claim || !release) return undefined;
   try {
-    return validateOrder({ claim, release });
+    return validateOrder({ claim, release, ...(m[3] === undefined ? {} : { holdMs: Number(m[3]) }) });
   } catch {
     return undefined;
   }

@@ -18,6 +18,7 @@ import {
   loadKubeConfig,
   loadProbeKey,
   parseFlags,
+  orderHoldMs,
   probeHeaders,
   realClock,
   startHttpServer,
@@ -25,6 +26,7 @@ import {
   type Informer,
   type Logger,
   type ProbeKey,
+  type ProbeOrder,
 } from '@static-egress/controller-kit';
 import { AGENT_HEALTH_PORT, LEASE_NAME, MANAGER_HTTP_PORT, PROBE_KEY_SECRET, SYSTEM_NAMESPACE } from '@static-egress/crds';
 import { AwsProvider, createEC2Client } from './cloud/aws.js';
@@ -217,6 +219,8 @@ async function main(): Promise<void> {
       // a planned move's old holder reports the IP gone: hand it over now, not at the release requeue
       onHeld: (node, held) => controller?.heldReported(node, held),
     }));
+  const orderHold = orderHoldMs(cfg.leaseDurationMs, cfg.renewDeadlineMs);
+  if (orderHold === 0) logger.warn({ leaseDurationMs: cfg.leaseDurationMs, renewDeadlineMs: cfg.renewDeadlineMs }, 'no orders on the probe channel: --lease-duration minus --renew-deadline leaves no safe hold (moves wait for the status)');
   // on its own thread and connection, so a long pass never costs the Lease (issue 16 §4)
   const elector = new ThreadedLeaderElector({
     ...(cfg.kubeconfig !== undefined ? { kubeconfig: cfg.kubeconfig } : {}),
@@ -229,6 +233,9 @@ async function main(): Promise<void> {
     retryPeriodMs: cfg.retryPeriodMs,
     logger,
     leaderGauge: metrics.isLeader,
+    // a replica whose election thread died could never lead again: exit, its kubelet restarts it (the
+    // thread's Lease runs out on its own; the agents' data path does not depend on this process)
+    onThreadExit: () => process.exit(1),
     onStartedLeading: async () => {
       await waitForCacheSync(informers, 60_000);
       if (!elector.isLeader() || controller) return;
@@ -237,8 +244,9 @@ async function main(): Promise<void> {
         status: new KubeStatusWriter(kc),
         events: new KubeEventRecorder(kc, cfg.identity),
         health: ensureProber(),
-        // a move's fast path (issue 16): the new and old holder hear it on a probe before the status is written
-        order: (node, order) => prober?.order(node, order),
+        // a move's fast path (issue 16): the new and old holder hear it on a probe before the status is
+        // written; each order holds less than a deposed leader could still act (none if that is too short)
+        ...(orderHold > 0 ? { order: (node: string, order: ProbeOrder) => prober?.order(node, { ...order, holdMs: orderHold }) } : {}),
         clock: realClock,
         logger,
         metrics,

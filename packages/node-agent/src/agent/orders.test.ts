@@ -30,12 +30,16 @@ describe('agent orders (pure)', () => {
     assert.equal(holdersOf(policies).get('192.0.2.100'), 'n2', 'the cache\'s policies are not changed');
   });
 
-  it('ends when the status comes (whatever it says), after the TTL, or when the cache already agrees', () => {
+  it('ends when the status comes (whatever it says), after its hold, or when the cache already agrees', () => {
     const book = computeOrderBook(new Map(), claim('192.0.2.100'), 1_000, 0, holders);
     const moved = policies.map((p) => (p.key === 'shop/db' ? { ...p, assignments: new Map([['192.0.2.100', 'n4'], ['192.0.2.101', 'n3']]) } : p));
     assert.equal(holdersOf(applyOrders(moved, book, 'n1', 10).policies).get('192.0.2.100'), 'n4', 'a newer status decides');
     assert.equal(applyOrders(moved, book, 'n1', 10).book.size, 0);
-    assert.equal(holdersOf(applyOrders(policies, book, 'n1', 2_001).policies).get('192.0.2.100'), 'n2', 'no status within the TTL: forgotten');
+    assert.equal(holdersOf(applyOrders(policies, book, 'n1', 700).policies).get('192.0.2.100'), 'n1', 'within the default hold');
+    assert.equal(holdersOf(applyOrders(policies, book, 'n1', 751).policies).get('192.0.2.100'), 'n2', 'no status within the default hold: forgotten');
+    const held = computeOrderBook(new Map(), { ...claim('192.0.2.100'), holdMs: 200 }, 1_000, 0, holders);
+    assert.equal(holdersOf(applyOrders(policies, held, 'n1', 199).policies).get('192.0.2.100'), 'n1');
+    assert.equal(holdersOf(applyOrders(policies, held, 'n1', 201).policies).get('192.0.2.100'), 'n2', 'the order\'s own hold: forgotten after it');
     const mine = policies.map((p) => (p.key === 'shop/db' ? { ...p, assignments: new Map([['192.0.2.100', 'n1']]) } : p));
     assert.equal(applyOrders(mine, computeOrderBook(new Map(), claim('192.0.2.100'), 1_000, 0, holdersOf(mine)), 'n1', 10).book.size, 0);
   });

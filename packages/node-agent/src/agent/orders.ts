@@ -3,14 +3,18 @@
 // claim it, or release it — only sooner: the agent acts at once (one pass: lease + address + GARP for
 // a claim, address and lease gone for a release) instead of waiting for the status to reach its
 // watch. An order bridges only that gap: it holds until the cache shows a different holder for the IP
-// than when the order came (the status, from then on the record, decides) or for `ttlMs` at most
+// than when the order came (the status, from then on the record, decides) or for the order's hold at most (`holdMs`, below the managers' Lease less its renew deadline)
 // (a status that never comes: the order is forgotten and the cache decides). An older order for an
 // IP than the last one applied is ignored (probes may overtake each other). Pure but for the class.
 import { canonicalIP } from '@static-egress/crds';
 import type { ProbeOrder } from '@static-egress/controller-kit';
 
-/** How long an order holds without the status that records it. Below the managers' Lease duration (a new leader decides anew only after it). */
-export const ORDER_TTL_MS = 2_000;
+/**
+ * How long an order that names no hold of its own holds without the status that records it: the
+ * managers' default Lease (3 s) less its renew deadline (2 s) less a margin (controller-kit orderHoldMs),
+ * so a deposed leader's order is forgotten before the next leader decides. A manager sends its own.
+ */
+export const ORDER_TTL_MS = 750;
 
 export interface OrderedIP {
   claim: boolean;
@@ -20,6 +24,8 @@ export interface OrderedIP {
   receivedAt: number;
   /** who the cache named as the holder when it came (undefined: nobody) */
   cachedHolder: string | undefined;
+  /** how long it holds from `receivedAt` without the status (the order's own, else ORDER_TTL_MS) */
+  holdMs: number;
 }
 
 export type OrderBook = ReadonlyMap<string, OrderedIP>;
@@ -55,7 +61,7 @@ export function computeOrderBook(book: OrderBook, order: ProbeOrder, sentAt: num
   const add = (ip: string, claim: boolean) => {
     const had = next.get(ip);
     if (had && had.sentAt > sentAt) return;
-    next.set(ip, { claim, sentAt, receivedAt: now, cachedHolder: holders.get(ip) });
+    next.set(ip, { claim, sentAt, receivedAt: now, cachedHolder: holders.get(ip), holdMs: order.holdMs ?? ORDER_TTL_MS });
   };
   for (const ip of order.claim) add(ip, true);
   for (const ip of order.release) add(ip, false);
@@ -67,13 +73,13 @@ export function computeOrderBook(book: OrderBook, order: ProbeOrder, sentAt: num
  * while its order holds; and the book without the orders that no longer hold.
  */
 export function applyOrders<P extends Assigning>(
-  policies: readonly P[], book: OrderBook, nodeName: string, now: number, ttlMs = ORDER_TTL_MS,
+  policies: readonly P[], book: OrderBook, nodeName: string, now: number,
 ): { policies: P[]; book: OrderBook } {
   if (book.size === 0) return { policies: [...policies], book };
   const holders = holdersOf(policies);
   const live = new Map<string, OrderedIP>();
   for (const [ip, o] of book) {
-    if (holders.get(ip) !== o.cachedHolder || now - o.receivedAt > ttlMs) continue; // the status decides now
+    if (holders.get(ip) !== o.cachedHolder || now - o.receivedAt > o.holdMs) continue; // the status decides now
     if (o.claim ? holders.get(ip) !== nodeName : holders.get(ip) === nodeName) live.set(ip, o);
   }
   const out = policies.map((p) => {
