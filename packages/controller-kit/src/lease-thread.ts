@@ -32,6 +32,12 @@ export interface LeaseThreadSettings {
 
 export type LeaseThreadOptions = LeaseThreadSettings & Pick<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'leaderGauge'> & {
   logger?: Logger;
+  /**
+   * The election thread died (an uncaught error, out of memory): this replica can never lead again
+   * and should exit so its kubelet restarts it, rather than stand by forever. Called after
+   * onStoppedLeading when it was leading.
+   */
+  onThreadExit?: (code: number) => void;
 };
 
 type FromWorker = { type: 'started' } | { type: 'stopped' } | { type: 'holder'; id: string } | { type: 'done'; what: 'stop' | 'release' };
@@ -61,14 +67,17 @@ export class ThreadedLeaderElector {
 
   start(): void {
     if (this.worker) return;
-    const { onStartedLeading: _s, onStoppedLeading: _t, onNewLeader: _n, leaderGauge: _g, logger: _l, ...settings } = this.o;
+    const { onStartedLeading: _s, onStoppedLeading: _t, onNewLeader: _n, leaderGauge: _g, logger: _l, onThreadExit: _e, ...settings } = this.o;
     this.worker = new Worker(new URL(import.meta.url), { workerData: { [MARK]: { settings, flag: this.flag } } });
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));
     this.worker.on('error', (err) => this.logger.error({ err }, 'leader election thread failed'));
     this.worker.on('exit', (code) => {
       if (Atomics.load(this.flag, 0) === 1) this.onMessage({ type: 'stopped' });
       Atomics.store(this.flag, 0, 0);
-      if (code !== 0 && !this.stopping) this.logger.error({ code }, 'leader election thread exited');
+      if (!this.stopping) {
+        this.logger.error({ code }, 'leader election thread exited');
+        this.o.onThreadExit?.(code);
+      }
       for (const w of this.waiters.splice(0)) w.resolve();
     });
   }
