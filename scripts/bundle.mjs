@@ -10,6 +10,8 @@ const entries = {
   'gateway-manager': 'packages/gateway-manager/src/main.ts',
   'node-agent': 'packages/node-agent/src/main.ts',
   egressctl: 'packages/gateway-manager/src/cli/egressctl.ts',
+  // the manager's leader-election worker thread runs this alone, not the manager's whole bundle
+  'lease-thread': 'packages/controller-kit/src/lease-thread.ts',
 };
 for (const [name, entry] of Object.entries(entries)) {
   if (!existsSync(entry)) continue;

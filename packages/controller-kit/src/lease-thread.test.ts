@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { LeaderElector } from './leader-election.js';
-import { ThreadedLeaderElector } from './lease-thread.js';
+import { leaseThreadFile, ThreadedLeaderElector } from './lease-thread.js';
 import { loadKubeConfig } from './kubeconfig.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,6 +18,19 @@ const waitUntil = async (what: string, ok: () => boolean, ms = 10_000): Promise<
     await sleep(20);
   }
 };
+
+describe('leaseThreadFile', () => {
+  it('runs the module itself, or its own bundle beside a daemon\'s bundle, else the daemon\'s bundle', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'se-lease-file-')), 'dist');
+    mkdirSync(dir);
+    const daemon = pathToFileURL(join(dir, 'gateway-manager.js')).href;
+    assert.equal(leaseThreadFile(daemon).href, daemon, 'no lease-thread.js beside it: the daemon\'s bundle');
+    writeFileSync(join(dir, 'lease-thread.js'), '');
+    assert.equal(leaseThreadFile(daemon).href, pathToFileURL(join(dir, 'lease-thread.js')).href);
+    const source = pathToFileURL('/src/controller-kit/src/lease-thread.ts').href;
+    assert.equal(leaseThreadFile(source).href, source);
+  });
+});
 
 describe('ThreadedLeaderElector (issue 16 §4)', function () {
   this.timeout(30_000);

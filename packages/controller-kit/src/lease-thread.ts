@@ -8,8 +8,12 @@
 // from shared memory (`isLeader()` is exact at any moment, even while its callbacks wait behind a
 // long pass) and hears the changes as messages, in order.
 //
-// The worker runs this same module file (`new URL(import.meta.url)`): from the sources under tsx, or
-// the whole bundle when bundled — so a daemon's main() must not run off the main thread (`isMainThread`).
+// The worker runs this module alone: its source under tsx, or `lease-thread.js` beside the daemon's
+// bundle (scripts/bundle.mjs builds it) — not the daemon's whole bundle, which would load the whole
+// program (client-node, the AWS SDK, …) a second time, ≈ 110 MB. Without that file beside it, the
+// worker runs the daemon's bundle, so a daemon's main() must not run off the main thread (`isMainThread`).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { loadKubeConfig } from './kubeconfig.js';
 import { LeaderElector, type LeaderElectorOptions } from './leader-election.js';
@@ -68,7 +72,7 @@ export class ThreadedLeaderElector {
   start(): void {
     if (this.worker) return;
     const { onStartedLeading: _s, onStoppedLeading: _t, onNewLeader: _n, leaderGauge: _g, logger: _l, onThreadExit: _e, ...settings } = this.o;
-    this.worker = new Worker(new URL(import.meta.url), { workerData: { [MARK]: { settings, flag: this.flag } } });
+    this.worker = new Worker(leaseThreadFile(), { workerData: { [MARK]: { settings, flag: this.flag } } });
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));
     this.worker.on('error', (err) => this.logger.error({ err }, 'leader election thread failed'));
     this.worker.on('exit', (code) => {
@@ -126,6 +130,14 @@ export class ThreadedLeaderElector {
       this.waiters = this.waiters.filter((x) => x.what !== m.what);
     }
   }
+}
+
+/** The file the worker runs: this module (sources), or its own bundle beside the daemon's (see the top). */
+export function leaseThreadFile(own = import.meta.url): URL {
+  const here = new URL(own);
+  if (/\/lease-thread\.[cm]?[jt]s$/.test(here.pathname)) return here;
+  const beside = new URL('./lease-thread.js', here);
+  return existsSync(fileURLToPath(beside)) ? beside : here;
 }
 
 /** The worker's side: one LeaderElector on this thread's loop, reporting to the main thread. */
