@@ -22,17 +22,11 @@ import { createLogger, silentLogger, type Logger } from './logger.js';
 const MARK = 'staticEgressLeaseThread';
 
 /** What the worker needs: plain data only (the kubeconfig is loaded there from the same path). */
-export interface LeaseThreadSettings {
+export type LeaseThreadSettings = Pick<LeaderElectorOptions, 'namespace' | 'name' | 'identity' | 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'> & {
   kubeconfig?: string;
-  namespace: string;
-  name: string;
-  identity: string;
-  leaseDurationMs?: number;
-  renewDeadlineMs?: number;
-  retryPeriodMs?: number;
   /** The worker's log lines carry this name (e.g. the daemon's). */
   loggerName: string;
-}
+};
 
 export type LeaseThreadOptions = LeaseThreadSettings & Pick<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'leaderGauge'> & {
   logger?: Logger;
