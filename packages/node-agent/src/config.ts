@@ -1,6 +1,6 @@
 // node-agent flags (docs/CONTRACTS.md). Pure: argv + env → Config, or FlagError (exit 2).
 import { FlagError, addrFlag, durationFlag, intFlag, parseFlags } from '@static-egress/controller-kit';
-import { AGENT_HEALTH_PORT, parseCIDR } from '@static-egress/crds';
+import { AGENT_HEALTH_PORT, parseCIDR, STANDBYS_PER_IP } from '@static-egress/crds';
 import { AUDIT_FLAGS, parseAuditConfig, type AuditConfig } from './audit/config.js';
 import type { Mode, OwnedRanges } from './desired/types.js';
 import type { RenderConfig } from './render/types.js';
@@ -121,7 +121,7 @@ export function parseAgentConfig(argv: string[], env: NodeJS.ProcessEnv = proces
     ranges: { markMask: markMask >>> 0, tableMin, tableMax, priorityMin, priorityMax },
     vxlanVNI: intFlag(v, 'vxlan-vni', 7447, 1, 16777215),
     vxlanPort: intFlag(v, 'vxlan-port', 4799, 1, 65535),
-    standbysPerIP: intFlag(v, 'standbys-per-ip', 2, 0, 64),
+    standbysPerIP: intFlag(v, 'standbys-per-ip', STANDBYS_PER_IP, 0, 64),
   };
   if (v.kubeconfig !== undefined) cfg.kubeconfig = v.kubeconfig;
   if (v.uplink !== undefined) cfg.uplink = v.uplink;

@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   // policies without their status conditions: an agent acts on assignments only (issue 16 §4)
   const sources = createClusterSources(kc, logger, registry, { policyStatus: 'assignments' });
   // a confirmation reads the policies the cache says assign this node an IP, not the cluster's (issue 16 §4)
-  const confirmHeld = apiConfirmHeld(kc, cfg.nodeName, () => policiesAssignedTo(cfg.nodeName, [...sources.policies.list(), ...sources.clusterPolicies.list()]));
+  const cachedPolicies = () => [...sources.policies.list(), ...sources.clusterPolicies.list()];
+  const confirmHeld = apiConfirmHeld(kc, cfg.nodeName, () => policiesAssignedTo(cfg.nodeName, cachedPolicies()));
   const fencing = new SelfFencing({ clock, logger, fence, gauge: metrics.fenced, confirmHeld });
   // pods: this node's only, unless a pool admits it as a gateway or it holds an IP (issue 16 §4)
   const scopeInputs = [sources.nodes, sources.pools, sources.policies, sources.clusterPolicies] as Informer<KubernetesObject>[];
@@ -119,10 +120,10 @@ async function main(): Promise<void> {
         held: () => agent.heldAddresses, fenced: () => agent.fenced,
         onRefused: (reason) => logger.debug({ reason }, 'a probe with a bad signature is no contact'),
         onOrder: (order, sentAt) => {
-          orders.record(order, sentAt, holdersOfStatuses([...sources.policies.list(), ...sources.clusterPolicies.list()]));
+          orders.record(order, sentAt, holdersOfStatuses(cachedPolicies()));
           fencing.ordered(order.claim);
           logger.info({ ...order, sentAt }, 'the manager ordered a move on its probe');
-          return agent.passSoon('order');
+          return agent.passSoon();
         },
       }),
     },

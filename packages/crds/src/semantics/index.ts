@@ -11,7 +11,7 @@ export { familiesOf, parsePolicy, parsePool, parseSelector, timestampMs } from '
 export { describePolicy, isClusterPolicy, parseClusterPolicy } from './parse-cluster.js';
 export { comparePolicyPrecedence } from './precedence.js';
 export { pinEgressIP, stableHash32 } from './pin.js';
-export { computeStandbys, STANDBYS_PER_IP } from './standby-ring.js';
+export { computeStandbyRing, computeStandbys, STANDBYS_PER_IP, type RingNode } from './standby-ring.js';
 export { isSelectablePod, policySelectsPod, selectPods } from './select-pods.js';
 export { computeStatusNodes } from './status.js';
 export { matchesSelector, matchesServiceSelector } from './selector.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { computeStandbys } from './standby-ring.js';
+import { computeStandbyRing, computeStandbys } from './standby-ring.js';
 
 describe('computeStandbys (issue 16 §1: one ring for the agents and the manager)', () => {
   const ring = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -23,5 +23,21 @@ describe('computeStandbys (issue 16 §1: one ring for the agents and the manager
     assert.deepEqual(computeStandbys([], '192.0.2.1', undefined), []);
     assert.deepEqual(computeStandbys(ring, '192.0.2.1', undefined, 0), []);
     assert.deepEqual(computeStandbys(['n1'], '192.0.2.1', 'n1'), []);
+  });
+});
+
+describe('computeStandbyRing', () => {
+  it('the nodes that may hold an IP of the pool in the zone, whatever their probes, in name order', () => {
+    const node = (name: string, labels: Record<string, string>, o: { ready?: boolean; cordoned?: boolean; deleted?: boolean } = {}) =>
+      ({ name, labels, ready: o.ready ?? true, cordoned: o.cordoned ?? false, ...(o.deleted ? { deleted: true } : {}) });
+    const gw = { 'staticegress.io/gateway': '', 'topology.kubernetes.io/zone': 'a' };
+    const nodes = [
+      node('n3', gw), node('n1', gw), node('n2', { ...gw, 'topology.kubernetes.io/zone': 'b' }), node('n4', {}),
+      node('n5', gw, { ready: false }), node('n6', gw, { cordoned: true }), node('n7', gw, { deleted: true }),
+    ];
+    const pool = { nodeSelector: { matchLabels: { 'staticegress.io/gateway': '' } } };
+    assert.deepEqual(computeStandbyRing(nodes, pool, 'a'), ['n1', 'n3']);
+    assert.deepEqual(computeStandbyRing(nodes, pool, undefined), ['n1', 'n2', 'n3']);
+    assert.deepEqual(computeStandbyRing(nodes, {}, 'b'), ['n2']);
   });
 });

@@ -21,7 +21,7 @@
 // A moved IP (failover, handover) goes to its first standby that may take it (crds computeStandbys,
 // the ring the agents program the IP's SNAT ahead on, issue 16 §1), else least-loaded as a new one.
 import {
-  cidrContainsIP, comparePolicyAge, computeStandbys, ipFamilyOf, matchesSelector, nodeInZone, parseCIDR, sortByIP, splitKey, topologyKeyOf, zoneOfIPIn,
+  cidrContainsIP, comparePolicyAge, computeStandbyRing, computeStandbys, ipFamilyOf, matchesSelector, nodeInZone, parseCIDR, sortByIP, splitKey, topologyKeyOf, zoneOfIPIn,
   type CIDR,
 } from '@static-egress/crds';
 import { LeastLoaded } from './least-loaded.js';
@@ -209,12 +209,7 @@ class Pass {
   private standbyOf(w: WantedIP, from: string): NodeView | undefined {
     const key = queueKey(w.pool, w.zone, undefined);
     let ring = this.rings.get(key);
-    if (ring === undefined) {
-      const topologyKey = topologyKeyOf(w.pool);
-      ring = this.input.nodes.filter((n) => !n.deleted && n.ready && !n.cordoned && matchesSelector(n.labels, w.pool.nodeSelector) &&
-        nodeInZone(n.labels, topologyKey, w.zone)).map((n) => n.name).sort();
-      this.rings.set(key, ring);
-    }
+    if (ring === undefined) this.rings.set(key, ring = computeStandbyRing(this.input.nodes, w.pool, w.zone));
     for (const name of computeStandbys(ring, w.ip, from, this.input.standbysPerIP)) {
       const n = this.nodes.get(name);
       if (n && n.probed && n.pools.has(w.pool.name) && inZone(n, w) && this.hasRoom(n, w.pool) && fits(n, w.ip) && !this.holdsPolicy(n, w)) return n;

@@ -183,7 +183,7 @@ export class NodeProber {
     if (renew) st.lastRenewSentAt = sentAt;
     const abort = new AbortController();
     const timer = clock.setTimeout(() => abort.abort(), ORDER_TIMEOUT_MS);
-    const url = `http://${formatHost(st.address)}:${this.opts.port}/healthz`;
+    const url = this.healthzURL(st);
     void this.opts.fetch(url, abort.signal, this.opts.authenticate(node, { renew, run: st.vouchRun, order })).catch((): ProbeResponse => ({ ok: false })).then((res) => {
       clock.clearTimeout(timer);
       if (st.epoch !== epoch || this.stopped || !res.ok || !res.egressIPs) return;
@@ -191,6 +191,10 @@ export class NodeProber {
       this.opts.onHeld?.(node, st.held);
     });
     return true;
+  }
+
+  private healthzURL(st: TargetState): string {
+    return `http://${formatHost(st.address)}:${this.opts.port}/healthz`;
   }
 
   stop(): void {
@@ -226,7 +230,7 @@ export class NodeProber {
     const abort = new AbortController();
     const probe: Inflight = { seq, sentAt };
     st.inflight.set(abort, probe);
-    const url = `http://${formatHost(st.address)}:${this.opts.port}/healthz`;
+    const url = this.healthzURL(st);
     const answer = this.opts.fetch(url, abort.signal, this.opts.authenticate?.(node, { renew, run: st.vouchRun })).catch((): ProbeResponse => ({ ok: false }));
     const timedOut = new Promise<ProbeResponse>((resolve) => {
       // One more turn of the event loop before the verdict: an answer that arrived while this

@@ -115,7 +115,7 @@ export class Agent {
    * Asks for a pass now; resolves once a pass that starts after this call has ended (done or failed):
    * the answer to a manager's order waits for it, so the egress IPs it lists confirm the order.
    */
-  passSoon(_reason: string): Promise<void> {
+  passSoon(): Promise<void> {
     return new Promise((resolve) => {
       this.passWaiters.push(resolve);
       if (this.dirtySince === null) this.dirtySince = this.o.clock.now();

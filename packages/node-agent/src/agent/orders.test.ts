@@ -81,7 +81,7 @@ describe('Agent: acting on an order', () => {
     await clock.advanceAsync(0);
     orders.record(claim('192.0.2.100'), clock.now(), holdersOf(fixtureInput().policies));
     let answered = false;
-    void agent.passSoon('order').then(() => { answered = true; });
+    void agent.passSoon().then(() => { answered = true; });
     await clock.advanceAsync(0);
     assert.ok(answered, 'the answer waits for one pass, no longer');
     assert.deepEqual(held(), ['192.0.2.100', '192.0.2.102'], 'claimed before any status named us');
@@ -98,7 +98,7 @@ describe('Agent: acting on an order', () => {
     const { clock, agent, orders, held } = setup();
     await clock.advanceAsync(100);
     orders.record(release('192.0.2.102'), clock.now(), holdersOf(fixtureInput().policies));
-    await Promise.all([agent.passSoon('order'), clock.advanceAsync(60)]);
+    await Promise.all([agent.passSoon(), clock.advanceAsync(60)]);
     assert.deepEqual(held(), []);
     await agent.stop();
   });

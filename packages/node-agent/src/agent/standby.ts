@@ -6,9 +6,9 @@
 // the holder skipped. So each gateway stands by for ≈ perIP × its share of the IPs (bounded cost in a
 // large cluster), and a node the manager picks outside them takes over the slower way (a full sync).
 // Pure.
-import { computeStandbys, matchesSelector, nodeInZone, STANDBYS_PER_IP, topologyKeyOf, zoneOfIPIn, type ClusterView, type NodeInfo, type Pool } from '@static-egress/crds';
-
-export { STANDBYS_PER_IP };
+import {
+  computeStandbyRing, computeStandbys, matchesSelector, nodeInZone, STANDBYS_PER_IP, topologyKeyOf, zoneOfIPIn, type ClusterView, type NodeInfo, type Pool,
+} from '@static-egress/crds';
 
 export type StandbyView = Pick<ClusterView, 'nodes' | 'pools' | 'policies' | 'authorization'>;
 
@@ -29,7 +29,7 @@ export function computeStandby(view: StandbyView, nodeName: string, perIP = STAN
   const ringOf = (pool: Pool, zone: string | undefined): string[] => {
     const key = `${pool.name}\n${zone ?? ''}`;
     let r = rings.get(key);
-    if (!r) rings.set(key, r = view.nodes.filter((n) => usable(n) && admits(n, pool, zone)).map((n) => n.name).sort());
+    if (!r) rings.set(key, r = computeStandbyRing(view.nodes, pool, zone));
     return r;
   };
   return (ip) => {
