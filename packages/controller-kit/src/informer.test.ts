@@ -54,7 +54,7 @@ class FakeApi {
   }
 }
 
-function setup(opts: { freeze?: boolean; transform?: (o: Obj) => Obj; unchanged?: (a: Obj, b: Obj) => boolean; backoff?: { initialMs?: number; maxMs?: number; jitter?: number }; random?: () => number } = {}) {
+function setup(opts: { freeze?: boolean; transform?: (o: Obj) => Obj; listTransformed?: boolean; unchanged?: (a: Obj, b: Obj) => boolean; backoff?: { initialMs?: number; maxMs?: number; jitter?: number }; random?: () => number } = {}) {
   const api = new FakeApi();
   const clock = new FakeClock(0);
   const events: string[] = [];
@@ -68,6 +68,7 @@ function setup(opts: { freeze?: boolean; transform?: (o: Obj) => Obj; unchanged?
     random: opts.random,
     freeze: opts.freeze,
     transform: opts.transform,
+    ...(opts.listTransformed ? { listTransformed: true } : {}),
     unchanged: opts.unchanged,
   });
   for (const ev of ['add', 'update', 'delete'] as const) {
@@ -292,6 +293,17 @@ describe('createInformer', () => {
     api.current().emit('MODIFIED', cm('b', '12'));
     assert.deepEqual(informer.get('ns/b'), { metadata: { name: 'b', namespace: 'ns', resourceVersion: '12' } });
     assert.deepEqual(events, ['add ns/a@5', 'add ns/b@11', 'update ns/b@12']);
+    await informer.stop();
+  });
+
+  it('applies its transform to watched objects only when the list has applied it (listInPages)', async () => {
+    const seen: string[] = [];
+    const { api, informer } = setup({ transform: (o) => { seen.push(o.metadata!.name!); return o; }, listTransformed: true });
+    api.items.set('a', cm('a', '5'));
+    informer.start();
+    await informer.waitForSync(1000);
+    api.current().emit('ADDED', cm('b', '11'));
+    assert.deepEqual(seen, ['b'], 'the listed object is not transformed a second time');
     await informer.stop();
   });
 });

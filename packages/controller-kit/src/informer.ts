@@ -68,6 +68,11 @@ export interface InformerOptions<T extends KubernetesObject> {
   /** Applied to every listed and watched object before the cache (e.g. slimPod: drop unread fields). Pure. */
   transform?: (obj: T) => T;
   /**
+   * `listFn` already applied `transform` to what it lists (listInPages does, page by page, so a raw
+   * page is dropped as soon as it is read): the informer then applies it to watched objects only.
+   */
+  listTransformed?: boolean;
+  /**
    * True when a watched update changes nothing a reader sees (after `transform`; e.g.
    * `sameApartFromVersion`): the cache takes it, but no 'update'/'change' fires, so a status write
    * of fields the transform dropped costs a reader no pass (issue 16 §4).
@@ -353,7 +358,7 @@ export function createInformer<T extends KubernetesObject>(options: InformerOpti
 
   const listFn: ListPromise<T> = async () => {
     const listed = await options.listFn();
-    const list = options.transform && listed.items ? { ...listed, items: listed.items.map(options.transform) } : listed;
+    const list = options.transform && !options.listTransformed && listed.items ? { ...listed, items: listed.items.map(options.transform) } : listed;
     if (freeze) for (const item of list.items ?? []) deepFreeze(item);
     return list;
   };

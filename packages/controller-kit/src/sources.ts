@@ -38,7 +38,8 @@ export function createClusterSources(kc: KubeConfig, logger: Logger, registry?: 
     return customListPage<T>(page as CustomListPage<T>);
   }, transform);
   // an update that reads the same after the slim transform (a dropped status condition, a heartbeat) fires no event
-  const common = (name: string) => ({ kc, name, logger, unchanged: sameApartFromVersion, ...(registry ? { metrics: createInformerMetrics(registry, name) } : {}) });
+  // every list below is listInPages with the informer's own transform: each object is slimmed once
+  const common = (name: string) => ({ kc, name, logger, unchanged: sameApartFromVersion, listTransformed: true, ...(registry ? { metrics: createInformerMetrics(registry, name) } : {}) });
   const slimPolicy = opts.policyStatus === 'assignments' ? slimPolicyForAgent : slimObject;
   return {
     policies: createInformer<StaticEgressIP>({ ...common(SEIP_PLURAL), path: crPath(SEIP_PLURAL), listFn: listCR<StaticEgressIP>(SEIP_PLURAL, slimPolicy), transform: slimPolicy }),

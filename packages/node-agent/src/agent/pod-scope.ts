@@ -164,7 +164,7 @@ export function createScopedPodInformer(kc: KubeConfig, logger: Logger, registry
   const core = kc.makeApiClient(CoreV1Api);
   const fieldSelector = scope === 'node' ? `spec.nodeName=${nodeName}` : undefined;
   return createInformer<V1Pod>({
-    kc, name: 'pods', logger, path: '/api/v1/pods', transform: slimPod,
+    kc, name: 'pods', logger, path: '/api/v1/pods', transform: slimPod, listTransformed: true,
     ...(fieldSelector ? { fieldSelector } : {}),
     listFn: () => listInPages((p) => core.listPodForAllNamespaces({ ...p, ...(fieldSelector ? { fieldSelector } : {}) }), slimPod),
     ...(registry ? { metrics: createInformerMetrics(registry, 'pods') } : {}),
