@@ -27,6 +27,7 @@ const benches: Record<string, () => Promise<{ run(o: BenchOptions): Promise<Benc
   'manager-assign': () => import('./manager-assign.js'),
   'agent-programming': () => import('./agent-programming.js'),
   'agent-per-destination': () => import('./agent-per-destination.js'), // issue 9: full apply with per-destination policies and zones beside the existing shape
+  'lease-session': () => import('./lease-session.js'), // issue 16 §1: a kernel-lease batch over the long-lived nft -i, beside one nft process per batch
   'audit-log': () => import('./audit-log.js'), // issue 10 §5: events/s through the audit pipeline
   'kernel-damage': () => import('./kernel-damage.js'), // issue 12: exposure per damage type, wrong-source packets
   'lab': () => import('./lab/index.js'), // failover, data path (direct + vxlan), policy created, pod created

@@ -1,6 +1,8 @@
 // The long-lived `nft -i` that carries the lease renewals (issue 16), in a real namespace: each batch
 // is acknowledged as one transaction (a renewal of a lapsed lease fails whole and changes nothing),
-// many batches run on one process, and a killed process is replaced by the next batch.
+// many batches run on one process, a killed process is replaced by the next batch, and a process is
+// retired after its batches (nft -i's in-memory line history made each batch slower) with no
+// history file of its own.
 // Needs root and nftables.
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
@@ -56,5 +58,23 @@ describe('nft session (nft -i, real namespace)', function () {
     process.kill(Number(pids[0]), 'SIGKILL');
     await sleep(100);
     assert.deepEqual(await lease.renew([A], 60_000), []);
+  });
+
+  it('hands over to a fresh nft after maxBatches, which reads and writes no history file', async () => {
+    const short = new NftSession({ command: ['ip', 'netns', 'exec', ns, 'nft', '-i'], maxBatches: 3 });
+    const nftPids = async () => (await execa('ip', ['netns', 'pids', ns])).stdout.split('\n').filter(Boolean)
+      .filter((pid) => pid !== String(process.pid));
+    try {
+      const before = new Set(await nftPids());
+      for (let i = 0; i < 3; i++) assert.equal((await short.run(`add element arp sektest_lease leased { ${A} timeout 60s }`)).ok, true);
+      await sleep(200); // the retired process exits at the end of its input
+      const after = (await nftPids()).filter((pid) => !before.has(pid));
+      assert.equal(after.length, 1, 'exactly one process of this session runs: the fresh one, started before it is needed');
+      const env = (await execa('cat', [`/proc/${after[0]}/environ`])).stdout.split('\0');
+      assert.ok(env.includes('HOME=/dev/null'), `nft runs with HOME=/dev/null (no history file): ${env.filter((e) => e.startsWith('HOME')).join()}`);
+      assert.equal((await short.run(`add element arp sektest_lease leased { ${A} timeout 60s }`)).ok, true, 'the fresh process takes the next batch');
+    } finally {
+      short.close();
+    }
   });
 });
