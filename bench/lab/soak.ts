@@ -1,7 +1,7 @@
 // `npm run bench -- --only soak [--soak-minutes N]` (issue 16 §1, §2): no false alarms. The lab runs
 // for N minutes (default 10, `--quick` 1) with both cores saturated by an unrelated CPU load and 1 %
 // loss + 5 ms ± 5 ms jitter (netem) on every LAN bridge port (a kernel without sch_netem: the loss
-// alone, from nftables on the bridge), while no node fails: figures are the
+// from nftables on the bridge, the jitter from a relay on every port, jitter.ts), while no node fails: figures are the
 // egress IPs moved, the packets that came back with a wrong source (a 5 ms UDP probe through the
 // egress IP the whole time), lease lapses, self-fences and the managers' unhealthy verdicts (with why). Then, still under
 // that load, the node-loss failover (failover.ts) — beside the same failover measured on the idle lab
@@ -17,6 +17,7 @@ import { LAB_BENCH_TOOLS, describeMissingTools } from '../lib/tools.js';
 import { figure, type BenchOptions, type BenchResult, type Figure } from '../lib/types.js';
 import { EIP_FAILOVER, GATEWAYS, agentLog, managerLog, must, say, type Sizes } from './common.js';
 import { failover } from './failover.js';
+import { jitterUnavailable, startJitter } from './jitter.js';
 import { setUp } from './setup.js';
 
 const NETEM = ['loss', '1%', 'delay', '5ms', '5ms'];
@@ -39,7 +40,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     const env = await setUp(lab);
     say(`failover, idle lab (${trials.idle} trials) ...`);
     figures.push(...prefixed('idle', await failover(lab, env, bg, sizes(trials.idle), opts.resultsDir, artifacts)));
-    const impairment = await impair(lab);
+    const impairment = await impair(lab, bg);
     load.start();
     say(`soak: ${minutes} min, ${load.count} busy loops, ${impairment.what}`);
     figures.push(...await soak(lab, env.sel, minutes * 60_000, impairment.what));
@@ -113,10 +114,11 @@ async function lanPorts(lab: Lab): Promise<string[]> {
 
 /**
  * netem on every LAN bridge port (each frame crosses one). A kernel built without sch_netem (this
- * machine's) gets the loss alone, from an nftables rule on the bridge's forward hook (each frame
- * crosses it once); it has no qdisc that can add jitter (no netem, no fq for EDT), which is said.
+ * machine's) gets the loss from an nftables rule on the bridge's forward hook (each frame crosses it
+ * once) and the jitter from a relay on every port (jitter.ts; it has no qdisc that could: no netem,
+ * no fq for EDT); without the relay's tools the jitter is left out, which is said.
  */
-async function impair(lab: Lab): Promise<{ what: string; undo: () => Promise<void> }> {
+async function impair(lab: Lab, bg: Background): Promise<{ what: string; undo: () => Promise<void> }> {
   const ports = await lanPorts(lab);
   const ns = lab.names.lanNs;
   const tc = (p: string, on: boolean) => runIn(ns, 'tc', on ? ['qdisc', 'replace', 'dev', p, 'root', 'netem', ...NETEM] : ['qdisc', 'del', 'dev', p, 'root']);
@@ -128,9 +130,13 @@ async function impair(lab: Lab): Promise<{ what: string; undo: () => Promise<voi
     'table bridge se_soak_loss {',
     '  chain forward { type filter hook forward priority 0; policy accept; numgen random mod 100 < 1 drop; }',
     '}', ''].join('\n'));
+  const dropLoss = async () => { await must(ns, 'nft', ['delete', 'table', 'bridge', 'se_soak_loss']); };
+  const no = await jitterUnavailable();
+  if (no) return { what: `1 % loss (nftables numgen on the LAN bridge, every frame); NO jitter: no sch_netem and ${no} for the relay — ${ports.length} ports`, undo: dropLoss };
+  const jitter = await startJitter(lab, bg, 5, 5);
   return {
-    what: `1 % loss (nftables numgen on the LAN bridge, every frame); NO jitter: this kernel has no sch_netem (nor fq) — ${ports.length} ports`,
-    undo: async () => { await must(ns, 'nft', ['delete', 'table', 'bridge', 'se_soak_loss']); },
+    what: `1 % loss (nftables numgen on the LAN bridge, every frame) and ${jitter.what} (no sch_netem here)`,
+    undo: async () => { await jitter.undo(); await dropLoss(); },
   };
 }
 
