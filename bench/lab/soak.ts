@@ -36,7 +36,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const artifacts: string[] = [];
   let lab: Lab | undefined;
   try {
-    lab = await Lab.up({ nodes: 4, managers: 2, gatewayNodes: GATEWAYS, ...(opts.agentArgs ? { agentArgs: opts.agentArgs } : {}) });
+    lab = await Lab.up({ nodes: 4, managers: 2, gatewayNodes: GATEWAYS, ...(opts.agentArgs ? { agentArgs: opts.agentArgs } : {}),
+      ...(opts.managerArgs ? { managerArgs: opts.managerArgs } : {}) });
     const env = await setUp(lab);
     say(`failover, idle lab (${trials.idle} trials) ...`);
     figures.push(...prefixed('idle', await failover(lab, env, bg, sizes(trials.idle), opts.resultsDir, artifacts)));
