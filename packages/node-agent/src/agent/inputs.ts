@@ -4,7 +4,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import { computeZonePreference, nodeAddressesOf, parseClusterView, pinEgressIP, type BadObject, type ClusterSnapshot } from '@static-egress/crds';
 import type { IPv6Nodes } from '../desired/family.js';
 import type { Mode, NodeStateInput, OwnedRanges } from '../desired/types.js';
-import { computeStandby } from './standby.js';
+import { computeStandby, computeStandbyNodes } from './standby.js';
 
 export interface AgentSettings {
   nodeName: string;
@@ -43,6 +43,8 @@ export function computeAgentInputs(snap: ClusterSnapshot, s: AgentSettings, extr
   const selection = new Map<string, readonly string[]>();
   for (const [podKey, sel] of view.selection) selection.set(podKey, sel.policyKeys);
   const standbyFor = s.standbysPerIP === 0 ? undefined : computeStandby(view, s.nodeName, s.standbysPerIP);
+  // a VXLAN director has each directed IP's standbys as tunnel peers ahead (issue 16 §1)
+  const standbysOf = s.standbysPerIP === 0 || s.mode !== 'vxlan' ? undefined : computeStandbyNodes(view, s.standbysPerIP);
 
   return {
     input: {
@@ -53,6 +55,7 @@ export function computeAgentInputs(snap: ClusterSnapshot, s: AgentSettings, extr
       })),
       nodes, ...(nodeIP6 ? { nodeIP6, nodes6 } : {}), clusterCIDRs: s.clusterCIDRs, ranges: s.ranges, pin: pinEgressIP, nearIPs: computeZonePreference(view),
       ...(standbyFor ? { standbyFor } : {}),
+      ...(standbysOf ? { standbysOf } : {}),
       ...(extra.previousSlots ? { previousSlots: extra.previousSlots } : {}),
       ...(extra.fenced ? { fenced: true } : {}),
       ...(extra.holdOnly ? { holdOnly: extra.holdOnly } : {}),

@@ -7,17 +7,19 @@
 // large cluster), and a node the manager picks outside them takes over the slower way (a full sync).
 // Pure.
 import {
-  computeStandbyRing, computeStandbys, matchesSelector, nodeInZone, STANDBYS_PER_IP, topologyKeyOf, zoneOfIPIn, type ClusterView, type NodeInfo, type Pool,
+  computeStandbyRing, computeStandbys, STANDBYS_PER_IP, zoneOfIPIn, type ClusterView, type NodeInfo, type Pool,
 } from '@static-egress/crds';
 
 export type StandbyView = Pick<ClusterView, 'nodes' | 'pools' | 'policies' | 'authorization'>;
 
 const usable = (n: NodeInfo): boolean => n.ready && !n.cordoned && !n.deleted;
 
-/** Whether this node stands by for an IP; undefined when it may stand by for none (unknown, NotReady, cordoned). */
-export function computeStandby(view: StandbyView, nodeName: string, perIP = STANDBYS_PER_IP): ((ip: string) => boolean) | undefined {
-  const me = view.nodes.find((n) => n.name === nodeName);
-  if (!me || !usable(me) || perIP <= 0) return undefined;
+/**
+ * Each IP's standbys (empty: none, or its pool unknown): the same ring the manager moves an IP along,
+ * so a VXLAN director can have them as tunnel peers ahead (issue 16 §1: a takeover then changes its
+ * route only).
+ */
+export function computeStandbyNodes(view: StandbyView, perIP = STANDBYS_PER_IP): (ip: string) => string[] {
   const pools = new Map(view.pools.map((p) => [p.name, p]));
   const poolOf = new Map<string, string>();
   for (const ips of view.authorization.values()) for (const a of ips) if (!a.problem && a.pool) poolOf.set(a.ip, a.pool);
@@ -25,7 +27,6 @@ export function computeStandby(view: StandbyView, nodeName: string, perIP = STAN
   for (const p of view.policies) for (const [ip, node] of p.assignments) holderOf.set(ip, node);
   const zones = new Map<string, (ip: string) => string | undefined>();
   const rings = new Map<string, string[]>();
-  const admits = (n: NodeInfo, pool: Pool, zone: string | undefined) => matchesSelector(n.labels, pool.nodeSelector) && nodeInZone(n.labels, topologyKeyOf(pool), zone);
   const ringOf = (pool: Pool, zone: string | undefined): string[] => {
     const key = `${pool.name}\n${zone ?? ''}`;
     let r = rings.get(key);
@@ -34,12 +35,18 @@ export function computeStandby(view: StandbyView, nodeName: string, perIP = STAN
   };
   return (ip) => {
     const pool = pools.get(poolOf.get(ip) ?? '');
-    if (!pool) return false;
+    if (!pool || perIP <= 0) return [];
     let zoneOf = zones.get(pool.name);
     if (!zoneOf) zones.set(pool.name, zoneOf = zoneOfIPIn(pool));
-    const zone = zoneOf(ip);
-    if (!admits(me, pool, zone)) return false;
     // the ring is crds' (the manager prefers the same nodes when it moves the IP)
-    return computeStandbys(ringOf(pool, zone), ip, holderOf.get(ip), perIP).includes(nodeName);
+    return computeStandbys(ringOf(pool, zoneOf(ip)), ip, holderOf.get(ip), perIP);
   };
+}
+
+/** Whether this node stands by for an IP; undefined when it may stand by for none (unknown, NotReady, cordoned). */
+export function computeStandby(view: StandbyView, nodeName: string, perIP = STANDBYS_PER_IP): ((ip: string) => boolean) | undefined {
+  const me = view.nodes.find((n) => n.name === nodeName);
+  if (!me || !usable(me) || perIP <= 0) return undefined;
+  const standbysOf = computeStandbyNodes(view, perIP);
+  return (ip) => standbysOf(ip).includes(nodeName);
 }

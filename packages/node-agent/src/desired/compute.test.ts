@@ -32,6 +32,21 @@ describe('computeNodeState', () => {
     assert.deepEqual(gone.vxlanPeers, []);
   });
 
+  it('has the standbys of each IP it directs as VXLAN peers ahead, so a takeover changes its route only (issue 16 §1)', () => {
+    const standbysOf = (ip: string) => (ip === '192.0.2.100' ? ['n3', 'n1', 'n9'] : []);
+    const input = fixtureInput({ mode: 'vxlan', standbysOf });
+    const s = computeNodeState(input);
+    assert.deepEqual(s.director[0]!.route, { kind: 'vxlan', via: '192.0.2.12', gatewayNode: 'n2' }, 'the route still goes to the holder');
+    assert.deepEqual(s.vxlanPeers, [{ node: 'n2', ip: '192.0.2.12' }, { node: 'n3', ip: '192.0.2.13' }],
+      'the standby n3 is a peer; this node (n1) and an unknown node (n9) are not');
+    // the takeover by n3: the same peers, another route
+    const db = input.policies[0]!;
+    const moved = computeNodeState({ ...input, standbysOf: () => ['n2'],
+      policies: [{ ...db, assignments: new Map([['192.0.2.100', 'n3'], ['192.0.2.101', 'n3']]) }, ...input.policies.slice(1)] });
+    assert.deepEqual(moved.director[0]!.route, { kind: 'vxlan', via: '192.0.2.13', gatewayNode: 'n3' });
+    assert.deepEqual(moved.vxlanPeers, s.vxlanPeers);
+  });
+
   it('pins over the assigned IPs only, so pods of a lost IP move and the others stay', () => {
     const input = fixtureInput();
     const db = input.policies[0]!;

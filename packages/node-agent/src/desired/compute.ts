@@ -42,13 +42,17 @@ function planPolicies(input: NodeStateInput): PolicyPlan[] {
 
 type PendingDirector = Omit<DirectorEntry, 'slot' | 'mark' | 'table' | 'priority'>;
 
-/** How a director reaches the gateway holding `ip`; a VXLAN route adds that gateway to `peers`. */
+/** How a director reaches the gateway holding `ip`; a VXLAN route adds that gateway and the IP's standbys to `peers`. */
 function directorRoute(ip: string, owner: string | undefined, input: NodeStateInput, peers: Map<string, VxlanPeer>): DirectorRoute {
   if (!owner) return { kind: 'unreachable' };
   if (input.mode === 'direct') return { kind: 'direct', via: ip };
   const gwIP = input.nodes.get(owner);
   if (!gwIP) return { kind: 'unreachable' };
   peers.set(gwIP, { node: owner, ip: gwIP });
+  for (const node of input.standbysOf?.(ip) ?? []) {
+    const standbyIP = input.nodes.get(node);
+    if (standbyIP && node !== input.nodeName) peers.set(standbyIP, { node, ip: standbyIP });
+  }
   return { kind: 'vxlan', via: gwIP, gatewayNode: owner };
 }
 

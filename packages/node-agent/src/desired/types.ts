@@ -67,6 +67,12 @@ export interface NodeStateInput {
    * the address, so a takeover is lease + address + GARP. Absent: no standby.
    */
   standbyFor?: (ip: string) => boolean;
+  /**
+   * VXLAN mode (issue 16 §1): the nodes that stand by for `ip`. A director has them as tunnel peers
+   * ahead (neighbour + FDB entry), so the takeover of an IP it directs changes its route only — no
+   * `ip`/`bridge` process on the failover's path. Absent: the holder alone is a peer.
+   */
+  standbysOf?: (ip: string) => readonly string[];
 }
 
 export type DirectorRoute =

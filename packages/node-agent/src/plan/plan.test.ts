@@ -77,10 +77,10 @@ describe('plan', () => {
     assert.deepEqual(planFrom(want(), want()).changed, { ipsets: 0, chains: 0, rules: 0, routes: 0, addresses: 0, vxlan: 0 });
   });
 
-  it('handover: address out, routes, two restores (the released SNAT goes in the second), address in, GARP, removals', () => {
+  it('handover: address out first, routes, two restores (the released SNAT goes in the second), address in, GARP, removals', () => {
     const p = planFrom(want(), want(handoverInput()));
     assert.deepEqual(p.ops.map((o) => o.op), [
-      'ipset-restore', 'address-del', 'route-replace', 'rule-add', 'guard-apply', 'iptables-restore', 'iptables-restore', 'address-add', 'garp', 'rule-del', 'route-del', 'ipset-destroy',
+      'address-del', 'ipset-restore', 'route-replace', 'rule-add', 'guard-apply', 'iptables-restore', 'iptables-restore', 'address-add', 'garp', 'rule-del', 'route-del', 'ipset-destroy',
     ]);
     const [first, second] = p.ops.filter((o) => o.op === 'iptables-restore') as Extract<Operation, { op: 'iptables-restore' }>[];
     assert.equal(first!.handover, true);
@@ -204,13 +204,14 @@ describe('plan with the kernel lease (issue 14)', () => {
     return p;
   };
 
-  it('handover: the released IP stops being announced before it goes, its flows are forgotten after; the new one is leased, added, announced, then forgets an earlier tenure', () => {
+  it('handover: the released IP stops being announced before it goes, its flows are forgotten at the end; the new one is leased, added, announced, then forgets an earlier tenure', () => {
     const from = want();
     const to = want(handoverInput());
     const p = run(from, to, from.addresses.map((a) => a.ip), true);
     assert.deepEqual(ops(p), [
-      'lease-end 192.0.2.102', 'address-del eth0 192.0.2.102', 'conntrack-forget 192.0.2.102',
+      'lease-end 192.0.2.102', 'address-del eth0 192.0.2.102',
       'lease-claim 192.0.2.100 for 300 ms', 'address-add eth0 192.0.2.100', 'garp eth0 192.0.2.100', 'conntrack-forget 192.0.2.100',
+      'conntrack-forget 192.0.2.102',
     ]);
   });
 

@@ -5,9 +5,9 @@
 //  2. sets and their new members before the iptables rules that use them; members that leave a set
 //     only after every restore (7), so that a pod moving to another set is covered by both for a
 //     moment, never by neither;
-//  3. stale egress addresses before their SNAT goes (a late packet is never masqueraded with the
-//     node IP) and before the routes (a director route `via <IP> onlink` is refused while the IP is
-//     still local);
+//  3. stale egress addresses — planned first — before their SNAT goes (a late packet is never
+//     masqueraded with the node IP) and before the routes (a director route `via <IP> onlink` is
+//     refused while the IP is still local);
 //  4. routes, then rules (a mark never points at an empty table), before any mark can point at them;
 //  5. iptables: one restore, or two when an SNAT goes, so that it goes only after the filter table
 //     guards its pods (natHandover);
@@ -45,6 +45,18 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
     ops.push({ op: 'lease-setup', owned: [...lease.guarded] });
   }
 
+  // 3. stale egress addresses, first of all: nothing below needs them, and a planned move's next
+  // holder claims only once the manager sees this one gone (issue 16 §3) — not after this pass's
+  // set restores
+  const staleAddr = haveAddr.filter((ip) => isOurs(ip) && !wantAddr.has(ip));
+  if (staleAddr.length) {
+    if (lease) ops.push({ op: 'lease-end', ips: staleAddr });
+    ops.push({ op: 'address-del', dev: render.uplink, ips: staleAddr });
+  }
+  // their flows are forgotten at the end of the plan (a `conntrack` process; until then a late reply
+  // the router still sends here is de-NATed to its pod)
+  const forgetReleased = lease ? staleAddr.filter((ip) => !lease.keepFlows?.has(ip)) : [];
+
   // 1. LinuxVxlan.addMissing also re-asserts the device's rp_filter: planned whenever a device is wanted
   if (desired.vxlan.device) ops.push({ op: 'vxlan-add', want: desired.vxlan, have: current.vxlan });
 
@@ -52,15 +64,6 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
   const sets = planIpsets(desired.ipsets, current.ipsets, setNames(render).temp, cfg.inPlaceMembers);
   if (sets.grow.restore) ops.push({ op: 'ipset-restore', text: sets.grow.restore });
   if (sets.grow.inPlace.length) ops.push({ op: 'ipset-members', changes: sets.grow.inPlace });
-
-  // 3. stale egress addresses
-  const staleAddr = haveAddr.filter((ip) => isOurs(ip) && !wantAddr.has(ip));
-  if (staleAddr.length) {
-    if (lease) ops.push({ op: 'lease-end', ips: staleAddr });
-    ops.push({ op: 'address-del', dev: render.uplink, ips: staleAddr });
-    const forget = staleAddr.filter((ip) => !lease?.keepFlows?.has(ip));
-    if (lease && forget.length) ops.push({ op: 'conntrack-forget', ips: forget });
-  }
 
   // 4. routes, then rules (the netlink binding aborts the process when too many requests are in flight)
   const routesToSet = missing(desired.routes, current.routes, routeKey);
@@ -100,6 +103,7 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
   if (routesToDel.length) ops.push({ op: 'route-del', routes: routesToDel });
   if (sets.stale.length) ops.push({ op: 'ipset-destroy', names: sets.stale, text: renderIpsetDestroy(sets.stale) });
   if (tunnelHasStale(desired.vxlan, current.vxlan)) ops.push({ op: 'vxlan-remove', want: desired.vxlan, have: current.vxlan, name: render.vxlanDevice });
+  if (forgetReleased.length) ops.push({ op: 'conntrack-forget', ips: forgetReleased });
 
   return {
     ops,
