@@ -123,7 +123,9 @@ async function main(): Promise<void> {
           orders.record(order, sentAt, holdersOfStatuses(cachedPolicies()));
           fencing.ordered(order.claim);
           logger.info({ ...order, sentAt }, 'the manager ordered a move on its probe');
-          return agent.passSoon();
+          // a release is answered once its addresses are gone: the next holder's claim follows the answer
+          const released = () => order.claim.length === 0 && order.release.every((ip) => !agent.heldAddresses?.has(ip));
+          return agent.passSoon(released);
         },
       }),
     },

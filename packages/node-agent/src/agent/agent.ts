@@ -16,6 +16,8 @@ import { renderState } from '../render/state.js';
 import type { RenderConfig } from '../render/types.js';
 
 /** Where the agent writes: known once the uplink is (after the caches have synced). */
+
+interface PassWaiter { resolve: () => void; settled?: () => boolean }
 export interface DataPlane {
   syncer: NodeSyncer;
   render: RenderConfig;
@@ -71,6 +73,8 @@ export class Agent {
   /** Starts syncing into `dataPlane`; the first sync reads the kernel (startup reconcile). */
   start(dataPlane: DataPlane): void {
     this.dataPlane = dataPlane;
+    dataPlane.syncer.onAddressesDeleted = () => this.addressesDeleted();
+    if (dataPlane.v6) dataPlane.v6.syncer.onAddressesDeleted = () => this.addressesDeleted();
     this.o.fencing.start(() => this.markDirty('fence'));
     this.markDirty('startup');
     this.runner.start();
@@ -108,28 +112,37 @@ export class Agent {
     return v4 && v6?.size ? new Set([...v4, ...v6]) : v4;
   }
 
-  /** Waiting for the next pass to end (a manager's order, issue 16). */
-  private passWaiters: (() => void)[] = [];
+  /** Waiting for the next pass (a manager's order, issue 16); `settled`: what may end the wait sooner. */
+  private passWaiters: PassWaiter[] = [];
+  /** The waiters the pass in flight serves. */
+  private serving: PassWaiter[] = [];
 
   /**
    * Asks for a pass now; resolves once a pass that starts after this call has ended (done or failed):
-   * the answer to a manager's order waits for it, so the egress IPs it lists confirm the order.
+   * the answer to a manager's order waits for it, so the egress IPs it lists confirm the order. With
+   * `settled`, sooner: when it holds after an address left the uplink in that pass (a release order is
+   * answered once its addresses are gone, not after the rest of the pass — issue 16 §3).
    */
-  passSoon(): Promise<void> {
+  passSoon(settled?: () => boolean): Promise<void> {
     return new Promise((resolve) => {
-      this.passWaiters.push(resolve);
+      this.passWaiters.push({ resolve, ...(settled ? { settled } : {}) });
       if (this.dirtySince === null) this.dirtySince = this.o.clock.now();
       this.runner.runNow(); // an order does not wait for the minimum interval: its lease grant is short
     });
   }
 
   private async passAndTell(resync: boolean): Promise<void> {
-    const waiters = this.passWaiters.splice(0);
+    const waiters = this.serving = this.passWaiters.splice(0);
     try {
       await this.pass(resync);
     } finally {
-      for (const w of waiters) w();
+      this.serving = [];
+      for (const w of waiters) w.resolve();
     }
+  }
+
+  private addressesDeleted(): void {
+    for (const w of this.serving) if (w.settled?.()) w.resolve();
   }
 
   private async pass(resync: boolean): Promise<void> {

@@ -70,7 +70,7 @@ describe('Agent: acting on an order', () => {
     });
     agent.start({ syncer, render: RENDER_FIXTURE });
     const held = () => kernel.addresses.addrs.map((a) => a.ip).sort();
-    return { clock, agent, orders, held, setInput: (i: typeof input) => { input = i; } };
+    return { clock, agent, orders, held, kernel, setInput: (i: typeof input) => { input = i; } };
   }
 
   it('claims at once on an order and answers after the pass; the status that follows decides', async () => {
@@ -100,6 +100,29 @@ describe('Agent: acting on an order', () => {
     orders.record(release('192.0.2.102'), clock.now(), holdersOf(fixtureInput().policies));
     await Promise.all([agent.passSoon(), clock.advanceAsync(60)]);
     assert.deepEqual(held(), []);
+    await agent.stop();
+  });
+
+  it('answers a release once its address is gone, not after the rest of the pass (issue 16 §3)', async () => {
+    const { clock, agent, orders, held, kernel } = setup();
+    await clock.advanceAsync(100);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    const restore = kernel.iptables.restore.bind(kernel.iptables);
+    kernel.iptables.restore = async (text) => { await gate; return restore(text); }; // the pass's SNAT restore hangs
+    orders.record(release('192.0.2.102'), clock.now(), holdersOf(fixtureInput().policies));
+    let answered = false;
+    const answer = agent.passSoon(() => !agent.heldAddresses?.has('192.0.2.102')).then(() => { answered = true; });
+    let plain = false;
+    void agent.passSoon().then(() => { plain = true; });
+    await clock.advanceAsync(60);
+    assert.deepEqual(held(), [], 'the address went first');
+    assert.ok(answered, 'answered while the pass is still in its iptables restore');
+    assert.ok(!plain, 'an answer without a condition still waits for the pass');
+    open();
+    await answer;
+    await clock.advanceAsync(10);
+    assert.ok(plain);
     await agent.stop();
   });
 });

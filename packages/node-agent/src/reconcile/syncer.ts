@@ -96,6 +96,9 @@ export class NodeSyncer {
     return this.held;
   }
 
+  /** Told when an egress address left the uplink (a manager's release order is answered then, issue 16 §3). */
+  onAddressesDeleted: (() => void) | undefined;
+
   /** When the sync in flight sent its first GARP (performance.now()). */
   private announcedAt: number | undefined;
 
@@ -219,6 +222,7 @@ export class NodeSyncer {
         for (const ip of o.ips) k.garp.cancel?.(ip);
         await k.addresses.del(o.dev, o.ips);
         for (const ip of o.ips) held.delete(ip); // only once deleted: a failed delete still counts as held
+        this.onAddressesDeleted?.();
         return [];
       case 'address-add':
         for (const ip of o.ips) held.add(ip); // before: an add that fails half-way may have added some
