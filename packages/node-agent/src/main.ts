@@ -123,6 +123,8 @@ async function main(): Promise<void> {
           orders.record(order, sentAt, holdersOfStatuses(cachedPolicies()));
           fencing.ordered(order.claim);
           logger.info({ ...order, sentAt }, 'the manager ordered a move on its probe');
+          // a standby claims at once; the pass below does the rest (guard, flows of an earlier tenure)
+          if (order.claim.length) void agent.claimFromOrder(order.claim).catch((e: Error) => logger.warn({ err: e }, 'claim from the order failed: the pass claims'));
           // a release is answered once its addresses are gone: the next holder's claim follows the answer
           const released = () => order.claim.length === 0 && order.release.every((ip) => !agent.heldAddresses?.has(ip));
           return agent.passSoon(released);

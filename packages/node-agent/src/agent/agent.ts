@@ -141,6 +141,28 @@ export class Agent {
     }
   }
 
+  /**
+   * The fast path of a claim order (issue 16 §1): the IPs of `ips` this node stands by for (their
+   * SNAT and guard rules programmed ahead by the last pass) are leased, added and announced at once,
+   * before the pass the order also asks for computes anything. Only while no pass is in flight, with
+   * the claim allowed and not fenced; anything else waits for that pass. Resolves to the claimed IPs.
+   */
+  async claimFromOrder(ips: readonly string[]): Promise<string[]> {
+    const dp = this.dataPlane;
+    const last = this.last;
+    if (!dp || !last || this.serving.length || this.o.leaseMs === undefined) return [];
+    const { fenced, holdOnly, claim } = this.o.fencing.verdict();
+    if (fenced || !claim) return [];
+    const held = dp.syncer.heldAddresses;
+    const ready = ips.filter((ip) => last.standby?.some((s) => s.egressIP === ip) && !held?.has(ip) && (!holdOnly || holdOnly.has(ip)));
+    if (!ready.length) return [];
+    const t0 = performance.now();
+    const announcedAt = await dp.syncer.claimNow(ready, Math.min(this.o.leaseMs, this.o.claimLeaseMs?.() ?? this.o.leaseMs));
+    if (announcedAt === undefined) return [];
+    this.o.logger.info({ ips: ready, announcedMs: Math.round((announcedAt - t0) * 10) / 10 }, 'claimed from the order: leased, added, announced');
+    return ready;
+  }
+
   private addressesDeleted(): void {
     for (const w of this.serving) if (w.settled?.()) w.resolve();
   }

@@ -105,7 +105,44 @@ export class NodeSyncer {
   /** Egress IPs leased by our own claims since the last kernel read (a lease we end or that lapses leaves). */
   private leased: Set<string> | null = null;
 
+  /** A claim straight from an order in flight (claimNow): a sync waits for it. */
+  private claiming: Promise<unknown> | null = null;
+
+  /**
+   * A standby's takeover straight from the manager's order (issue 16 §1): lease, address, GARP, then
+   * the flows of an earlier tenure forgotten — what the next sync would plan for it (plan.ts'
+   * planTenures), without waiting for a pass to compute. Only on
+   * the model of a completed apply (none in flight, no full sync owed) and with the kernel lease; the
+   * address joins that model, so the next sync keeps it or releases it like any other. Resolves to
+   * when the GARP went out (performance.now()), or undefined when it did not run or failed (a full
+   * sync follows a failure).
+   */
+  async claimNow(ips: readonly string[], ms: number): Promise<number | undefined> {
+    const applied = this.applied;
+    if (!applied || this.needFull || this.claiming || !this.kernel.lease || ips.length === 0) return undefined;
+    const dev = this.cfg.render.uplink;
+    this.announcedAt = undefined;
+    // and, after the GARP, the flows of an earlier tenure here are forgotten (as plan.ts' planTenures)
+    const run = this.execute([
+      { op: 'lease-claim', ips: [...ips], ms }, { op: 'address-add', dev, ips: [...ips] }, { op: 'garp', dev, ips: [...ips] },
+      ...(this.kernel.conntrack ? [{ op: 'conntrack-forget' as const, ips: [...ips] }] : []),
+    ]);
+    this.claiming = run.catch(() => undefined);
+    try {
+      const added = await run;
+      const have = new Set(applied.addresses.map((a) => a.ip));
+      this.applied = { ...applied, addresses: [...applied.addresses, ...ips.filter((ip) => !have.has(ip)).map((ip) => ({ ip, dev }))] };
+      return added.length ? this.announcedAt : undefined;
+    } catch {
+      this.needFull = true;
+      return undefined;
+    } finally {
+      this.claiming = null;
+    }
+  }
+
   async sync(want: RenderedState, opts: { full?: boolean; lease?: LeasePlan } = {}): Promise<SyncResult> {
+    if (this.claiming) await this.claiming;
     const full = !!opts.full || this.needFull || !this.applied;
     const phases: Record<Phase, number> = { read: 0, ipset: 0, netlink: 0, iptables: 0, vxlan: 0 };
     const previous = this.applied;
