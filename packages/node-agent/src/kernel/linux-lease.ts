@@ -55,10 +55,14 @@ export class LinuxLeaseTable implements LeaseTable {
   /** Claims started: a renewal that a claim overlapped reports nothing (the next renewal tells). */
   private claims = 0;
 
-  /** `session`: a long-lived `nft -i` for the renewals, which come with every vouching probe. */
+  /**
+   * `session`: a long-lived `nft -i` for the renewals, which come with every vouching probe; `moves`:
+   * another for claims and ends (a takeover's claim never waits behind a renewal queued on the same
+   * probe; each batch is its own transaction either way). Without `moves` they share `session`.
+   */
   constructor(
     private readonly names: LeaseNames, private readonly run: NftRunner = localNft, private readonly session?: NftSession,
-    private readonly texts: LeaseTexts = ARP_LEASE,
+    private readonly texts: LeaseTexts = ARP_LEASE, private readonly moves: NftSession | undefined = session,
   ) {}
 
   ensure(owned: readonly string[]): Promise<void> {
@@ -116,7 +120,7 @@ export class LinuxLeaseTable implements LeaseTable {
 
   /** `hot`: an element batch on a failover's or a release's path, sent over the session when there is one. */
   private async must(text: string, what: string, hot = false): Promise<void> {
-    const r = hot && this.session && text ? await this.session.run(text) : await this.nft(text);
+    const r = hot && this.moves && text ? await this.moves.run(text) : await this.nft(text);
     if (!r.ok) throw new Error(`nft ${what}${this.texts.nftFamily === 'ip6' ? ' (ip6)' : ''} failed: ${r.error}`);
   }
 }

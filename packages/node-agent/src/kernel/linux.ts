@@ -36,6 +36,7 @@ export function createLinuxKernel(opts: { ipsetPrefix: string; onGarpError?: (e:
   const nl = new LinuxNetlink(addressLabel, opts.onNetlinkError);
   const members = new LinuxIpsetMembers(opts.onNetlinkError);
   const nft = new NftSession(); // the lease renewals, many a second (issue 16)
+  const moves = new NftSession(); // the lease claims and ends: a takeover's claim never waits behind a renewal
   // the GARP sender started now, so a takeover's first GARP is one line to a running process (issue 16 §1)
   const garpSession = new GarpSession();
   garpSession.warm();
@@ -50,11 +51,11 @@ export function createLinuxKernel(opts: { ipsetPrefix: string; onGarpError?: (e:
     vxlan: new LinuxVxlan((dev, v) => nl.setRpFilter(dev, v)),
     garp,
     setGarpRepeatGuard: (mayRepeat) => { garp.mayRepeat = mayRepeat; },
-    lease: new LinuxLeaseTable(leaseNames(opts.ipsetPrefix), undefined, nft),
+    lease: new LinuxLeaseTable(leaseNames(opts.ipsetPrefix), undefined, nft, undefined, moves),
     conntrack: new LinuxConntrack(),
     guard: new LinuxGuardTable(guardTable(opts)),
     setArpAnnounce: (dev, value) => nl.setArpAnnounce(dev, value),
     interfaceAddresses: () => nl.interfaceAddresses(),
-    close: () => { nl.close(); members.close(); nft.close(); garpSession.close(); },
+    close: () => { nl.close(); members.close(); nft.close(); moves.close(); garpSession.close(); },
   };
 }

@@ -34,6 +34,7 @@ export function createLinuxKernel6(opts: { ipsetPrefix: string; onNAError?: (e: 
   let members: LinuxIpsetMembers | undefined;
   const netlink = () => (nl ??= new LinuxNetlink(() => undefined, opts.onNetlinkError, 6));
   const nft = new NftSession();
+  const moves = new NftSession(); // claims and ends apart from the renewals (kernel/linux.ts)
   const na = new NaSession();
   const garp = new LinuxUnsolicitedNA(na, (dev) => netlink().linkMAC(dev), undefined, opts.onNAError);
   return {
@@ -47,9 +48,9 @@ export function createLinuxKernel6(opts: { ipsetPrefix: string; onNAError?: (e: 
     garp,
     /** the NA sender started and dev's MAC read before the first claim (where the IPv6 state runs) */
     prepareAnnouncements: (dev) => garp.prepare(dev),
-    lease: new LinuxLeaseTable(leaseNames(opts.ipsetPrefix), undefined, nft, NA_LEASE),
+    lease: new LinuxLeaseTable(leaseNames(opts.ipsetPrefix), undefined, nft, NA_LEASE, moves),
     conntrack: new LinuxConntrack(),
     guard: new LinuxGuardTable(guardTable(opts), 'ip6'),
-    close: () => { nl?.close(); members?.close(); nft.close(); na.close(); },
+    close: () => { nl?.close(); members?.close(); nft.close(); moves.close(); na.close(); },
   };
 }

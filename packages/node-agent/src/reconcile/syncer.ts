@@ -122,11 +122,14 @@ export class NodeSyncer {
     if (!applied || this.needFull || this.claiming || !this.kernel.lease || ips.length === 0) return undefined;
     const dev = this.cfg.render.uplink;
     this.announcedAt = undefined;
-    // and, after the GARP, the flows of an earlier tenure here are forgotten (as plan.ts' planTenures)
-    const run = this.execute([
-      { op: 'lease-claim', ips: [...ips], ms }, { op: 'address-add', dev, ips: [...ips] }, { op: 'garp', dev, ips: [...ips] },
-      ...(this.kernel.conntrack ? [{ op: 'conntrack-forget' as const, ips: [...ips] }] : []),
-    ]);
+    // the lease and the address at once (neither needs the other; the GARP needs both), then the GARP
+    // and, after it, the flows of an earlier tenure here forgotten (as plan.ts' planTenures)
+    const run = (async () => {
+      const [, added] = await Promise.all([this.run({ op: 'lease-claim', ips: [...ips], ms }, []), this.run({ op: 'address-add', dev, ips: [...ips] }, [])]);
+      await this.run({ op: 'garp', dev, ips: [...ips] }, added);
+      if (this.kernel.conntrack) await this.run({ op: 'conntrack-forget', ips: [...ips] }, []);
+      return added;
+    })();
     this.claiming = run.catch(() => undefined);
     try {
       const added = await run;
