@@ -53,6 +53,17 @@ describe('daemon logs → failover phases', () => {
     assert.deepEqual(m, { unhealthy: t0 + 150, statusWritten: t0 + 190, programmed: t0 + 225 });
   });
 
+  it('a claim straight from the order: its GARP time from the agent\'s own line, before any sync', () => {
+    const t0 = Date.parse('2026-11-30T12:00:00.000Z');
+    const mgr = parseDaemonLog(line({ time: new Date(t0 + 150).toISOString(), node: 'node-2', msg: 'gateway agent unhealthy' }));
+    const agent3 = parseDaemonLog([
+      line({ time: new Date(t0 + 190).toISOString(), ips: ['192.0.2.100'], announcedMs: 4, garpAt: t0 + 160, msg: 'claimed from the order: leased, added, announced' }),
+      line({ time: new Date(t0 + 300).toISOString(), changed: { chains: 1, addresses: 0 }, ms: 100, waitedMs: 10, computeMs: 5, msg: 'synced' }),
+    ].join('\n'));
+    const m = failoverMarks({ fault: t0, oldNode: 'node-2', newNode: 'node-3', manager: mgr, newAgent: agent3 });
+    assert.equal(m.programmed, t0 + 160);
+  });
+
   it('clamps out-of-order milestones so the phases add up to the gap', () => {
     const p = splitPhases(1000, { unhealthy: 1500, statusWritten: 1600, programmed: 1590 }, 1620)!;
     assert.deepEqual(p, { detection: 500, assignment: 100, programming: 0, rest: 20 });

@@ -58,8 +58,9 @@ export interface FailoverMarks {
    */
   statusWritten?: number;
   /**
-   * The new gateway's agent sent its GARP (its pass start + `computeMs` + `announcedMs`), or, from
-   * an agent that does not log those, finished the sync that added the address (GARP is fired inside it).
+   * The new gateway's agent sent its GARP: from the order (`claimed from the order`'s `garpAt`), or
+   * in a pass (its start + `computeMs` + `announcedMs`), or, from an agent that does not log those,
+   * when the sync that added the address finished (GARP is fired inside it).
    */
   programmed?: number;
 }
@@ -102,6 +103,10 @@ export function failoverMarks(p: { fault: number; oldNode: string; newNode: stri
   const written = moved?.t ?? own.seen;
   if (written !== undefined) marks.statusWritten = written;
   if (synced) marks.programmed = own.announced ?? synced.t;
+  // a standby that claimed straight from the order (issue 16 §1) logs its GARP's time itself
+  const ordered = firstAfter(p.newAgent, unhealthy.t, (e) => e.msg === 'claimed from the order: leased, added, announced');
+  const garpAt = ordered ? num(ordered['garpAt']) : undefined;
+  if (garpAt !== undefined && (marks.programmed === undefined || garpAt < marks.programmed)) marks.programmed = garpAt;
   return marks;
 }
 

@@ -159,7 +159,9 @@ export class Agent {
     const t0 = performance.now();
     const announcedAt = await dp.syncer.claimNow(ready, Math.min(this.o.leaseMs, this.o.claimLeaseMs?.() ?? this.o.leaseMs));
     if (announcedAt === undefined) return [];
-    this.o.logger.info({ ips: ready, announcedMs: Math.round((announcedAt - t0) * 10) / 10 }, 'claimed from the order: leased, added, announced');
+    // garpAt: the GARP's wall-clock time (the line is written after the flows are forgotten)
+    const garpAt = Math.round(Date.now() - (performance.now() - announcedAt));
+    this.o.logger.info({ ips: ready, announcedMs: Math.round((announcedAt - t0) * 10) / 10, garpAt }, 'claimed from the order: leased, added, announced');
     return ready;
   }
 
