@@ -51,6 +51,12 @@ export class RepeatedAnnouncer implements GarpSender {
     const timers = this.pending.get(ip) ?? new Set<NodeJS.Timeout>();
     this.pending.set(ip, timers);
     for (const d of this.delaysMs) {
+      // the first one now, not on a timer: the operation after a claim's GARP spawns a process
+      // (conntrack), which holds the event loop — a 0 ms timer fired 15–20 ms late on a loaded node
+      if (d === 0) {
+        this.send(dev, ip);
+        continue;
+      }
       const t = setTimeout(() => {
         timers.delete(t);
         if (!timers.size) this.pending.delete(ip);
@@ -60,6 +66,7 @@ export class RepeatedAnnouncer implements GarpSender {
       t.unref();
       timers.add(t);
     }
+    if (!timers.size) this.pending.delete(ip);
   }
   cancel(ip: string): void {
     for (const t of this.pending.get(ip) ?? []) clearTimeout(t);
