@@ -186,7 +186,9 @@ export class Agent {
       }
       // One state per family (desired/family.ts); an IPv6-only node's IPv4 state is empty (it cleans up).
       const input4 = familyInput(input, 4) ?? emptyFamilyInput(input, 4);
-      const state = computeNodeState(input4);
+      // a released IP stays routed via itself here until its next holder announces it (issue 16 §3)
+      const previousDirect = this.last ? new Set(this.last.director.filter((d) => d.route.kind === 'direct').map((d) => d.egressIP)) : undefined;
+      const state = computeNodeState(previousDirect ? { ...input4, previousDirect } : input4);
       // the families share no kernel object: both sync at once (an IPv6 claim waits for no IPv4 work)
       const [result, v6] = await Promise.all([
         this.syncFamily(dp, state, input4, claim, this.last),

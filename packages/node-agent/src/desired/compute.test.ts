@@ -32,6 +32,23 @@ describe('computeNodeState', () => {
     assert.deepEqual(gone.vxlanPeers, []);
   });
 
+  it('direct mode: an IP left without a holder stays routed via itself where it was (a planned move), else unreachable (issue 16 §3)', () => {
+    // db with one IP, between its release and its claim: no holder (its pods stay pinned to it)
+    const base = fixtureInput();
+    const db = base.policies[0]!;
+    const input = { ...base, authorizedIPs: new Map([...base.authorizedIPs, ['shop/db', ['192.0.2.100']]]) };
+    const released = [{ ...db, egressIPs: ['192.0.2.100'], assignments: new Map<string, string>() }, ...base.policies.slice(1)];
+    const pinAll = (_uid: string, ips: string[]) => ips[0]!;
+    const moving = computeNodeState({ ...input, policies: released, pin: pinAll, previousDirect: new Set(['192.0.2.100']) });
+    assert.deepEqual(moving.director.find((d) => d.egressIP === '192.0.2.100')?.route, { kind: 'direct', via: '192.0.2.100' });
+    const fresh = computeNodeState({ ...input, policies: released, pin: pinAll });
+    assert.deepEqual(fresh.director.find((d) => d.egressIP === '192.0.2.100')?.route, { kind: 'unreachable' }, 'never routed here: fail closed by route');
+    assert.deepEqual(computeNodeState({ ...input, previousDirect: new Set(['192.0.2.103']) }).director.find((d) => d.egressIP === '192.0.2.103')?.route,
+      { kind: 'direct', via: '192.0.2.103' }, 'the same for any IP this director routed via itself');
+    const vx = computeNodeState({ ...input, mode: 'vxlan', policies: released, pin: pinAll, previousDirect: new Set(['192.0.2.100']) });
+    assert.deepEqual(vx.director.find((d) => d.egressIP === '192.0.2.100')?.route, { kind: 'unreachable' }, 'VXLAN has no holder to tunnel to');
+  });
+
   it('has the standbys of each IP it directs as VXLAN peers ahead, so a takeover changes its route only (issue 16 §1)', () => {
     const standbysOf = (ip: string) => (ip === '192.0.2.100' ? ['n3', 'n1', 'n9'] : []);
     const input = fixtureInput({ mode: 'vxlan', standbysOf });

@@ -44,8 +44,8 @@ type PendingDirector = Omit<DirectorEntry, 'slot' | 'mark' | 'table' | 'priority
 
 /** How a director reaches the gateway holding `ip`; a VXLAN route adds that gateway and the IP's standbys to `peers`. */
 function directorRoute(ip: string, owner: string | undefined, input: NodeStateInput, peers: Map<string, VxlanPeer>): DirectorRoute {
+  if (input.mode === 'direct' && (owner || input.previousDirect?.has(ip))) return { kind: 'direct', via: ip };
   if (!owner) return { kind: 'unreachable' };
-  if (input.mode === 'direct') return { kind: 'direct', via: ip };
   const gwIP = input.nodes.get(owner);
   if (!gwIP) return { kind: 'unreachable' };
   peers.set(gwIP, { node: owner, ip: gwIP });

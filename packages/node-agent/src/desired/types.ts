@@ -73,6 +73,14 @@ export interface NodeStateInput {
    * `ip`/`bridge` process on the failover's path. Absent: the holder alone is a peer.
    */
   standbysOf?: (ip: string) => readonly string[];
+  /**
+   * Direct mode (issue 16 §3): egress IPs this director routed via themselves in its last state. One
+   * of them left without a holder (a planned move between its release and its claim) stays routed via
+   * itself instead of turning unreachable: nobody answers ARP for it meanwhile (the released holder's
+   * lease ended, and no other node has one), so its packets still go nowhere — and the next holder's
+   * GARP alone brings them back, without waiting for this director to see the new status.
+   */
+  previousDirect?: ReadonlySet<string>;
 }
 
 export type DirectorRoute =
