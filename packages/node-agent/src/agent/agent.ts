@@ -15,9 +15,9 @@ import type { HealKind, NodeSyncer, SyncResult } from '../reconcile/syncer.js';
 import { renderState } from '../render/state.js';
 import type { RenderConfig } from '../render/types.js';
 
-/** Where the agent writes: known once the uplink is (after the caches have synced). */
-
 interface PassWaiter { resolve: () => void; settled?: () => boolean }
+
+/** Where the agent writes: known once the uplink is (after the caches have synced). */
 export interface DataPlane {
   syncer: NodeSyncer;
   render: RenderConfig;
@@ -144,8 +144,10 @@ export class Agent {
   /**
    * The fast path of a claim order (issue 16 §1): the IPs of `ips` this node stands by for (their
    * SNAT and guard rules programmed ahead by the last pass) are leased, added and announced at once,
-   * before the pass the order also asks for computes anything. Only while no pass is in flight, with
-   * the claim allowed and not fenced; anything else waits for that pass. Resolves to the claimed IPs.
+   * before the pass the order also asks for computes anything. Only while no sync is in flight (a pass
+   * computes synchronously up to its sync, so none can have computed without the order and not yet
+   * synced), with the claim allowed and not fenced; anything else waits for that pass. Resolves to the
+   * claimed IPs.
    */
   async claimFromOrder(ips: readonly string[]): Promise<string[]> {
     const dp = this.dataPlane;

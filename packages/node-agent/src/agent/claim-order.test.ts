@@ -85,6 +85,21 @@ describe('Agent: a standby claims straight from the order', () => {
     await agent.stop();
   });
 
+  it('claims nothing while a sync is in flight (the pass after it claims)', async () => {
+    const { clock, kernel, agent, probed } = setup();
+    await probed(300);
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    const save = kernel.iptables.save.bind(kernel.iptables);
+    kernel.iptables.save = async (o) => { await gate; return save(o); };
+    agent.markDamaged('damage:rule'); // a full pass starts and hangs reading the kernel
+    await clock.advanceAsync(60);
+    assert.deepEqual(await agent.claimFromOrder([DB]), []);
+    open();
+    await clock.advanceAsync(10);
+    await agent.stop();
+  });
+
   it('claims nothing without contact (the lease may not be claimed)', async () => {
     const { clock, agent, probed } = setup();
     await probed(300);
