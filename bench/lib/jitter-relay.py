@@ -5,7 +5,8 @@
 # on the port: once per frame, reordering included), towards the bridge at once. Frames it sent
 # itself (PACKET_OUTGOING) are not copied back. The members' checksum offload must be off (a frame
 # copied off a veth may carry a partial checksum). Args: base_ms jitter_ms port:relay [port:relay ...].
-# Prints `ready` once every socket is bound; runs until killed. Counts go to stderr every 10 s.
+# Prints `ready` once every socket is bound; runs until killed — a port going down and up (a node's
+# link cut and restored) is an error to count, not the relay's end. Counts go to stderr every 10 s.
 import heapq, random, select, socket, sys, time
 
 ETH_P_ALL = 3
@@ -37,7 +38,12 @@ while True:
     ready, _, _ = select.select(list(socks), [], [], max(0.0, heap[0][0] - now) if heap else 1.0)
     for fd in ready:
         s, out, delayed = socks[fd]
-        frame, addr = s.recvfrom(65536)
+        try:
+            frame, addr = s.recvfrom(65536)
+        except OSError:
+            # the port went down (a node's link cut: ENETDOWN); the socket resumes once it is up
+            failed += 1
+            continue
         if addr[2] == PACKET_OUTGOING:
             continue
         if delayed:
