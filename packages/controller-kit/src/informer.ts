@@ -6,8 +6,9 @@ import {
   type ListPromise,
 } from '@kubernetes/client-node';
 import { keyOf, splitKey } from '@static-egress/crds';
-import { realClock, type Clock, type TimerHandle } from './clock.js';
+import { realClock, type Clock } from './clock.js';
 import { silentLogger, type Logger } from './logger.js';
+import { createRestarter, resolveBackoff } from './informer-restart.js';
 import type { InformerMetrics } from './metrics.js';
 
 /**
@@ -105,11 +106,6 @@ function deepFreeze<V>(value: V): V {
     for (const v of Object.values(value as object)) deepFreeze(v);
   }
   return value;
-}
-
-function isGone(err: unknown): boolean {
-  const e = err as { statusCode?: unknown; code?: unknown } | undefined;
-  return e?.statusCode === 410 || e?.code === 410;
 }
 
 /** Waits for every informer, rejecting with the names of those not synced in time. */
@@ -246,79 +242,6 @@ function createWatchProxy(realWatch: WatchLike, hooks: WatchProxyHooks, freeze: 
   };
 }
 
-interface Backoff {
-  initialMs: number;
-  maxMs: number;
-  jitter: number;
-  random: () => number;
-}
-
-function resolveBackoff(options: InformerOptions<KubernetesObject>, name: string): Backoff {
-  const initialMs = options.backoff?.initialMs ?? 500;
-  const maxMs = options.backoff?.maxMs ?? 8_000;
-  const jitter = options.backoff?.jitter ?? 0.25;
-  const random = options.random ?? Math.random;
-  if (!(jitter >= 0 && jitter < 1)) throw new RangeError(`informer ${name}: backoff.jitter must be in [0, 1), got ${jitter}`);
-  return { initialMs, maxMs, jitter, random };
-}
-
-/** Exponential, capped, shortened by up to `jitter` of itself. */
-function restartDelay(b: Backoff, failures: number): number {
-  return Math.round(Math.min(b.maxMs, b.initialMs * 2 ** failures) * (1 - b.jitter * b.random()));
-}
-
-interface RestarterOptions {
-  clock: Clock;
-  backoff: Backoff;
-  logger: Logger;
-  name: string;
-  metrics?: InformerMetrics;
-  isSynced(): boolean;
-  /** Starts ListWatch; a rejection must come back through `onError`. */
-  launch(): void;
-}
-
-/** Whether the informer runs, and the restart with backoff after ListWatch has stopped. */
-function createRestarter(o: RestarterOptions) {
-  let running = false;
-  let restartTimer: TimerHandle | undefined;
-  let failures = 0;
-  return {
-    isRunning: () => running,
-    /** The watch works: the next failure starts the backoff afresh. */
-    healthy() {
-      failures = 0;
-    },
-    /** False if already running. */
-    start(): boolean {
-      if (running) return false;
-      running = true;
-      return true;
-    },
-    stop() {
-      running = false;
-      o.clock.clearTimeout(restartTimer);
-      restartTimer = undefined;
-    },
-    // ListWatch has stopped (failed list, or a watch that ended with a non-410 error).
-    onError(err: unknown) {
-      if (!running || restartTimer !== undefined) return;
-      const delay = restartDelay(o.backoff, failures);
-      failures++;
-      o.logger.warn(
-        { informer: o.name, err, gone: isGone(err), retryInMs: delay, synced: o.isSynced() },
-        'list/watch failed; restarting',
-      );
-      restartTimer = o.clock.setTimeout(() => {
-        restartTimer = undefined;
-        if (!running) return;
-        o.metrics?.restarted();
-        o.launch();
-      }, delay);
-    },
-  };
-}
-
 /** Whether the watched update being applied is one `unchanged` calls no news (then no 'update' fires). */
 function createQuietUpdates<T extends KubernetesObject>(unchanged: ((cached: T, next: T) => boolean) | undefined,
   cachedOf: (name: string, namespace?: string) => T | undefined) {
@@ -342,7 +265,7 @@ export function createInformer<T extends KubernetesObject>(options: InformerOpti
   const clock = options.clock ?? realClock;
   const logger = options.logger ?? silentLogger;
   const name = options.name ?? options.path;
-  const backoff = resolveBackoff(options as unknown as InformerOptions<KubernetesObject>, name);
+  const backoff = resolveBackoff(options, name);
   const realWatch: WatchLike = options.watch ?? (new Watch(options.kc) as unknown as WatchLike);
   const freeze = options.freeze ?? false;
 
