@@ -124,7 +124,7 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
  * restarted agent, a lapse that the API has since confirmed). Flows of an earlier tenure are
  * forgotten first, the lease is taken before the address, and only leased addresses are announced.
  */
-function planTenures(toAdd: string[], unleased: string[], lease: LeasePlan, dev: string): Operation[] {
+export function planTenures(toAdd: string[], unleased: string[], lease: LeasePlan, dev: string): Operation[] {
   const ops: Operation[] = [];
   // A held address without a lease never left this node (had it moved, the pass that saw it go
   // removed it and forgot its flows): its flows are current, so they stay.

@@ -7,7 +7,7 @@ import { parseIpsetSave, parseIptablesSave } from '../render/parse.js';
 import type { RenderConfig, RenderedState } from '../render/types.js';
 import type { OwnedRanges } from '../desired/types.js';
 import { computeDamage, modelOf, type HealKind } from '../plan/damage.js';
-import { plan, planCleanup } from '../plan/plan.js';
+import { plan, planCleanup, planTenures } from '../plan/plan.js';
 import type { ChangeCounts, KernelView, LeasePlan, Operation, OperationKind } from '../plan/types.js';
 
 export type { HealKind } from '../plan/damage.js';
@@ -109,27 +109,19 @@ export class NodeSyncer {
   private claiming: Promise<unknown> | null = null;
 
   /**
-   * A standby's takeover straight from the manager's order (issue 16 §1): lease, address, GARP, then
-   * the flows of an earlier tenure forgotten — what the next sync would plan for it (plan.ts'
-   * planTenures), without waiting for a pass to compute. Only on
-   * the model of a completed apply (none in flight, no full sync owed) and with the kernel lease; the
-   * address joins that model, so the next sync keeps it or releases it like any other. Resolves to
-   * when the GARP went out (performance.now()), or undefined when it did not run or failed (a full
-   * sync follows a failure).
+   * A standby's takeover straight from the manager's order (issue 16 §1): the new tenure the next sync
+   * would plan for these IPs (plan.ts' planTenures: lease, address, GARP, then the flows of an earlier
+   * tenure forgotten), without waiting for a pass to compute. Only on the model of a completed apply
+   * (none in flight, no full sync owed) and with the kernel lease; the address joins that model, so the
+   * next sync keeps it or releases it like any other. Resolves to when the GARP went out
+   * (performance.now()), or undefined when it did not run or failed (a full sync follows a failure).
    */
   async claimNow(ips: readonly string[], ms: number): Promise<number | undefined> {
     const applied = this.applied;
     if (!applied || this.needFull || this.claiming || !this.kernel.lease || ips.length === 0) return undefined;
     const dev = this.cfg.render.uplink;
     this.announcedAt = undefined;
-    // the lease and the address at once (neither needs the other; the GARP needs both), then the GARP
-    // and, after it, the flows of an earlier tenure here forgotten (as plan.ts' planTenures)
-    const run = (async () => {
-      const [, added] = await Promise.all([this.run({ op: 'lease-claim', ips: [...ips], ms }, []), this.run({ op: 'address-add', dev, ips: [...ips] }, [])]);
-      await this.run({ op: 'garp', dev, ips: [...ips] }, added);
-      if (this.kernel.conntrack) await this.run({ op: 'conntrack-forget', ips: [...ips] }, []);
-      return added;
-    })();
+    const run = this.execute(planTenures([...ips], [], { guarded: [], claim: true, ms }, dev));
     this.claiming = run.catch(() => undefined);
     try {
       const added = await run;
