@@ -42,9 +42,10 @@ export function computeAgentInputs(snap: ClusterSnapshot, s: AgentSettings, extr
   for (const [key, ips] of view.authorization) authorizedIPs.set(key, ips.filter((x) => !x.problem).map((x) => x.ip));
   const selection = new Map<string, readonly string[]>();
   for (const [podKey, sel] of view.selection) selection.set(podKey, sel.policyKeys);
-  const standbyFor = s.standbysPerIP === 0 ? undefined : computeStandby(view, s.nodeName, s.standbysPerIP);
-  // a VXLAN director has each directed IP's standbys as tunnel peers ahead (issue 16 §1)
-  const standbysOf = s.standbysPerIP === 0 || s.mode !== 'vxlan' ? undefined : computeStandbyNodes(view, s.standbysPerIP);
+  // one ring for both: whether this node stands by, and (VXLAN) a director's tunnel peers ahead (issue 16 §1)
+  const ring = s.standbysPerIP === 0 ? undefined : computeStandbyNodes(view, s.standbysPerIP);
+  const standbyFor = ring && computeStandby(view, s.nodeName, s.standbysPerIP, ring);
+  const standbysOf = s.mode === 'vxlan' ? ring : undefined;
 
   return {
     input: {

@@ -43,10 +43,15 @@ export function computeStandbyNodes(view: StandbyView, perIP = STANDBYS_PER_IP):
   };
 }
 
-/** Whether this node stands by for an IP; undefined when it may stand by for none (unknown, NotReady, cordoned). */
-export function computeStandby(view: StandbyView, nodeName: string, perIP = STANDBYS_PER_IP): ((ip: string) => boolean) | undefined {
+/**
+ * Whether this node stands by for an IP; undefined when it may stand by for none (unknown, NotReady,
+ * cordoned). `standbysOf`: computeStandbyNodes of the same view, when the caller has it already.
+ */
+export function computeStandby(
+  view: StandbyView, nodeName: string, perIP = STANDBYS_PER_IP, standbysOf?: (ip: string) => string[],
+): ((ip: string) => boolean) | undefined {
   const me = view.nodes.find((n) => n.name === nodeName);
   if (!me || !usable(me) || perIP <= 0) return undefined;
-  const standbysOf = computeStandbyNodes(view, perIP);
-  return (ip) => standbysOf(ip).includes(nodeName);
+  const of = standbysOf ?? computeStandbyNodes(view, perIP);
+  return (ip) => of(ip).includes(nodeName);
 }
