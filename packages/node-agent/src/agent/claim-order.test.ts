@@ -76,6 +76,25 @@ describe('Agent: a standby claims straight from the order', () => {
     await agent.stop();
   });
 
+  it('takes the lease and adds the address at once; the GARP waits for both', async () => {
+    const { clock, kernel, lease, agent, orders, probed } = setup();
+    await probed(300);
+    kernel.garp.sent.length = 0;
+    let open!: () => void;
+    const gate = new Promise<void>((r) => { open = r; });
+    const claim = lease.claim.bind(lease);
+    lease.claim = async (ips, ms) => { await gate; return claim(ips, ms); };
+    orders.record({ claim: [DB], release: [] }, clock.now(), new Map([[DB, 'n2']]));
+    const claimed = agent.claimFromOrder([DB]);
+    await clock.advanceAsync(0);
+    assert.ok(kernel.addresses.addrs.some((a) => a.ip === DB), 'the address is in while the lease claim is still out');
+    assert.equal(kernel.garp.sent.length, 0, 'no GARP before the lease');
+    open();
+    assert.deepEqual(await claimed, [DB]);
+    assert.deepEqual(kernel.garp.sent.map((g) => g.ip), [DB]);
+    await agent.stop();
+  });
+
   it('claims nothing it does not stand by for, nor what it holds (the pass does what there is to do)', async () => {
     const { agent, kernel, probed } = setup();
     await probed(300);

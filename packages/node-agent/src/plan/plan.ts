@@ -122,7 +122,8 @@ export function plan(desired: RenderedState, current: KernelView, cfg: PlanConfi
 /**
  * New tenures: addresses to add, and (when claiming) held addresses without a running lease (a
  * restarted agent, a lapse that the API has since confirmed). Flows of an earlier tenure are
- * forgotten first, the lease is taken before the address, and only leased addresses are announced.
+ * forgotten after the GARP, the lease is planned before the address (NodeSyncer runs the two at once),
+ * and only leased addresses are announced.
  */
 export function planTenures(toAdd: string[], unleased: string[], lease: LeasePlan, dev: string): Operation[] {
   const ops: Operation[] = [];

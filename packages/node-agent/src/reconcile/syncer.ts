@@ -192,9 +192,11 @@ export class NodeSyncer {
   }
 
   /**
-   * Runs the operations in order, keeping `held` current; returns the addresses newly added. One
-   * overlap: an `ipset restore` keeps running while the routes, rules and egress guard that follow it
-   * are written (none of them touches a set; see BESIDE_SETS), and any other operation waits for it.
+   * Runs the operations in order, keeping `held` current; returns the addresses newly added. Two
+   * overlaps: a new tenure's lease claim and the address add right after it run at once (the GARP that
+   * follows waits for both); an `ipset restore` keeps running while the routes, rules and egress guard
+   * that follow it are written (none of them touches a set; see BESIDE_SETS), and any other operation
+   * waits for it.
    * A full apply after a reboot spends most of its restore asleep in the kernel (each 64th new set
    * grows the namespace's set index behind an RCU grace period), so this hides the netlink work.
    */
@@ -202,12 +204,23 @@ export class NodeSyncer {
     const added: string[] = [];
     let sets: Promise<unknown> | null = null;
     try {
-      for (const o of ops) {
+      for (let i = 0; i < ops.length; i++) {
+        const o = ops[i]!;
         if (sets && !BESIDE_SETS.has(o.op)) {
           await sets;
           sets = null;
         }
         const step = this.timed(o, added, phases);
+        const next = ops[i + 1];
+        if (o.op === 'lease-claim' && next?.op === 'address-add') {
+          // a new tenure's lease and its address at once: neither needs the other, the GARP after
+          // them needs both (on a loaded node a claim's announce took 10 / 21 ms p50 / max so, 14 / 63
+          // one after the other)
+          const [, adds] = await Promise.all([step, this.timed(next, added, phases)]);
+          added.push(...adds);
+          i++;
+          continue;
+        }
         if (o.op !== 'ipset-restore') {
           added.push(...await step);
           continue;
